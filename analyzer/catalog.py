@@ -1,0 +1,129 @@
+"""The rule catalog: knowledge lives as TOML data in `rules/`, read here.
+
+In a wheel the catalog is installed as `analyzer/rules/`; in a checkout or an editable
+install it is the top-level `rules/` beside the package. Both are plain directories next to
+`analyzer/__init__.py`, so one lookup serves all three.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from analyzer.compat import tomllib
+from analyzer.errors import InputError
+from analyzer.model import Risk, Severity
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def catalog_dir() -> Path:
+    for candidate in (_PACKAGE_DIR / "rules", _PACKAGE_DIR.parent / "rules"):
+        if candidate.is_dir() and any(candidate.glob("*.toml")):
+            return candidate
+    raise InputError("the rule catalog is missing from this installation", str(_PACKAGE_DIR))
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    title: str
+    severity: Severity
+    risk: Risk
+    family: str
+    why: str
+    example: str
+    fix: str
+
+    def fix_text(self, **values: object) -> str:
+        """The mitigation with the user's own paths and names filled in."""
+        text = " ".join(self.fix.split())
+        return text.format_map(_Blank(values))
+
+
+class _Blank(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return f"<{key}>"
+
+
+@dataclass(frozen=True)
+class SharedFilePattern:
+    pattern: str
+    risk: Risk
+    why: str
+
+    def matches(self, path: str) -> bool:
+        return match_path(path, self.pattern)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    rules: dict[str, Rule]
+    shared_files: tuple[SharedFilePattern, ...]
+    known_packages: frozenset[str]
+
+    def rule(self, rule_id: str) -> Rule:
+        try:
+            return self.rules[rule_id.upper()]
+        except KeyError:
+            raise InputError(
+                f"unknown rule {rule_id!r}; `conflictscan rules` lists them all"
+            ) from None
+
+    def shared_file(self, path: str) -> SharedFilePattern | None:
+        return next((p for p in self.shared_files if p.matches(path)), None)
+
+
+def match_path(path: str, pattern: str) -> bool:
+    """Glob match where `**/` also matches zero directories, as in .gitignore."""
+    if PurePosixPath(path).match(pattern) or fnmatch.fnmatchcase(path, pattern):
+        return True
+    return pattern.startswith("**/") and match_path(path, pattern[3:])
+
+
+@cache
+def load_catalog() -> Catalog:
+    directory = catalog_dir()
+    rules: dict[str, Rule] = {}
+    shared: list[SharedFilePattern] = []
+    known: set[str] = set()
+    for toml_path in sorted(directory.glob("*.toml")):
+        data = _load_toml(toml_path)
+        family = f"{data.get('family', '')} {data.get('title', '')}".strip()
+        for entry in data.get("rule", []):
+            rule = _rule(entry, family, toml_path)
+            if rule.id in rules:
+                raise InputError(f"rule {rule.id} is defined twice", str(toml_path))
+            rules[rule.id] = rule
+        for entry in data.get("shared_file", []):
+            shared.append(SharedFilePattern(entry["pattern"], Risk(entry["risk"]), entry["why"]))
+        known.update(data.get("known_packages", []))
+    return Catalog(dict(sorted(rules.items())), tuple(shared), frozenset(known))
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"rule catalog does not parse: {exc}", str(path)) from None
+
+
+def _rule(entry: dict[str, Any], family: str, path: Path) -> Rule:
+    try:
+        return Rule(
+            id=entry["id"],
+            name=entry["name"],
+            title=entry["title"],
+            severity=Severity(entry["severity"]),
+            risk=Risk(entry["risk"]),
+            family=family,
+            why=entry["why"].strip(),
+            example=entry["example"].strip(),
+            fix=entry["fix"].strip(),
+        )
+    except (KeyError, ValueError) as exc:
+        raise InputError(f"rule entry {entry.get('id', '?')} is incomplete: {exc}", str(path)) from None

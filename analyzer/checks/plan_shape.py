@@ -1,0 +1,72 @@
+"""CS5xx: the shape of the plan: feature-sliced tasks, tasks with no scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from analyzer.engine import CheckContext
+from analyzer.model import Finding, Kind, Touch
+from analyzer.shared_paths import is_env_file, is_lockfile, is_manifest
+
+FEATURE_SLICE_AREAS = 3
+
+
+def area_of(touch: Touch) -> str | None:
+    """The layer a write lands in: dependencies, migrations, config, or a module."""
+    kind, key = touch.resource.kind, touch.resource.key
+    if kind is Kind.DEPENDENCY:
+        return "dependencies"
+    if kind is Kind.MIGRATION:
+        return "migrations"
+    if kind not in (Kind.FILE, Kind.AREA):
+        return None
+    if is_manifest(key) or is_lockfile(key):
+        return "dependencies"
+    if is_env_file(key):
+        return "config"
+    parts = [p for p in PurePosixPath(key.rstrip("/")).parts if p != "src"]
+    if "migrations" in parts or "versions" in parts:
+        return "migrations"
+    head = parts[:2]
+    if head:
+        head[-1] = PurePosixPath(head[-1]).stem if "*" not in head[-1] else head[-1]
+    return "/".join(head) or None
+
+
+def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
+    areas_of: dict[str, dict[str, Touch]] = defaultdict(dict)
+    writers_of: dict[str, set[str]] = defaultdict(set)
+    for ws in ctx.index.workstreams.values():
+        for touch in ws.writes():
+            area = area_of(touch)
+            if area:
+                areas_of[ws.id].setdefault(area, touch)
+                writers_of[area].add(ws.id)
+    for ws_id, areas in areas_of.items():
+        shared = {a: t for a, t in areas.items() if len(writers_of[a]) >= 2}
+        if len(shared) < FEATURE_SLICE_AREAS:
+            continue
+        names = sorted(shared)
+        name = ctx.name(ws_id)
+        yield ctx.finding(
+            "CS501", list(shared.values()),
+            f"'{name}' writes {len(shared)} areas that other tasks write too: {', '.join(names)}",
+            merge_time=False, areas=", ".join(names), name=f"'{name}'",
+        )
+
+
+def no_file_scope(ctx: CheckContext) -> Iterator[Finding]:
+    if len(ctx.index.workstreams) < 2:
+        return
+    for ws in ctx.index.workstreams.values():
+        if ws.origin != "task" or ws.touches:
+            continue
+        yield ctx.finding(
+            "CS502", [], f"'{ws.name}' names no file, command or resource it will touch",
+            merge_time=False, subject=ws, name=f"'{ws.name}'",
+        )
+
+
+CHECKS = [feature_sliced, no_file_scope]

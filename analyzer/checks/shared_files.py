@@ -1,0 +1,49 @@
+"""CS1xx: files and scopes that several workstreams write."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from analyzer.engine import CheckContext
+from analyzer.model import Finding, Kind, Risk, Touch
+from analyzer.shared_paths import is_env_file, is_lockfile, is_manifest
+
+
+def same_file_written(ctx: CheckContext) -> Iterator[Finding]:
+    for resource, writers in ctx.index.shared(Kind.FILE):
+        path = resource.key
+        if is_manifest(path) or is_lockfile(path) or is_env_file(path):
+            continue  # the dependency and environment rules say more about these
+        pattern = ctx.catalog.shared_file(path)
+        why = f" ({pattern.why})" if pattern else ""
+        yield ctx.finding(
+            "CS101", writers,
+            f"{path} is written by {len(writers)} workstreams: {ctx.names(writers)}{why}",
+            resource, risk=pattern.risk if pattern else Risk.MEDIUM,
+        )
+
+
+def overlapping_scopes(ctx: CheckContext) -> Iterator[Finding]:
+    for resource, writers in ctx.index.shared(Kind.AREA):
+        yield ctx.finding(
+            "CS102", writers,
+            f"{resource.key} is in the scope of {len(writers)} workstreams: {ctx.names(writers)}",
+            resource,
+        )
+    inside: dict[Touch, list[Touch]] = defaultdict(list)
+    for area, touch in ctx.index.area_overlaps():
+        inside[area].append(touch)
+    for area, touches in inside.items():
+        others = list({t.workstream: t for t in touches}.values())
+        paths = sorted({t.resource.key for t in touches})
+        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        yield ctx.finding(
+            "CS102", [area, *others],
+            f"{area.resource.key} ('{ctx.name(area.workstream)}') contains {shown}, written by "
+            f"{ctx.names(others)}",
+            area.resource,
+        )
+
+
+CHECKS = [same_file_written, overlapping_scopes]

@@ -1,0 +1,87 @@
+"""Command line: parse arguments, call a command, map errors to exit codes. No analysis here.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from analyzer import __version__
+from analyzer.errors import InputError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FAIL_LEVELS = ("error", "warning", "note", "never")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise InputError(message)
+
+
+def _csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="conflictscan",
+        description="Find where parallel tasks, branches and worktrees will collide: shared "
+                    "dependency files, lockfiles, migrations, ports, databases, venvs.",
+        epilog="Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or input "
+               "error. `conflictscan explain CS201` tells why a rule matters and what to do.",
+    )
+    parser.add_argument("--version", action="version", version=f"conflictscan {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    plan = commands.add_parser(
+        "plan", help="check a task plan before the parallel work starts",
+        description="Read a task plan (markdown, JSON, YAML or TOML), predict what each task "
+                    "touches, report the collisions and propose a schedule.")
+    plan.add_argument("plan_file", metavar="PLAN", help="the plan: tasks.md, tasks.json, …")
+    plan.add_argument("--repo", metavar="PATH",
+                      help="resolve the plan against this repository (manifests, lockfiles, "
+                           "alembic and Django migrations, venvs); read-only")
+    plan.add_argument("--format", choices=("text", "json"), default="text")
+    plan.add_argument("--output", "-o", metavar="FILE", help="write the report here")
+    plan.add_argument("--fail-on", choices=FAIL_LEVELS, default="error",
+                      help="exit 1 when a finding is at or above this severity (default: error)")
+    plan.add_argument("--select", type=_csv, default=[], metavar="IDS",
+                      help="only these rules or prefixes, comma-separated (CS2,CS401)")
+    plan.add_argument("--ignore", type=_csv, default=[], metavar="IDS",
+                      help="skip these rules or prefixes, comma-separated")
+    plan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    commands.add_parser("rules", help="list the rule catalog",
+                        description="List every rule: id, severity, risk and title.")
+    explain = commands.add_parser("explain", help="why a rule matters and what to do",
+                                  description="Print a rule's rationale, example and fix.")
+    explain.add_argument("rule_id", metavar="ID", help="a rule id, such as CS201")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "plan":
+            from analyzer.commands.plan import run_plan
+
+            return run_plan(args)
+        if args.command == "rules":
+            from analyzer.commands.rules import list_rules
+
+            return list_rules()
+        if args.command == "explain":
+            from analyzer.commands.rules import explain_rule
+
+            return explain_rule(args.rule_id)
+        build_parser().print_help()
+        return EXIT_ERROR
+    except InputError as exc:
+        print(f"conflictscan: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130

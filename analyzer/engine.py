@@ -1,0 +1,82 @@
+"""Run the checks over the resource index and collect their findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from analyzer.catalog import Catalog
+from analyzer.index import ResourceIndex
+from analyzer.model import Finding, Resource, Risk, Severity, Touch, Workstream
+from analyzer.sources.repo_layout import RepoLayout
+
+SEQUENCED = (" They are planned to run one after the other, so this collides only if the later"
+             " one starts from the same commit as the earlier one: start it from the merged"
+             " result.")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    index: ResourceIndex
+    catalog: Catalog
+    layout: RepoLayout
+
+    def name(self, ws_id: str) -> str:
+        return self.index.workstreams[ws_id].name
+
+    def names(self, touches: Iterable[Touch]) -> str:
+        return join_names([self.name(t.workstream) for t in touches])
+
+    def finding(self, rule_id: str, touches: Sequence[Touch], message: str,
+                resource: Resource | None = None, *, risk: Risk | None = None,
+                merge_time: bool = True, command: str = "", subject: Workstream | None = None,
+                **fix_values: object) -> Finding:
+        """Build a finding from the catalog entry; merge-time collisions between tasks that
+        never run at the same time are downgraded to a note that says why."""
+        rule = self.catalog.rule(rule_id)
+        ws_ids = tuple(dict.fromkeys(t.workstream for t in touches))
+        evidence = tuple(t.evidence for t in touches)
+        if subject is not None:
+            ws_ids, evidence = (subject.id,), (subject.evidence,)
+        severity = risk.severity if risk else rule.severity
+        risk = risk or rule.risk
+        if merge_time and len(ws_ids) > 1 and not self.index.any_concurrent(list(ws_ids)):
+            severity, message = Severity.NOTE, message + "." + SEQUENCED
+        values: dict[str, object] = {"path": resource.key if resource else "",
+                                     "workstreams": self.names(touches)}
+        values.update(fix_values)
+        return Finding(rule=rule.id, severity=severity, risk=risk, resource=resource,
+                       workstreams=ws_ids, message=message, mitigation=rule.fix_text(**values),
+                       command=command, evidence=evidence)
+
+
+Check = Callable[[CheckContext], Iterable[Finding]]
+
+
+def join_names(names: Sequence[str]) -> str:
+    quoted = [f"'{n}'" for n in names]
+    if len(quoted) <= 2:
+        return " and ".join(quoted)
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def all_checks() -> list[Check]:
+    from analyzer.checks import dependencies, environment, migrations, plan_shape, shared_files
+
+    return [*shared_files.CHECKS, *dependencies.CHECKS, *migrations.CHECKS,
+            *environment.CHECKS, *plan_shape.CHECKS]
+
+
+def run_checks(context: CheckContext, select: Sequence[str] = (),
+               ignore: Sequence[str] = ()) -> list[Finding]:
+    findings = [f for check in all_checks() for f in check(context)]
+    findings = [f for f in findings if _selected(f.rule, select, ignore)]
+    return sorted(findings, key=lambda f: (-f.severity.rank, -f.risk.rank, f.rule,
+                                           f.path or "", f.line or 0))
+
+
+def _selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    """Prefix selection, as in ruff: `CS2` selects the whole dependency family."""
+    if select and not any(rule_id.startswith(s.upper()) for s in select):
+        return False
+    return not any(rule_id.startswith(i.upper()) for i in ignore)

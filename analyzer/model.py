@@ -1,0 +1,132 @@
+"""The shared vocabulary of every entry point: workstreams, touches, resources, findings.
+
+Plans *predict* what a workstream touches and diffs *show* it; both land in these same
+structures so that every check works on plans and branches alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Mode(str, Enum):
+    """How a workstream touches a resource. Only writes and creates can collide."""
+
+    READ = "read"
+    WRITE = "write"
+    CREATE = "create"
+
+    @property
+    def writes(self) -> bool:
+        return self is not Mode.READ
+
+
+class Kind(str, Enum):
+    """What sort of thing a resource is; each kind has its own key space."""
+
+    FILE = "file"  # one concrete path
+    AREA = "area"  # a directory (key ends with "/") or a glob, as plans name them
+    DEPENDENCY = "dependency"  # a distribution name, canonicalised
+    MIGRATION = "migration"  # a migration chain: "alembic:<versions dir>" or "django:<app>"
+    PORT = "port"  # a TCP port a dev server binds
+    DATABASE = "database"  # a database name, URL or sqlite path
+    VENV = "venv"  # a virtual-environment directory
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "note": 1}[self.value]
+
+
+class Risk(str, Enum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return {"high": 3, "medium": 2, "low": 1}[self.value]
+
+    @property
+    def severity(self) -> Severity:
+        return {"high": Severity.ERROR, "medium": Severity.WARNING, "low": Severity.NOTE}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a touch was seen: a plan line or a diff hunk, for the report."""
+
+    path: str
+    line: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    kind: Kind
+    key: str
+
+    def __str__(self) -> str:
+        return self.key
+
+
+@dataclass(frozen=True)
+class Touch:
+    """One thing a workstream writes or reads, with the evidence that says so.
+
+    `detail` carries what a check needs beyond the key: the package specifier of a
+    dependency edit, the command that installs into a venv, the hunks of a file.
+    """
+
+    workstream: str
+    resource: Resource
+    mode: Mode
+    evidence: Evidence
+    detail: str = ""
+
+
+@dataclass
+class Workstream:
+    """One unit of parallel work: a planned task, a branch, a worktree, a staged set."""
+
+    id: str
+    name: str
+    origin: str  # "task", "branch", "worktree", "staged"
+    evidence: Evidence
+    touches: list[Touch] = field(default_factory=list)
+    depends_on: tuple[str, ...] = ()
+    group: int | None = None  # execution group: groups run one after another
+
+    def writes(self) -> list[Touch]:
+        return [t for t in self.touches if t.mode.writes]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An immutable verdict: reporters render it, nothing downstream changes it."""
+
+    rule: str
+    severity: Severity
+    risk: Risk
+    resource: Resource | None
+    workstreams: tuple[str, ...]
+    message: str
+    mitigation: str
+    command: str = ""
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def path(self) -> str | None:
+        return self.evidence[0].path if self.evidence else None
+
+    @property
+    def line(self) -> int | None:
+        return self.evidence[0].line if self.evidence else None

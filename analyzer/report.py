@@ -1,0 +1,26 @@
+"""What a scan produced, handed whole to a reporter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analyzer.catalog import Catalog
+from analyzer.model import Finding, Severity, Workstream
+from analyzer.schedule import Schedule
+
+
+@dataclass(frozen=True)
+class Report:
+    mode: str  # "plan"
+    source: str  # the plan file, or the repository
+    shape: str  # how the source was read: "headings", "labels", "checklist", "json" …
+    workstreams: list[Workstream]
+    findings: list[Finding]
+    catalog: Catalog
+    schedule: Schedule | None = None
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    def name(self, ws_id: str) -> str:
+        return next((ws.name for ws in self.workstreams if ws.id == ws_id), ws_id)

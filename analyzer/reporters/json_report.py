@@ -1,0 +1,76 @@
+"""JSON report, schema version 1 (docs/report.schema.json). Fields are only ever added."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from analyzer import __version__
+from analyzer.model import Finding, Severity, Touch, Workstream
+from analyzer.report import Report
+
+SCHEMA_VERSION = 1
+
+
+def render(report: Report) -> str:
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    schedule = report.schedule
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "conflictscan", "version": __version__},
+        "mode": report.mode,
+        "source": report.source,
+        "shape": report.shape,
+        "summary": {s.value + "s": report.count(s) for s in Severity},
+        "findings": [_finding(f, report) for f in report.findings],
+        "workstreams": [_workstream(ws) for ws in report.workstreams],
+        "schedule": None if schedule is None else {
+            "setup": schedule.setup,
+            "waves": schedule.waves,
+            "owners": schedule.owners,
+            "alternative": schedule.alternative,
+        },
+    }
+
+
+def _finding(finding: Finding, report: Report) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "title": report.catalog.rules[finding.rule].title,
+        "severity": finding.severity.value,
+        "risk": finding.risk.value,
+        "resource": None if finding.resource is None else {
+            "kind": finding.resource.kind.value, "key": finding.resource.key},
+        "workstreams": list(finding.workstreams),
+        "message": finding.message,
+        "mitigation": finding.mitigation,
+        "command": finding.command or None,
+        "locations": [{"path": e.path, "line": e.line, "text": e.text} for e in finding.evidence],
+    }
+
+
+def _workstream(ws: Workstream) -> dict[str, Any]:
+    return {
+        "id": ws.id,
+        "name": ws.name,
+        "origin": ws.origin,
+        "path": ws.evidence.path,
+        "line": ws.evidence.line,
+        "depends_on": list(ws.depends_on),
+        "group": ws.group,
+        "touches": [_touch(t) for t in ws.touches],
+    }
+
+
+def _touch(touch: Touch) -> dict[str, Any]:
+    return {
+        "kind": touch.resource.kind.value,
+        "key": touch.resource.key,
+        "mode": touch.mode.value,
+        "line": touch.evidence.line,
+        "text": touch.evidence.text,
+        "detail": touch.detail or None,
+    }

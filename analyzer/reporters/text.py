@@ -1,0 +1,141 @@
+"""Human report with rich: the shared-resource matrix, findings by severity, the schedule."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import IO, TYPE_CHECKING
+
+from analyzer.labels import describe
+from analyzer.model import Finding, Kind, Mode, Resource, Severity
+from analyzer.report import Report
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+MAX_ROWS = 15
+MAX_COLUMNS = 16
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
+_MODE_MARK = {Mode.WRITE: "W", Mode.CREATE: "C", Mode.READ: "r"}
+
+
+def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
+    from rich.console import Console
+
+    console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False,
+                      force_terminal=color or None, width=None if color else 110)
+    tasks = len(report.workstreams)
+    console.print(f"[bold]conflictscan {report.mode}[/] {report.source}: {tasks} "
+                  f"{'task' if tasks == 1 else 'tasks'} (read as {report.shape})\n")
+    if tasks == 1:
+        console.print("A single task cannot collide with another; nothing to schedule.\n")
+    _matrix(console, report)
+    _findings(console, report)
+    _schedule(console, report)
+    counts = ", ".join(f"{report.count(s)} {s.value}{'s' if report.count(s) != 1 else ''}"
+                       for s in Severity)
+    console.print(f"[bold]Summary:[/] {counts} (failing on: {fail_on})")
+
+
+def _matrix(console: Console, report: Report) -> None:
+    from rich.table import Table
+
+    touched: dict[Resource, dict[str, Mode]] = defaultdict(dict)
+    for ws in report.workstreams:
+        for touch in ws.touches:
+            current = touched[touch.resource].get(ws.id)
+            if current is None or (current is Mode.READ and touch.mode.writes):
+                touched[touch.resource][ws.id] = touch.mode
+    in_findings = {f.resource for f in report.findings if f.resource is not None}
+    rows = [r for r, by_ws in touched.items()
+            if (r.kind not in (Kind.DEPENDENCY, Kind.VENV) or r in in_findings) and len(by_ws) >= 2
+            and any(m.writes for m in by_ws.values())]
+    rows.sort(key=lambda r: (r not in in_findings, -len(touched[r]), r.kind.value, r.key))
+    if not rows:
+        console.print("No resource is written by one task and touched by another.\n")
+        return
+    shown_rows = rows[:MAX_ROWS]
+    involved = {ws_id for r in shown_rows for ws_id in touched[r]}
+    columns = [ws for ws in report.workstreams if ws.id in involved][:MAX_COLUMNS]
+    table = Table(title="Shared resources (W write, C create, r read)", title_justify="left",
+                  show_lines=False, pad_edge=False)
+    table.add_column("resource", overflow="fold")
+    for number, ws in enumerate(columns, 1):
+        table.add_column(f"T{number}", justify="center")
+    for resource in shown_rows:
+        cells = [_MODE_MARK[touched[resource][ws.id]] if ws.id in touched[resource] else ""
+                 for ws in columns]
+        style = "bold" if resource in in_findings else ""
+        table.add_row(describe(resource), *cells, style=style)
+    console.print(table)
+    legend = "  ".join(f"T{n} {ws.name}" for n, ws in enumerate(columns, 1))
+    hidden = len(rows) - len(shown_rows)
+    more = f"  (+{hidden} more shared resources in --format json)" if hidden > 0 else ""
+    console.print(f"[dim]{legend}{more}[/]\n", soft_wrap=True)
+
+
+def _findings(console: Console, report: Report) -> None:
+    if not report.findings:
+        console.print("[green]No collisions found.[/]\n")
+        return
+    for severity in Severity:
+        group = [f for f in report.findings if f.severity is severity]
+        if not group:
+            continue
+        title = f"{severity.value.capitalize()}s ({len(group)})"
+        console.print(f"[{_STYLE[severity]}]{title}[/]")
+        for finding in group:
+            _finding(console, report, finding)
+        console.print()
+
+
+def _finding(console: Console, report: Report, finding: Finding) -> None:
+    from rich.markup import escape
+
+    rule = report.catalog.rules[finding.rule]
+    style = _STYLE[finding.severity]
+    print_ = console.print
+    print_(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · {rule.title}[/]",
+           soft_wrap=True)
+    print_(f"   {escape(finding.message)}", soft_wrap=True)
+    where = _locations(report, finding)
+    if where:
+        print_(f"   [dim]at {escape(where)}[/]", soft_wrap=True)
+    print_(f"   [bold]fix:[/] {escape(finding.mitigation)}", soft_wrap=True)
+    if finding.command:
+        print_(f"   [bold]run:[/] {escape(finding.command)}", soft_wrap=True)
+
+
+def _locations(report: Report, finding: Finding) -> str:
+    parts: list[str] = []
+    last_path = None
+    for evidence in finding.evidence[:6]:
+        where = f":{evidence.line}" if evidence.line else ""
+        parts.append((evidence.path if evidence.path != last_path else "") + where)
+        last_path = evidence.path
+    more = len(finding.evidence) - len(parts)
+    return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
+
+
+def _schedule(console: Console, report: Report) -> None:
+    schedule = report.schedule
+    if schedule is None or len(report.workstreams) < 2:
+        return
+    print_ = console.print
+    print_("[bold]Proposed schedule[/]")
+    number = 1
+    if schedule.setup:
+        print_(f" Wave {number} (setup, one person, before anything else):", soft_wrap=True)
+        for step in schedule.setup:
+            print_(f"   - {step}", soft_wrap=True)
+        number += 1
+    for wave in schedule.waves:
+        names = ", ".join(f"'{report.name(ws_id)}'" for ws_id in wave)
+        print_(f" Wave {number}: {names}", soft_wrap=True)
+        number += 1
+    if schedule.owners:
+        print_(" Owners of the high-risk shared resources:")
+        for resource, ws_id in schedule.owners.items():
+            print_(f"   - {resource}: '{report.name(ws_id)}'", soft_wrap=True)
+    if schedule.alternative:
+        print_(f" [dim](alternative {schedule.alternative})[/]", soft_wrap=True)
+    print_()

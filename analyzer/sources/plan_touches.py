@@ -1,0 +1,590 @@
+"""Predict what a planned task touches from its text: paths, shell commands and plain intent.
+
+Precision matters more than recall here: a plan reader that sees a dependency in "add login
+for users" makes every report noisy. So commands are read only where text is code (a fenced
+block, a `code span`, a line that starts with the command), and plain-language intent needs a
+strong signal (a well-known package name, or the words package/library/dependency).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from packaging.utils import canonicalize_name
+
+from analyzer.model import Kind, Mode, Resource
+from analyzer.sources.repo_layout import LOCKFILES, RepoLayout
+
+
+@dataclass(frozen=True)
+class PredictedTouch:
+    resource: Resource
+    mode: Mode
+    line: int
+    text: str
+    detail: str = ""
+
+
+_EXTENSIONS = ("py", "pyi", "txt", "in", "toml", "lock", "cfg", "ini", "yaml", "yml", "json",
+               "md", "rst", "sql", "html", "jinja", "jinja2", "j2", "js", "ts", "tsx", "jsx",
+               "css", "scss", "sh", "csv", "xml", "env", "db", "sqlite", "sqlite3", "mako")
+_FILE_NAMES = {"Dockerfile", "Makefile", "Pipfile", "Procfile", "Justfile", ".gitignore",
+               ".dockerignore", ".pre-commit-config.yaml"}
+_PATH_TOKEN = re.compile(r"[\w.*?{}\[\]/-]+")
+_DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+_ENV_FILE = re.compile(r"(^|/)\.env(\.[\w-]+)?$")
+_READ_WORDS = re.compile(
+    r"\b(read|reads|reading|refer to|see|consult|look at|review|reference|based on|according to|"
+    r"follow|mirror|like in|as in|import from|imports? from|uses?|load|loads|source|"
+    r"(do not|don't|never|without) (modify|modifying|touch|touching|edit|editing|change|changing)|"
+    r"read-only|unchanged|untouched)\b",
+    re.IGNORECASE,
+)
+_CREATE_WORDS = re.compile(r"\b(create|creates|new|scaffold|generate|touch|mkdir|add (a |the )?"
+                           r"(new )?(file|module|package|directory|folder))\b", re.IGNORECASE)
+_READ_COMMANDS = re.compile(
+    r"^(pytest|py\.test|python3? -m pytest|python3? -m unittest|cat|less|head|tail|grep|rg|ls|"
+    r"cd|source|\.|diff|mypy|ruff check|flake8|pylint|coverage run|tox|nox|bandit|"
+    r"pip3? install -[rc]|uv pip install -[rc]|pip3? install --requirement|python3? [\w/.-]+\.py)\b"
+)
+_COMMAND_START = re.compile(
+    r"^(?:[-*+]|\d+[.)])?\s*(?:\*\*)?(?:run|then|execute|command|test)?(?:\*\*)?:?\s*(?:\$\s*)?"
+    r"((?:[A-Z_]+=\S+\s+)*(?:python3?|pip3?|poetry|uv|pdm|pipenv|alembic|flask|uvicorn|gunicorn|"
+    r"hypercorn|daphne|fastapi|streamlit|jupyter|django-admin|\./manage\.py|pytest|createdb|"
+    r"dropdb|psql|virtualenv|ln|mkdir|touch|echo|export|cp|mv|rm)\b.*)$"
+)
+_DEP_WORDS = re.compile(r"\b(packages?|librar(y|ies)|dependenc(y|ies)|requirements?|pyproject|"
+                        r"pip install|extras?)\b", re.IGNORECASE)
+_INTENT_DEP = re.compile(
+    r"\b(?:add|adds|adding|install|installs|installing|introduce|include|pin|upgrade|bump|"
+    r"require|requires|depend on|use|using)\s+(?:the\s+|a\s+)?(?:new\s+)?"
+    r"(?:(?:python\s+)?(?:package|library|dependency|lib)\s+)?"
+    r"([`'\"]?)([A-Za-z][A-Za-z0-9._-]*(?:\[[\w,-]+\])?)\1"
+    r"(\s*(?:===|==|>=|<=|~=|!=|<|>)\s*[\w.*+!-]+)?",
+    re.IGNORECASE,
+)
+_DEP_LIST = re.compile(r"^[\s>*_-]*(?:new\s+)?(?:python\s+)?(?:packages|libraries|requirements)"
+                       r"\s*[*_]*:\s*[*_]*(.+)$", re.IGNORECASE)
+_MIGRATION_INTENT = re.compile(
+    r"\b(add|adds|adding|create|creates|creating|write|writes|generate|generates|new|make|"
+    r"autogenerate|include|includes)\b[^.;]{0,60}?\bmigrations?\b|\bmigrations?\s+(for|to add|to "
+    r"create|that adds|adding|creating)\b",
+    re.IGNORECASE,
+)
+_MIGRATION_APPLY = re.compile(r"\b(run|apply|applies|applying|upgrade|downgrade|execute|squash)\s+"
+                              r"(the\s+|all\s+|pending\s+|existing\s+)*migrations?\b", re.IGNORECASE)
+_DB_URL = re.compile(r"\b((?:postgres(?:ql)?|mysql|mariadb|sqlite|mssql|oracle)(?:\+\w+)?://[^\s`'\")]*)")
+_PROSE_PORT = re.compile(r"\b(?:run|runs|serve|serves|start|starts|listen|listens|bind|binds|"
+                         r"expose|exposes)\b[^.;]{0,40}?\bport\s+(\d{2,5})\b", re.IGNORECASE)
+_SERVER_DEFAULTS = {"uvicorn": 8000, "flask": 5000, "runserver": 8000, "gunicorn": 8000,
+                    "hypercorn": 8000, "daphne": 8000, "fastapi": 8000, "streamlit": 8501,
+                    "jupyter": 8888, "http.server": 8000, "mkdocs": 8000}
+_VENV_DEFAULT = ".venv"
+
+
+def predict_touches(lines: list[tuple[int, str]], layout: RepoLayout,
+                    known_packages: frozenset[str],
+                    declared: Iterable[tuple[str, Mode, int]] = ()) -> list[PredictedTouch]:
+    """All touches a task's text predicts, plus the files it declares outright."""
+    reader = _TaskReader(layout, known_packages)
+    for path, mode, number in declared:
+        reader.declared_file(path, mode, number)
+    for number, line, is_code in _classify(lines):
+        reader.read_line(number, line, is_code)
+    return reader.finish()
+
+
+def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, bool]]:
+    """Yield each line with whether it is code (inside a fence); code spans are split later."""
+    fence: str | None = None
+    for number, line in lines:
+        stripped = line.strip()
+        marker = re.match(r"^(`{3,}|~{3,})", stripped)
+        if marker:
+            if fence is None:
+                fence = marker.group(1)[0] * len(marker.group(1))
+            elif stripped.startswith(fence):
+                fence = None
+            continue
+        yield number, line, fence is not None
+
+
+class _TaskReader:
+    def __init__(self, layout: RepoLayout, known_packages: frozenset[str]):
+        self.layout = layout
+        self.known = known_packages
+        self.touches: list[PredictedTouch] = []
+        self.own_venv: str | None = None
+        self.installs: list[tuple[int, str, str]] = []  # line, text, what
+        self.django_migrations: list[tuple[int, str, list[str]]] = []
+
+    # -- per line -------------------------------------------------------------------------
+
+    def read_line(self, number: int, line: str, in_fence: bool) -> None:
+        text = line.strip()
+        if not text:
+            return
+        commands = [text] if in_fence else _code_segments(text)
+        for command in commands:
+            for part in re.split(r"&&|\|\||;|\|", command):
+                self._command(number, text, part.strip())
+        prose = text if not in_fence else ""
+        self._paths(number, text, commands, prose)
+        self._databases(number, text)
+        if prose:
+            self._intent(number, prose)
+
+    def add(self, kind: Kind, key: str, mode: Mode, number: int, text: str,
+            detail: str = "") -> None:
+        self.touches.append(PredictedTouch(Resource(kind, key), mode, number, text, detail))
+
+    # -- commands -------------------------------------------------------------------------
+
+    def _command(self, number: int, text: str, command: str) -> None:
+        words = _split(command)
+        env = {}
+        while words and re.match(r"^[A-Z_][A-Z0-9_]*=", words[0]):
+            name, _, value = words.pop(0).partition("=")
+            env[name] = value
+        if words and words[0] == "export" and len(words) > 1 and "=" in words[1]:
+            name, _, value = words[1].partition("=")
+            env[name] = value
+            words = []
+        for name, value in env.items():
+            if name.endswith("PORT") and value.isdigit():
+                self.add(Kind.PORT, value, Mode.WRITE, number, text, f"{name}={value}")
+        if not words:
+            return
+        head = words[0].rsplit("/", 1)[-1]
+        if head in ("python", "python3") and len(words) > 2 and words[1] == "-m":
+            head, words = words[2], words[2:]
+        elif head in ("python", "python3") and len(words) > 1 and words[1].endswith("manage.py"):
+            head, words = "manage.py", words[1:]
+        elif head == "uv" and len(words) > 1 and words[1] == "pip":
+            head, words = "pip", words[1:]
+        handler = {
+            "pip": self._pip, "pip3": self._pip, "poetry": self._manager_cmd,
+            "uv": self._manager_cmd, "pdm": self._manager_cmd, "pipenv": self._pipenv,
+            "alembic": self._alembic, "flask": self._flask, "manage.py": self._django,
+            "django-admin": self._django, "venv": self._venv, "virtualenv": self._venv,
+            "ln": self._symlink, "createdb": self._createdb, "dropdb": self._createdb,
+            "pip-compile": self._pip_compile,
+        }.get(head)
+        if handler:
+            handler(number, text, words)
+        self._server(number, text, head, words, env)
+
+    def _pip(self, number: int, text: str, words: list[str]) -> None:
+        if len(words) > 1 and words[1] == "freeze" and ">" in words:
+            target = words[words.index(">") + 1] if words.index(">") + 1 < len(words) else ""
+            if target:
+                self.add(Kind.FILE, _norm(target), Mode.WRITE, number, text, "pip freeze")
+            return
+        if len(words) < 2 or words[1] != "install":
+            return
+        packages, reads = _pip_install_args(words[2:])
+        for path in reads:
+            self.add(Kind.FILE, _norm(path), Mode.READ, number, text, "pip install -r")
+        for spec in packages:
+            self._dependency(number, text, spec, self.layout.manager)
+        what = " ".join(packages) or " ".join(f"-r {r}" for r in reads) or "the project"
+        self.installs.append((number, text, what if packages else f"{what} (unchanged)"))
+
+    def _manager_cmd(self, number: int, text: str, words: list[str]) -> None:
+        manager, verb = words[0], words[1] if len(words) > 1 else ""
+        lockfile = {"poetry": "poetry.lock", "uv": "uv.lock", "pdm": "pdm.lock"}[manager]
+        if verb in ("add", "remove"):
+            specs = [w for w in words[2:] if not w.startswith("-")]
+            for spec in specs:
+                self._dependency(number, text, spec, manager, remove=verb == "remove")
+            self.installs.append((number, text, " ".join(specs)))
+        elif verb == "lock":
+            self.add(Kind.FILE, lockfile, Mode.WRITE, number, text, f"{manager} lock")
+        elif verb in ("install", "sync"):
+            self.add(Kind.FILE, lockfile, Mode.READ, number, text)
+            self.installs.append((number, text, f"{lockfile} (unchanged)"))
+        elif manager == "uv" and verb == "venv":
+            self._venv(number, text, ["venv", *words[2:]], default=_VENV_DEFAULT)
+
+    def _pipenv(self, number: int, text: str, words: list[str]) -> None:
+        if len(words) > 1 and words[1] == "install":
+            specs = [w for w in words[2:] if not w.startswith("-")]
+            for spec in specs:
+                self._dependency(number, text, spec, "pipenv")
+            self.installs.append((number, text, " ".join(specs) or "Pipfile.lock (unchanged)"))
+        elif len(words) > 1 and words[1] == "lock":
+            self.add(Kind.FILE, "Pipfile.lock", Mode.WRITE, number, text, "pipenv lock")
+
+    def _pip_compile(self, number: int, text: str, words: list[str]) -> None:
+        output = _option(words, "-o", "--output-file")
+        sources = [w for w in words[1:] if w.endswith((".in", ".toml")) and w != output]
+        if not output and sources and sources[0].endswith(".in"):
+            output = sources[0][:-3] + ".txt"
+        if output:
+            self.add(Kind.FILE, _norm(output), Mode.WRITE, number, text, "pip-compile")
+
+    def _dependency(self, number: int, text: str, spec: str, manager: str,
+                    remove: bool = False) -> None:
+        name = _requirement_name(spec)
+        if not name:
+            return
+        detail = ("remove " if remove else "") + spec
+        self.add(Kind.DEPENDENCY, name, Mode.WRITE, number, text, detail)
+        manifest, lockfile = self._manifest_for(manager)
+        self.add(Kind.FILE, manifest, Mode.WRITE, number, text, f"adds {spec}")
+        if lockfile:
+            self.add(Kind.FILE, lockfile, Mode.WRITE, number, text, f"relocks for {spec}")
+
+    def _manifest_for(self, manager: str) -> tuple[str, str | None]:
+        if manager == self.layout.manager:
+            return self.layout.manifest, self.layout.lockfile
+        lockfile = {v: k for k, v in LOCKFILES.items()}.get(manager)
+        return ("Pipfile" if manager == "pipenv" else "pyproject.toml"), lockfile
+
+    def _alembic(self, number: int, text: str, words: list[str]) -> None:
+        if len(words) < 2 or words[1] not in ("revision", "merge"):
+            return
+        location = _option(words, "--version-path") or self.layout.alembic_versions[0]
+        head = _option(words, "--head") or ""
+        label = head.split("@")[0] if "@" in head and head.split("@")[0] not in ("", "base") else ""
+        labels = _option(words, "--branch-label") or label
+        key = f"alembic:{_norm(location)}" + (f"@{labels}" if labels else "")
+        self.add(Kind.MIGRATION, key, Mode.CREATE, number, text, "alembic " + words[1])
+
+    def _flask(self, number: int, text: str, words: list[str]) -> None:
+        if len(words) > 2 and words[1] == "db" and words[2] in ("migrate", "revision"):
+            location = (self.layout.alembic_versions[0] if self.layout.root
+                        else "migrations/versions")
+            directory = _option(words, "-d", "--directory")
+            if directory:
+                location = f"{directory}/versions"
+            self.add(Kind.MIGRATION, f"alembic:{_norm(location)}", Mode.CREATE, number, text,
+                     "flask db migrate")
+
+    def _django(self, number: int, text: str, words: list[str]) -> None:
+        if len(words) > 1 and words[1] == "makemigrations" and "--merge" not in words:
+            apps = [w for w in words[2:] if not w.startswith("-")]
+            self.django_migrations.append((number, text, apps))
+
+    def _venv(self, number: int, text: str, words: list[str],
+              default: str | None = None) -> None:
+        args = [w for w in words[1:] if not w.startswith("-")]
+        path = _norm(args[0]) if args else default
+        if path:
+            self.own_venv = path
+            self.add(Kind.VENV, path, Mode.CREATE, number, text, "creates")
+
+    def _symlink(self, number: int, text: str, words: list[str]) -> None:
+        args = [w for w in words[1:] if not w.startswith("-")]
+        if len(args) == 2 and PurePosixPath(args[1]).name.strip("/") in ("venv", ".venv", "env"):
+            self.add(Kind.VENV, _norm(args[1]), Mode.READ, number, text, f"symlink -> {args[0]}")
+
+    def _createdb(self, number: int, text: str, words: list[str]) -> None:
+        args = [w for w in words[1:] if not w.startswith("-")]
+        if args:
+            self.add(Kind.DATABASE, f"postgresql://localhost/{args[-1]}", Mode.WRITE, number, text)
+
+    def _server(self, number: int, text: str, head: str, words: list[str],
+                env: dict[str, str]) -> None:
+        kind = head
+        if head == "flask" and (len(words) < 2 or words[1] != "run"):
+            return
+        if head == "manage.py" or head == "django-admin":
+            if len(words) < 2 or words[1] != "runserver":
+                return
+            kind = "runserver"
+        if head == "fastapi" and (len(words) < 2 or words[1] not in ("dev", "run")):
+            return
+        if head in ("jupyter",) and (len(words) < 2 or words[1] not in ("notebook", "lab")):
+            return
+        if head == "streamlit" and (len(words) < 2 or words[1] != "run"):
+            return
+        if head == "mkdocs" and (len(words) < 2 or words[1] != "serve"):
+            return
+        if kind not in _SERVER_DEFAULTS:
+            return
+        port = _server_port(kind, words, env)
+        if port:
+            self.add(Kind.PORT, str(port), Mode.WRITE, number, text, kind)
+
+    # -- paths, databases, intent -----------------------------------------------------------
+
+    def _paths(self, number: int, text: str, commands: list[str], prose: str) -> None:
+        code_text = " ".join(commands)
+        read_line = any(_READ_COMMANDS.match(c.lstrip("$ ").strip()) for c in commands)
+        for token, start, quoted in _path_tokens(text):
+            path = _norm(token)
+            if _is_venv_path(path):
+                continue
+            before = text[:start]
+            clause = re.split(r"[.;:(]\s|,\s(?=\w+ )", before)[-1]
+            if (read_line and token in code_text) or _READ_WORDS.search(clause):
+                mode = Mode.READ
+            elif _CREATE_WORDS.search(clause):
+                mode = Mode.CREATE
+            else:
+                mode = Mode.WRITE
+            self.declared_file(token, mode, number, text)
+
+    def declared_file(self, token: str, mode: Mode, number: int, text: str = "") -> None:
+        path = _norm(token)
+        text = text or f"{mode.value}: {token}"
+        if path.endswith(_DB_SUFFIXES):
+            self.add(Kind.DATABASE, f"sqlite:{path}", Mode.WRITE, number, text)
+            return
+        kind = Kind.AREA if path.endswith("/") or any(c in path for c in "*?[{") else Kind.FILE
+        self.add(kind, path, mode, number, text)
+        self._migration_from_path(number, text, path, mode)
+
+    def _migration_from_path(self, number: int, text: str, path: str, mode: Mode) -> None:
+        if not mode.writes or not path.endswith(".py"):
+            return
+        parent = str(PurePosixPath(path).parent)
+        if parent in self.layout.alembic_versions or (
+                not self.layout.root and parent.endswith("/versions")):
+            self.add(Kind.MIGRATION, f"alembic:{parent}", Mode.CREATE, number, text, path)
+        elif PurePosixPath(parent).name == "migrations" and re.match(
+                r"\d{4}_", PurePosixPath(path).name):
+            app = PurePosixPath(parent).parent.name
+            self.add(Kind.MIGRATION, f"django:{app}", Mode.CREATE, number, text, path)
+
+    def _databases(self, number: int, text: str) -> None:
+        for match in _DB_URL.finditer(text):
+            key = _database_key(match.group(1))
+            if key:
+                self.add(Kind.DATABASE, key, Mode.WRITE, number, text)
+
+    def _intent(self, number: int, prose: str) -> None:
+        plain = re.sub(r"`[^`]*`", lambda m: m.group(0) if " " not in m.group(0) else "", prose)
+        has_dep_words = bool(_DEP_WORDS.search(plain))
+        listed = _DEP_LIST.match(plain)
+        candidates: list[tuple[str, str]] = []
+        if listed:
+            candidates += [(name.strip(" `*_'\""), "")
+                           for name in re.split(r",|\band\b", listed.group(1)) if name.strip()]
+        for match in _INTENT_DEP.finditer(plain):
+            quote, name, spec = match.group(1), match.group(2), match.group(3) or ""
+            if _looks_like_path(name):
+                continue
+            canonical = canonicalize_name(name.split("[")[0])
+            if canonical in self.known or spec or (quote and has_dep_words) or re.match(
+                    r"\s*(package|library|dependency)\b", plain[match.end():], re.IGNORECASE):
+                candidates.append((name, spec.replace(" ", "")))
+        seen = {t.resource.key for t in self.touches if t.resource.kind is Kind.DEPENDENCY}
+        for name, spec in candidates:
+            canonical = _requirement_name(name)
+            if not canonical or canonical in seen:
+                continue
+            if listed and not spec and canonical not in self.known and not re.search(
+                    r"[<>=~]", name):
+                continue
+            seen.add(canonical)
+            self._dependency(number, prose, name + spec, self.layout.manager)
+            self.installs.append((number, prose, name + spec))
+        if _MIGRATION_INTENT.search(plain) and not _MIGRATION_APPLY.search(plain):
+            self._migration_intent(number, prose)
+
+    def _migration_intent(self, number: int, prose: str) -> None:
+        lower = prose.lower()
+        if "django" in lower or "makemigrations" in lower or (
+                self.layout.django_apps and "alembic" not in lower
+                and self.layout.alembic_versions == ("alembic/versions",)):
+            apps = [a for a in self.layout.django_apps if re.search(rf"\b{re.escape(a)}\b", lower)]
+            self.django_migrations.append((number, prose, apps))
+        else:
+            key = f"alembic:{self.layout.alembic_versions[0]}"
+            self.add(Kind.MIGRATION, key, Mode.CREATE, number, prose, "migration")
+
+    # -- after the last line ----------------------------------------------------------------
+
+    def finish(self) -> list[PredictedTouch]:
+        written_apps = {
+            PurePosixPath(t.resource.key).parts[0] for t in self.touches
+            if t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
+            and len(PurePosixPath(t.resource.key).parts) > 1
+        }
+        known_apps = set(self.layout.django_apps) or written_apps
+        for number, text, apps in self.django_migrations:
+            inferred = apps or sorted(written_apps & known_apps) or ["*"]
+            for app in inferred:
+                self.add(Kind.MIGRATION, f"django:{app}", Mode.CREATE, number, text,
+                         "makemigrations")
+        venv = self.own_venv or next(iter(self.layout.venvs), _VENV_DEFAULT)
+        for number, text, what in self.installs:
+            self.add(Kind.VENV, venv, Mode.WRITE, number, text, f"installs {what}")
+        return _dedupe(self.touches)
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+
+def _code_segments(text: str) -> list[str]:
+    """Commands outside fences: `code spans`, and lines that start with a known command."""
+    segments = [m.group(1) for m in re.finditer(r"`([^`]+)`", text)]
+    if segments:
+        return segments  # the author marked the code: the rest of the line is prose
+    start = _COMMAND_START.match(text)
+    return [start.group(1)] if start else []
+
+
+def _split(command: str) -> list[str]:
+    command = command.strip().lstrip("$").strip()
+    command = command.split(" #", 1)[0]
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return command.split()
+
+
+def _option(words: list[str], *names: str) -> str | None:
+    for i, word in enumerate(words):
+        for name in names:
+            if word == name and i + 1 < len(words):
+                return words[i + 1]
+            if word.startswith(name + "="):
+                return word.split("=", 1)[1]
+    return None
+
+
+_PIP_VALUE_OPTIONS = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t",
+                      "--target", "--prefix", "--root", "--platform", "--python-version",
+                      "--only-binary", "--no-binary", "--trusted-host", "--src", "--log"}
+
+
+def _pip_install_args(args: list[str]) -> tuple[list[str], list[str]]:
+    packages: list[str] = []
+    reads: list[str] = []
+    skip_next = False
+    take_file = False
+    editable = False
+    for arg in args:
+        if skip_next:
+            skip_next = False
+        elif take_file:
+            reads.append(arg)
+            take_file = False
+        elif editable:
+            editable = False
+        elif arg in ("-r", "--requirement", "-c", "--constraint"):
+            take_file = True
+        elif arg.startswith(("-r", "-c")) and len(arg) > 2 and not arg.startswith("--"):
+            reads.append(arg[2:])
+        elif arg.startswith(("--requirement=", "--constraint=")):
+            reads.append(arg.split("=", 1)[1])
+        elif arg in ("-e", "--editable"):
+            editable = True
+        elif arg in _PIP_VALUE_OPTIONS:
+            skip_next = True
+        elif arg.endswith((",", ".")) and not arg.startswith((".", "-")):
+            packages.append(arg.rstrip(",."))
+            break  # "pip install x, then …": the command ended with the comma
+        elif arg.startswith("-") or arg in (">", ">>") or arg.startswith((".", "/")) or "/" in arg or arg.endswith((".whl", ".tar.gz", ".zip")):
+            continue
+        else:
+            packages.append(arg)
+    return packages, reads
+
+
+def _requirement_name(spec: str) -> str | None:
+    match = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
+    if not match:
+        return None
+    return canonicalize_name(match.group(1))
+
+
+def _server_port(kind: str, words: list[str], env: dict[str, str]) -> int | None:
+    explicit = None
+    if kind == "runserver":
+        args = [w for w in words[2:] if not w.startswith("-")]
+        explicit = args[0].rsplit(":", 1)[-1] if args else None
+    elif kind in ("gunicorn", "hypercorn"):
+        bind = _option(words, "-b", "--bind")
+        explicit = bind.rsplit(":", 1)[-1] if bind and ":" in bind else None
+    elif kind == "http.server":
+        args = [w for w in words[1:] if w.isdigit()]
+        explicit = args[0] if args else None
+    elif kind == "streamlit":
+        explicit = _option(words, "--server.port")
+    elif kind == "mkdocs":
+        address = _option(words, "-a", "--dev-addr")
+        explicit = address.rsplit(":", 1)[-1] if address else None
+    else:
+        explicit = _option(words, "--port", "-p")
+    explicit = explicit or env.get("PORT") or (env.get("FLASK_RUN_PORT") if kind == "flask" else None)
+    if explicit and explicit.isdigit():
+        return int(explicit)
+    if explicit:  # a variable such as $PORT: the task already chose its own port
+        return None
+    return _SERVER_DEFAULTS[kind]
+
+
+def _path_tokens(text: str) -> Iterator[tuple[str, int, bool]]:
+    """Path-like tokens with their offset; backticks make a bare `a/b` count as a path."""
+    quoted_spans = [(m.start(1), m.end(1)) for m in re.finditer(r"`([^`]+)`", text)]
+    for match in _PATH_TOKEN.finditer(text):
+        token = match.group(0).rstrip(".,:;")
+        start = match.start()
+        if not token or "://" in text[start:start + len(token) + 3]:
+            continue
+        if start > 0 and text[start - 1] in "@:=":
+            continue
+        quoted = any(a <= start < b for a, b in quoted_spans)
+        if _looks_like_path(token) or (quoted and "/" in token and re.search(r"[A-Za-z]", token)
+                                       and " " not in token and not token.startswith("-")):
+            yield token, start, quoted
+
+
+def _looks_like_path(token: str) -> bool:
+    name = token.rstrip("/").rsplit("/", 1)[-1]
+    if token.startswith("-") or not re.search(r"[A-Za-z]", token):
+        return False
+    if name in _FILE_NAMES or _ENV_FILE.search(token.rstrip("/")):
+        return True
+    if token.endswith("/") and len(token) > 2 and re.match(r"^[\w.-]+(/[\w.*-]+)*/$", token):
+        return True
+    suffix = name.rsplit(".", 1)[-1] if "." in name[1:] else ""
+    if suffix.lower() in _EXTENSIONS and re.match(r"^[\w.*?{}\[\]/-]+$", token):
+        # "e.g." and version numbers are not paths
+        return len(name) > len(suffix) + 1 and not re.match(r"^\d", name)
+    return "/" in token and "*" in token
+
+
+def _is_venv_path(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    return bool(parts) and parts[0] in ("venv", ".venv", "env") and path.endswith("/")
+
+
+def _norm(path: str) -> str:
+    path = path.strip().strip("`'\"")
+    trailing = "/" if path.endswith("/") and path != "/" else ""
+    while path.startswith("./"):
+        path = path[2:]
+    norm = str(PurePosixPath(path)) if path else path
+    return norm + trailing if norm not in ("", ".") else path
+
+
+def _database_key(url: str) -> str | None:
+    match = re.match(r"^(\w+)(?:\+\w+)?://(?:[^@/]*@)?([^/?]*)(/[^?#]*)?", url)
+    if not match:
+        return None
+    scheme, host, name = match.group(1), match.group(2), (match.group(3) or "").lstrip("/")
+    scheme = {"postgres": "postgresql", "mariadb": "mysql"}.get(scheme, scheme)
+    if scheme == "sqlite":
+        return f"sqlite:{_norm(name)}" if name and name != ":memory:" else None
+    if not name:
+        return None
+    host = re.sub(r":(5432|3306)$", "", host or "localhost")
+    host = "localhost" if host in ("127.0.0.1", "::1", "") else host
+    return f"{scheme}://{host}/{name}"
+
+
+def _dedupe(touches: list[PredictedTouch]) -> list[PredictedTouch]:
+    """One touch per resource and mode: the first line that shows it is the evidence."""
+    first: dict[tuple[Resource, Mode], PredictedTouch] = {}
+    for touch in touches:
+        first.setdefault((touch.resource, touch.mode), touch)
+    return list(first.values())
