@@ -112,7 +112,15 @@ def _load_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"rule catalog does not parse: {exc}", str(path)) from None
 
 
+_RULE_KEYS = {"id", "name", "title", "severity", "risk", "why", "example", "fix"}
+
+
 def _rule(entry: dict[str, Any], family: str, path: Path) -> Rule:
+    unknown = set(entry) - _RULE_KEYS
+    if unknown:
+        raise InputError(f"rule {entry.get('id', '?')} has unknown keys: {sorted(unknown)} "
+                         "(a key meant for the whole file must come before the first [[rule]])",
+                         str(path))
     try:
         return Rule(
             id=entry["id"],
@@ -126,4 +134,4 @@ def _rule(entry: dict[str, Any], family: str, path: Path) -> Rule:
             fix=entry["fix"].strip(),
         )
     except (KeyError, ValueError) as exc:
-        raise InputError(f"rule entry {entry.get('id', '?')} is incomplete: {exc}", str(path)) from None
+        raise InputError(f"rule {entry.get('id', '?')} is incomplete: {exc}", str(path)) from None

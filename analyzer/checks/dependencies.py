@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from analyzer.engine import CheckContext
 from analyzer.model import Finding, Kind, Resource, Touch
 from analyzer.shared_paths import is_lockfile, is_manifest, lock_command
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 
 def _packages(ctx: CheckContext, writers: list[Touch]) -> list[str]:
@@ -33,12 +38,43 @@ def manifest_written(ctx: CheckContext) -> Iterator[Finding]:
             continue
         packages = _packages(ctx, writers)
         owner = ctx.name(writers[0].workstream)
+        clashes = "".join(f"; {clash}" for clash in _incompatible(ctx, writers))
         yield ctx.finding(
             "CS201", writers,
             f"{resource.key} is written by {len(writers)} workstreams: "
-            f"{_described(ctx, writers)}", resource,
+            f"{_described(ctx, writers)}{clashes}", resource,
             owner=f"'{owner}'", packages=", ".join(packages) or "the new packages",
         )
+
+
+def _incompatible(ctx: CheckContext, writers: list[Touch]) -> list[str]:
+    """Pins that the other workstream's specifier for the same package excludes."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    specs: dict[str, list[tuple[Requirement, str]]] = defaultdict(list)
+    for touch in writers:
+        for other in ctx.index.workstreams[touch.workstream].touches:
+            if other.resource.kind is Kind.DEPENDENCY and other.mode.writes:
+                try:
+                    specs[other.resource.key].append((Requirement(other.detail), touch.workstream))
+                except InvalidRequirement:
+                    continue
+    clashes = []
+    for entries in specs.values():
+        for i, (first, ws_a) in enumerate(entries):
+            for second, ws_b in entries[i + 1:]:
+                if ws_a != ws_b and _exclusive(first, second):
+                    clashes.append(f"{first} ('{ctx.name(ws_a)}') and {second} "
+                                   f"('{ctx.name(ws_b)}') cannot both hold")
+    return clashes
+
+
+def _exclusive(a: Requirement, b: Requirement) -> bool:
+    for pinned, other in ((a, b), (b, a)):
+        exact = [s.version for s in pinned.specifier if s.operator in ("==", "===")]
+        if exact and "*" not in exact[0] and not other.specifier.contains(exact[0], prereleases=True):
+            return True
+    return False
 
 
 def lockfile_written(ctx: CheckContext) -> Iterator[Finding]:

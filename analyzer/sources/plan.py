@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from analyzer.catalog import load_catalog
 from analyzer.errors import InputError, read_text
-from analyzer.model import Evidence, Kind, Mode, Touch, Workstream
+from analyzer.model import Evidence, Kind, Mode, Resource, Touch, Workstream
 from analyzer.sources.plan_readers import Plan, PlanTask, read_plan
-from analyzer.sources.plan_touches import predict_touches
+from analyzer.sources.plan_touches import INTENT_DETAIL, dedupe, predict_touches
 from analyzer.sources.repo_layout import RepoLayout, add_planned_venvs
 
 
@@ -33,6 +34,8 @@ def load_plan(path: str, layout: RepoLayout) -> tuple[Plan, list[Workstream]]:
         ]
         workstreams.append(workstream)
     _resolve_dependencies(plan, workstreams)
+    if layout.root is None:
+        _unify_alembic_chains(workstreams)
     add_planned_venvs(layout, [t.resource.key for ws in workstreams for t in ws.touches
                                if t.resource.kind is Kind.VENV and t.mode is Mode.CREATE])
     return plan, workstreams
@@ -96,3 +99,18 @@ def _normalise_ref(ref: str) -> list[str]:
     if number:
         keys.append(number.group(1))
     return keys
+
+
+def _unify_alembic_chains(workstreams: list[Workstream]) -> None:
+    """Without --repo, "add a migration" lands on the conventional alembic/versions; when the
+    plan itself names exactly one versions directory, that is the chain it meant."""
+    named = {t.resource.key for ws in workstreams for t in ws.touches
+             if t.resource.kind is Kind.MIGRATION and t.resource.key.startswith("alembic:")
+             and t.detail != INTENT_DETAIL}
+    if len(named) != 1:
+        return
+    chain = Resource(Kind.MIGRATION, named.pop())
+    for ws in workstreams:
+        retargeted = [replace(t, resource=chain) if t.detail == INTENT_DETAIL else t
+                      for t in ws.touches]
+        ws.touches = dedupe(retargeted)

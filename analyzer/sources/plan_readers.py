@@ -101,7 +101,8 @@ class _Block:
 def _markdown_blocks(text: str) -> list[_Block]:
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").parse(text)
+    # Block structure is all we need; inline parsing would cost more than everything else.
+    tokens = MarkdownIt("commonmark").disable("inline").parse(text)
     blocks: list[_Block] = []
     list_depth = 0
     for i, token in enumerate(tokens):
@@ -175,19 +176,21 @@ def _generic_task_headings(headings: list[_Block]) -> list[_Block]:
     return chosen if len(chosen) >= 2 else []
 
 
-def _section_end(start: _Block, headings: list[_Block], n_lines: int) -> int:
-    later = [h for h in headings if h.start > start.start and h.level <= start.level]
-    return later[0].start if later else n_lines
-
-
 def _body(lines: list[str], start: int, end: int) -> list[tuple[int, str]]:
     return [(i + 1, lines[i]) for i in range(start, min(end, len(lines)))]
 
 
 def _heading_tasks(chosen: list[_Block], headings: list[_Block], lines: list[str]) -> list[PlanTask]:
+    """A task's section ends at the next heading of its level or above, or the next task."""
+    ends: dict[int, int] = {}
+    open_sections: list[_Block] = []
+    for h in headings:  # one pass: each heading closes the open sections it outranks
+        while open_sections and open_sections[-1].level >= h.level:
+            ends[open_sections.pop().start] = h.start
+        open_sections.append(h)
     tasks = []
     for index, h in enumerate(chosen):
-        end = _section_end(h, headings, len(lines))
+        end = ends.get(h.start, len(lines))
         if index + 1 < len(chosen):
             end = min(end, chosen[index + 1].start)
         tasks.append(PlanTask(_plain(h.text), h.start + 1, _body(lines, h.start, end)))
@@ -206,8 +209,14 @@ def _label_tasks(labels: list[_Block], headings: list[_Block], lines: list[str])
 
 
 def _item_tasks(items: list[_Block], lines: list[str]) -> list[PlanTask]:
-    return [PlanTask(_plain(item.text), item.start + 1, _body(lines, item.start, item.end))
-            for item in items]
+    return [PlanTask(_short_title(item.text), item.start + 1,
+                     _body(lines, item.start, item.end)) for item in items]
+
+
+def _short_title(text: str, limit: int = 60) -> str:
+    """A checklist item's title: its first clause, without inline code ticks."""
+    title = re.split(r"[:;]\s|\.\s|\s[(–—]", _plain(text), maxsplit=1)[0].strip()
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
 def _assign_heading_groups(tasks: list[PlanTask], headings: list[_Block]) -> None:

@@ -8,15 +8,16 @@ strong signal (a well-known package name, or the words package/library/dependenc
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from typing import TypeVar
 
 from packaging.utils import canonicalize_name
 
-from analyzer.model import Kind, Mode, Resource
+from analyzer.model import Kind, Mode, Resource, Touch
 from analyzer.sources.repo_layout import LOCKFILES, RepoLayout
 
 
@@ -48,7 +49,7 @@ _CREATE_WORDS = re.compile(r"\b(create|creates|new|scaffold|generate|touch|mkdir
                            r"(new )?(file|module|package|directory|folder))\b", re.IGNORECASE)
 _READ_COMMANDS = re.compile(
     r"^(pytest|py\.test|python3? -m pytest|python3? -m unittest|cat|less|head|tail|grep|rg|ls|"
-    r"cd|source|\.|diff|mypy|ruff check|flake8|pylint|coverage run|tox|nox|bandit|"
+    r"cd|source|\.(?=\s)|diff|mypy|ruff check|flake8|pylint|coverage run|tox|nox|bandit|"
     r"pip3? install -[rc]|uv pip install -[rc]|pip3? install --requirement|python3? [\w/.-]+\.py)\b"
 )
 _COMMAND_START = re.compile(
@@ -57,11 +58,15 @@ _COMMAND_START = re.compile(
     r"hypercorn|daphne|fastapi|streamlit|jupyter|django-admin|\./manage\.py|pytest|createdb|"
     r"dropdb|psql|virtualenv|ln|mkdir|touch|echo|export|cp|mv|rm)\b.*)$"
 )
+_MAYBE_COMMAND = re.compile(
+    r"^\s*\$?\s*(?:export\s+)?(?:[A-Z_][A-Z0-9_]*=|(?:\S*/)?(?:python3?|pip3?|poetry|uv|pdm|pipenv|"
+    r"pip-compile|alembic|flask|uvicorn|gunicorn|hypercorn|daphne|fastapi|streamlit|jupyter|"
+    r"mkdocs|django-admin|manage\.py|virtualenv|ln|createdb|dropdb)\b)")
 _DEP_WORDS = re.compile(r"\b(packages?|librar(y|ies)|dependenc(y|ies)|requirements?|pyproject|"
                         r"pip install|extras?)\b", re.IGNORECASE)
 _INTENT_DEP = re.compile(
     r"\b(?:add|adds|adding|install|installs|installing|introduce|include|pin|upgrade|bump|"
-    r"require|requires|depend on|use|using)\s+(?:the\s+|a\s+)?(?:new\s+)?"
+    r"require|requires|need|needs|depend on|use|using)\s+(?:the\s+|a\s+)?(?:new\s+)?"
     r"(?:(?:python\s+)?(?:package|library|dependency|lib)\s+)?"
     r"([`'\"]?)([A-Za-z][A-Za-z0-9._-]*(?:\[[\w,-]+\])?)\1"
     r"(\s*(?:===|==|>=|<=|~=|!=|<|>)\s*[\w.*+!-]+)?",
@@ -84,6 +89,7 @@ _SERVER_DEFAULTS = {"uvicorn": 8000, "flask": 5000, "runserver": 8000, "gunicorn
                     "hypercorn": 8000, "daphne": 8000, "fastapi": 8000, "streamlit": 8501,
                     "jupyter": 8888, "http.server": 8000, "mkdocs": 8000}
 _VENV_DEFAULT = ".venv"
+INTENT_DETAIL = "planned in prose"  # a migration the text asks for, chain not named
 
 
 def predict_touches(lines: list[tuple[int, str]], layout: RepoLayout,
@@ -145,6 +151,8 @@ class _TaskReader:
     # -- commands -------------------------------------------------------------------------
 
     def _command(self, number: int, text: str, command: str) -> None:
+        if not _MAYBE_COMMAND.match(command):
+            return
         words = _split(command)
         env = {}
         while words and re.match(r"^[A-Z_][A-Z0-9_]*=", words[0]):
@@ -280,7 +288,7 @@ class _TaskReader:
 
     def _symlink(self, number: int, text: str, words: list[str]) -> None:
         args = [w for w in words[1:] if not w.startswith("-")]
-        if len(args) == 2 and PurePosixPath(args[1]).name.strip("/") in ("venv", ".venv", "env"):
+        if len(args) == 2 and posixpath.basename(args[1].rstrip("/")) in ("venv", ".venv", "env"):
             self.add(Kind.VENV, _norm(args[1]), Mode.READ, number, text, f"symlink -> {args[0]}")
 
     def _createdb(self, number: int, text: str, words: list[str]) -> None:
@@ -341,15 +349,14 @@ class _TaskReader:
         self._migration_from_path(number, text, path, mode)
 
     def _migration_from_path(self, number: int, text: str, path: str, mode: Mode) -> None:
-        if not mode.writes or not path.endswith(".py"):
+        if not mode.writes or not path.endswith(".py") or "/" not in path:
             return
-        parent = str(PurePosixPath(path).parent)
+        parent, name = posixpath.split(path)
         if parent in self.layout.alembic_versions or (
                 not self.layout.root and parent.endswith("/versions")):
             self.add(Kind.MIGRATION, f"alembic:{parent}", Mode.CREATE, number, text, path)
-        elif PurePosixPath(parent).name == "migrations" and re.match(
-                r"\d{4}_", PurePosixPath(path).name):
-            app = PurePosixPath(parent).parent.name
+        elif posixpath.basename(parent) == "migrations" and re.match(r"\d{4}_", name):
+            app = posixpath.basename(posixpath.dirname(parent))
             self.add(Kind.MIGRATION, f"django:{app}", Mode.CREATE, number, text, path)
 
     def _databases(self, number: int, text: str) -> None:
@@ -397,15 +404,15 @@ class _TaskReader:
             self.django_migrations.append((number, prose, apps))
         else:
             key = f"alembic:{self.layout.alembic_versions[0]}"
-            self.add(Kind.MIGRATION, key, Mode.CREATE, number, prose, "migration")
+            self.add(Kind.MIGRATION, key, Mode.CREATE, number, prose, INTENT_DETAIL)
 
     # -- after the last line ----------------------------------------------------------------
 
     def finish(self) -> list[PredictedTouch]:
         written_apps = {
-            PurePosixPath(t.resource.key).parts[0] for t in self.touches
+            t.resource.key.split("/", 1)[0] for t in self.touches
             if t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
-            and len(PurePosixPath(t.resource.key).parts) > 1
+            and "/" in t.resource.key.rstrip("/")
         }
         known_apps = set(self.layout.django_apps) or written_apps
         for number, text, apps in self.django_migrations:
@@ -416,7 +423,7 @@ class _TaskReader:
         venv = self.own_venv or next(iter(self.layout.venvs), _VENV_DEFAULT)
         for number, text, what in self.installs:
             self.add(Kind.VENV, venv, Mode.WRITE, number, text, f"installs {what}")
-        return _dedupe(self.touches)
+        return dedupe(self.touches)
 
 
 # --- small helpers --------------------------------------------------------------------------
@@ -527,6 +534,8 @@ def _path_tokens(text: str) -> Iterator[tuple[str, int, bool]]:
     quoted_spans = [(m.start(1), m.end(1)) for m in re.finditer(r"`([^`]+)`", text)]
     for match in _PATH_TOKEN.finditer(text):
         token = match.group(0).rstrip(".,:;")
+        if "/" not in token and "." not in token and token not in _FILE_NAMES:
+            continue  # a plain word: the common case, decided cheaply
         start = match.start()
         if not token or "://" in text[start:start + len(token) + 3]:
             continue
@@ -554,16 +563,14 @@ def _looks_like_path(token: str) -> bool:
 
 
 def _is_venv_path(path: str) -> bool:
-    parts = PurePosixPath(path).parts
-    return bool(parts) and parts[0] in ("venv", ".venv", "env") and path.endswith("/")
+    return path.endswith("/") and path.split("/", 1)[0] in ("venv", ".venv", "env")
 
 
 def _norm(path: str) -> str:
+    """`./src//auth/` -> `src/auth/`: one spelling per path, keeping a directory's slash."""
     path = path.strip().strip("`'\"")
     trailing = "/" if path.endswith("/") and path != "/" else ""
-    while path.startswith("./"):
-        path = path[2:]
-    norm = str(PurePosixPath(path)) if path else path
+    norm = posixpath.normpath(path) if path else path
     return norm + trailing if norm not in ("", ".") else path
 
 
@@ -582,9 +589,12 @@ def _database_key(url: str) -> str | None:
     return f"{scheme}://{host}/{name}"
 
 
-def _dedupe(touches: list[PredictedTouch]) -> list[PredictedTouch]:
+_T = TypeVar("_T", PredictedTouch, Touch)
+
+
+def dedupe(touches: list[_T]) -> list[_T]:
     """One touch per resource and mode: the first line that shows it is the evidence."""
-    first: dict[tuple[Resource, Mode], PredictedTouch] = {}
+    first: dict[tuple[Resource, Mode], _T] = {}
     for touch in touches:
         first.setdefault((touch.resource, touch.mode), touch)
     return list(first.values())

@@ -1,0 +1,334 @@
+"""Every rule on plans: the case it must flag, and the near-miss it must not."""
+
+from __future__ import annotations
+
+
+def scan(cli, plan, text, *extra, name="tasks.md"):
+    result = cli("plan", plan(text, name), "--format", "json", "--fail-on", "never", *extra)
+    assert result.code == 0, result.err
+    return result
+
+
+# --- CS101 / CS102 shared files ------------------------------------------------------------
+
+def test_cs101_same_source_file_written_by_two_tasks(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Login
+        Edit `app/views.py` to add the login view.
+        ## Task 2: Logout
+        Edit `app/views.py` to add the logout view.
+    """)
+    assert ("CS101", "app/views.py", ("Task 1: Login", "Task 2: Logout")) in result.findings()
+
+
+def test_cs101_risk_comes_from_the_catalog_pattern(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: A
+        Add the A settings to `proj/settings.py`.
+        ## Task 2: B
+        Add the B settings to `proj/settings.py`.
+    """)
+    finding = next(f for f in result.json["findings"] if f["rule"] == "CS101")
+    assert finding["risk"] == "medium"
+    assert "every feature adds its settings here" in finding["message"]
+
+
+def test_cs101_not_for_a_file_one_task_writes_and_another_reads(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Models
+        Change `app/models.py`.
+        ## Task 2: Report
+        Create `app/report.py`, based on `app/models.py` (read it, do not modify it).
+    """)
+    assert "CS101" not in result.rules()
+
+
+def test_cs102_directory_scope_contains_another_tasks_file(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Refactor auth
+        Owns `src/auth/`.
+        ## Task 2: Token bug
+        Fix the expiry in `src/auth/tokens.py`.
+    """)
+    assert ("CS102", "src/auth/", ("Task 1: Refactor auth", "Task 2: Token bug")) in result.findings()
+
+
+def test_cs102_not_for_sibling_directories(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Auth
+        Owns `src/auth/`.
+        ## Task 2: Authz
+        Owns `src/authz/` and `src/authz/rules.py`.
+    """)
+    assert "CS102" not in result.rules()
+
+
+# --- CS201 / CS202 dependencies ------------------------------------------------------------
+
+def test_cs201_two_tasks_adding_packages(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Auth
+        Add pyjwt for authentication.
+        ## Task 2: Billing
+        Run `pip install stripe` and add it to requirements.txt.
+    """)
+    finding = next(f for f in result.json["findings"] if f["rule"] == "CS201")
+    assert finding["resource"]["key"] == "requirements.txt"
+    assert finding["severity"] == "error"
+    assert "pyjwt" in finding["mitigation"] and "stripe" in finding["mitigation"]
+
+
+def test_cs201_reports_pins_that_cannot_both_hold(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Queue
+        `pip install redis==5.0.1`
+        ## Task 2: Worker
+        `pip install "redis>=4,<5"`
+    """)
+    finding = next(f for f in result.json["findings"] if f["rule"] == "CS201")
+    assert "cannot both hold" in finding["message"]
+
+
+def test_cs201_not_for_tasks_that_only_install_from_requirements(cli, plan):
+    """Two tasks in different modules that both install and test: no dependency finding."""
+    result = scan(cli, plan, """
+        ## Task 1: Auth module
+        Work in `src/auth/`.
+        ```bash
+        pip install -r requirements.txt
+        pytest tests/auth/
+        ```
+        ## Task 2: API module
+        Work in `src/api/`.
+        ```bash
+        pip install -r requirements.txt
+        pytest tests/api/
+        ```
+    """)
+    assert result.json["findings"] == []
+
+
+def test_cs201_not_for_prose_that_merely_says_add(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Login
+        Add login for users in `app/login.py`.
+        ## Task 2: Search
+        Add search to the list page in `app/search.py`.
+    """)
+    assert not result.rules() & {"CS201", "CS202"}
+
+
+def test_cs202_lockfile_and_lock_command_for_poetry(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: A
+        `poetry add httpx`
+        ## Task 2: B
+        `poetry add orjson`
+    """)
+    lock = next(f for f in result.json["findings"] if f["rule"] == "CS202")
+    assert lock["resource"]["key"] == "poetry.lock"
+    assert lock["command"] == "poetry lock"
+
+
+def test_cs202_not_for_installs_from_the_lock(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: A
+        `uv sync` then edit `a/x.py`
+        ## Task 2: B
+        `uv sync` then edit `b/y.py`
+    """)
+    assert "CS202" not in result.rules()
+
+
+# --- CS303 migrations ----------------------------------------------------------------------
+
+def test_cs303_two_tasks_planning_alembic_migrations(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Users
+        Alembic migration for the new users table.
+        ## Task 2: Orders
+        `alembic revision --autogenerate -m "orders"`
+    """)
+    finding = next(f for f in result.json["findings"] if f["rule"] == "CS303")
+    assert finding["command"] == 'alembic merge -m "merge parallel heads" heads'
+    assert finding["severity"] == "error"
+
+
+def test_cs303_not_for_tasks_that_run_migrations(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Users
+        Run the migrations with `alembic upgrade head`, then edit `users/api.py`.
+        ## Task 2: Orders
+        Apply all migrations, then edit `orders/api.py`.
+    """)
+    assert "CS303" not in result.rules()
+
+
+def test_cs303_not_for_separate_alembic_branch_labels(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Billing schema
+        `alembic revision -m "invoices" --head billing@head`
+        ## Task 2: Audit schema
+        `alembic revision -m "events" --head audit@head`
+    """)
+    assert "CS303" not in result.rules()
+
+
+def test_cs303_django_same_app_but_not_different_apps(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Profile
+        `python manage.py makemigrations accounts`
+        ## Task 2: Avatar
+        `python manage.py makemigrations accounts`
+        ## Task 3: Tags
+        `python manage.py makemigrations blog`
+    """)
+    assert [f for f in result.findings() if f[0] == "CS303"] == [
+        ("CS303", "django:accounts", ("Task 1: Profile", "Task 2: Avatar"))]
+    finding = next(f for f in result.json["findings"] if f["rule"] == "CS303")
+    assert finding["command"] == "python manage.py makemigrations --merge accounts"
+
+
+def test_cs303_is_a_note_when_the_tasks_are_sequenced(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Users
+        `alembic revision -m "users"`
+        ## Task 2: Orders
+        Depends on: Task 1
+        `alembic revision -m "orders"`
+    """)
+    finding = next(f for f in result.json["findings"] if f["rule"] == "CS303")
+    assert finding["severity"] == "note"
+    assert "one after the other" in finding["message"]
+
+
+# --- CS4xx environment ---------------------------------------------------------------------
+
+def test_cs401_same_default_port(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: API
+        `uvicorn app.main:app --reload`
+        ## Task 2: Admin
+        `python manage.py runserver`
+    """)
+    finding = next(f for f in result.json["findings"] if f["rule"] == "CS401")
+    assert finding["resource"]["key"] == "8000"
+    assert "8001" in finding["mitigation"]
+
+
+def test_cs401_not_for_explicit_distinct_ports_or_sequenced_tasks(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: API
+        `uvicorn app.main:app --port 8000`
+        ## Task 2: Admin
+        `flask run -p 8001`
+        ## Task 3: Docs
+        Depends on: Task 1
+        `uvicorn docs.app:app --port 8000`
+    """)
+    assert "CS401" not in result.rules()
+
+
+def test_cs402_same_test_database(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: A
+        `DATABASE_URL=postgresql://app:secret@localhost:5432/app_test pytest`
+        ## Task 2: B
+        `DATABASE_URL=postgres://localhost/app_test pytest`
+    """)
+    assert ("CS402", "postgresql://localhost/app_test", ("Task 1: A", "Task 2: B")) in result.findings()
+
+
+def test_cs402_not_for_databases_per_task(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: A
+        `DATABASE_URL=sqlite:///a.db pytest`
+        ## Task 2: B
+        `DATABASE_URL=sqlite:///b.db pytest`
+    """)
+    assert "CS402" not in result.rules()
+
+
+def test_cs403_two_tasks_editing_env(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: A
+        Add STRIPE_KEY to `.env`.
+        ## Task 2: B
+        Add JWT_SECRET to `.env`.
+    """)
+    assert ("CS403", ".env", ("Task 1: A", "Task 2: B")) in result.findings()
+
+
+def test_cs403_not_for_env_example_or_reading_env(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: A
+        Add STRIPE_KEY to `.env.example`.
+        ## Task 2: B
+        Load settings from `.env`.
+    """)
+    assert "CS403" not in result.rules()
+
+
+def test_cs404_and_cs405_shared_venv_symlink(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: A
+        `ln -s ../shared-venv venv` then `pip install pyjwt==2.8.0`
+        ## Task 2: B
+        `pip install stripe`
+        ## Task 3: C
+        `python -m venv venv`
+    """)
+    # Task 2 installs into the default .venv; name the shared one explicitly:
+    assert "CS405" in result.rules()
+    result = scan(cli, plan, """
+        ## Task 1: A
+        `ln -s ../shared-venv .venv` then `pip install pyjwt==2.8.0`
+        ## Task 2: B
+        `pip install stripe`
+    """, name="two.md")
+    assert ("CS404", ".venv", ("Task 1: A", "Task 2: B")) in result.findings()
+
+
+def test_cs404_not_for_unchanged_requirements_into_shared_venv(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: A
+        `ln -s ../shared-venv .venv` then `pip install -r requirements.txt`
+        ## Task 2: B
+        `pip install -r requirements.txt`
+    """)
+    assert not result.rules() & {"CS404", "CS405"}
+
+
+# --- CS5xx plan shape ----------------------------------------------------------------------
+
+def test_cs501_feature_sliced_tasks(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Login
+        Add pyjwt. Add a migration for users. Edit `app/models.py` and `app/api/users.py`.
+        ## Task 2: Register
+        Add bcrypt. Add a migration for sign-ups. Edit `app/models.py` and `app/api/users.py`.
+    """)
+    sliced = [f for f in result.json["findings"] if f["rule"] == "CS501"]
+    assert len(sliced) == 2
+    assert "Slice by module" in sliced[0]["mitigation"]
+
+
+def test_cs501_not_for_module_sliced_tasks(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Login
+        Add pyjwt. Edit `app/auth/login.py` and `app/auth/tokens.py` and `app/auth/views.py`.
+        ## Task 2: Search
+        Edit `app/search/index.py` and `app/search/views.py`.
+    """)
+    assert "CS501" not in result.rules()
+
+
+def test_cs502_task_with_no_scope(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Polish the UI
+        Make it nicer.
+        ## Task 2: Login
+        Edit `app/login.py`.
+    """)
+    assert ("CS502", None, ("Task 1: Polish the UI",)) in result.findings()
+    assert len([f for f in result.findings() if f[0] == "CS502"]) == 1
