@@ -107,7 +107,8 @@ def load_catalog() -> Catalog:
 
 def _load_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        return data
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"rule catalog does not parse: {exc}", str(path)) from None
 

@@ -27,7 +27,7 @@ class ResourceIndex:
 
     def shared(self, *kinds: Kind) -> Iterator[tuple[Resource, list[Touch]]]:
         """Resources of these kinds that two or more workstreams write."""
-        for resource, touches in self.touches.items():
+        for resource in self.touches:
             if kinds and resource.kind not in kinds:
                 continue
             writers = self.writers(resource)

@@ -28,7 +28,8 @@ class Schedule:
     alternative: str = ""
 
 
-def propose_schedule(index: ResourceIndex, findings: list[Finding], plan_path: str = "") -> Schedule:
+def propose_schedule(index: ResourceIndex, findings: list[Finding],
+                     plan_path: str = "") -> Schedule:
     blocking = [f for f in findings if f.risk is Risk.HIGH and f.severity is not Severity.NOTE]
     with_owners = _waves(index, blocking, plan_path)
     owners = {describe(f.resource): f.workstreams[0] for f in blocking
@@ -69,11 +70,13 @@ def _setup_steps(index: ResourceIndex, findings: list[Finding]) -> list[str]:
 def _waves(index: ResourceIndex, blocking: list[Finding], plan_path: str) -> list[list[str]]:
     """Greedy colouring in dependency order: each task takes the first wave after its
     prerequisites and its group's predecessors that holds none of its conflicts."""
-    conflicts: dict[str, set[str]] = defaultdict(set)
-    for finding in blocking:
-        ids = finding.workstreams
-        for a in ids:
-            conflicts[a].update(b for b in ids if b != a)
+    # Each blocking finding is a clique of workstreams: keep the waves each clique already
+    # uses, so placing a task costs its cliques, not the square of their sizes.
+    cliques_of: dict[str, list[int]] = defaultdict(list)
+    for number, finding in enumerate(blocking):
+        for ws_id in finding.workstreams:
+            cliques_of[ws_id].append(number)
+    clique_waves: dict[int, set[int]] = defaultdict(set)
     wave_of: dict[str, int] = {}
     groups = sorted({ws.group for ws in index.workstreams.values() if ws.group is not None})
     group_end: dict[int, int] = {}
@@ -83,10 +86,13 @@ def _waves(index: ResourceIndex, blocking: list[Finding], plan_path: str) -> lis
         if ws.group is not None:
             before = [group_end[g] for g in groups if g < ws.group and g in group_end]
             earliest = max(earliest, max(before, default=-1) + 1)
+        taken = set().union(*(clique_waves[c] for c in cliques_of[ws_id]))
         wave = earliest
-        while any(wave_of.get(other) == wave for other in conflicts[ws_id]):
+        while wave in taken:
             wave += 1
         wave_of[ws_id] = wave
+        for clique in cliques_of[ws_id]:
+            clique_waves[clique].add(wave)
         if ws.group is not None:
             group_end[ws.group] = max(group_end.get(ws.group, 0), wave)
     waves: list[list[str]] = [[] for _ in range(max(wave_of.values(), default=-1) + 1)]

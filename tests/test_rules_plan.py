@@ -50,7 +50,8 @@ def test_cs102_directory_scope_contains_another_tasks_file(cli, plan):
         ## Task 2: Token bug
         Fix the expiry in `src/auth/tokens.py`.
     """)
-    assert ("CS102", "src/auth/", ("Task 1: Refactor auth", "Task 2: Token bug")) in result.findings()
+    expected = ("CS102", "src/auth/", ("Task 1: Refactor auth", "Task 2: Token bug"))
+    assert expected in result.findings()
 
 
 def test_cs102_not_for_sibling_directories(cli, plan):
@@ -236,7 +237,8 @@ def test_cs402_same_test_database(cli, plan):
         ## Task 2: B
         `DATABASE_URL=postgres://localhost/app_test pytest`
     """)
-    assert ("CS402", "postgresql://localhost/app_test", ("Task 1: A", "Task 2: B")) in result.findings()
+    expected = ("CS402", "postgresql://localhost/app_test", ("Task 1: A", "Task 2: B"))
+    assert expected in result.findings()
 
 
 def test_cs402_not_for_databases_per_task(cli, plan):

@@ -72,7 +72,8 @@ def _incompatible(ctx: CheckContext, writers: list[Touch]) -> list[str]:
 def _exclusive(a: Requirement, b: Requirement) -> bool:
     for pinned, other in ((a, b), (b, a)):
         exact = [s.version for s in pinned.specifier if s.operator in ("==", "===")]
-        if exact and "*" not in exact[0] and not other.specifier.contains(exact[0], prereleases=True):
+        pin = exact[0] if exact else ""
+        if pin and "*" not in pin and not other.specifier.contains(pin, prereleases=True):
             return True
     return False
 

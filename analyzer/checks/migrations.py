@@ -22,7 +22,7 @@ def _chains(ctx: CheckContext) -> dict[Resource, list[Touch]]:
     """Creators per chain; a Django migration for an unknown app joins every app's chain."""
     chains: dict[Resource, list[Touch]] = defaultdict(list)
     any_app: list[Touch] = []
-    for resource, touches in ctx.index.of_kind(Kind.MIGRATION):
+    for resource, _ in ctx.index.of_kind(Kind.MIGRATION):
         creators = ctx.index.writers(resource)
         if resource.key == "django:*":
             any_app = creators

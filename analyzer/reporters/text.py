@@ -59,7 +59,7 @@ def _matrix(console: Console, report: Report) -> None:
     table = Table(title="Shared resources (W write, C create, r read)", title_justify="left",
                   show_lines=False, pad_edge=False)
     table.add_column("resource", overflow="fold")
-    for number, ws in enumerate(columns, 1):
+    for number in range(1, len(columns) + 1):
         table.add_column(f"T{number}", justify="center")
     for resource in shown_rows:
         cells = [_MODE_MARK[touched[resource][ws.id]] if ws.id in touched[resource] else ""

@@ -43,7 +43,8 @@ _NOT_A_TASK = re.compile(
     re.IGNORECASE,
 )
 _DEPENDS = re.compile(
-    r"^[\s>*_-]*(?:depends on|dependencies|requires|blocked by|runs? after|after)\s*[*_]*:\s*[*_]*(.+)$",
+    r"^[\s>*_-]*(?:depends on|dependencies|requires|blocked by|runs? after|after)"
+    r"\s*[*_]*:\s*[*_]*(.+)$",
     re.IGNORECASE,
 )
 _CHECKBOX = re.compile(r"^\[[ xX]\]\s*")
@@ -180,7 +181,8 @@ def _body(lines: list[str], start: int, end: int) -> list[tuple[int, str]]:
     return [(i + 1, lines[i]) for i in range(start, min(end, len(lines)))]
 
 
-def _heading_tasks(chosen: list[_Block], headings: list[_Block], lines: list[str]) -> list[PlanTask]:
+def _heading_tasks(chosen: list[_Block], headings: list[_Block],
+                   lines: list[str]) -> list[PlanTask]:
     """A task's section ends at the next heading of its level or above, or the next task."""
     ends: dict[int, int] = {}
     open_sections: list[_Block] = []
@@ -277,11 +279,13 @@ def _parse_structured(path: str, text: str, suffix: str) -> Any:
         raise InputError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        raise InputError(f"invalid TOML: {exc}", path, int(match.group(1)) if match else None) from None
+        line = int(match.group(1)) if match else None
+        raise InputError(f"invalid TOML: {exc}", path, line) from None
     except Exception as exc:  # yaml.YAMLError, imported lazily
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"invalid YAML: {problem}", path, mark.line + 1 if mark else None) from None
+        line = mark.line + 1 if mark else None
+        raise InputError(f"invalid YAML: {problem}", path, line) from None
 
 
 def _find_task_list(data: Any) -> tuple[list[Any] | None, Any]:
@@ -390,10 +394,10 @@ def _assign_declared_groups(tasks: list[PlanTask], container: dict[str, Any], pa
             members = next((group[k] for k in ("tasks", "task_ids", "taskIds", "ids", "members")
                             if k in group), [])
         for ref in _as_list(members):
-            task = by_ref.get(str(ref))
-            if task is None:
+            member = by_ref.get(str(ref))
+            if member is None:
                 raise InputError(f"execution group {index + 1} names unknown task {ref!r}", path)
-            task.group = index
+            member.group = index
 
 
 def _task_start_lines(raw_tasks: list[dict[str, Any]], lines: list[str]) -> list[int]:

@@ -80,9 +80,11 @@ _MIGRATION_INTENT = re.compile(
     r"create|that adds|adding|creating)\b",
     re.IGNORECASE,
 )
-_MIGRATION_APPLY = re.compile(r"\b(run|apply|applies|applying|upgrade|downgrade|execute|squash)\s+"
-                              r"(the\s+|all\s+|pending\s+|existing\s+)*migrations?\b", re.IGNORECASE)
-_DB_URL = re.compile(r"\b((?:postgres(?:ql)?|mysql|mariadb|sqlite|mssql|oracle)(?:\+\w+)?://[^\s`'\")]*)")
+_MIGRATION_APPLY = re.compile(
+    r"\b(run|apply|applies|applying|upgrade|downgrade|execute|squash)\s+"
+    r"(the\s+|all\s+|pending\s+|existing\s+)*migrations?\b", re.IGNORECASE)
+_DB_URL = re.compile(
+    r"\b((?:postgres(?:ql)?|mysql|mariadb|sqlite|mssql|oracle)(?:\+\w+)?://[^\s`'\")]*)")
 _PROSE_PORT = re.compile(r"\b(?:run|runs|serve|serves|start|starts|listen|listens|bind|binds|"
                          r"expose|exposes)\b[^.;]{0,40}?\bport\s+(\d{2,5})\b", re.IGNORECASE)
 _SERVER_DEFAULTS = {"uvicorn": 8000, "flask": 5000, "runserver": 8000, "gunicorn": 8000,
@@ -138,11 +140,10 @@ class _TaskReader:
         for command in commands:
             for part in re.split(r"&&|\|\||;|\|", command):
                 self._command(number, text, part.strip())
-        prose = text if not in_fence else ""
-        self._paths(number, text, commands, prose)
+        self._paths(number, text, commands)
         self._databases(number, text)
-        if prose:
-            self._intent(number, prose)
+        if not in_fence:
+            self._intent(number, text)
 
     def add(self, kind: Kind, key: str, mode: Mode, number: int, text: str,
             detail: str = "") -> None:
@@ -321,16 +322,16 @@ class _TaskReader:
 
     # -- paths, databases, intent -----------------------------------------------------------
 
-    def _paths(self, number: int, text: str, commands: list[str], prose: str) -> None:
-        code_text = " ".join(commands)
-        read_line = any(_READ_COMMANDS.match(c.lstrip("$ ").strip()) for c in commands)
-        for token, start, quoted in _path_tokens(text):
+    def _paths(self, number: int, text: str, commands: list[str]) -> None:
+        # paths given to a reading command (pytest, cat, pip install -r …) are reads
+        read_args = " ".join(c for c in commands if _READ_COMMANDS.match(c.lstrip("$ ").strip()))
+        for token, start in _path_tokens(text):
             path = _norm(token)
             if _is_venv_path(path):
                 continue
             before = text[:start]
             clause = re.split(r"[.;:(]\s|,\s(?=\w+ )", before)[-1]
-            if (read_line and token in code_text) or _READ_WORDS.search(clause):
+            if token in read_args or _READ_WORDS.search(clause):
                 mode = Mode.READ
             elif _CREATE_WORDS.search(clause):
                 mode = Mode.CREATE
@@ -383,13 +384,13 @@ class _TaskReader:
                 candidates.append((name, spec.replace(" ", "")))
         seen = {t.resource.key for t in self.touches if t.resource.kind is Kind.DEPENDENCY}
         for name, spec in candidates:
-            canonical = _requirement_name(name)
-            if not canonical or canonical in seen:
+            requirement = _requirement_name(name)
+            if not requirement or requirement in seen:
                 continue
-            if listed and not spec and canonical not in self.known and not re.search(
+            if listed and not spec and requirement not in self.known and not re.search(
                     r"[<>=~]", name):
                 continue
-            seen.add(canonical)
+            seen.add(requirement)
             self._dependency(number, prose, name + spec, self.layout.manager)
             self.installs.append((number, prose, name + spec))
         if _MIGRATION_INTENT.search(plain) and not _MIGRATION_APPLY.search(plain):
@@ -489,8 +490,8 @@ def _pip_install_args(args: list[str]) -> tuple[list[str], list[str]]:
         elif arg.endswith((",", ".")) and not arg.startswith((".", "-")):
             packages.append(arg.rstrip(",."))
             break  # "pip install x, then …": the command ended with the comma
-        elif arg.startswith("-") or arg in (">", ">>") or arg.startswith((".", "/")) or "/" in arg or arg.endswith((".whl", ".tar.gz", ".zip")):
-            continue
+        elif arg.startswith(("-", ".", ">")) or "/" in arg or arg.endswith((".whl", ".zip", ".gz")):
+            continue  # options, local paths, archives: not a package from the index
         else:
             packages.append(arg)
     return packages, reads
@@ -521,7 +522,8 @@ def _server_port(kind: str, words: list[str], env: dict[str, str]) -> int | None
         explicit = address.rsplit(":", 1)[-1] if address else None
     else:
         explicit = _option(words, "--port", "-p")
-    explicit = explicit or env.get("PORT") or (env.get("FLASK_RUN_PORT") if kind == "flask" else None)
+    flask_port = env.get("FLASK_RUN_PORT") if kind == "flask" else None
+    explicit = explicit or env.get("PORT") or flask_port
     if explicit and explicit.isdigit():
         return int(explicit)
     if explicit:  # a variable such as $PORT: the task already chose its own port
@@ -529,7 +531,7 @@ def _server_port(kind: str, words: list[str], env: dict[str, str]) -> int | None
     return _SERVER_DEFAULTS[kind]
 
 
-def _path_tokens(text: str) -> Iterator[tuple[str, int, bool]]:
+def _path_tokens(text: str) -> Iterator[tuple[str, int]]:
     """Path-like tokens with their offset; backticks make a bare `a/b` count as a path."""
     quoted_spans = [(m.start(1), m.end(1)) for m in re.finditer(r"`([^`]+)`", text)]
     for match in _PATH_TOKEN.finditer(text):
@@ -544,7 +546,7 @@ def _path_tokens(text: str) -> Iterator[tuple[str, int, bool]]:
         quoted = any(a <= start < b for a, b in quoted_spans)
         if _looks_like_path(token) or (quoted and "/" in token and re.search(r"[A-Za-z]", token)
                                        and " " not in token and not token.startswith("-")):
-            yield token, start, quoted
+            yield token, start
 
 
 def _looks_like_path(token: str) -> bool:

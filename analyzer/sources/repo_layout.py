@@ -61,9 +61,9 @@ class RepoLayout:
 
     @property
     def manifest(self) -> str:
+        """The file a new dependency goes into: the main requirements file, by name."""
         if self.manager == "pip" and self.requirements:
-            main = [r for r in self.requirements if PurePosixPath(r).name == "requirements.txt"]
-            return sorted(main or self.requirements, key=len)[0]
+            return min(self.requirements, key=_main_requirements_first)
         return MANIFESTS[self.manager]
 
     @property
@@ -72,6 +72,16 @@ class RepoLayout:
 
     def venv(self, path: str) -> Venv | None:
         return self.venvs.get(path.rstrip("/"))
+
+
+_MAIN_REQUIREMENTS = ("requirements.txt", "base.txt", "common.txt", "main.txt", "prod.txt",
+                      "production.txt", "requirements.in", "base.in")
+
+
+def _main_requirements_first(path: str) -> tuple[int, int, str]:
+    name = PurePosixPath(path).name
+    rank = _MAIN_REQUIREMENTS.index(name) if name in _MAIN_REQUIREMENTS else len(_MAIN_REQUIREMENTS)
+    return (rank, path.count("/"), path)
 
 
 def is_requirements(path: str) -> bool:
@@ -128,7 +138,8 @@ def _git(base: Path, *args: str) -> str | None:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        return data
     except (OSError, UnicodeDecodeError):
         return {}
     except tomllib.TOMLDecodeError as exc:
