@@ -9,15 +9,15 @@ _PREFIX = {Kind.PORT: "port ", Kind.DATABASE: "database ", Kind.VENV: "venv ",
 
 
 def chain_label(key: str) -> str:
-    """`alembic:db/versions@billing` -> "alembic db/versions (branch billing)"."""
+    """`alembic:db/versions@billing` -> "alembic chain db/versions (branch billing)"."""
     framework, _, where = key.partition(":")
     if framework == "django":
         return "every Django app" if where == "*" else f"Django app '{where}'"
     location, _, label = where.partition("@")
-    return f"alembic {location}" + (f" (branch {label})" if label else "")
+    return f"alembic chain {location}" + (f" (branch {label})" if label else "")
 
 
 def describe(resource: Resource) -> str:
     if resource.kind is Kind.MIGRATION:
-        return f"migrations of {chain_label(resource.key)}"
+        return f"migrations: {chain_label(resource.key)}"
     return _PREFIX.get(resource.kind, "") + resource.key
