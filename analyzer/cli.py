@@ -26,6 +26,19 @@ def _csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report here")
+    parser.add_argument("--fail-on", choices=FAIL_LEVELS, default="error",
+                        help="exit 1 when a finding is at or above this severity "
+                             "(default: error)")
+    parser.add_argument("--select", type=_csv, default=[], metavar="IDS",
+                        help="only these rules or prefixes, comma-separated (CS2,CS401)")
+    parser.add_argument("--ignore", type=_csv, default=[], metavar="IDS",
+                        help="skip these rules or prefixes, comma-separated")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="conflictscan",
@@ -45,15 +58,31 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--repo", metavar="PATH",
                       help="resolve the plan against this repository (manifests, lockfiles, "
                            "alembic and Django migrations, venvs); read-only")
-    plan.add_argument("--format", choices=("text", "json"), default="text")
-    plan.add_argument("--output", "-o", metavar="FILE", help="write the report here")
-    plan.add_argument("--fail-on", choices=FAIL_LEVELS, default="error",
-                      help="exit 1 when a finding is at or above this severity (default: error)")
-    plan.add_argument("--select", type=_csv, default=[], metavar="IDS",
-                      help="only these rules or prefixes, comma-separated (CS2,CS401)")
-    plan.add_argument("--ignore", type=_csv, default=[], metavar="IDS",
-                      help="skip these rules or prefixes, comma-separated")
-    plan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    _report_options(plan)
+
+    branches = commands.add_parser(
+        "branches", help="compare branches and worktrees against the base and each other",
+        description="Compare every active branch and worktree (uncommitted and untracked "
+                    "changes included) with the base and with each other: the conflicts git "
+                    "will hit, and the collisions it will not (alembic heads, Django leaf "
+                    "nodes, duplicate requirements). Read-only.")
+    branches.add_argument("refs", nargs="*", metavar="REF",
+                          help="branches, tags, SHAs or refs/pull/N/head (default: every local "
+                               "branch and every worktree)")
+    branches.add_argument("--all", action="store_true", help="every local branch")
+    branches.add_argument("--remote", action="append", default=[], metavar="PATTERN",
+                          help="remote branches matching a pattern, such as 'origin/feat-*'")
+    branches.add_argument("--no-worktrees", action="store_true",
+                          help="leave out the worktrees' uncommitted changes")
+    branches.add_argument("--base", metavar="REF",
+                          help="what the work merges into (default: origin/HEAD, else main, "
+                               "else master)")
+    branches.add_argument("--repo", metavar="PATH", default=".",
+                          help="the repository (default: the current directory)")
+    branches.add_argument("--file", metavar="PATH",
+                          help="only say which other workstreams change PATH (exit 1 if any): "
+                               "for a pre-edit hook")
+    _report_options(branches)
 
     commands.add_parser("rules", help="list the rule catalog",
                         description="List every rule: id, severity, risk and title.")
@@ -70,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from analyzer.commands.plan import run_plan
 
             return run_plan(args)
+        if args.command == "branches":
+            from analyzer.commands.branches import run_branches
+
+            return run_branches(args)
         if args.command == "rules":
             from analyzer.commands.rules import list_rules
 

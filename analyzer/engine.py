@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from analyzer.catalog import Catalog
 from analyzer.index import ResourceIndex
 from analyzer.model import Finding, Resource, Risk, Severity, Touch, Workstream
 from analyzer.sources.repo_layout import RepoLayout
+
+if TYPE_CHECKING:
+    from analyzer.sources.git_facts import GitFacts
 
 SEQUENCED = (" They are planned to run one after the other, so this collides only if the later"
              " one starts from the same commit as the earlier one: start it from the merged"
@@ -20,6 +24,7 @@ class CheckContext:
     index: ResourceIndex
     catalog: Catalog
     layout: RepoLayout
+    git: GitFacts | None = None  # merge simulations and parsed contents, for branches
 
     def name(self, ws_id: str) -> str:
         return self.index.workstreams[ws_id].name
@@ -61,14 +66,28 @@ def join_names(names: Sequence[str]) -> str:
 
 
 def all_checks() -> list[Check]:
-    from analyzer.checks import dependencies, environment, migrations, plan_shape, shared_files
+    from analyzer.checks import (
+        alembic_heads,
+        dependencies,
+        dependency_changes,
+        django_leaves,
+        environment,
+        merges,
+        migrations,
+        plan_shape,
+        shared_files,
+    )
 
-    return [*shared_files.CHECKS, *dependencies.CHECKS, *migrations.CHECKS,
-            *environment.CHECKS, *plan_shape.CHECKS]
+    return [*shared_files.CHECKS, *merges.CHECKS, *dependencies.CHECKS,
+            *dependency_changes.CHECKS, *migrations.CHECKS, *alembic_heads.CHECKS,
+            *django_leaves.CHECKS, *environment.CHECKS, *plan_shape.CHECKS]
 
 
 def run_checks(context: CheckContext, select: Sequence[str] = (),
                ignore: Sequence[str] = ()) -> list[Finding]:
+    for rule_id in [*select, *ignore]:
+        if not any(r.startswith(rule_id.upper()) for r in context.catalog.rules):
+            context.catalog.rule(rule_id)  # raises: unknown rule
     findings = [f for check in all_checks() for f in check(context)]
     findings = [f for f in findings if _selected(f.rule, select, ignore)]
     return sorted(findings, key=lambda f: (-f.severity.rank, -f.risk.rank, f.rule,

@@ -79,11 +79,21 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class Hunk:
+    """A changed range of a file: lines of the merge-base version and of the new version."""
+
+    old_start: int
+    old_lines: int
+    new_start: int
+    new_lines: int
+
+
+@dataclass(frozen=True)
 class Touch:
     """One thing a workstream writes or reads, with the evidence that says so.
 
     `detail` carries what a check needs beyond the key: the package specifier of a
-    dependency edit, the command that installs into a venv, the hunks of a file.
+    dependency edit, the command that installs into a venv. `hunks` are known for diffs.
     """
 
     workstream: str
@@ -91,6 +101,7 @@ class Touch:
     mode: Mode
     evidence: Evidence
     detail: str = ""
+    hunks: tuple[Hunk, ...] = ()
 
 
 @dataclass

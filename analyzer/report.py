@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from analyzer.catalog import Catalog
+from analyzer.errors import InputError
 from analyzer.model import Finding, Severity, Workstream
 from analyzer.schedule import Schedule
 
@@ -18,6 +19,7 @@ class Report:
     findings: list[Finding]
     catalog: Catalog
     schedule: Schedule | None = None
+    problems: list[InputError] = field(default_factory=list)  # files that could not be read
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

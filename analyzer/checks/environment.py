@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 
 from analyzer.engine import CheckContext
-from analyzer.model import Finding, Kind, Mode, Resource, Touch
+from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Touch
 from analyzer.shared_paths import is_env_file
 
 
@@ -118,6 +119,64 @@ def venv_not_ignored(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
+def worktrees_share_venv(ctx: CheckContext) -> Iterator[Finding]:
+    """Worktrees whose venv symlinks point at one environment while pinning different
+    versions: the environment can hold only one of them."""
+    if ctx.git is None:
+        return
+    by_target: dict[str, list[str]] = defaultdict(list)
+    for ws_id, (_, target) in ctx.git.venv_targets.items():
+        by_target[target].append(ws_id)
+    for target, ws_ids in by_target.items():
+        if len(ws_ids) < 2:
+            continue
+        pins: dict[str, dict[str, tuple[str, Evidence]]] = defaultdict(dict)
+        for (ws_id, path), (_, new) in ctx.git.requirements.items():
+            if ws_id in ws_ids and new:
+                for req in new.requirements:
+                    pins[req.name][ws_id] = (req.spec, Evidence(path, req.line, req.text))
+        differing = {name: by_ws for name, by_ws in pins.items()
+                     if len({spec for spec, _ in by_ws.values()}) > 1}
+        if not differing:
+            continue
+        link = ctx.git.venv_targets[ws_ids[0]][0]
+        touches = [Touch(ws, Resource(Kind.VENV, target), Mode.WRITE, evidence, spec)
+                   for by_ws in differing.values() for ws, (spec, evidence) in by_ws.items()]
+        detail = "; ".join(
+            f"{name}: " + ", ".join(f"{spec or 'any'} in '{ctx.name(ws)}'"
+                                    for ws, (spec, _) in by_ws.items())
+            for name, by_ws in sorted(differing.items()))
+        sharing = " and ".join(f"'{ctx.name(w)}'" for w in ws_ids)
+        yield ctx.finding(
+            "CS404", touches,
+            f"{sharing} share one environment ({link} -> {target}) but pin different "
+            f"versions: {detail}", Resource(Kind.VENV, target), merge_time=False,
+            path=link, packages=", ".join(sorted(differing)))
+
+
+def venv_committed(ctx: CheckContext) -> Iterator[Finding]:
+    """A workstream that adds an environment's files to git."""
+    for ws in ctx.index.workstreams.values():
+        roots: dict[str, Touch] = {}
+        for touch in ws.touches:
+            root = _venv_root(touch.resource.key) if touch.resource.kind is Kind.FILE else None
+            if root and touch.mode.writes and touch.detail != "deleted":
+                roots.setdefault(root, touch)
+        for root, touch in roots.items():
+            yield ctx.finding(
+                "CS407", [touch], f"'{ws.name}' commits the virtual environment {root}/",
+                Resource(Kind.VENV, root), merge_time=False,
+                command=f"git rm -r --cached {root} && echo '{root}/' >> .gitignore", path=root)
+
+
+def _venv_root(path: str) -> str | None:
+    for marker in ("/pyvenv.cfg", "/bin/activate", "/lib/python"):
+        index = path.find(marker)
+        if index > 0 and (marker != "/lib/python" or "/site-packages/" in path):
+            return path[:index]
+    return None
+
+
 def _slug(name: str) -> str:
     """"Task 3: Email notifications" -> "email_notifications": short, for names and paths."""
     short = re.split(r"\s*[:–—-]\s+", name, maxsplit=1)[-1]
@@ -125,4 +184,4 @@ def _slug(name: str) -> str:
 
 
 CHECKS = [same_port, same_database, shared_env_file, shared_venv_installs,
-          venv_recreated_over_symlink, venv_not_ignored]
+          venv_recreated_over_symlink, venv_not_ignored, worktrees_share_venv, venv_committed]

@@ -39,6 +39,8 @@ def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
     areas_of: dict[str, dict[str, Touch]] = defaultdict(dict)
     writers_of: dict[str, set[str]] = defaultdict(set)
     for ws in ctx.index.workstreams.values():
+        if ws.origin != "task":
+            continue  # a plan's shape; a branch's diff is what it is
         for touch in ws.writes():
             area = area_of(touch)
             if area:

@@ -11,6 +11,8 @@ from analyzer.shared_paths import is_env_file, is_lockfile, is_manifest
 
 
 def same_file_written(ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.git is not None:
+        return  # diffs are merged for real: CS103 and CS104 say more
     for resource, writers in ctx.index.shared(Kind.FILE):
         path = resource.key
         if is_manifest(path) or is_lockfile(path) or is_env_file(path):

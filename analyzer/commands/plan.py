@@ -17,9 +17,6 @@ def run_plan(args: argparse.Namespace) -> int:
     from analyzer.catalog import load_catalog
 
     catalog = load_catalog()
-    for rule_id in [*args.select, *args.ignore]:
-        if not any(r.startswith(rule_id.upper()) for r in catalog.rules):
-            catalog.rule(rule_id)  # raises: unknown rule
     layout = read_layout(args.repo) if args.repo else conventions()
     plan, workstreams = load_plan(args.plan_file, layout)
     index = ResourceIndex(workstreams)

@@ -27,6 +27,8 @@ def as_dict(report: Report) -> dict[str, Any]:
         "summary": {s.value + "s": report.count(s) for s in Severity},
         "findings": [_finding(f, report) for f in report.findings],
         "workstreams": [_workstream(ws) for ws in report.workstreams],
+        "problems": [{"path": p.path, "line": p.line, "message": p.message}
+                     for p in report.problems],
         "schedule": None if schedule is None else {
             "setup": schedule.setup,
             "waves": schedule.waves,

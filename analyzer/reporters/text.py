@@ -11,6 +11,7 @@ from analyzer.report import Report
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.markup import escape
 
 MAX_ROWS = 15
 MAX_COLUMNS = 16
@@ -23,11 +24,17 @@ def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
 
     console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False,
                       force_terminal=color or None, width=None if color else 110)
-    tasks = len(report.workstreams)
-    console.print(f"[bold]conflictscan {report.mode}[/] {report.source}: {tasks} "
-                  f"{'task' if tasks == 1 else 'tasks'} (read as {report.shape})\n")
-    if tasks == 1:
+    count = len(report.workstreams)
+    noun = "task" if report.mode == "plan" else "workstream"
+    how = f"read as {report.shape}" if report.mode == "plan" else report.shape
+    console.print(f"[bold]conflictscan {report.mode}[/] {report.source}: {count} "
+                  f"{noun}{'' if count == 1 else 's'} ({how})\n")
+    if count == 1 and report.mode == "plan":
         console.print("A single task cannot collide with another; nothing to schedule.\n")
+    for problem in report.problems:
+        console.print(f"[bold red]could not read[/] {escape(str(problem))}", soft_wrap=True)
+    if report.problems:
+        console.print()
     _matrix(console, report)
     _findings(console, report)
     _schedule(console, report)
@@ -56,8 +63,8 @@ def _matrix(console: Console, report: Report) -> None:
     shown_rows = rows[:MAX_ROWS]
     involved = {ws_id for r in shown_rows for ws_id in touched[r]}
     columns = [ws for ws in report.workstreams if ws.id in involved][:MAX_COLUMNS]
-    table = Table(title="Shared resources (W write, C create, r read)", title_justify="left",
-                  show_lines=False, pad_edge=False)
+    console.print("[bold]Shared resources[/] (W write, C create, r read)")
+    table = Table(show_lines=False, pad_edge=False)
     table.add_column("resource", overflow="fold")
     for number in range(1, len(columns) + 1):
         table.add_column(f"T{number}", justify="center")

@@ -18,6 +18,7 @@ from typing import TypeVar
 from packaging.utils import canonicalize_name
 
 from analyzer.model import Kind, Mode, Resource, Touch
+from analyzer.parsers.envfile import database_key
 from analyzer.sources.repo_layout import LOCKFILES, RepoLayout
 
 
@@ -362,7 +363,7 @@ class _TaskReader:
 
     def _databases(self, number: int, text: str) -> None:
         for match in _DB_URL.finditer(text):
-            key = _database_key(match.group(1))
+            key = database_key(match.group(1))
             if key:
                 self.add(Kind.DATABASE, key, Mode.WRITE, number, text)
 
@@ -574,21 +575,6 @@ def _norm(path: str) -> str:
     trailing = "/" if path.endswith("/") and path != "/" else ""
     norm = posixpath.normpath(path) if path else path
     return norm + trailing if norm not in ("", ".") else path
-
-
-def _database_key(url: str) -> str | None:
-    match = re.match(r"^(\w+)(?:\+\w+)?://(?:[^@/]*@)?([^/?]*)(/[^?#]*)?", url)
-    if not match:
-        return None
-    scheme, host, name = match.group(1), match.group(2), (match.group(3) or "").lstrip("/")
-    scheme = {"postgres": "postgresql", "mariadb": "mysql"}.get(scheme, scheme)
-    if scheme == "sqlite":
-        return f"sqlite:{_norm(name)}" if name and name != ":memory:" else None
-    if not name:
-        return None
-    host = re.sub(r":(5432|3306)$", "", host or "localhost")
-    host = "localhost" if host in ("127.0.0.1", "::1", "") else host
-    return f"{scheme}://{host}/{name}"
 
 
 _T = TypeVar("_T", PredictedTouch, Touch)

@@ -1,0 +1,150 @@
+"""CS203-CS207: what the dependency edits of real diffs mean once they are merged."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from analyzer.engine import CheckContext
+from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Touch
+from analyzer.specifiers import exclusive
+
+
+@dataclass(frozen=True)
+class Change:
+    workstream: str
+    manifest: str
+    group: str  # "" for requirements files; the pyproject table otherwise
+    name: str
+    old: str | None  # specifier before, None when the workstream adds the package
+    new: str | None  # specifier after, None when it removes it
+    line: int
+    text: str
+
+    def touch(self) -> Touch:
+        return Touch(self.workstream, Resource(Kind.DEPENDENCY, self.name), Mode.WRITE,
+                     Evidence(self.manifest, self.line or None, self.text), self.new or "")
+
+
+def dependency_changes(ctx: CheckContext) -> list[Change]:
+    """Every package whose specifier a workstream adds, changes or removes."""
+    assert ctx.git is not None
+    changes: list[Change] = []
+    for (ws_id, path), (old, new) in ctx.git.requirements.items():
+        before = {r.name: r for r in (old.requirements if old else [])}
+        after = {r.name: r for r in (new.requirements if new else [])}
+        for name, req in after.items():
+            if name not in before or before[name].spec != req.spec:
+                prior = before[name].spec if name in before else None
+                changes.append(Change(ws_id, path, "", name, prior, req.spec, req.line, req.text))
+        changes += [Change(ws_id, path, "", n, r.spec, None, r.line, r.text)
+                    for n, r in before.items() if n not in after]
+    for ws_id, (old_p, new_p) in ctx.git.pyprojects.items():
+        before_p = old_p.by_key() if old_p else {}
+        after_p = new_p.by_key() if new_p else {}
+        for key, dep in after_p.items():
+            if key not in before_p or before_p[key].spec != dep.spec:
+                prior = before_p[key].spec if key in before_p else None
+                changes.append(Change(ws_id, "pyproject.toml", dep.group, dep.name, prior,
+                                      dep.spec, dep.line, f"{dep.name} {dep.spec}".strip()))
+    return changes
+
+
+def _show(change: Change) -> str:
+    return change.text or f"{change.name}{change.new or ''}"
+
+
+def changed_differently(ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.git is None:
+        return
+    by_package: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
+    for change in dependency_changes(ctx):
+        by_package[(change.manifest, change.group, change.name)].append(change)
+    for (manifest, _, name), changes in by_package.items():
+        specs = {c.new for c in changes}
+        if len({c.workstream for c in changes}) < 2 or len(specs) < 2:
+            continue
+        listed = ", ".join(f"'{ctx.name(c.workstream)}': "
+                           + (_show(c) if c.new is not None else "removed") for c in changes)
+        clash = ""
+        pins = [c for c in changes if c.new]
+        if any(exclusive(a.new or "", b.new or "") for i, a in enumerate(pins)
+               for b in pins[i + 1:]):
+            clash = "; these specifiers cannot both hold"
+        yield ctx.finding("CS203", [c.touch() for c in changes],
+                          f"{name} is changed differently in {manifest}: {listed}{clash}",
+                          Resource(Kind.DEPENDENCY, name), manifest=manifest, package=name)
+
+
+def duplicate_after_merge(ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.git is None:
+        return
+    added: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
+    for change in dependency_changes(ctx):
+        if change.old is None and change.new is not None:
+            added[(change.manifest, change.group, change.name)].append(change)
+    for (manifest, _, name), changes in added.items():
+        first = changes[0]
+        if len({c.workstream for c in changes}) < 2 or len({c.new for c in changes}) > 1:
+            continue  # one adder, or differing specs (CS203 says that)
+        if all(c.line == first.line and c.text == first.text for c in changes):
+            continue  # the same line at the same place: git merges it into one
+        yield ctx.finding(
+            "CS204", [c.touch() for c in changes],
+            f"{name} is added to {manifest} by {ctx.names([c.touch() for c in changes])}: "
+            "after a clean merge it is listed twice", Resource(Kind.FILE, manifest),
+            package=name, manifest=manifest)
+    for (ws_id, path), (_, new) in ctx.git.requirements.items():
+        for name, reqs in (new.by_name() if new else {}).items():
+            if len(reqs) > 1:
+                touches = [Touch(ws_id, Resource(Kind.FILE, path), Mode.WRITE,
+                                 Evidence(path, r.line, r.text)) for r in reqs]
+                yield ctx.finding("CS204", touches,
+                                  f"{name} is listed {len(reqs)} times in {path} in "
+                                  f"'{ctx.name(ws_id)}'", Resource(Kind.FILE, path),
+                                  merge_time=False, package=name, manifest=path)
+
+
+def version_bumped_by_several(ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.git is None:
+        return
+    bumps = []
+    for ws_id, (old, new) in ctx.git.pyprojects.items():
+        if old and new and new.version and (old.version or ("", 0))[0] != new.version[0]:
+            bumps.append(Touch(ws_id, Resource(Kind.FILE, "pyproject.toml"), Mode.WRITE,
+                               Evidence("pyproject.toml", new.version[1] or None,
+                                        f'version = "{new.version[0]}"')))
+    if len(bumps) >= 2:
+        yield ctx.finding("CS206", bumps, f"the project version is bumped by {ctx.names(bumps)}: "
+                          + ", ".join(f"{b.evidence.text} ('{ctx.name(b.workstream)}')"
+                                      for b in bumps), Resource(Kind.FILE, "pyproject.toml"))
+
+
+def manifest_without_lockfile(ctx: CheckContext) -> Iterator[Finding]:
+    lockfile = ctx.layout.lockfile
+    if ctx.git is None or not lockfile:
+        return
+    touched = {(t.workstream, t.resource.key) for ws in ctx.index.workstreams.values()
+               for t in ws.touches if t.resource.kind is Kind.FILE}
+    for ws_id, changes in _by_workstream(dependency_changes(ctx)).items():
+        pyproject = [c for c in changes if c.manifest == "pyproject.toml"]
+        if pyproject and (ws_id, lockfile) not in touched:
+            names = ", ".join(sorted({c.name for c in pyproject}))
+            yield ctx.finding(
+                "CS207", [c.touch() for c in pyproject],
+                f"'{ctx.name(ws_id)}' changes the dependencies in pyproject.toml ({names}) but "
+                f"not {lockfile}", Resource(Kind.FILE, lockfile), merge_time=False,
+                command=ctx.layout.lock_command, lock_command=ctx.layout.lock_command,
+                lockfile=lockfile)
+
+
+def _by_workstream(changes: list[Change]) -> dict[str, list[Change]]:
+    result: dict[str, list[Change]] = defaultdict(list)
+    for change in changes:
+        result[change.workstream].append(change)
+    return result
+
+
+CHECKS = [changed_differently, duplicate_after_merge, version_bumped_by_several,
+          manifest_without_lockfile]

@@ -1,0 +1,83 @@
+"""CS304: Django apps that would get several leaf migrations once the workstreams merge."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from analyzer.engine import CheckContext
+from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Touch
+from analyzer.parsers.django_migrations import DjangoMigration, leaves
+
+
+def _touch(ws_id: str, migration: DjangoMigration) -> Touch:
+    return Touch(ws_id, Resource(Kind.MIGRATION, f"django:{migration.app}"), Mode.CREATE,
+                 Evidence(migration.path, migration.line, f"{migration.app}.{migration.name}"),
+                 migration.name)
+
+
+def django_findings(ctx: CheckContext) -> Iterator[Finding]:
+    """Per app, the leaves once every workstream is merged, grouped by the base migration
+    they grow from: two on one parent, or one on a parent the base has moved past."""
+    if ctx.git is None:
+        return
+    added: dict[str, dict[str, DjangoMigration]] = defaultdict(dict)
+    owner: dict[tuple[str, str], str] = {}
+    for ws_id, migrations in ctx.git.django_added.items():
+        for migration in migrations:
+            added[migration.app].setdefault(migration.name, migration)
+            owner.setdefault((migration.app, migration.name), ws_id)
+    for app, new in sorted(added.items()):
+        base = ctx.git.django_base.get(app, {})
+        merged = {**base, **{n: m for n, m in new.items() if n not in base}}
+        base_leaves = leaves(base)
+        on_parent: dict[str, list[DjangoMigration]] = defaultdict(list)
+        for name in sorted(leaves(merged) - set(base)):
+            for parent in _roots(merged, name, base):
+                on_parent[parent].append(merged[name])
+        for parent, grown in sorted(on_parent.items()):
+            stale = parent not in base_leaves
+            if len(grown) < 2 and not stale:
+                continue
+            by_ws = [(owner[(app, m.name)], m) for m in grown]
+            yield _finding(ctx, app, parent, by_ws, sorted(base_leaves) if stale else [])
+
+
+def _roots(merged: dict[str, DjangoMigration], leaf: str,
+           base: dict[str, DjangoMigration]) -> set[str]:
+    """The base migrations a chain of new migrations starts from."""
+    found: set[str] = set()
+    stack, seen = [leaf], set()
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for parent in merged[current].parents:
+            if parent in base:
+                found.add(parent)
+            elif parent in merged:
+                stack.append(parent)
+    return found
+
+
+def _finding(ctx: CheckContext, app: str, parent: str,
+             by_ws: list[tuple[str, DjangoMigration]], newer: list[str]) -> Finding:
+    command = f"python manage.py makemigrations --merge {app}"
+    names = ", ".join(f"{m.name} ('{ctx.name(ws)}')" for ws, m in by_ws)
+    base_name = ctx.git.base_name if ctx.git else "the base"
+    message = f"app '{app}' gets several leaf migrations on top of {parent}: {names}"
+    if newer:
+        message += f"; {base_name} has moved on to {', '.join(newer)}"
+    prefixes = [m.name[:4] for _, m in by_ws] + [n[:4] for n in newer]
+    if len(set(prefixes)) < len(prefixes):
+        message += f"; the number prefix {sorted(prefixes)[0]} is used twice"
+    if ctx.git and app in ctx.git.max_migration_apps:
+        message += (f"; {app}/migrations/max_migration.txt will conflict too "
+                    f"(`python manage.py rebase_migration {app}` fixes it)")
+    return ctx.finding("CS304", [_touch(ws, m) for ws, m in by_ws], message,
+                       Resource(Kind.MIGRATION, f"django:{app}"), merge_time=False,
+                       command=command, app=app, merge_command=f"`{command}`")
+
+
+CHECKS = [django_findings]

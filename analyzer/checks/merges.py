@@ -1,0 +1,85 @@
+"""CS103-CS105: what a real merge of the diffs says (branches and worktrees only)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from analyzer.engine import CheckContext
+from analyzer.model import Finding, Hunk, Kind, Touch
+from analyzer.shared_paths import is_lockfile
+from analyzer.sources.git_facts import BASE
+
+
+def hunk_relation(a: tuple[Hunk, ...], b: tuple[Hunk, ...]) -> str:
+    """How two diffs of one file meet, on the lines of their common version."""
+    relation = "far apart"
+    for x in a:
+        for y in b:
+            x_end, y_end = x.old_start + x.old_lines, y.old_start + y.old_lines
+            if x.old_lines == 0 and y.old_lines == 0 and x.old_start == y.old_start:
+                return f"both insert after line {x.old_start}"
+            if x.old_start < y_end and y.old_start < x_end:
+                return f"both change lines {max(x.old_start, y.old_start)}-{min(x_end, y_end) - 1}"
+            if x_end >= y.old_start - 1 and y_end >= x.old_start - 1:
+                relation = f"adjacent edits near line {min(x.old_start, y.old_start)}"
+    return relation
+
+
+def _pairs(writers: list[Touch]) -> Iterator[tuple[Touch, Touch]]:
+    for i, a in enumerate(writers):
+        for b in writers[i + 1:]:
+            yield a, b
+
+
+def will_conflict(ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.git is None:
+        return
+    for resource, writers in ctx.index.shared(Kind.FILE):
+        if is_lockfile(resource.key):
+            continue  # CS202 says what to do with a lockfile
+        clashes = [(a, b) for a, b in _pairs(writers)
+                   if resource.key in ctx.git.conflicting(a.workstream, b.workstream)]
+        if not clashes:
+            continue
+        involved = list({t.workstream: t for pair in clashes for t in pair}.values())
+        described = "; ".join(f"'{ctx.name(a.workstream)}' with '{ctx.name(b.workstream)}' "
+                              f"({hunk_relation(a.hunks, b.hunks)})" for a, b in clashes[:5])
+        yield ctx.finding("CS103", involved,
+                          f"{resource.key} will conflict when merged: {described}", resource)
+
+
+def merges_cleanly(ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.git is None:
+        return
+    for resource, writers in ctx.index.shared(Kind.FILE):
+        if is_lockfile(resource.key):
+            continue
+        pairs = list(_pairs(writers))
+        if any(resource.key in ctx.git.conflicting(a.workstream, b.workstream)
+               for a, b in pairs):
+            continue
+        relations = sorted({hunk_relation(a.hunks, b.hunks) for a, b in pairs})
+        yield ctx.finding(
+            "CS104", writers,
+            f"{resource.key} is changed by {ctx.names(writers)} and merges cleanly "
+            f"({', '.join(relations)})", resource)
+
+
+def conflicts_with_base(ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.git is None:
+        return
+    for ws_id in ctx.git.base_changed:
+        paths = ctx.git.conflicting(BASE, ws_id)
+        if not paths:
+            continue
+        touches = [t for t in ctx.index.workstreams[ws_id].touches
+                   if t.resource.kind is Kind.FILE and t.resource.key in paths]
+        base = ctx.git.base_name
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        yield ctx.finding(
+            "CS105", touches, f"'{ctx.name(ws_id)}' conflicts with the current {base} in {shown}",
+            touches[0].resource if touches else None, merge_time=False,
+            command=f"git rebase {base}", base=base, name=f"'{ctx.name(ws_id)}'")
+
+
+CHECKS = [will_conflict, merges_cleanly, conflicts_with_base]

@@ -1,0 +1,190 @@
+"""Branches and worktrees as workstreams: one diff per workstream against its merge-base.
+
+The diff gives the touches (files with their hunks, renames as two paths, ports and
+databases that changed config lines set). The contents that semantic checks need are read
+afterwards, only for the few files that matter, through one `git cat-file --batch`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from analyzer.errors import InputError
+from analyzer.model import Evidence, Hunk, Kind, Mode, Resource, Touch, Workstream
+from analyzer.parsers.envfile import database_key, ports_and_databases
+from analyzer.shared_paths import is_env_file
+from analyzer.sources.git_repo import GitRepo, Worktree
+
+_CONFIG_WITH_PORTS = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
+
+
+@dataclass
+class GitWorkstream:
+    """Where a workstream's version of the files lives."""
+
+    workstream: Workstream
+    commit: str  # the branch tip, or the worktree's HEAD
+    merge_base: str
+    worktree: str | None = None  # the worktree's files on disk are its version
+
+
+@dataclass
+class BranchSelection:
+    refs: list[str] = field(default_factory=list)
+    all_local: bool = False
+    remote_patterns: list[str] = field(default_factory=list)
+    worktrees: bool = True
+
+
+@dataclass
+class BranchScan:
+    git: GitRepo
+    base_name: str
+    base_commit: str
+    streams: list[GitWorkstream]
+    problems: list[InputError] = field(default_factory=list)
+
+    @property
+    def workstreams(self) -> list[Workstream]:
+        return [s.workstream for s in self.streams]
+
+
+def collect(git: GitRepo, selection: BranchSelection, base: str | None,
+            progress: Callable[[str], None] = lambda _: None) -> BranchScan:
+    base_name = base or git.default_base()
+    base_commit = git.resolve(base_name)
+    candidates = _candidates(git, selection, base_name)
+    streams: list[GitWorkstream] = []
+    for ws_id, name, origin, commit, worktree in candidates:
+        progress(name)
+        merge_base = git.merge_base(base_commit, commit)
+        if merge_base is None:
+            raise InputError(_no_merge_base(git, name, base_name), git.root)
+        workstream = Workstream(ws_id, name, origin, Evidence(worktree or git.root, None, name))
+        stream = GitWorkstream(workstream, commit, merge_base, worktree)
+        if worktree:
+            text, untracked = git.diff(merge_base, None, cwd=worktree), git.untracked(worktree)
+        else:
+            text, untracked = git.diff(merge_base, commit), []
+        workstream.touches = touches_from_diff(ws_id, text, untracked, worktree)
+        if workstream.touches or origin != "worktree":
+            streams.append(stream)
+    return BranchScan(git, base_name, base_commit, streams)
+
+
+def _candidates(git: GitRepo, selection: BranchSelection,
+                base_name: str) -> list[tuple[str, str, str, str, str | None]]:
+    """(id, name, origin, commit, worktree path) for every workstream asked for; a branch
+    checked out in a worktree is taken from the worktree, uncommitted changes and all."""
+    base_short = base_name.split("/", 1)[-1] if base_name.startswith("origin/") else base_name
+    refs = list(selection.refs)
+    default = not refs and not selection.all_local and not selection.remote_patterns
+    if selection.all_local or default:
+        refs += [b for b in git.local_branches() if b not in (base_name, base_short)]
+    for pattern in selection.remote_patterns:
+        matched = [r for r in git.remote_branches() if fnmatch.fnmatchcase(r, pattern)]
+        if not matched:
+            raise InputError(f"no remote branch matches {pattern!r}", git.root)
+        refs += [r for r in matched if r != base_name]
+    worktrees: list[Worktree] = git.worktrees() if selection.worktrees else []
+    by_branch = {wt.branch: wt for wt in worktrees if wt.branch}
+    result: list[tuple[str, str, str, str, str | None]] = []
+    taken: set[str] = set()
+    for ref in dict.fromkeys(refs):
+        worktree = by_branch.get(ref)
+        if worktree is not None:
+            continue  # listed below, with its local changes
+        result.append((ref, ref, "branch", git.resolve(ref), None))
+        taken.add(ref)
+    for wt in worktrees:
+        label = wt.branch or f"detached at {wt.head[:8]}"
+        name = f"{label} (worktree {_short_path(git.root, wt.path)})"
+        ws_id = wt.branch if wt.branch and wt.branch not in taken else name
+        if not default and not selection.all_local and wt.branch not in refs and refs:
+            continue  # named refs only: other worktrees are not asked for
+        result.append((ws_id, name, "worktree", wt.head, wt.path))
+    return result
+
+
+def _short_path(root: str, path: str) -> str:
+    parent = os.path.dirname(root.rstrip("/"))
+    rel = os.path.relpath(path, parent)
+    return rel if not rel.startswith("..") else path
+
+
+def _no_merge_base(git: GitRepo, name: str, base: str) -> str:
+    if git.is_shallow():
+        return (f"{name!r} and {base!r} have no common commit in this shallow clone. Fetch "
+                "the history: `git fetch --unshallow` (or deepen as needed with `git fetch "
+                "--deepen=200`); in GitHub Actions set `fetch-depth: 0` on actions/checkout")
+    return f"{name!r} and {base!r} share no history (unrelated branches)"
+
+
+def touches_from_diff(ws_id: str, text: str, untracked: list[str],
+                      worktree: str | None) -> list[Touch]:
+    from unidiff.errors import UnidiffParseError
+    from unidiff.patch import PatchSet
+
+    touches: list[Touch] = []
+    try:
+        patch = PatchSet(text)
+    except UnidiffParseError as exc:
+        raise InputError(f"cannot read the diff of {ws_id!r}: {exc}") from None
+    for patched in patch:
+        path = _strip(patched.path if not patched.is_removed_file else patched.source_file)
+        hunks = tuple(Hunk(h.source_start, h.source_length, h.target_start, h.target_length)
+                      for h in patched)
+        first = hunks[0].new_start if hunks else None
+        status = ("deleted" if patched.is_removed_file else "added" if patched.is_added_file
+                  else "binary" if patched.is_binary_file else "modified")
+        if patched.is_rename:
+            source = _strip(patched.source_file)
+            touches.append(_file(ws_id, source, "renamed to " + path, (), None))
+            status = f"renamed from {source}"
+        touches.append(_file(ws_id, path, status, hunks, first))
+        if is_env_file(path) or posixpath.basename(path) in _CONFIG_WITH_PORTS:
+            added = [(line.target_line_no or 0, line.value.rstrip("\n"))
+                     for hunk in patched for line in hunk if line.is_added]
+            touches += _config_touches(ws_id, path, added)
+    for path in untracked:
+        touches.append(_file(ws_id, path, "untracked", (Hunk(0, 0, 1, 1),), 1))
+        if worktree and is_env_file(path):
+            touches += _config_touches(ws_id, path, _read_lines(os.path.join(worktree, path)))
+    return touches
+
+
+def _strip(path: str) -> str:
+    return path[2:] if path.startswith(("a/", "b/")) else path
+
+
+def _file(ws_id: str, path: str, status: str, hunks: tuple[Hunk, ...],
+          line: int | None) -> Touch:
+    mode = Mode.CREATE if status in ("added", "untracked") else Mode.WRITE
+    return Touch(ws_id, Resource(Kind.FILE, path), mode, Evidence(path, line or None, status),
+                 status, hunks)
+
+
+def _config_touches(ws_id: str, path: str, lines: list[tuple[int, str]]) -> list[Touch]:
+    touches = []
+    for number, line in lines:
+        ports, databases = ports_and_databases(line)
+        evidence = Evidence(path, number, line.strip())
+        touches += [Touch(ws_id, Resource(Kind.PORT, p), Mode.WRITE, evidence, path) for p in ports]
+        for value in databases:
+            key = database_key(value)
+            if key:
+                touches.append(Touch(ws_id, Resource(Kind.DATABASE, key), Mode.WRITE, evidence,
+                                     path))
+    return touches
+
+
+def _read_lines(path: str) -> list[tuple[int, str]]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return list(enumerate(handle.read().splitlines(), 1))
+    except OSError:
+        return []

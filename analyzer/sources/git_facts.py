@@ -1,0 +1,223 @@
+"""What the semantic checks need from git, read once and parsed: merge simulations for the
+pairs that share a file, and the parsed contents of the few files that carry meaning
+(requirements, pyproject.toml, alembic revisions, Django migrations).
+
+Only resources that two or more workstreams touch, or that the base changed since a
+workstream forked, are simulated: the cost follows the overlaps, not the number of pairs.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from analyzer.errors import InputError
+from analyzer.index import ResourceIndex
+from analyzer.model import Kind
+from analyzer.parsers.alembic import Revision, parse_revision
+from analyzer.parsers.django_migrations import DjangoMigration, migration_identity, parse_migration
+from analyzer.parsers.pyproject import PyprojectFacts, parse_pyproject
+from analyzer.parsers.requirements import RequirementsFacts, parse_requirements
+from analyzer.sources.branches import BranchScan, GitWorkstream
+from analyzer.sources.repo_layout import RepoLayout, is_requirements
+
+BASE = "(base)"
+_Reqs = RequirementsFacts | None
+_Project = PyprojectFacts | None  # the base branch's current tip, as the other side of a merge
+
+
+def pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+@dataclass
+class GitFacts:
+    base_name: str
+    conflicts: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    simulated: set[tuple[str, str]] = field(default_factory=set)
+    base_changed: dict[str, set[str]] = field(default_factory=dict)  # ws -> paths base changed
+    # (ws, path) -> (at its merge-base, in the workstream), and ws -> the same for pyproject
+    requirements: dict[tuple[str, str], tuple[_Reqs, _Reqs]] = field(default_factory=dict)
+    pyprojects: dict[str, tuple[_Project, _Project]] = field(default_factory=dict)
+    alembic_base: dict[str, Revision] = field(default_factory=dict)  # at the base tip
+    alembic_added: dict[str, list[Revision]] = field(default_factory=dict)
+    django_base: dict[str, dict[str, DjangoMigration]] = field(default_factory=dict)
+    django_added: dict[str, list[DjangoMigration]] = field(default_factory=dict)
+    max_migration_apps: set[str] = field(default_factory=set)
+    venv_targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # ws -> (link, target)
+    problems: list[InputError] = field(default_factory=list)
+
+    def conflicting(self, a: str, b: str) -> tuple[str, ...]:
+        return self.conflicts.get(pair(a, b), ())
+
+
+def gather(scan: BranchScan, index: ResourceIndex, layout: RepoLayout,
+           progress: Callable[[str], None] = lambda _: None) -> GitFacts:
+    facts = GitFacts(scan.base_name)
+    streams = {s.workstream.id: s for s in scan.streams}
+    _simulate(scan, index, streams, facts, progress)
+    _read_semantic(scan, layout, streams, facts)
+    return facts
+
+
+# --- merge simulation -------------------------------------------------------------------
+
+
+def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWorkstream],
+              facts: GitFacts, progress: Callable[[str], None]) -> None:
+    git = scan.git
+    pairs: set[tuple[str, str]] = set()
+    for _, writers in index.shared(Kind.FILE):
+        ids = sorted({t.workstream for t in writers})
+        pairs.update(pair(a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
+    changed_since: dict[str, set[str]] = {}
+    for ws_id, stream in streams.items():
+        if stream.merge_base == scan.base_commit:
+            continue
+        if stream.merge_base not in changed_since:
+            changed_since[stream.merge_base] = git.changed_paths(stream.merge_base,
+                                                                 scan.base_commit)
+        mine = {t.resource.key for t in stream.workstream.touches if t.resource.kind is Kind.FILE}
+        overlap = mine & changed_since[stream.merge_base]
+        if overlap:
+            facts.base_changed[ws_id] = overlap
+            pairs.add(pair(BASE, ws_id))
+    commits: dict[str, str] = {BASE: scan.base_commit}
+
+    def commit_of(ws_id: str) -> str:
+        if ws_id not in commits:
+            stream = streams[ws_id]
+            commits[ws_id] = (git.snapshot_worktree(stream.worktree, stream.commit)
+                              if stream.worktree else stream.commit)
+        return commits[ws_id]
+
+    for a, b in sorted(pairs):
+        progress(f"merging {a} with {b}")
+        conflicted = git.merge_conflicts(commit_of(a), commit_of(b))
+        facts.simulated.add((a, b))
+        if conflicted:
+            facts.conflicts[(a, b)] = tuple(conflicted)
+
+
+# --- semantic contents ------------------------------------------------------------------
+
+
+def _in_versions(path: str, layout: RepoLayout) -> bool:
+    return path.endswith(".py") and not path.endswith("__init__.py") and any(
+        path.startswith(loc.rstrip("/") + "/") for loc in layout.alembic_versions)
+
+
+def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitWorkstream],
+                   facts: GitFacts) -> None:
+    git = scan.git
+    wanted: list[tuple[str, str, str]] = []  # (ws, path, which: old/new)
+    django_apps: dict[str, str] = {}
+    for ws_id, stream in streams.items():
+        for touch in stream.workstream.touches:
+            if touch.resource.kind is not Kind.FILE or not touch.mode.writes:
+                continue
+            path, deleted = touch.resource.key, touch.detail == "deleted"
+            if is_requirements(path) or posixpath.basename(path) == "pyproject.toml":
+                wanted += [(ws_id, path, "old"), (ws_id, path, "new")]
+            elif not deleted and _in_versions(path, layout):
+                wanted.append((ws_id, path, "new"))
+            elif not deleted and migration_identity(path):
+                wanted.append((ws_id, path, "new"))
+                django_apps[migration_identity(path)[0]] = posixpath.dirname(path)  # type: ignore[index]
+        _venv_target(stream, facts)
+    texts = _texts(scan, streams, wanted)
+    for (ws_id, path, which), text in zip(wanted, texts, strict=True):
+        _parse_into(facts, ws_id, path, which, text)
+    tip_files = git.list_tree(scan.base_commit, [*layout.alembic_versions,
+                                                 *django_apps.values()])
+    specs = [f"{scan.base_commit}:{f}" for f in tip_files
+             if _in_versions(f, layout) or migration_identity(f)]
+    blobs = git.read_blobs(specs)
+    for spec, text in blobs.items():
+        path = spec.split(":", 1)[1]
+        if text is not None:
+            _parse_base(facts, path, text, layout)
+    facts.max_migration_apps = {posixpath.basename(posixpath.dirname(posixpath.dirname(f)))
+                                for f in tip_files if f.endswith("migrations/max_migration.txt")}
+
+
+def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
+           wanted: list[tuple[str, str, str]]) -> list[str | None]:
+    specs: list[str] = []
+    for ws_id, path, which in wanted:
+        stream = streams[ws_id]
+        if which == "new" and not stream.worktree:
+            specs.append(f"{stream.commit}:{path}")
+        elif which == "old":
+            specs.append(f"{stream.merge_base}:{path}")
+    blobs = scan.git.read_blobs(specs)
+    result: list[str | None] = []
+    for ws_id, path, which in wanted:
+        stream = streams[ws_id]
+        if which == "new" and stream.worktree:
+            result.append(_read_file(os.path.join(stream.worktree, path)))
+        else:
+            rev = stream.commit if which == "new" else stream.merge_base
+            result.append(blobs.get(f"{rev}:{path}"))
+    return result
+
+
+def _read_file(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return None if b"\0" in data[:8000] else data.decode("utf-8", "replace")
+
+
+def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | None) -> None:
+    try:
+        if is_requirements(path):
+            old, new = facts.requirements.get((ws_id, path), (None, None))
+            parsed = parse_requirements(text) if text is not None else None
+            facts.requirements[(ws_id, path)] = (parsed, new) if which == "old" else (old, parsed)
+        elif posixpath.basename(path) == "pyproject.toml":
+            if path != "pyproject.toml":
+                return  # a sub-project's manifest: not the one the lockfile follows
+            old_p, new_p = facts.pyprojects.get(ws_id, (None, None))
+            parsed_p = parse_pyproject(text, path) if text is not None else None
+            facts.pyprojects[ws_id] = (parsed_p, new_p) if which == "old" else (old_p, parsed_p)
+        elif text is not None and migration_identity(path):
+            migration = parse_migration(text, path)
+            if migration:
+                facts.django_added.setdefault(ws_id, []).append(migration)
+        elif text is not None:
+            revision = parse_revision(text, path)
+            if revision:
+                facts.alembic_added.setdefault(ws_id, []).append(revision)
+    except InputError as problem:
+        problem.message = f"{problem.message} (in {ws_id})"
+        facts.problems.append(problem)
+
+
+def _parse_base(facts: GitFacts, path: str, text: str, layout: RepoLayout) -> None:
+    try:
+        if migration_identity(path):
+            migration = parse_migration(text, path)
+            if migration:
+                facts.django_base.setdefault(migration.app, {})[migration.name] = migration
+        elif _in_versions(path, layout):
+            revision = parse_revision(text, path)
+            if revision:
+                facts.alembic_base[revision.revision] = revision
+    except InputError as problem:
+        problem.message = f"{problem.message} (on {facts.base_name})"
+        facts.problems.append(problem)
+
+
+def _venv_target(stream: GitWorkstream, facts: GitFacts) -> None:
+    if not stream.worktree:
+        return
+    for name in ("venv", ".venv"):
+        link = os.path.join(stream.worktree, name)
+        if os.path.islink(link):
+            facts.venv_targets[stream.workstream.id] = (name, os.path.realpath(link))
+            return

@@ -1,0 +1,208 @@
+"""Read-only access to the scanned repository: refs, diffs, blobs, merge simulations.
+
+Everything that could write (a merge simulation, a snapshot of a worktree's uncommitted
+changes) goes into a temporary object directory that borrows the repository's objects as an
+alternate, and a temporary index file: the user's object store and index are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from analyzer.errors import InputError
+
+_IDENTITY = {"GIT_AUTHOR_NAME": "conflictscan", "GIT_AUTHOR_EMAIL": "conflictscan@localhost",
+             "GIT_COMMITTER_NAME": "conflictscan", "GIT_COMMITTER_EMAIL": "conflictscan@localhost"}
+
+
+@dataclass(frozen=True)
+class Worktree:
+    path: str
+    head: str  # commit sha
+    branch: str | None  # short branch name, None when detached
+    is_main: bool
+
+
+class GitRepo:
+    def __init__(self, path: str):
+        from git import InvalidGitRepositoryError, NoSuchPathError, Repo
+
+        try:
+            self.repo = Repo(path, search_parent_directories=True)
+        except (InvalidGitRepositoryError, NoSuchPathError):
+            raise InputError("not a git repository (or any parent up to the root)", path) from None
+        if self.repo.bare or not self.repo.working_tree_dir:
+            raise InputError("a bare repository has no worktrees to compare; run it in a "
+                             "checkout", path)
+        self.root = str(self.repo.working_tree_dir)
+        common = self.run("rev-parse", "--path-format=absolute", "--git-common-dir").strip()
+        self.objects_dir = os.path.join(common, "objects")
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._snapshots = 0
+
+    # -- plain commands ------------------------------------------------------------------
+
+    def run(self, *args: str, cwd: str | None = None, env: dict[str, str] | None = None,
+            ok: Iterable[int] = (0,)) -> str:
+        return self.run_bytes(*args, cwd=cwd, env=env, ok=ok).decode("utf-8", "surrogateescape")
+
+    def run_bytes(self, *args: str, cwd: str | None = None, env: dict[str, str] | None = None,
+                  ok: Iterable[int] = (0,), stdin: bytes | None = None) -> bytes:
+        command = ["git", "-c", "core.quotePath=false", *args]
+        done = subprocess.run(command, cwd=cwd or self.root, capture_output=True, input=stdin,
+                              env={**os.environ, **(env or {})}, check=False)
+        if done.returncode not in tuple(ok):
+            message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise InputError(f"git {args[0]} failed: {message[-1] if message else done.returncode}",
+                             cwd or self.root)
+        return done.stdout
+
+    # -- refs ----------------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> str:
+        try:
+            return str(self.repo.rev_parse(f"{ref}^{{commit}}").hexsha)
+        except Exception:
+            raise InputError(f"unknown revision {ref!r}: not a branch, tag or commit here",
+                             self.root) from None
+
+    def default_base(self) -> str:
+        """origin/HEAD, else main, else master: what most teams merge into."""
+        try:
+            target = self.repo.git.symbolic_ref("refs/remotes/origin/HEAD", short=True)
+            if target:
+                return str(target)
+        except Exception:
+            pass
+        names = {head.name for head in self.repo.heads}
+        for candidate in ("main", "master"):
+            if candidate in names:
+                return candidate
+        raise InputError("cannot tell the base branch (no origin/HEAD, main or master); "
+                         "name it with --base", self.root)
+
+    def local_branches(self) -> list[str]:
+        return [head.name for head in self.repo.heads]
+
+    def remote_branches(self) -> list[str]:
+        return [ref.name for remote in self.repo.remotes for ref in remote.refs
+                if not ref.name.endswith("/HEAD")]
+
+    def worktrees(self) -> list[Worktree]:
+        listing = self.run("worktree", "list", "--porcelain", "-z")
+        result: list[Worktree] = []
+        for block in listing.split("\0\0"):
+            fields = dict(_field(f) for f in block.split("\0") if f)
+            if "worktree" not in fields or "bare" in fields or "HEAD" not in fields:
+                continue
+            branch = fields.get("branch", "").removeprefix("refs/heads/") or None
+            result.append(Worktree(fields["worktree"], fields["HEAD"], branch, not result))
+        return result
+
+    def is_shallow(self) -> bool:
+        return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        out = self.run("merge-base", a, b, ok=(0, 1)).strip()
+        return out or None
+
+    # -- diffs and contents --------------------------------------------------------------
+
+    def diff(self, old: str, new: str | None, cwd: str | None = None) -> str:
+        """Zero-context diff from `old` to commit `new`, or to the working tree of `cwd`."""
+        args = ["diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
+                "--find-renames", "--src-prefix=a/", "--dst-prefix=b/", "--submodule=short",
+                old]
+        if new:
+            args.append(new)
+        return self.run(*args, cwd=cwd)
+
+    def changed_paths(self, old: str, new: str) -> set[str]:
+        out = self.run("diff", "--name-only", "-z", "--no-renames", old, new)
+        return {p for p in out.split("\0") if p}
+
+    def untracked(self, cwd: str) -> list[str]:
+        out = self.run("ls-files", "-z", "--others", "--exclude-standard", cwd=cwd)
+        return [p for p in out.split("\0") if p]
+
+    def list_tree(self, commit: str, directories: Iterable[str]) -> list[str]:
+        dirs = [d for d in directories if d]
+        if not dirs:
+            return []
+        out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", *dirs)
+        return [p for p in out.split("\0") if p]
+
+    def read_blobs(self, specs: list[str]) -> dict[str, str | None]:
+        """`rev:path` -> text (None when absent or binary), through one `git cat-file --batch`."""
+        if not specs:
+            return {}
+        out = self.run_bytes("cat-file", "--batch", stdin="".join(f"{s}\n" for s in specs).encode(
+            "utf-8", "surrogateescape"))
+        result: dict[str, str | None] = {}
+        position = 0
+        for spec in specs:
+            newline = out.index(b"\n", position)
+            header = out[position:newline].decode("utf-8", "replace").split()
+            position = newline + 1
+            if len(header) < 3 or header[1] != "blob":
+                result[spec] = None
+                continue
+            size = int(header[2])
+            data = out[position:position + size]
+            position += size + 1
+            result[spec] = None if b"\0" in data[:8000] else data.decode("utf-8", "replace")
+        return result
+
+    # -- merge simulation in a scratch object store --------------------------------------
+
+    def _scratch_env(self) -> dict[str, str]:
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="conflictscan-")
+            os.makedirs(os.path.join(self._scratch.name, "objects", "info"))
+        return {"GIT_OBJECT_DIRECTORY": os.path.join(self._scratch.name, "objects"),
+                "GIT_ALTERNATE_OBJECT_DIRECTORIES": self.objects_dir, **_IDENTITY}
+
+    def snapshot_worktree(self, worktree: str, head: str) -> str:
+        """A commit of the worktree as it is (staged, unstaged, untracked), written only to
+        the scratch object store through a scratch index."""
+        env = self._scratch_env()
+        self._snapshots += 1
+        assert self._scratch is not None
+        scratch_index = os.path.join(self._scratch.name, f"index-{self._snapshots}")
+        # Start from a copy of the worktree's own index: its stat data lets `git add` hash
+        # only the files that changed, and the real index is never written.
+        real_index = self.run("rev-parse", "--path-format=absolute", "--git-path", "index",
+                              cwd=worktree).strip()
+        if os.path.exists(real_index):
+            shutil.copyfile(real_index, scratch_index)
+            env["GIT_INDEX_FILE"] = scratch_index
+        else:
+            env["GIT_INDEX_FILE"] = scratch_index
+            self.run("read-tree", head, cwd=worktree, env=env)
+        self.run("add", "-A", "--", ".", cwd=worktree, env=env)
+        tree = self.run("write-tree", cwd=worktree, env=env).strip()
+        return self.run("commit-tree", tree, "-p", head, "-m", "conflictscan snapshot",
+                        cwd=worktree, env=env).strip()
+
+    def merge_conflicts(self, a: str, b: str) -> list[str]:
+        """Paths `git merge-tree --write-tree` reports as conflicted when merging a and b."""
+        out = self.run("merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", a, b,
+                       env=self._scratch_env(), ok=(0, 1))
+        parts = out.split("\0")
+        return sorted({p for p in parts[1:] if p})
+
+    def close(self) -> None:
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+        self.repo.close()
+
+
+def _field(text: str) -> tuple[str, str]:
+    name, _, value = text.partition(" ")
+    return name, value
