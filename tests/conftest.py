@@ -84,3 +84,42 @@ def repo(tmp_path: Path):
         return root
 
     return build
+
+
+def write_files(root: Path, files: dict[str, str | None]) -> None:
+    """Write (dedented) or, for None, delete files under root."""
+    for rel, content in files.items():
+        path = root / rel
+        if content is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(content).lstrip(), encoding="utf-8")
+
+
+def branch(root: Path, name: str, files: dict[str, str | None], base: str = "main") -> None:
+    """Commit files on a new branch `name` started from `base`; leave main checked out."""
+    git(root, "checkout", "-q", "-b", name, base)
+    write_files(root, files)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", f"work on {name}")
+    git(root, "checkout", "-q", "main")
+
+
+def commit_on_main(root: Path, files: dict[str, str | None]) -> None:
+    write_files(root, files)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "main moves on")
+
+
+@pytest.fixture
+def branches(cli):
+    """Run `conflictscan branches` on a repository and return the JSON report."""
+
+    def run(root: Path, *args: str, expect: int | None = None) -> Result:
+        result = cli("branches", "--repo", root, "--format", "json", "--fail-on", "never", *args)
+        if expect is not None:
+            assert result.code == expect, result.err
+        return result
+
+    return run

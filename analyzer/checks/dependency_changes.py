@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,21 +81,25 @@ def changed_differently(ctx: CheckContext) -> Iterator[Finding]:
 def duplicate_after_merge(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.git is None:
         return
-    added: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
+    includes = _include_graph(ctx)
+    added: dict[tuple[str, str], list[Change]] = defaultdict(list)
     for change in dependency_changes(ctx):
         if change.old is None and change.new is not None:
-            added[(change.manifest, change.group, change.name)].append(change)
-    for (manifest, _, name), changes in added.items():
-        first = changes[0]
-        if len({c.workstream for c in changes}) < 2 or len({c.new for c in changes}) > 1:
-            continue  # one adder, or differing specs (CS203 says that)
-        if all(c.line == first.line and c.text == first.text for c in changes):
-            continue  # the same line at the same place: git merges it into one
+            added[(change.group, change.name)].append(change)
+    for (_, name), changes in added.items():
+        clashing = [(a, b) for i, a in enumerate(changes) for b in changes[i + 1:]
+                    if a.workstream != b.workstream and _duplicates(a, b, includes)]
+        if not clashing:
+            continue
+        involved = list({(c.workstream, c.manifest): c for pair in clashing
+                         for c in pair}.values())
+        files = sorted({c.manifest for c in involved})
+        where = files[0] if len(files) == 1 else " and ".join(files) + " (one includes the other)"
+        touches = [c.touch() for c in involved]
         yield ctx.finding(
-            "CS204", [c.touch() for c in changes],
-            f"{name} is added to {manifest} by {ctx.names([c.touch() for c in changes])}: "
-            "after a clean merge it is listed twice", Resource(Kind.FILE, manifest),
-            package=name, manifest=manifest)
+            "CS204", touches,
+            f"{name} is added to {where} by {ctx.names(touches)}: after a clean merge it is "
+            "listed twice", Resource(Kind.FILE, files[0]), package=name, manifest=where)
     for (ws_id, path), (_, new) in ctx.git.requirements.items():
         for name, reqs in (new.by_name() if new else {}).items():
             if len(reqs) > 1:
@@ -104,6 +109,38 @@ def duplicate_after_merge(ctx: CheckContext) -> Iterator[Finding]:
                                   f"{name} is listed {len(reqs)} times in {path} in "
                                   f"'{ctx.name(ws_id)}'", Resource(Kind.FILE, path),
                                   merge_time=False, package=name, manifest=path)
+
+
+def _duplicates(a: Change, b: Change, includes: dict[str, set[str]]) -> bool:
+    """Two additions of one package that end up in one requirement set after the merge."""
+    if a.manifest == b.manifest:
+        if a.new != b.new:
+            return False  # different specifiers: CS203 says that
+        return not (a.line == b.line and a.text == b.text)  # identical lines merge into one
+    return b.manifest in includes.get(a.manifest, set()) or a.manifest in includes.get(
+        b.manifest, set())
+
+
+def _include_graph(ctx: CheckContext) -> dict[str, set[str]]:
+    """Requirements file -> every file it pulls in with -r or -c, transitively."""
+    assert ctx.git is not None
+    direct: dict[str, set[str]] = defaultdict(set)
+    for (_, path), versions in ctx.git.requirements.items():
+        for facts in versions:
+            for _, target, _ in (facts.includes if facts else []):
+                direct[path].add(posixpath.normpath(posixpath.join(posixpath.dirname(path),
+                                                                   target)))
+    closed: dict[str, set[str]] = {}
+    for path in direct:
+        seen: set[str] = set()
+        stack = list(direct[path])
+        while stack:
+            current = stack.pop()
+            if current not in seen:
+                seen.add(current)
+                stack += direct.get(current, ())
+        closed[path] = seen
+    return closed
 
 
 def version_bumped_by_several(ctx: CheckContext) -> Iterator[Finding]:
