@@ -58,21 +58,28 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     base_name = base or git.default_base()
     base_commit = git.resolve(base_name)
     candidates = _candidates(git, selection, base_name)
+    up_to_date = git.commits_containing(base_commit)
     streams: list[GitWorkstream] = []
     for ws_id, name, origin, commit, worktree in candidates:
         progress(name)
-        merge_base = git.merge_base(base_commit, commit)
+        merge_base = base_commit if commit in up_to_date else git.merge_base(base_commit, commit)
         if merge_base is None:
             raise InputError(_no_merge_base(git, name, base_name), git.root)
         workstream = Workstream(ws_id, name, origin, Evidence(worktree or git.root, None, name))
-        stream = GitWorkstream(workstream, commit, merge_base, worktree)
+        streams.append(GitWorkstream(workstream, commit, merge_base, worktree))
+    # committed work: every diff from one git process; worktrees: their files on disk
+    committed = [s for s in streams if not s.worktree]
+    texts = dict(zip((id(s) for s in committed),
+                     git.diffs([(s.merge_base, s.commit) for s in committed]), strict=True))
+    for stream in streams:
+        ws_id, worktree = stream.workstream.id, stream.worktree
         if worktree:
-            text, untracked = git.diff(merge_base, None, cwd=worktree), git.untracked(worktree)
+            text = git.worktree_diff(stream.merge_base, worktree)
+            untracked = git.untracked(worktree)
         else:
-            text, untracked = git.diff(merge_base, commit), []
-        workstream.touches = touches_from_diff(ws_id, text, untracked, worktree)
-        if workstream.touches or origin != "worktree":
-            streams.append(stream)
+            text, untracked = texts[id(stream)], []
+        stream.workstream.touches = touches_from_diff(ws_id, text, untracked, worktree)
+    streams = [s for s in streams if s.workstream.touches or not s.worktree]
     return BranchScan(git, base_name, base_commit, streams)
 
 

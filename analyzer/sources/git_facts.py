@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from analyzer.errors import InputError
 from analyzer.index import ResourceIndex
-from analyzer.model import Kind
+from analyzer.model import Kind, Touch
 from analyzer.parsers.alembic import Revision, parse_revision
 from analyzer.parsers.django_migrations import DjangoMigration, migration_identity, parse_migration
 from analyzer.parsers.pyproject import PyprojectFacts, parse_pyproject
@@ -37,6 +38,7 @@ class GitFacts:
     base_name: str
     conflicts: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     simulated: set[tuple[str, str]] = field(default_factory=set)
+    clean_by_hunks: int = 0  # pairs sharing files whose hunks are far apart: not simulated
     base_changed: dict[str, set[str]] = field(default_factory=dict)  # ws -> paths base changed
     # (ws, path) -> (at its merge-base, in the workstream), and ws -> the same for pyproject
     requirements: dict[tuple[str, str], tuple[_Reqs, _Reqs]] = field(default_factory=dict)
@@ -68,10 +70,18 @@ def gather(scan: BranchScan, index: ResourceIndex, layout: RepoLayout,
 def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWorkstream],
               facts: GitFacts, progress: Callable[[str], None]) -> None:
     git = scan.git
-    pairs: set[tuple[str, str]] = set()
+    # Pairs whose edits of every shared file are far apart on the same merge-base merge
+    # cleanly: only the others are confirmed with a real merge.
+    maybe: dict[tuple[str, str], bool] = {}
     for _, writers in index.shared(Kind.FILE):
-        ids = sorted({t.workstream for t in writers})
-        pairs.update(pair(a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
+        for i, mine in enumerate(writers):
+            for theirs in writers[i + 1:]:
+                key = pair(mine.workstream, theirs.workstream)
+                same_base = (streams[mine.workstream].merge_base
+                             == streams[theirs.workstream].merge_base)
+                maybe[key] = maybe.get(key, False) or not same_base or may_conflict(mine, theirs)
+    pairs = {key for key, suspicious in maybe.items() if suspicious}
+    facts.clean_by_hunks = len(maybe) - len(pairs)
     changed_since: dict[str, set[str]] = {}
     for ws_id, stream in streams.items():
         if stream.merge_base == scan.base_commit:
@@ -93,12 +103,33 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                               if stream.worktree else stream.commit)
         return commits[ws_id]
 
-    for a, b in sorted(pairs):
-        progress(f"merging {a} with {b}")
-        conflicted = git.merge_conflicts(commit_of(a), commit_of(b))
-        facts.simulated.add((a, b))
-        if conflicted:
-            facts.conflicts[(a, b)] = tuple(conflicted)
+    ordered = sorted(pairs)
+    jobs = [(commit_of(a), commit_of(b)) for a, b in ordered]
+    # merge-tree runs are independent processes: run them side by side
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
+        results = pool.map(lambda job: git.merge_conflicts(*job), jobs)
+        for (a, b), conflicted in zip(ordered, results, strict=True):
+            progress(f"merged {a} with {b}")
+            facts.simulated.add((a, b))
+            if conflicted:
+                facts.conflicts[(a, b)] = tuple(conflicted)
+
+
+_SAFE_GAP = 3  # lines between two hunks that git's merge never joins, with margin
+
+
+def may_conflict(a: Touch, b: Touch) -> bool:
+    """Whether two diffs of one file, on one merge-base, could conflict: overlapping,
+    adjacent or same-point hunks, or a change that is not a plain edit of lines."""
+    plain = ("modified",)
+    if a.detail not in plain or b.detail not in plain or not a.hunks or not b.hunks:
+        return True
+    for x in a.hunks:
+        for y in b.hunks:
+            x_end, y_end = x.old_start + x.old_lines, y.old_start + y.old_lines
+            if x.old_start <= y_end + _SAFE_GAP and y.old_start <= x_end + _SAFE_GAP:
+                return True
+    return False
 
 
 # --- semantic contents ------------------------------------------------------------------
@@ -130,8 +161,9 @@ def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitW
     texts = _texts(scan, streams, wanted)
     for (ws_id, path, which), text in zip(wanted, texts, strict=True):
         _parse_into(facts, ws_id, path, which, text)
-    tip_files = git.list_tree(scan.base_commit, [*layout.alembic_versions,
-                                                 *django_apps.values()])
+    # the base's history matters only for the chains some workstream adds to
+    alembic_dirs = layout.alembic_versions if facts.alembic_added or facts.problems else ()
+    tip_files = git.list_tree(scan.base_commit, [*alembic_dirs, *django_apps.values()])
     specs = [f"{scan.base_commit}:{f}" for f in tip_files
              if _in_versions(f, layout) or migration_identity(f)]
     blobs = git.read_blobs(specs)

@@ -8,14 +8,17 @@ alternate, and a temporary index file: the user's object store and index are nev
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
 
+_HEX = re.compile(r"[0-9a-f]{40}")
 _IDENTITY = {"GIT_AUTHOR_NAME": "conflictscan", "GIT_AUTHOR_EMAIL": "conflictscan@localhost",
              "GIT_COMMITTER_NAME": "conflictscan", "GIT_COMMITTER_EMAIL": "conflictscan@localhost"}
 
@@ -44,6 +47,7 @@ class GitRepo:
         self.objects_dir = os.path.join(common, "objects")
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._snapshots = 0
+        self._lock = threading.Lock()
 
     # -- plain commands ------------------------------------------------------------------
 
@@ -113,14 +117,36 @@ class GitRepo:
 
     # -- diffs and contents --------------------------------------------------------------
 
-    def diff(self, old: str, new: str | None, cwd: str | None = None) -> str:
-        """Zero-context diff from `old` to commit `new`, or to the working tree of `cwd`."""
-        args = ["diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
-                "--find-renames", "--src-prefix=a/", "--dst-prefix=b/", "--submodule=short",
-                old]
-        if new:
-            args.append(new)
-        return self.run(*args, cwd=cwd)
+    def worktree_diff(self, old: str, worktree: str) -> str:
+        """Zero-context diff from commit `old` to the files of a worktree (staged or not)."""
+        return self.run("diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
+                        "--find-renames", "--src-prefix=a/", "--dst-prefix=b/",
+                        "--submodule=short", old, cwd=worktree)
+
+    def diffs(self, pairs: list[tuple[str, str]]) -> list[str]:
+        """Zero-context diffs old..new for many commit pairs through one `git diff-tree`."""
+        if not pairs:
+            return []
+        stdin = "".join(f"{new} {old}\n" for old, new in pairs).encode()
+        out = self.run_bytes("diff-tree", "--stdin", "--always", "-r", "-p", "-U0",
+                             "--no-color", "--no-ext-diff", "--no-textconv", "--find-renames",
+                             "--src-prefix=a/", "--dst-prefix=b/", "--submodule=short",
+                             stdin=stdin).decode("utf-8", "surrogateescape")
+        chunks: list[list[str]] = []
+        for line in out.splitlines(keepends=True):
+            if len(line.rstrip("\n")) == 40 and _HEX.fullmatch(line.rstrip("\n")):
+                chunks.append([])  # a commit line: the next diff starts; diff lines never match
+            elif chunks:
+                chunks[-1].append(line)
+        if len(chunks) != len(pairs):
+            raise InputError(f"git diff-tree answered {len(chunks)} diffs for {len(pairs)}",
+                             self.root)
+        return ["".join(chunk) for chunk in chunks]
+
+    def commits_containing(self, commit: str) -> set[str]:
+        """Tips of all refs that already contain `commit`: their merge-base with it is it."""
+        out = self.run("for-each-ref", "--contains", commit, "--format=%(objectname)")
+        return set(out.split())
 
     def changed_paths(self, old: str, new: str) -> set[str]:
         out = self.run("diff", "--name-only", "-z", "--no-renames", old, new)
@@ -161,9 +187,10 @@ class GitRepo:
     # -- merge simulation in a scratch object store --------------------------------------
 
     def _scratch_env(self) -> dict[str, str]:
-        if self._scratch is None:
-            self._scratch = tempfile.TemporaryDirectory(prefix="conflictscan-")
-            os.makedirs(os.path.join(self._scratch.name, "objects", "info"))
+        with self._lock:  # merge simulations run in threads
+            if self._scratch is None:
+                self._scratch = tempfile.TemporaryDirectory(prefix="conflictscan-")
+                os.makedirs(os.path.join(self._scratch.name, "objects", "info"))
         return {"GIT_OBJECT_DIRECTORY": os.path.join(self._scratch.name, "objects"),
                 "GIT_ALTERNATE_OBJECT_DIRECTORIES": self.objects_dir, **_IDENTITY}
 
