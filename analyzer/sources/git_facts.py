@@ -89,8 +89,8 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
         if stream.merge_base not in changed_since:
             changed_since[stream.merge_base] = git.changed_paths(stream.merge_base,
                                                                  scan.base_commit)
-        mine = {t.resource.key for t in stream.workstream.touches if t.resource.kind is Kind.FILE}
-        overlap = mine & changed_since[stream.merge_base]
+        paths = {t.resource.key for t in stream.workstream.touches if t.resource.kind is Kind.FILE}
+        overlap = paths & changed_since[stream.merge_base]
         if overlap:
             facts.base_changed[ws_id] = overlap
             pairs.add(pair(BASE, ws_id))
