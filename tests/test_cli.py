@@ -131,3 +131,15 @@ def test_fast_start_does_not_import_heavy_modules():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"
+
+
+def test_branches_json_report_matches_its_schema(repo, branches):
+    from tests.conftest import branch
+
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text())
+    root = repo({"requirements.txt": "django==4.2\n", "app.py": "x = 1\n"})
+    branch(root, "a", {"requirements.txt": "django==4.2\nhttpx\n", "app.py": "x = 2\n"})
+    branch(root, "b", {"requirements.txt": "httpx\ndjango==4.2\n", "app.py": "x = 3\n"})
+    result = branches(root)
+    jsonschema.validate(result.json, schema)
+    assert result.json["mode"] == "branches" and result.json["schedule"] is None
