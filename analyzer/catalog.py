@@ -55,6 +55,7 @@ class SharedFilePattern:
     pattern: str
     risk: Risk
     why: str
+    fix: str = ""  # a team's own mitigation, from [tool.conflictscan]
 
     def matches(self, path: str) -> bool:
         return match_path(path, self.pattern)

@@ -10,10 +10,11 @@ import sys
 from collections.abc import Sequence
 
 from analyzer import __version__
+from analyzer.config import FAIL_LEVELS
 from analyzer.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FAIL_LEVELS = ("error", "warning", "note", "never")
+FORMATS = ("text", "json", "sarif", "github", "markdown")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,11 +28,17 @@ def _csv(value: str) -> list[str]:
 
 
 def _report_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text (default), json, sarif (code scanning), github (workflow "
+                             "annotations), markdown (PR comment or job summary)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report here")
-    parser.add_argument("--fail-on", choices=FAIL_LEVELS, default="error",
+    parser.add_argument("--fail-on", choices=FAIL_LEVELS, default=None,
                         help="exit 1 when a finding is at or above this severity "
-                             "(default: error)")
+                             "(default: error, or fail-on in [tool.conflictscan])")
+    parser.add_argument("--baseline", metavar="FILE",
+                        help="accept the findings recorded in FILE: they are not reported")
+    parser.add_argument("--write-baseline", metavar="FILE",
+                        help="record every current finding in FILE as accepted, and exit 0")
     parser.add_argument("--select", type=_csv, default=[], metavar="IDS",
                         help="only these rules or prefixes, comma-separated (CS2,CS401)")
     parser.add_argument("--ignore", type=_csv, default=[], metavar="IDS",
@@ -54,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", help="check a task plan before the parallel work starts",
         description="Read a task plan (markdown, JSON, YAML or TOML), predict what each task "
                     "touches, report the collisions and propose a schedule.")
-    plan.add_argument("plan_file", metavar="PLAN", help="the plan: tasks.md, tasks.json, …")
+    plan.add_argument("plan_files", metavar="PLAN", nargs="+",
+                      help="the plan: tasks.md, tasks.json, … (several: one report each)")
     plan.add_argument("--repo", metavar="PATH",
                       help="resolve the plan against this repository (manifests, lockfiles, "
                            "alembic and Django migrations, venvs); read-only")
@@ -84,6 +92,37 @@ def build_parser() -> argparse.ArgumentParser:
                                "for a pre-edit hook")
     _report_options(branches)
 
+    check = commands.add_parser(
+        "check", help="check the staged change (a pre-commit hook)",
+        description="Check the change being committed (the branch so far plus the staged "
+                    "files) against the base and every other active branch and worktree: a "
+                    "migration on a parent that is no longer the base's head, a lockfile or "
+                    "manifest another workstream also changes, duplicate requirements.")
+    check.add_argument("--base", metavar="REF", help="default: origin/HEAD, else main, else "
+                                                     "master, or base in [tool.conflictscan]")
+    check.add_argument("--repo", metavar="PATH", default=".",
+                       help="a directory inside the worktree being committed to")
+    check.add_argument("--no-worktrees", action="store_true",
+                       help="compare with branches only, not with other worktrees' files")
+    check.add_argument("files", nargs="*", metavar="FILE",
+                       help="ignored: the staged change is read from git (pre-commit passes "
+                            "file names)")
+    _report_options(check)
+
+    pr = commands.add_parser(
+        "pr", help="check a pull request against its target branch (CI)",
+        description="The pull request's head against the current tip of its target branch "
+                    "(and against other open pull requests with --others): conflicts, a "
+                    "migration whose parent is no longer the head, a lockfile or dependency "
+                    "the base also changed.")
+    pr.add_argument("--head", metavar="REF", default="HEAD", help="the pull request (HEAD)")
+    pr.add_argument("--base", metavar="REF", help="its target, such as origin/main")
+    pr.add_argument("--others", action="append", default=[], metavar="PATTERN",
+                    help="other open pull requests, such as 'refs/remotes/pull/*/head' or "
+                         "'origin/feature-*'")
+    pr.add_argument("--repo", metavar="PATH", default=".")
+    _report_options(pr)
+
     commands.add_parser("rules", help="list the rule catalog",
                         description="List every rule: id, severity, risk and title.")
     explain = commands.add_parser("explain", help="why a rule matters and what to do",
@@ -103,6 +142,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from analyzer.commands.branches import run_branches
 
             return run_branches(args)
+        if args.command == "check":
+            from analyzer.commands.check import run_check
+
+            return run_check(args)
+        if args.command == "pr":
+            from analyzer.commands.pr import run_pr
+
+            return run_pr(args)
         if args.command == "rules":
             from analyzer.commands.rules import list_rules
 

@@ -20,6 +20,7 @@ class Report:
     catalog: Catalog
     schedule: Schedule | None = None
     problems: list[InputError] = field(default_factory=list)  # files that could not be read
+    accepted: int = 0  # findings the baseline accepts, left out of `findings`
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 
 from analyzer.engine import CheckContext
 from analyzer.model import Finding, Kind, Risk, Touch
@@ -19,11 +20,12 @@ def same_file_written(ctx: CheckContext) -> Iterator[Finding]:
             continue  # the dependency and environment rules say more about these
         pattern = ctx.catalog.shared_file(path)
         why = f" ({pattern.why})" if pattern else ""
-        yield ctx.finding(
+        finding = ctx.finding(
             "CS101", writers,
             f"{path} is written by {len(writers)} workstreams: {ctx.names(writers)}{why}",
             resource, risk=pattern.risk if pattern else Risk.MEDIUM,
         )
+        yield replace(finding, mitigation=pattern.fix) if pattern and pattern.fix else finding
 
 
 def overlapping_scopes(ctx: CheckContext) -> Iterator[Finding]:

@@ -1,11 +1,16 @@
-"""What every scanning command shares: writing the report, choosing the exit code."""
+"""What every scanning command shares: configuration, accepted findings, the report, the
+exit code."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from dataclasses import replace
 
+from analyzer.baseline import fingerprint, load_baseline, write_baseline
+from analyzer.catalog import Catalog, load_catalog
+from analyzer.config import Config
 from analyzer.errors import InputError
 from analyzer.model import Finding
 from analyzer.report import Report
@@ -13,26 +18,79 @@ from analyzer.report import Report
 _THRESHOLD = {"error": 3, "warning": 2, "note": 1, "never": 99}
 
 
-def exit_code(findings: list[Finding], fail_on: str) -> int:
+def configured_catalog(config: Config) -> Catalog:
+    """The catalog, with the team's own shared-file patterns first (first match wins)."""
+    catalog = load_catalog()
+    if not config.shared_files:
+        return catalog
+    return replace(catalog, shared_files=(*config.shared_files, *catalog.shared_files))
+
+
+def merge_options(args: argparse.Namespace, config: Config) -> None:
+    """Command-line options win; the repository's [tool.conflictscan] fills the rest."""
+    args.fail_on = args.fail_on or config.fail_on or "error"
+    args.select = args.select or config.select
+    args.ignore = args.ignore or config.ignore
+    if hasattr(args, "base"):
+        args.base = args.base or config.base
+
+
+def accept(findings: list[Finding], args: argparse.Namespace, config: Config,
+           root: str | None) -> tuple[list[Finding], int]:
+    """Apply severity overrides, then drop the findings the baseline accepts."""
+    findings = [replace(f, severity=config.severity[f.rule]) if f.rule in config.severity else f
+                for f in findings]
+    baseline = args.baseline or config.baseline
+    if not baseline or args.write_baseline:
+        return findings, 0
+    if not os.path.isabs(baseline) and root and not args.baseline:
+        baseline = os.path.join(root, baseline)  # a path in the config is the repository's
+    accepted = load_baseline(baseline)
+    kept = [f for f in findings if fingerprint(f) not in accepted]
+    return kept, len(findings) - len(kept)
+
+
+def exit_code(findings: list[Finding], fail_on: str, problems: int = 0) -> int:
+    if problems:
+        return 2
     return 1 if any(f.severity.rank >= _THRESHOLD[fail_on] for f in findings) else 0
 
 
+def finish(report: Report, args: argparse.Namespace) -> int:
+    """Write the report (or the baseline) and say how the scan ended."""
+    if args.write_baseline:
+        write_baseline(args.write_baseline, report.findings)
+        print(f"conflictscan: wrote {len(report.findings)} accepted findings to "
+              f"{args.write_baseline}", file=sys.stderr)
+        return 0
+    write_report(report, args)
+    for problem in report.problems:
+        print(f"conflictscan: error: {problem}", file=sys.stderr)
+    return exit_code(report.findings, args.fail_on, len(report.problems))
+
+
 def write_report(report: Report, args: argparse.Namespace) -> None:
-    if args.format == "json":
-        from analyzer.reporters.json_report import render
+    if args.format == "text":
+        from analyzer.reporters.text import render as render_text
 
-        _emit(render(report), args.output)
-        return
-    from analyzer.reporters.text import render as render_text
-
-    if args.output:
+        if not args.output:
+            render_text(report, sys.stdout, color=_color(args.color), fail_on=args.fail_on)
+            return
         try:
             with open(args.output, "w", encoding="utf-8") as handle:
                 render_text(report, handle, color=False, fail_on=args.fail_on)
         except OSError as exc:
             raise InputError(f"cannot write the report: {exc.strerror}", args.output) from None
         return
-    render_text(report, sys.stdout, color=_color(args.color), fail_on=args.fail_on)
+    if args.format == "json":
+        from analyzer.reporters.json_report import render
+    elif args.format == "sarif":
+        from analyzer.reporters.sarif import render
+    elif args.format == "github":
+        from analyzer.reporters.github import render
+    else:
+        from analyzer.reporters.markdown import render
+    _emit(render(report), args.output)
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -50,4 +108,3 @@ def _color(choice: str) -> bool:
     if choice != "auto":
         return choice == "always"
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-

@@ -1,10 +1,12 @@
-"""`conflictscan plan PLAN`: predict the collisions of a task plan and propose a schedule."""
+"""`conflictscan plan PLAN…`: predict the collisions of task plans and propose a schedule."""
 
 from __future__ import annotations
 
 import argparse
+import os
 
-from analyzer.commands.output import exit_code, write_report
+from analyzer.commands.output import accept, configured_catalog, finish, merge_options
+from analyzer.config import load_config
 from analyzer.engine import CheckContext, run_checks
 from analyzer.index import ResourceIndex
 from analyzer.report import Report
@@ -14,14 +16,20 @@ from analyzer.sources.repo_layout import conventions, read_layout
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from analyzer.catalog import load_catalog
-
-    catalog = load_catalog()
-    layout = read_layout(args.repo) if args.repo else conventions()
-    plan, workstreams = load_plan(args.plan_file, layout)
-    index = ResourceIndex(workstreams)
-    findings = run_checks(CheckContext(index, catalog, layout), args.select, args.ignore)
-    schedule = propose_schedule(index, findings, args.plan_file)
-    report = Report("plan", args.plan_file, plan.shape, workstreams, findings, catalog, schedule)
-    write_report(report, args)
-    return exit_code(findings, args.fail_on)
+    root = args.repo or os.getcwd()
+    config = load_config(root)
+    merge_options(args, config)
+    catalog = configured_catalog(config)
+    worst = 0
+    for plan_file in args.plan_files:
+        layout = read_layout(args.repo) if args.repo else conventions()
+        if config.migration_locations:
+            layout.alembic_versions = tuple(config.migration_locations)
+        plan, workstreams = load_plan(plan_file, layout)
+        index = ResourceIndex(workstreams)
+        findings = run_checks(CheckContext(index, catalog, layout), args.select, args.ignore)
+        findings, _ = accept(findings, args, config, root)
+        schedule = propose_schedule(index, findings, plan_file)
+        report = Report("plan", plan_file, plan.shape, workstreams, findings, catalog, schedule)
+        worst = max(worst, finish(report, args))
+    return worst

@@ -24,7 +24,8 @@ def as_dict(report: Report) -> dict[str, Any]:
         "mode": report.mode,
         "source": report.source,
         "shape": report.shape,
-        "summary": {s.value + "s": report.count(s) for s in Severity},
+        "summary": {**{s.value + "s": report.count(s) for s in Severity},
+                    "accepted": report.accepted},
         "findings": [_finding(f, report) for f in report.findings],
         "workstreams": [_workstream(ws) for ws in report.workstreams],
         "problems": [{"path": p.path, "line": p.line, "message": p.message}

@@ -40,7 +40,8 @@ def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
     _schedule(console, report)
     counts = ", ".join(f"{report.count(s)} {s.value}{'s' if report.count(s) != 1 else ''}"
                        for s in Severity)
-    console.print(f"[bold]Summary:[/] {counts} (failing on: {fail_on})")
+    accepted = f", {report.accepted} accepted by the baseline" if report.accepted else ""
+    console.print(f"[bold]Summary:[/] {counts}{accepted} (failing on: {fail_on})")
 
 
 def _matrix(console: Console, report: Report) -> None:
@@ -58,7 +59,7 @@ def _matrix(console: Console, report: Report) -> None:
             and any(m.writes for m in by_ws.values())]
     rows.sort(key=lambda r: (r not in in_findings, -len(touched[r]), r.kind.value, r.key))
     if not rows:
-        console.print("No resource is written by one task and touched by another.\n")
+        console.print("No resource is written by one workstream and touched by another.\n")
         return
     shown_rows = rows[:MAX_ROWS]
     involved = {ws_id for r in shown_rows for ws_id in touched[r]}

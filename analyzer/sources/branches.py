@@ -30,6 +30,7 @@ class GitWorkstream:
     commit: str  # the branch tip, or the worktree's HEAD
     merge_base: str
     worktree: str | None = None  # the worktree's files on disk are its version
+    staged: bool = False  # the worktree's index is its version: the change being committed
 
 
 @dataclass
@@ -38,6 +39,9 @@ class BranchSelection:
     all_local: bool = False
     remote_patterns: list[str] = field(default_factory=list)
     worktrees: bool = True
+    staged_in: str | None = None  # a worktree whose staged change is the workstream to check
+    ref_patterns: list[str] = field(default_factory=list)  # any refs: 'refs/pull/*/head'
+    base_since_fork: bool = False  # the base's own changes since the first ref forked
 
 
 @dataclass
@@ -60,6 +64,13 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     candidates = _candidates(git, selection, base_name)
     up_to_date = git.commits_containing(base_commit)
     streams: list[GitWorkstream] = []
+    if selection.staged_in:
+        current = git.current_worktree(selection.staged_in)
+        candidates = [c for c in candidates
+                      if c[4] is None or os.path.realpath(c[4]) != os.path.realpath(current.path)]
+        if current.branch:
+            candidates = [c for c in candidates if c[0] != current.branch]
+        streams.append(_staged_stream(git, current, base_commit, base_name))
     for ws_id, name, origin, commit, worktree in candidates:
         progress(name)
         merge_base = base_commit if commit in up_to_date else git.merge_base(base_commit, commit)
@@ -67,6 +78,10 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
             raise InputError(_no_merge_base(git, name, base_name), git.root)
         workstream = Workstream(ws_id, name, origin, Evidence(worktree or git.root, None, name))
         streams.append(GitWorkstream(workstream, commit, merge_base, worktree))
+    if selection.base_since_fork and streams and streams[0].merge_base != base_commit:
+        since = Workstream(f"{base_name} since fork", f"{base_name} since the fork", "branch",
+                           Evidence(git.root, None, base_name))
+        streams.append(GitWorkstream(since, base_commit, streams[0].merge_base))
     # committed work: every diff from one git process; worktrees: their files on disk
     committed = [s for s in streams if not s.worktree]
     texts = dict(zip((id(s) for s in committed),
@@ -79,8 +94,27 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
         else:
             text, untracked = texts[id(stream)], []
         stream.workstream.touches = touches_from_diff(ws_id, text, untracked, worktree)
-    streams = [s for s in streams if s.workstream.touches or not s.worktree]
+    streams = [s for s in streams if s.workstream.touches or not s.worktree or s.staged]
     return BranchScan(git, base_name, base_commit, streams)
+
+
+STAGED = "staged"
+
+
+def _staged_stream(git: GitRepo, current: Worktree, base_commit: str,
+                   base_name: str) -> GitWorkstream:
+    """The change being committed: the branch so far plus what is staged, in one diff."""
+    merge_base = git.merge_base(base_commit, current.head)
+    if merge_base is None:
+        raise InputError(_no_merge_base(git, "HEAD", base_name), git.root)
+    label = current.branch or f"detached at {current.head[:8]}"
+    workstream = Workstream(STAGED, f"staged changes on {label}", "staged",
+                            Evidence(current.path, None, label))
+    text = git.run("diff", "--cached", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
+                   "--find-renames", "--src-prefix=a/", "--dst-prefix=b/", "--submodule=short",
+                   merge_base, cwd=current.path)
+    workstream.touches = touches_from_diff(STAGED, text, [], None)
+    return GitWorkstream(workstream, current.head, merge_base, current.path, staged=True)
 
 
 def _candidates(git: GitRepo, selection: BranchSelection,
@@ -89,7 +123,8 @@ def _candidates(git: GitRepo, selection: BranchSelection,
     checked out in a worktree is taken from the worktree, uncommitted changes and all."""
     base_short = base_name.split("/", 1)[-1] if base_name.startswith("origin/") else base_name
     refs = list(selection.refs)
-    default = not refs and not selection.all_local and not selection.remote_patterns
+    default = (not refs and not selection.all_local and not selection.remote_patterns
+               and not selection.staged_in)
     if selection.all_local or default:
         refs += [b for b in git.local_branches() if b not in (base_name, base_short)]
     for pattern in selection.remote_patterns:
@@ -97,6 +132,8 @@ def _candidates(git: GitRepo, selection: BranchSelection,
         if not matched:
             raise InputError(f"no remote branch matches {pattern!r}", git.root)
         refs += [r for r in matched if r != base_name]
+    for pattern in selection.ref_patterns:  # no match is fine: there may be no other PR
+        refs += [r for r in git.refs_matching(pattern) if r not in refs and r != base_name]
     worktrees: list[Worktree] = git.worktrees() if selection.worktrees else []
     by_branch = {wt.branch: wt for wt in worktrees if wt.branch}
     result: list[tuple[str, str, str, str, str | None]] = []

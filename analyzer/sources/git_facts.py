@@ -99,8 +99,11 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
     def commit_of(ws_id: str) -> str:
         if ws_id not in commits:
             stream = streams[ws_id]
-            commits[ws_id] = (git.snapshot_worktree(stream.worktree, stream.commit)
-                              if stream.worktree else stream.commit)
+            if stream.worktree:
+                commits[ws_id] = git.snapshot_worktree(stream.worktree, stream.commit,
+                                                       staged_only=stream.staged)
+            else:
+                commits[ws_id] = stream.commit
         return commits[ws_id]
 
     ordered = sorted(pairs)
@@ -180,15 +183,22 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
     specs: list[str] = []
     for ws_id, path, which in wanted:
         stream = streams[ws_id]
-        if which == "new" and not stream.worktree:
+        if which == "new" and not stream.worktree and not stream.staged:
             specs.append(f"{stream.commit}:{path}")
         elif which == "old":
             specs.append(f"{stream.merge_base}:{path}")
     blobs = scan.git.read_blobs(specs)
+    staged = next((s for s in streams.values() if s.staged), None)
+    if staged is not None and staged.worktree:  # ":path" is the index of that worktree
+        blobs.update(scan.git.read_blobs([f":{p}" for ws, p, which in wanted
+                                          if ws == staged.workstream.id and which == "new"],
+                                         cwd=staged.worktree))
     result: list[str | None] = []
     for ws_id, path, which in wanted:
         stream = streams[ws_id]
-        if which == "new" and stream.worktree:
+        if which == "new" and stream.staged:
+            result.append(blobs.get(f":{path}"))
+        elif which == "new" and stream.worktree:
             result.append(_read_file(os.path.join(stream.worktree, path)))
         else:
             rev = stream.commit if which == "new" else stream.merge_base
@@ -246,7 +256,7 @@ def _parse_base(facts: GitFacts, path: str, text: str, layout: RepoLayout) -> No
 
 
 def _venv_target(stream: GitWorkstream, facts: GitFacts) -> None:
-    if not stream.worktree:
+    if not stream.worktree or stream.staged:
         return
     for name in ("venv", ".venv"):
         link = os.path.join(stream.worktree, name)

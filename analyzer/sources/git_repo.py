@@ -7,6 +7,7 @@ alternate, and a temporary index file: the user's object store and index are nev
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import shutil
@@ -97,6 +98,17 @@ class GitRepo:
         return [ref.name for remote in self.repo.remotes for ref in remote.refs
                 if not ref.name.endswith("/HEAD")]
 
+    def refs_matching(self, pattern: str) -> list[str]:
+        """Refs matching a pattern, full (`refs/pull/*/head`) or short (`origin/pr-*`)."""
+        out = self.run("for-each-ref", "--format=%(refname)")
+        result = []
+        for ref in out.split():
+            short = ref.split("/", 2)[-1] if ref.startswith(("refs/heads/", "refs/remotes/",
+                                                             "refs/tags/")) else ref
+            if fnmatch.fnmatchcase(ref, pattern) or fnmatch.fnmatchcase(short, pattern):
+                result.append(short)
+        return result
+
     def worktrees(self) -> list[Worktree]:
         listing = self.run("worktree", "list", "--porcelain", "-z")
         result: list[Worktree] = []
@@ -107,6 +119,14 @@ class GitRepo:
             branch = fields.get("branch", "").removeprefix("refs/heads/") or None
             result.append(Worktree(fields["worktree"], fields["HEAD"], branch, not result))
         return result
+
+    def current_worktree(self, directory: str) -> Worktree:
+        """The worktree that holds `directory`: where a commit is being made."""
+        top = os.path.realpath(self.run("rev-parse", "--show-toplevel", cwd=directory).strip())
+        for worktree in self.worktrees():
+            if os.path.realpath(worktree.path) == top:
+                return worktree
+        raise InputError("not inside a worktree of this repository", directory)
 
     def is_shallow(self) -> bool:
         return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
@@ -163,12 +183,12 @@ class GitRepo:
         out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", *dirs)
         return [p for p in out.split("\0") if p]
 
-    def read_blobs(self, specs: list[str]) -> dict[str, str | None]:
+    def read_blobs(self, specs: list[str], cwd: str | None = None) -> dict[str, str | None]:
         """`rev:path` -> text (None when absent or binary), through one `git cat-file --batch`."""
         if not specs:
             return {}
-        out = self.run_bytes("cat-file", "--batch", stdin="".join(f"{s}\n" for s in specs).encode(
-            "utf-8", "surrogateescape"))
+        out = self.run_bytes("cat-file", "--batch", cwd=cwd, stdin="".join(
+            f"{s}\n" for s in specs).encode("utf-8", "surrogateescape"))
         result: dict[str, str | None] = {}
         position = 0
         for spec in specs:
@@ -194,9 +214,9 @@ class GitRepo:
         return {"GIT_OBJECT_DIRECTORY": os.path.join(self._scratch.name, "objects"),
                 "GIT_ALTERNATE_OBJECT_DIRECTORIES": self.objects_dir, **_IDENTITY}
 
-    def snapshot_worktree(self, worktree: str, head: str) -> str:
-        """A commit of the worktree as it is (staged, unstaged, untracked), written only to
-        the scratch object store through a scratch index."""
+    def snapshot_worktree(self, worktree: str, head: str, staged_only: bool = False) -> str:
+        """A commit of the worktree as it is (staged, unstaged, untracked), or of its index
+        alone, written only to the scratch object store through a scratch index."""
         env = self._scratch_env()
         self._snapshots += 1
         assert self._scratch is not None
@@ -211,7 +231,8 @@ class GitRepo:
         else:
             env["GIT_INDEX_FILE"] = scratch_index
             self.run("read-tree", head, cwd=worktree, env=env)
-        self.run("add", "-A", "--", ".", cwd=worktree, env=env)
+        if not staged_only:
+            self.run("add", "-A", "--", ".", cwd=worktree, env=env)
         tree = self.run("write-tree", cwd=worktree, env=env).strip()
         return self.run("commit-tree", tree, "-p", head, "-m", "conflictscan snapshot",
                         cwd=worktree, env=env).strip()

@@ -1,0 +1,47 @@
+"""Stable fingerprints of findings, and the baseline file that accepts known ones.
+
+A fingerprint leaves out line numbers and messages, so a finding keeps its identity while the
+code around it moves: the same rule on the same resource in the same files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from analyzer.errors import InputError, read_text
+from analyzer.model import Finding
+
+BASELINE_VERSION = 1
+
+
+def fingerprint(finding: Finding) -> str:
+    resource = f"{finding.resource.kind.value}:{finding.resource.key}" if finding.resource else ""
+    paths = sorted({e.path for e in finding.evidence})
+    who = sorted(finding.workstreams) if finding.resource is None else []
+    text = "|".join([finding.rule, resource, *paths, *who])
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def load_baseline(path: str) -> set[str]:
+    text = read_text(path)
+    try:
+        data = json.loads(text)
+        entries = data["findings"]
+        return {str(entry["fingerprint"]) for entry in entries}
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
+    except (KeyError, TypeError):
+        raise InputError('not a conflictscan baseline (expected {"findings": [{"fingerprint": '
+                         '…}]}); write one with --write-baseline', path) from None
+
+
+def write_baseline(path: str, findings: list[Finding]) -> None:
+    entries = sorted(({"fingerprint": fingerprint(f), "rule": f.rule, "message": f.message}
+                      for f in findings), key=lambda e: (e["rule"], e["fingerprint"]))
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump({"version": BASELINE_VERSION, "findings": entries}, handle, indent=2)
+            handle.write("\n")
+    except OSError as exc:
+        raise InputError(f"cannot write the baseline: {exc.strerror}", path) from None

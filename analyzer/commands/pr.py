@@ -1,0 +1,22 @@
+"""`conflictscan pr`: a pull request's head against the current tip of its target branch,
+and against other open pull requests. Built for CI; reports only what involves the head."""
+
+from __future__ import annotations
+
+import argparse
+
+from analyzer.commands.branches import report_and_exit, scan_repository
+from analyzer.sources.branches import BranchSelection
+
+
+def run_pr(args: argparse.Namespace) -> int:
+    head = args.head
+    selection = BranchSelection(refs=[head], worktrees=False, ref_patterns=args.others,
+                                base_since_fork=True)
+    # CS105 would repeat what the base-since-fork workstream shows as CS103
+    result = scan_repository(args, selection,
+                             keep=lambda f: head in f.workstreams and f.rule != "CS105")
+    try:
+        return report_and_exit("pr", result, args)
+    finally:
+        result.git.close()

@@ -1,0 +1,122 @@
+"""`[tool.conflictscan]` in the scanned repository's pyproject.toml, validated key by key.
+
+Options on the command line win over the file; the file wins over the defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from analyzer.catalog import SharedFilePattern
+from analyzer.compat import tomllib
+from analyzer.errors import InputError
+from analyzer.model import Risk, Severity
+
+FAIL_LEVELS = ("error", "warning", "note", "never")
+_RULE_ID = re.compile(r"^CS\d{1,3}$", re.IGNORECASE)
+
+
+@dataclass
+class Config:
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    fail_on: str | None = None
+    base: str | None = None
+    shared_files: list[SharedFilePattern] = field(default_factory=list)
+    migration_locations: list[str] = field(default_factory=list)
+    baseline: str | None = None
+    path: str | None = None  # where it was read from
+
+
+def load_config(root: str | None) -> Config:
+    """The configuration of the repository at root; an empty one when it has none."""
+    if root is None:
+        return Config()
+    path = os.path.join(root, "pyproject.toml")
+    if not os.path.isfile(path):
+        return Config()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError):
+        return Config()
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise InputError(f"does not parse as TOML: {exc}", path,
+                         int(line.group(1)) if line else None) from None
+    section = data.get("tool", {}).get("conflictscan")
+    if section is None:
+        return Config()
+    return _validate(section, path, text.splitlines())
+
+
+def _validate(section: Any, path: str, lines: list[str]) -> Config:
+    def fail(key: str, message: str) -> InputError:
+        line = next((n for n, text in enumerate(lines, 1)
+                     if re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", text)), None)
+        return InputError(f"tool.conflictscan.{key}: {message}", path, line)
+
+    if not isinstance(section, dict):
+        raise InputError("[tool.conflictscan] must be a table", path)
+    config = Config(path=path)
+    known = {"select", "ignore", "severity", "fail-on", "base", "shared-files",
+             "migration-locations", "baseline"}
+    for key, value in section.items():
+        if key not in known:
+            hint = ", ".join(sorted(known))
+            raise fail(key, f"unknown key (the keys are: {hint})")
+        if key in ("select", "ignore"):
+            if not isinstance(value, list) or not all(isinstance(v, str) and _RULE_ID.match(v)
+                                                      for v in value):
+                raise fail(key, 'expected a list of rule ids or prefixes, such as ["CS2", "CS401"]')
+            setattr(config, key, [v.upper() for v in value])
+        elif key == "severity":
+            if not isinstance(value, dict):
+                raise fail(key, 'expected a table, such as { CS104 = "warning" }')
+            for rule, level in value.items():
+                if not _RULE_ID.match(rule) or level not in ("error", "warning", "note"):
+                    raise fail(key, f"{rule} = {level!r}: expected a rule id = "
+                                    '"error", "warning" or "note"')
+                config.severity[rule.upper()] = Severity(level)
+        elif key == "fail-on":
+            if value not in FAIL_LEVELS:
+                raise fail(key, f"{value!r}: expected one of {', '.join(FAIL_LEVELS)}")
+            config.fail_on = value
+        elif key in ("base", "baseline"):
+            if not isinstance(value, str) or not value:
+                raise fail(key, "expected a non-empty string")
+            setattr(config, key, value)
+        elif key == "migration-locations":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise fail(key, 'expected a list of directories, such as ["db/versions"]')
+            config.migration_locations = [v.strip("/") for v in value]
+        elif key == "shared-files":
+            config.shared_files = [_shared_file(entry, fail) for entry in _tables(value, fail)]
+    return config
+
+
+def _tables(value: Any, fail: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise fail("shared-files", 'expected an array of tables: [[tool.conflictscan.'
+                                   'shared-files]] with pattern, risk and why')
+    return value
+
+
+def _shared_file(entry: dict[str, Any], fail: Any) -> SharedFilePattern:
+    unknown = set(entry) - {"pattern", "risk", "why", "fix"}
+    if unknown:
+        raise fail("shared-files", f"unknown key {sorted(unknown)[0]!r} (pattern, risk, why, fix)")
+    if not isinstance(entry.get("pattern"), str):
+        raise fail("shared-files", "every entry needs a pattern, such as \"app/routes.py\"")
+    try:
+        risk = Risk(entry.get("risk", "medium"))
+    except ValueError:
+        raise fail("shared-files", f"risk {entry.get('risk')!r}: expected high, medium or low") \
+            from None
+    return SharedFilePattern(entry["pattern"], risk, str(entry.get("why", "shared by your team")),
+                             str(entry.get("fix", "")))
