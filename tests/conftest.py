@@ -98,12 +98,12 @@ def write_files(root: Path, files: dict[str, str | None]) -> None:
 
 
 def branch(root: Path, name: str, files: dict[str, str | None], base: str = "main") -> None:
-    """Commit files on a new branch `name` started from `base`; leave main checked out."""
+    """Commit files on a new branch `name` started from `base`, then go back."""
     git(root, "checkout", "-q", "-b", name, base)
     write_files(root, files)
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", f"work on {name}")
-    git(root, "checkout", "-q", "main")
+    git(root, "checkout", "-q", "-")
 
 
 def commit_on_main(root: Path, files: dict[str, str | None]) -> None:

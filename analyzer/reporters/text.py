@@ -35,7 +35,8 @@ def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
         console.print(f"[bold red]could not read[/] {escape(str(problem))}", soft_wrap=True)
     if report.problems:
         console.print()
-    _matrix(console, report)
+    if count > 1:
+        _matrix(console, report)
     _findings(console, report)
     _schedule(console, report)
     counts = ", ".join(f"{report.count(s)} {s.value}{'s' if report.count(s) != 1 else ''}"

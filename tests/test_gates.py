@@ -1,0 +1,303 @@
+"""The gates: `check` for pre-commit (with the real pre-commit), `pr` for CI, their formats."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.conftest import ROOT, branch, commit_on_main, git, write_files
+
+SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+ALEMBIC_INI = "[alembic]\nscript_location = migrations\n"
+
+
+def revision(rev: str, down: str | None) -> str:
+    return (f'"""{rev}"""\nrevision: str = "{rev}"\ndown_revision: str | None = {down!r}\n'
+            "\n\ndef upgrade():\n    pass\n")
+
+
+def stale_migration_repo(repo) -> Path:
+    """feature adds b2 on a1 while main has moved on to z9: a stale parent."""
+    root = repo({"alembic.ini": ALEMBIC_INI, "migrations/versions/a1.py": revision("a1", None),
+                 "requirements.txt": "django==4.2\n"})
+    branch(root, "feature", {"migrations/versions/b2.py": revision("b2", "a1")})
+    commit_on_main(root, {"migrations/versions/z9.py": revision("z9", "a1")})
+    git(root, "checkout", "-q", "feature")
+    return root
+
+
+# --- check ------------------------------------------------------------------------------
+
+def test_check_flags_a_staged_migration_on_a_stale_parent(repo, cli, monkeypatch):
+    root = stale_migration_repo(repo)
+    write_files(root, {"requirements.txt": "django==4.2\nhttpx\nhttpx==0.27\n"})
+    git(root, "add", "requirements.txt")
+    monkeypatch.chdir(root)
+    result = cli("check", "--format", "json")
+    assert result.code == 1
+    assert {"CS302", "CS204"} <= result.rules()
+    assert all("staged" in f["workstreams"] for f in result.json["findings"])
+
+
+def test_check_flags_a_lockfile_another_worktree_changes(repo, cli, tmp_path, monkeypatch):
+    root = repo({"poetry.lock": "# lock\n", "pyproject.toml": "[tool.poetry]\nname = 'x'\n"})
+    other = tmp_path / "other"
+    git(root, "worktree", "add", "-q", "-b", "other", str(other))
+    write_files(other, {"poetry.lock": "# lock other\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"poetry.lock": "# lock mine\n"})
+    git(root, "add", "poetry.lock")
+    monkeypatch.chdir(root)
+    result = cli("check", "--format", "json")
+    lock = next(f for f in result.json["findings"] if f["rule"] == "CS202")
+    assert set(lock["workstreams"]) == {"staged", "other"} and lock["command"] == "poetry lock"
+    assert result.code == 1
+
+
+def test_check_near_miss_nothing_shared(repo, cli, monkeypatch, tmp_path):
+    root = stale_migration_repo(repo)
+    git(root, "checkout", "-q", "main")
+    git(root, "checkout", "-q", "-b", "fresh")
+    write_files(root, {"migrations/versions/c3.py": revision("c3", "z9")})
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    result = cli("check", "--format", "json", "--fail-on", "note")
+    assert result.code == 0, result.out
+    assert result.json["findings"] == []
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("pre-commit-home"))
+
+
+def _try_repo(project: Path, hook: str, home: str, *extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PRE_COMMIT_HOME": home, "PRE_COMMIT_COLOR": "never"}
+    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook,
+                           *extra], cwd=project, capture_output=True, text=True, env=env,
+                          check=False, timeout=600)
+
+
+@pytest.mark.slow
+def test_pre_commit_hook_with_the_real_pre_commit(repo, pre_commit_home):
+    if not (ROOT / ".git").exists():
+        pytest.skip("try-repo needs the conflictscan checkout to be a git repository")
+    root = stale_migration_repo(repo)
+    write_files(root, {"requirements.txt": "django==4.2\nhttpx\n"})
+    git(root, "add", "requirements.txt")
+    failed = _try_repo(root, "conflictscan", pre_commit_home)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "CS302" in failed.stdout and "alembic merge" in failed.stdout
+    git(root, "commit", "-q", "-m", "x", "--no-verify")
+    git(root, "checkout", "-q", "main")
+    git(root, "checkout", "-q", "-b", "fresh")
+    write_files(root, {"migrations/versions/c3.py": revision("c3", "z9")})
+    git(root, "add", "-A")
+    passed = _try_repo(root, "conflictscan", pre_commit_home)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+@pytest.mark.slow
+def test_plan_hook_with_the_real_pre_commit(repo, pre_commit_home):
+    if not (ROOT / ".git").exists():
+        pytest.skip("try-repo needs the conflictscan checkout to be a git repository")
+    root = repo({"README.md": "x\n"})
+    write_files(root, {"tasks.md": (ROOT / "fixtures" / "plans" / "webapp-features.md")
+                       .read_text(), "notes.md": "not a plan\n"})
+    git(root, "add", "-A")
+    result = _try_repo(root, "conflictscan-plan", pre_commit_home)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "CS201" in result.stdout and "notes.md" not in result.stdout
+
+
+# --- pr ----------------------------------------------------------------------------------
+
+def test_pr_with_a_stale_migration_fails_with_an_annotation(repo, cli, monkeypatch):
+    """The issue's "done when": an annotation on the down_revision line, with the command."""
+    root = stale_migration_repo(repo)
+    monkeypatch.chdir(root)
+    result = cli("pr", "--base", "main", "--format", "github")
+    assert result.code == 1
+    line = next(line for line in result.out.splitlines() if line.startswith("::error"))
+    assert line.startswith("::error file=migrations/versions/b2.py,line=3,title=CS302")
+    assert 'alembic merge -m "merge b2 and z9" b2 z9' in line
+    assert "down_revision = 'z9'" in line
+
+
+def test_pr_near_miss_migration_on_the_current_head(repo, cli, monkeypatch):
+    root = stale_migration_repo(repo)
+    git(root, "checkout", "-q", "-b", "fresh", "main")
+    write_files(root, {"migrations/versions/c3.py": revision("c3", "z9")})
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "c3")
+    monkeypatch.chdir(root)
+    result = cli("pr", "--base", "main", "--format", "json", "--fail-on", "note")
+    assert result.code == 0 and result.json["findings"] == []
+
+
+def test_pr_lockfile_and_dependency_the_base_also_changed(repo, cli, monkeypatch):
+    pyproject = '[project]\nname = "x"\nversion = "1.0"\ndependencies = [\n    "requests>=2",\n]\n'
+    root = repo({"pyproject.toml": pyproject, "uv.lock": "# lock\n"})
+    branch(root, "feature", {"pyproject.toml": pyproject.replace(">=2", "==2.32.0"),
+                             "uv.lock": "# lock feature\n"})
+    commit_on_main(root, {"pyproject.toml": pyproject.replace(">=2", "==2.30.0"),
+                          "uv.lock": "# lock main\n"})
+    monkeypatch.chdir(root)
+    result = cli("pr", "--head", "feature", "--base", "main", "--format", "json")
+    rules = result.rules()
+    assert {"CS202", "CS203"} <= rules and "CS105" not in rules
+    lock = next(f for f in result.json["findings"] if f["rule"] == "CS202")
+    assert lock["command"] == "uv lock"
+    assert set(lock["workstreams"]) == {"feature", "main since fork"}
+
+
+def test_pr_against_other_open_pull_requests(repo, cli, monkeypatch):
+    root = repo({"alembic.ini": ALEMBIC_INI, "migrations/versions/a1.py": revision("a1", None)})
+    branch(root, "feature", {"migrations/versions/b2.py": revision("b2", "a1")})
+    branch(root, "other", {"migrations/versions/c3.py": revision("c3", "a1")})
+    branch(root, "unrelated", {"README.md": "x\n"})
+    git(root, "update-ref", "refs/pull/2/head", "other")
+    git(root, "update-ref", "refs/pull/3/head", "unrelated")
+    monkeypatch.chdir(root)
+    result = cli("pr", "--head", "feature", "--base", "main", "--others", "refs/pull/*/head",
+                 "--format", "json")
+    finding = next(f for f in result.json["findings"] if f["rule"] == "CS301")
+    assert set(finding["workstreams"]) == {"feature", "refs/pull/2/head"}
+    assert not cli("pr", "--head", "feature", "--base", "main", "--format", "json").rules()
+
+
+# --- output formats ----------------------------------------------------------------------
+
+def test_sarif_validates_against_the_official_schema(repo, cli, monkeypatch):
+    if not SARIF_SCHEMA.exists():
+        pytest.skip(f"the SARIF schema is not at {SARIF_SCHEMA}")
+    root = stale_migration_repo(repo)
+    monkeypatch.chdir(root)
+    result = cli("pr", "--base", "main", "--format", "sarif")
+    sarif = json.loads(result.out)
+    jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text()))
+    run = sarif["runs"][0]
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"CS301", "CS302"}
+    (res,) = run["results"]
+    assert res["ruleId"] == "CS302"
+    assert res["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+    again = json.loads(cli("pr", "--base", "main", "--format", "sarif").out)
+    assert again["runs"][0]["results"][0]["partialFingerprints"] == res["partialFingerprints"]
+    plan = cli("plan", ROOT / "fixtures" / "plans" / "webapp-features.md", "--format", "sarif")
+    jsonschema.validate(json.loads(plan.out), json.loads(SARIF_SCHEMA.read_text()))
+
+
+def test_github_annotations_and_job_summary(repo, cli, monkeypatch, tmp_path):
+    root = stale_migration_repo(repo)
+    summary = tmp_path / "summary.md"
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = cli("pr", "--base", "main", "--format", "github")
+    assert "full list in the job summary" in result.out
+    text = summary.read_text()
+    assert "| 🔴 | CS302 | `migrations/versions/b2.py:3` |" in text
+    assert "alembic merge" in text
+
+
+def test_markdown_to_a_file(repo, cli, monkeypatch, tmp_path):
+    root = stale_migration_repo(repo)
+    monkeypatch.chdir(root)
+    target = tmp_path / "comment.md"
+    result = cli("pr", "--base", "main", "--format", "markdown", "--output", target)
+    assert result.code == 1 and result.out == ""
+    assert target.read_text().startswith("## conflictscan pr: 1 error")
+
+
+# --- configuration and baseline -----------------------------------------------------------
+
+CONFIG_REPO = {"alembic.ini": ALEMBIC_INI, "migrations/versions/a1.py": revision("a1", None),
+               "app/routes.py": "ROUTES = []\n" + "\n" * 20 + "END = 1\n"}
+
+
+def test_config_select_severity_fail_on_and_base(repo, cli, monkeypatch):
+    config = """
+        [tool.conflictscan]
+        base = "trunk"
+        select = ["CS3"]
+        severity = { CS301 = "warning" }
+        fail-on = "warning"
+    """
+    root = repo({**CONFIG_REPO, "pyproject.toml": config})
+    git(root, "branch", "-m", "trunk")
+    branch(root, "a", {"migrations/versions/b2.py": revision("b2", "a1"),
+                       "app/routes.py": "ROUTES = [1]\n" + "\n" * 20 + "END = 1\n"}, base="trunk")
+    branch(root, "b", {"migrations/versions/c3.py": revision("c3", "a1"),
+                       "app/routes.py": "ROUTES = []\n" + "\n" * 20 + "END = 2\n"}, base="trunk")
+    git(root, "checkout", "-q", "trunk")
+    result = cli("branches", "--repo", root, "--format", "json")
+    assert result.rules() == {"CS301"}  # select; base from the config
+    assert result.json["findings"][0]["severity"] == "warning"
+    assert result.code == 1  # fail-on = warning
+    assert cli("branches", "--repo", root, "--fail-on", "error").code == 0  # the CLI wins
+
+
+def test_config_shared_files_and_migration_locations(cli, plan, repo):
+    config = """
+        [tool.conflictscan]
+        migration-locations = ["db/versions"]
+
+        [[tool.conflictscan.shared-files]]
+        pattern = "app/routes.py"
+        risk = "high"
+        why = "the one router"
+        fix = "Add routes in app/routes/<feature>.py instead."
+    """
+    root = repo({"pyproject.toml": config})
+    result = cli("plan", plan("""
+        ## Task 1: A
+        Edit `app/routes.py`. Add a migration.
+        ## Task 2: B
+        Edit `app/routes.py`. Add a migration.
+    """), "--repo", root, "--format", "json", "--fail-on", "never")
+    routes = next(f for f in result.json["findings"] if f["rule"] == "CS101")
+    assert routes["risk"] == "high" and routes["severity"] == "error"
+    assert routes["mitigation"] == "Add routes in app/routes/<feature>.py instead."
+    assert ("CS303", "alembic:db/versions", ("Task 1: A", "Task 2: B")) in result.findings()
+
+
+@pytest.mark.parametrize("body, message", [
+    ('colour = "red"', "tool.conflictscan.colour: unknown key"),
+    ('fail-on = "sometimes"', "tool.conflictscan.fail-on: 'sometimes': expected one of"),
+    ('select = "CS1"', "tool.conflictscan.select: expected a list of rule ids"),
+    ('severity = { CS101 = "fatal" }', "tool.conflictscan.severity: CS101 = 'fatal'"),
+    ('[[tool.conflictscan.shared-files]]\nrisk = "high"', "every entry needs a pattern"),
+])
+def test_config_errors_name_the_key(repo, cli, body, message):
+    root = repo({"pyproject.toml": "[tool.conflictscan]\n" + body + "\n"})
+    result = cli("branches", "--repo", root)
+    assert result.code == 2
+    assert message in result.err and "pyproject.toml" in result.err
+
+
+def test_baseline_accepts_known_findings(repo, cli, tmp_path):
+    root = repo({**CONFIG_REPO})
+    branch(root, "a", {"migrations/versions/b2.py": revision("b2", "a1")})
+    branch(root, "b", {"migrations/versions/c3.py": revision("c3", "a1")})
+    baseline = tmp_path / "baseline.json"
+    wrote = cli("branches", "--repo", root, "--write-baseline", baseline)
+    assert wrote.code == 0 and "CS301" in baseline.read_text()
+    accepted = cli("branches", "--repo", root, "--baseline", baseline, "--format", "json")
+    assert accepted.code == 0 and accepted.json["findings"] == []
+    assert accepted.json["summary"]["accepted"] == 1
+    branch(root, "c", {"migrations/versions/d4.py": revision("d4", "a1")}, base="main")
+    grown = cli("branches", "--repo", root, "--baseline", baseline, "--format", "json")
+    assert grown.code == 1  # a new head makes it a different finding
+
+
+def test_bad_baseline_file(repo, cli, tmp_path):
+    root = repo({"a.txt": "a\n"})
+    bad = tmp_path / "baseline.json"
+    bad.write_text("{}")
+    result = cli("branches", "--repo", root, "--baseline", bad)
+    assert result.code == 2 and "not a conflictscan baseline" in result.err
