@@ -301,3 +301,38 @@ def test_bad_baseline_file(repo, cli, tmp_path):
     bad.write_text("{}")
     result = cli("branches", "--repo", root, "--baseline", bad)
     assert result.code == 2 and "not a conflictscan baseline" in result.err
+
+
+# --- the GitHub Action and the GitLab job -------------------------------------------------
+
+def test_github_action_script_runs_the_check(repo, tmp_path):
+    import yaml
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    step = next(s for s in action["runs"]["steps"] if s.get("name") == "Check the pull request")
+    root = stale_migration_repo(repo)
+    sarif = tmp_path / "out.sarif"
+    env = {**os.environ, "BASE": "main", "OTHERS": "", "FAIL_ON": "error",
+           "SARIF_FILE": str(sarif), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=root, env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "::error file=migrations/versions/b2.py,line=3" in done.stdout
+    assert json.loads(sarif.read_text())["runs"][0]["results"][0]["ruleId"] == "CS302"
+
+
+def test_gitlab_job_commands_parse():
+    import shlex
+
+    import yaml
+
+    from analyzer.cli import build_parser
+
+    job = yaml.safe_load((ROOT / "docs" / "gitlab-ci.yml").read_text())["conflictscan"]
+    commands = [line for line in job["script"] if line.startswith("conflictscan ")]
+    assert len(commands) == 3
+    for line in commands:
+        words = shlex.split(line.replace("$CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main"))
+        args = build_parser().parse_args(words[1:])
+        assert args.command == "pr" and args.base == "origin/main"

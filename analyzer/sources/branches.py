@@ -164,7 +164,8 @@ def _no_merge_base(git: GitRepo, name: str, base: str) -> str:
     if git.is_shallow():
         return (f"{name!r} and {base!r} have no common commit in this shallow clone. Fetch "
                 "the history: `git fetch --unshallow` (or deepen as needed with `git fetch "
-                "--deepen=200`); in GitHub Actions set `fetch-depth: 0` on actions/checkout")
+                "--deepen=200`); in GitHub Actions set `fetch-depth: 0` on actions/checkout, in "
+                "GitLab CI set the variable `GIT_DEPTH: 0`")
     return f"{name!r} and {base!r} share no history (unrelated branches)"
 
 
