@@ -46,6 +46,14 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
 
+def _git_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base", metavar="REF",
+                        help="what the work merges into, such as origin/main (default: base in "
+                             "[tool.conflictscan], else origin/HEAD, else main, else master)")
+    parser.add_argument("--repo", metavar="PATH", default=".",
+                        help="a directory in the repository (default: the current directory)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="conflictscan",
@@ -82,11 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="remote branches matching a pattern, such as 'origin/feat-*'")
     branches.add_argument("--no-worktrees", action="store_true",
                           help="leave out the worktrees' uncommitted changes")
-    branches.add_argument("--base", metavar="REF",
-                          help="what the work merges into (default: origin/HEAD, else main, "
-                               "else master)")
-    branches.add_argument("--repo", metavar="PATH", default=".",
-                          help="the repository (default: the current directory)")
+    _git_options(branches)
     branches.add_argument("--file", metavar="PATH",
                           help="only say which other workstreams change PATH (exit 1 if any): "
                                "for a pre-edit hook")
@@ -98,10 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "files) against the base and every other active branch and worktree: a "
                     "migration on a parent that is no longer the base's head, a lockfile or "
                     "manifest another workstream also changes, duplicate requirements.")
-    check.add_argument("--base", metavar="REF", help="default: origin/HEAD, else main, else "
-                                                     "master, or base in [tool.conflictscan]")
-    check.add_argument("--repo", metavar="PATH", default=".",
-                       help="a directory inside the worktree being committed to")
+    _git_options(check)
     check.add_argument("--no-worktrees", action="store_true",
                        help="compare with branches only, not with other worktrees' files")
     check.add_argument("files", nargs="*", metavar="FILE",
@@ -116,11 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "migration whose parent is no longer the head, a lockfile or dependency "
                     "the base also changed.")
     pr.add_argument("--head", metavar="REF", default="HEAD", help="the pull request (HEAD)")
-    pr.add_argument("--base", metavar="REF", help="its target, such as origin/main")
     pr.add_argument("--others", action="append", default=[], metavar="PATTERN",
                     help="other open pull requests, such as 'refs/remotes/pull/*/head' or "
                          "'origin/feature-*'")
-    pr.add_argument("--repo", metavar="PATH", default=".")
+    _git_options(pr)
     _report_options(pr)
 
     commands.add_parser("rules", help="list the rule catalog",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from analyzer.checks.migration_graph import descendant_leaves, roots_in_base
 from analyzer.engine import CheckContext
 from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Touch
 from analyzer.parsers.alembic import Revision, heads
@@ -30,23 +31,6 @@ def _parents(revision: Revision) -> str:
     return repr(revision.down_revisions)
 
 
-def _descendant_heads(base: dict[str, Revision], start: str) -> list[str]:
-    children: dict[str, list[str]] = defaultdict(list)
-    for rev in base.values():
-        for parent in rev.down_revisions:
-            children[parent].append(rev.revision)
-    found, stack, seen = [], [start], set()
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        if not children[current]:
-            found.append(current)
-        stack += children[current]
-    return sorted(found)
-
-
 def alembic_findings(ctx: CheckContext) -> Iterator[Finding]:
     """Heads of the history once every workstream is merged, grouped by the base revision
     they grow from: one base head with two new heads on it is a fork the merge creates."""
@@ -64,13 +48,15 @@ def alembic_findings(ctx: CheckContext) -> Iterator[Finding]:
     merged = {**base, **added}
     on_parent: dict[str, list[Revision]] = defaultdict(list)
     for head_id in sorted(heads(merged) - set(base)):
-        for parent in _base_roots(merged, base, head_id):
+        parents = {rev_id: rev.down_revisions for rev_id, rev in merged.items()}
+        for parent in roots_in_base(parents, base, head_id):
             on_parent[parent].append(merged[head_id])
     for parent, grown in sorted(on_parent.items()):
         if parent not in base_heads:
             for head in grown:
+                base_parents = {r: rev.down_revisions for r, rev in base.items()}
                 yield _stale(ctx, owner[head.revision], parent, head,
-                             _descendant_heads(base, parent))
+                             descendant_leaves(base_parents, parent))
             continue
         if len(grown) < 2:
             continue
@@ -83,23 +69,6 @@ def alembic_findings(ctx: CheckContext) -> Iterator[Finding]:
             f"{names}", Resource(Kind.MIGRATION, f"alembic:{parent}"), command=command,
             merge_command=f"`{command}`", parent=parent, first=grown[0].revision,
             others=", ".join(h.path for h in grown[1:]))
-
-
-def _base_roots(merged: dict[str, Revision], base: dict[str, Revision], head: str) -> set[str]:
-    """The base revisions a new head grows from, through new revisions only."""
-    found: set[str] = set()
-    stack, seen = [head], set()
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for parent in merged[current].down_revisions:
-            if parent in base:
-                found.add(parent)
-            elif parent in merged:
-                stack.append(parent)
-    return found
 
 
 def _stale(ctx: CheckContext, ws_id: str, parent: str, head: Revision,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from analyzer.checks.migration_graph import roots_in_base
 from analyzer.engine import CheckContext
 from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Touch
 from analyzer.parsers.django_migrations import DjangoMigration, leaves
@@ -33,7 +34,7 @@ def django_findings(ctx: CheckContext) -> Iterator[Finding]:
         base_leaves = leaves(base)
         on_parent: dict[str, list[DjangoMigration]] = defaultdict(list)
         for name in sorted(leaves(merged) - set(base)):
-            for parent in _roots(merged, name, base):
+            for parent in roots_in_base({n: m.parents for n, m in merged.items()}, base, name):
                 on_parent[parent].append(merged[name])
         for parent, grown in sorted(on_parent.items()):
             stale = parent not in base_leaves
@@ -41,24 +42,6 @@ def django_findings(ctx: CheckContext) -> Iterator[Finding]:
                 continue
             by_ws = [(owner[(app, m.name)], m) for m in grown]
             yield _finding(ctx, app, parent, by_ws, sorted(base_leaves) if stale else [])
-
-
-def _roots(merged: dict[str, DjangoMigration], leaf: str,
-           base: dict[str, DjangoMigration]) -> set[str]:
-    """The base migrations a chain of new migrations starts from."""
-    found: set[str] = set()
-    stack, seen = [leaf], set()
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for parent in merged[current].parents:
-            if parent in base:
-                found.add(parent)
-            elif parent in merged:
-                stack.append(parent)
-    return found
 
 
 def _finding(ctx: CheckContext, app: str, parent: str,
