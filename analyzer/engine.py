@@ -41,8 +41,9 @@ class CheckContext:
         rule = self.catalog.rule(rule_id)
         ws_ids = tuple(dict.fromkeys(t.workstream for t in touches))
         evidence = tuple(t.evidence for t in touches)
+        owners = tuple(t.workstream for t in touches)
         if subject is not None:
-            ws_ids, evidence = (subject.id,), (subject.evidence,)
+            ws_ids, evidence, owners = (subject.id,), (subject.evidence,), (subject.id,)
         severity = risk.severity if risk else rule.severity
         risk = risk or rule.risk
         if merge_time and len(ws_ids) > 1 and not self.index.any_concurrent(list(ws_ids)):
@@ -52,7 +53,7 @@ class CheckContext:
         values.update(fix_values)
         return Finding(rule=rule.id, severity=severity, risk=risk, resource=resource,
                        workstreams=ws_ids, message=message, mitigation=rule.fix_text(**values),
-                       command=command, evidence=evidence)
+                       command=command, evidence=evidence, evidence_of=owners)
 
 
 Check = Callable[[CheckContext], Iterable[Finding]]

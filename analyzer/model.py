@@ -133,6 +133,7 @@ class Finding:
     mitigation: str
     command: str = ""
     evidence: tuple[Evidence, ...] = ()
+    evidence_of: tuple[str, ...] = ()  # the workstream each piece of evidence comes from
 
     @property
     def path(self) -> str | None:

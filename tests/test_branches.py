@@ -320,3 +320,19 @@ def test_worktrees_sharing_a_venv_with_the_same_pins(repo, branches, tmp_path):
         write_files(tmp_path / name, {"app.py": f"x = '{name}'\n"})
         os.symlink(shared, tmp_path / name / "venv")
     assert "CS404" not in branches(root).rules()
+
+
+def test_broken_toml_and_requirements_are_reported_and_the_scan_goes_on(repo, cli):
+    root = repo({"pyproject.toml": PYPROJECT, "requirements.txt": REQUIREMENTS,
+                 "app/util.py": UTIL})
+    branch(root, "toml", {"pyproject.toml": PYPROJECT + "[broken\n"})
+    branch(root, "reqs", {"requirements.txt": REQUIREMENTS + "not a requirement !!\n"})
+    branch(root, "a", {"app/util.py": UTIL.replace("return 1", "return 10")})
+    branch(root, "b", {"app/util.py": UTIL.replace("return 1", "return 11")})
+    result = cli("branches", "--repo", root, "--format", "json")
+    assert result.code == 2
+    assert "pyproject.toml:" in result.err and "does not parse as TOML" in result.err
+    assert "requirements.txt:14: invalid requirement" in result.err
+    assert "CS103" in result.rules()
+    conflict = next(f for f in result.json["findings"] if f["rule"] == "CS103")
+    assert {loc["workstream"] for loc in conflict["locations"]} == {"a", "b"}

@@ -117,9 +117,11 @@ def _finding(console: Console, report: Report, finding: Finding) -> None:
 def _locations(report: Report, finding: Finding) -> str:
     parts: list[str] = []
     last_path = None
-    for evidence in finding.evidence[:6]:
+    named = len(set(finding.evidence_of)) > 1
+    for evidence, ws_id in list(zip(finding.evidence, finding.evidence_of, strict=False))[:6]:
         where = f":{evidence.line}" if evidence.line else ""
-        parts.append((evidence.path if evidence.path != last_path else "") + where)
+        who = f" ({report.name(ws_id)})" if named else ""
+        parts.append((evidence.path if evidence.path != last_path else "") + where + who)
         last_path = evidence.path
     more = len(finding.evidence) - len(parts)
     return ", ".join(parts) + (f" and {more} more" if more > 0 else "")

@@ -221,6 +221,9 @@ def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | 
             old, new = facts.requirements.get((ws_id, path), (None, None))
             parsed = parse_requirements(text) if text is not None else None
             facts.requirements[(ws_id, path)] = (parsed, new) if which == "old" else (old, parsed)
+            if parsed and which == "new":
+                facts.problems += [InputError(f"invalid requirement: {message} (in {ws_id})",
+                                              path, line) for line, message in parsed.invalid]
         elif posixpath.basename(path) == "pyproject.toml":
             if path != "pyproject.toml":
                 return  # a sub-project's manifest: not the one the lockfile follows
