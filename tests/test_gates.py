@@ -336,3 +336,13 @@ def test_gitlab_job_commands_parse():
         words = shlex.split(line.replace("$CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main"))
         args = build_parser().parse_args(words[1:])
         assert args.command == "pr" and args.base == "origin/main"
+
+
+def test_check_and_pr_json_reports_match_the_schema(repo, cli, monkeypatch):
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text())
+    root = stale_migration_repo(repo)
+    monkeypatch.chdir(root)
+    for command in (["pr", "--base", "main"], ["check"]):
+        result = cli(*command, "--format", "json", "--fail-on", "never")
+        jsonschema.validate(result.json, schema)
+        assert result.json["mode"] == command[0]
