@@ -346,3 +346,15 @@ def test_check_and_pr_json_reports_match_the_schema(repo, cli, monkeypatch):
         result = cli(*command, "--format", "json", "--fail-on", "never")
         jsonschema.validate(result.json, schema)
         assert result.json["mode"] == command[0]
+
+
+def test_check_compares_with_other_local_branches_too(repo, cli, monkeypatch):
+    root = repo({"uv.lock": "# lock\n", "pyproject.toml": "[project]\nname = 'x'\n"})
+    branch(root, "elsewhere", {"uv.lock": "# lock elsewhere\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"uv.lock": "# lock mine\n"})
+    git(root, "add", "uv.lock")
+    monkeypatch.chdir(root)
+    result = cli("check", "--format", "json")
+    lock = next(f for f in result.json["findings"] if f["rule"] == "CS202")
+    assert set(lock["workstreams"]) == {"staged", "elsewhere"}

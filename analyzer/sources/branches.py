@@ -123,8 +123,7 @@ def _candidates(git: GitRepo, selection: BranchSelection,
     checked out in a worktree is taken from the worktree, uncommitted changes and all."""
     base_short = base_name.split("/", 1)[-1] if base_name.startswith("origin/") else base_name
     refs = list(selection.refs)
-    default = (not refs and not selection.all_local and not selection.remote_patterns
-               and not selection.staged_in)
+    default = not refs and not selection.all_local and not selection.remote_patterns
     if selection.all_local or default:
         refs += [b for b in git.local_branches() if b not in (base_name, base_short)]
     for pattern in selection.remote_patterns:
