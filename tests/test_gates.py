@@ -358,3 +358,16 @@ def test_check_compares_with_other_local_branches_too(repo, cli, monkeypatch):
     result = cli("check", "--format", "json")
     lock = next(f for f in result.json["findings"] if f["rule"] == "CS202")
     assert set(lock["workstreams"]) == {"staged", "elsewhere"}
+
+
+def test_check_ignores_unstaged_changes(repo, cli, monkeypatch):
+    root = repo({"uv.lock": "# lock\n", "pyproject.toml": "[project]\nname = 'x'\n",
+                 "app.py": "x = 1\n"})
+    branch(root, "elsewhere", {"uv.lock": "# lock elsewhere\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"app.py": "x = 2\n"})
+    git(root, "add", "app.py")
+    write_files(root, {"uv.lock": "# lock mine, not staged\n"})  # unstaged: not committed
+    monkeypatch.chdir(root)
+    result = cli("check", "--format", "json", "--fail-on", "note")
+    assert result.json["findings"] == [] and result.code == 0

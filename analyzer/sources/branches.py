@@ -11,6 +11,7 @@ import fnmatch
 import os
 import posixpath
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from analyzer.errors import InputError
@@ -86,14 +87,22 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     committed = [s for s in streams if not s.worktree]
     texts = dict(zip((id(s) for s in committed),
                      git.diffs([(s.merge_base, s.commit) for s in committed]), strict=True))
+    on_disk = [s for s in streams if s.worktree and not s.staged]
+
+    def read_worktree(stream: GitWorkstream) -> tuple[str, list[str]]:
+        assert stream.worktree is not None
+        return (git.worktree_diff(stream.merge_base, stream.worktree),
+                git.untracked(stream.worktree))
+
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
+        local = dict(zip((id(s) for s in on_disk), pool.map(read_worktree, on_disk),
+                         strict=True))
     for stream in streams:
-        ws_id, worktree = stream.workstream.id, stream.worktree
-        if worktree:
-            text = git.worktree_diff(stream.merge_base, worktree)
-            untracked = git.untracked(worktree)
-        else:
-            text, untracked = texts[id(stream)], []
-        stream.workstream.touches = touches_from_diff(ws_id, text, untracked, worktree)
+        if stream.staged:
+            continue  # read from the index when it was collected
+        text, untracked = local.get(id(stream), (texts.get(id(stream), ""), []))
+        stream.workstream.touches = touches_from_diff(stream.workstream.id, text, untracked,
+                                                      stream.worktree)
     streams = [s for s in streams if s.workstream.touches or not s.worktree or s.staged]
     return BranchScan(git, base_name, base_commit, streams)
 
