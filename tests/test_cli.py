@@ -143,3 +143,12 @@ def test_branches_json_report_matches_its_schema(repo, branches):
     result = branches(root)
     jsonschema.validate(result.json, schema)
     assert result.json["mode"] == "branches" and result.json["schedule"] is None
+
+
+def test_several_plans_make_one_text_report_each(cli):
+    plans = FIXTURES / "plans"
+    result = cli("plan", plans / "module-sliced.md", plans / "tasks.toml")
+    assert result.code == 0
+    assert result.out.count("Summary:") == 2
+    refused = cli("plan", plans / "module-sliced.md", plans / "tasks.toml", "--format", "json")
+    assert refused.code == 2 and "one plan at a time" in refused.err

@@ -8,6 +8,7 @@ import os
 from analyzer.commands.output import accept, configured_catalog, finish, merge_options
 from analyzer.config import load_config
 from analyzer.engine import CheckContext, run_checks
+from analyzer.errors import InputError
 from analyzer.index import ResourceIndex
 from analyzer.report import Report
 from analyzer.schedule import propose_schedule
@@ -16,6 +17,10 @@ from analyzer.sources.repo_layout import conventions, read_layout
 
 
 def run_plan(args: argparse.Namespace) -> int:
+    if len(args.plan_files) > 1 and (args.output or args.format != "text"
+                                     or args.write_baseline):
+        raise InputError("several plans make several reports: give one plan at a time with "
+                         "--output, --write-baseline or a --format other than text")
     root = args.repo or os.getcwd()
     config = load_config(root)
     merge_options(args, config)
