@@ -334,3 +334,52 @@ def test_cs502_task_with_no_scope(cli, plan):
     """)
     assert ("CS502", None, ("Task 1: Polish the UI",)) in result.findings()
     assert len([f for f in result.findings() if f[0] == "CS502"]) == 1
+
+
+# --- precision of touch prediction on real plan wording ---------------------------------------
+
+def test_routes_and_product_names_are_not_files(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: API
+        Create the endpoint `/api/teams` in `backend/teams.py`. Works with Node.js 20.
+        ## Task 2: Front end
+        Call `/api/teams` from `frontend/Teams.tsx`, as Node.js apps do.
+    """)
+    assert result.json["findings"] == []
+
+
+def test_using_a_library_is_not_adding_it(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Teams
+        Use SQLAlchemy models in `backend/models/team.py`.
+        ## Task 2: Invites
+        Using SQLAlchemy, write `backend/models/invite.py`.
+    """)
+    assert not result.rules() & {"CS201", "CS202"}
+
+
+def test_a_named_requirements_file_wins_over_the_convention(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Slugs
+        Add `python-slugify` for team slugs (update `backend/requirements.txt`).
+        ## Task 2: Mail
+        Add the `sendgrid` package to `backend/requirements.txt`.
+    """)
+    manifests = {f[1] for f in result.findings() if f[0] == "CS201"}
+    assert manifests == {"backend/requirements.txt"}
+
+
+def test_the_verb_nearest_the_path_decides_its_mode(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Teams
+        Create `app/routers/teams.py` and register it in `app/main.py`.
+        ## Task 2: Users
+        Follow the style of `app/routers/teams.py` (do not modify it) and register the new
+        router in `app/main.py`.
+    """)
+    modes = {(w["id"], t["key"]): t["mode"] for w in result.json["workstreams"]
+             for t in w["touches"]}
+    assert modes[("Task 1: Teams", "app/routers/teams.py")] == "create"
+    assert modes[("Task 1: Teams", "app/main.py")] == "write"
+    assert modes[("Task 2: Users", "app/routers/teams.py")] == "read"
+    assert [f[1] for f in result.findings() if f[0] == "CS101"] == ["app/main.py"]

@@ -19,6 +19,7 @@ from packaging.utils import canonicalize_name
 
 from analyzer.model import Kind, Mode, Resource, Touch
 from analyzer.parsers.envfile import database_key
+from analyzer.shared_paths import is_manifest
 from analyzer.sources.repo_layout import LOCKFILES, RepoLayout
 
 
@@ -38,6 +39,8 @@ _FILE_NAMES = {"Dockerfile", "Makefile", "Pipfile", "Procfile", "Justfile", ".gi
                ".dockerignore", ".pre-commit-config.yaml"}
 _PATH_TOKEN = re.compile(r"[\w.*?{}\[\]/-]+")
 _DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+_NOT_FILES = re.compile(r"^(node|vue|next|nuxt|react|express|angular|ember|backbone|d3|chart|"
+                        r"three|moment|socket|alpine|htmx|p5)\.js$", re.IGNORECASE)
 _ENV_FILE = re.compile(r"(^|/)\.env(\.[\w-]+)?$")
 _READ_WORDS = re.compile(
     r"\b(read|reads|reading|refer to|see|consult|look at|review|reference|based on|according to|"
@@ -48,6 +51,10 @@ _READ_WORDS = re.compile(
 )
 _CREATE_WORDS = re.compile(r"\b(create|creates|new|scaffold|generate|touch|mkdir|add (a |the )?"
                            r"(new )?(file|module|package|directory|folder))\b", re.IGNORECASE)
+_WRITE_WORDS = re.compile(r"\b(edit|edits|update|updates|modify|modifies|change|changes|"
+                          r"register|registers|extend|extends|fix|fixes|refactor|rewrite|"
+                          r"implement|implements|append|write|writes|put|move|rename|delete|"
+                          r"remove)\b", re.IGNORECASE)
 _READ_COMMANDS = re.compile(
     r"^(pytest|py\.test|python3? -m pytest|python3? -m unittest|cat|less|head|tail|grep|rg|ls|"
     r"cd|source|\.(?=\s)|diff|mypy|ruff check|flake8|pylint|coverage run|tox|nox|bandit|"
@@ -67,7 +74,7 @@ _DEP_WORDS = re.compile(r"\b(packages?|librar(y|ies)|dependenc(y|ies)|requiremen
                         r"pip install|extras?)\b", re.IGNORECASE)
 _INTENT_DEP = re.compile(
     r"\b(?:add|adds|adding|install|installs|installing|introduce|include|pin|upgrade|bump|"
-    r"require|requires|need|needs|depend on|use|using)\s+(?:the\s+|a\s+)?(?:new\s+)?"
+    r"require|requires|need|needs|depend on)\s+(?:the\s+|a\s+)?(?:new\s+)?"
     r"(?:(?:python\s+)?(?:package|library|dependency|lib)\s+)?"
     r"([`'\"]?)([A-Za-z][A-Za-z0-9._-]*(?:\[[\w,-]+\])?)\1"
     r"(\s*(?:===|==|>=|<=|~=|!=|<|>)\s*[\w.*+!-]+)?",
@@ -93,6 +100,7 @@ _SERVER_DEFAULTS = {"uvicorn": 8000, "flask": 5000, "runserver": 8000, "gunicorn
                     "jupyter": 8888, "http.server": 8000, "mkdocs": 8000}
 _VENV_DEFAULT = ".venv"
 INTENT_DETAIL = "planned in prose"  # a migration the text asks for, chain not named
+_GUESSED = "adds"  # the detail of a manifest write inferred from a dependency, not named
 
 
 def predict_touches(lines: list[tuple[int, str]], layout: RepoLayout,
@@ -245,7 +253,7 @@ class _TaskReader:
         detail = ("remove " if remove else "") + spec
         self.add(Kind.DEPENDENCY, name, Mode.WRITE, number, text, detail)
         manifest, lockfile = self._manifest_for(manager)
-        self.add(Kind.FILE, manifest, Mode.WRITE, number, text, f"adds {spec}")
+        self.add(Kind.FILE, manifest, Mode.WRITE, number, text, f"{_GUESSED} {spec}")
         if lockfile:
             self.add(Kind.FILE, lockfile, Mode.WRITE, number, text, f"relocks for {spec}")
 
@@ -330,14 +338,8 @@ class _TaskReader:
             path = _norm(token)
             if _is_venv_path(path):
                 continue
-            before = text[:start]
-            clause = re.split(r"[.;:(]\s|,\s(?=\w+ )", before)[-1]
-            if token in read_args or _READ_WORDS.search(clause):
-                mode = Mode.READ
-            elif _CREATE_WORDS.search(clause):
-                mode = Mode.CREATE
-            else:
-                mode = Mode.WRITE
+            clause = re.split(r"[.;:(]\s|,\s(?=\w+ )", text[:start])[-1]
+            mode = Mode.READ if token in read_args else _mode_of(clause)
             self.declared_file(token, mode, number, text)
 
     def declared_file(self, token: str, mode: Mode, number: int, text: str = "") -> None:
@@ -422,6 +424,11 @@ class _TaskReader:
             for app in inferred:
                 self.add(Kind.MIGRATION, f"django:{app}", Mode.CREATE, number, text,
                          "makemigrations")
+        named = [t for t in self.touches if t.resource.kind is Kind.FILE and t.mode.writes
+                 and is_manifest(t.resource.key) and not t.detail.startswith(_GUESSED)]
+        if named:  # "add x (update backend/requirements.txt)": the plan says which manifest
+            self.touches = [t for t in self.touches if not (
+                t.resource.kind is Kind.FILE and t.detail.startswith(_GUESSED))]
         venv = self.own_venv or next(iter(self.layout.venvs), _VENV_DEFAULT)
         for number, text, what in self.installs:
             self.add(Kind.VENV, venv, Mode.WRITE, number, text, f"installs {what}")
@@ -429,6 +436,17 @@ class _TaskReader:
 
 
 # --- small helpers --------------------------------------------------------------------------
+
+
+def _mode_of(clause: str) -> Mode:
+    """The verb nearest before a path decides: "create a.py and register it in b.py"
+    creates a.py and writes b.py; "do not modify" reads. No verb: a write."""
+    last: tuple[int, int, Mode] = (-1, 0, Mode.WRITE)
+    for pattern, mode, rank in ((_WRITE_WORDS, Mode.WRITE, 0), (_CREATE_WORDS, Mode.CREATE, 1),
+                                (_READ_WORDS, Mode.READ, 2)):
+        for match in pattern.finditer(clause):
+            last = max(last, (match.end(), rank, mode))  # a tie goes to the negation/read
+    return last[2]
 
 
 def _code_segments(text: str) -> list[str]:
@@ -544,6 +562,8 @@ def _path_tokens(text: str) -> Iterator[tuple[str, int]]:
             continue
         if start > 0 and text[start - 1] in "@:=":
             continue
+        if token.startswith("/") or _NOT_FILES.match(token):
+            continue  # a URL route or an absolute path outside the repository; a product name
         quoted = any(a <= start < b for a, b in quoted_spans)
         if _looks_like_path(token) or (quoted and "/" in token and re.search(r"[A-Za-z]", token)
                                        and " " not in token and not token.startswith("-")):
