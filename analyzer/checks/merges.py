@@ -5,24 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from analyzer.engine import CheckContext
-from analyzer.model import Finding, Hunk, Kind, Touch
+from analyzer.hunks import relation
+from analyzer.model import Finding, Kind, Touch
 from analyzer.shared_paths import is_lockfile
 from analyzer.sources.git_facts import BASE
-
-
-def hunk_relation(a: tuple[Hunk, ...], b: tuple[Hunk, ...]) -> str:
-    """How two diffs of one file meet, on the lines of their common version."""
-    relation = "far apart"
-    for x in a:
-        for y in b:
-            x_end, y_end = x.old_start + x.old_lines, y.old_start + y.old_lines
-            if x.old_lines == 0 and y.old_lines == 0 and x.old_start == y.old_start:
-                return f"both insert after line {x.old_start}"
-            if x.old_start < y_end and y.old_start < x_end:
-                return f"both change lines {max(x.old_start, y.old_start)}-{min(x_end, y_end) - 1}"
-            if x_end >= y.old_start - 1 and y_end >= x.old_start - 1:
-                relation = f"adjacent edits near line {min(x.old_start, y.old_start)}"
-    return relation
 
 
 def _pairs(writers: list[Touch]) -> Iterator[tuple[Touch, Touch]]:
@@ -43,7 +29,7 @@ def will_conflict(ctx: CheckContext) -> Iterator[Finding]:
             continue
         involved = list({t.workstream: t for pair in clashes for t in pair}.values())
         described = "; ".join(f"'{ctx.name(a.workstream)}' with '{ctx.name(b.workstream)}' "
-                              f"({hunk_relation(a.hunks, b.hunks)})" for a, b in clashes[:5])
+                              f"({relation(a.hunks, b.hunks)})" for a, b in clashes[:5])
         yield ctx.finding("CS103", involved,
                           f"{resource.key} will conflict when merged: {described}", resource)
 
@@ -58,7 +44,7 @@ def merges_cleanly(ctx: CheckContext) -> Iterator[Finding]:
         if any(resource.key in ctx.git.conflicting(a.workstream, b.workstream)
                for a, b in pairs):
             continue
-        relations = sorted({hunk_relation(a.hunks, b.hunks) for a, b in pairs})
+        relations = sorted({relation(a.hunks, b.hunks) for a, b in pairs})
         yield ctx.finding(
             "CS104", writers,
             f"{resource.key} is changed by {ctx.names(writers)} and merges cleanly "

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from analyzer.errors import InputError
+from analyzer.hunks import closest
 from analyzer.index import ResourceIndex
 from analyzer.model import Kind, Touch
 from analyzer.parsers.alembic import Revision, parse_revision
@@ -124,15 +125,10 @@ _SAFE_GAP = 3  # lines between two hunks that git's merge never joins, with marg
 def may_conflict(a: Touch, b: Touch) -> bool:
     """Whether two diffs of one file, on one merge-base, could conflict: overlapping,
     adjacent or same-point hunks, or a change that is not a plain edit of lines."""
-    plain = ("modified",)
-    if a.detail not in plain or b.detail not in plain or not a.hunks or not b.hunks:
+    if a.detail != "modified" or b.detail != "modified":
         return True
-    for x in a.hunks:
-        for y in b.hunks:
-            x_end, y_end = x.old_start + x.old_lines, y.old_start + y.old_lines
-            if x.old_start <= y_end + _SAFE_GAP and y.old_start <= x_end + _SAFE_GAP:
-                return True
-    return False
+    nearest = closest(a.hunks, b.hunks)
+    return nearest is None or nearest[0] <= _SAFE_GAP
 
 
 # --- semantic contents ------------------------------------------------------------------
