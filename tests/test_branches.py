@@ -336,3 +336,16 @@ def test_broken_toml_and_requirements_are_reported_and_the_scan_goes_on(repo, cl
     assert "CS103" in result.rules()
     conflict = next(f for f in result.json["findings"] if f["rule"] == "CS103")
     assert {loc["workstream"] for loc in conflict["locations"]} == {"a", "b"}
+
+
+def test_a_sub_project_pyproject_is_checked_too(repo, branches):
+    root = repo({"backend/pyproject.toml": PYPROJECT})
+    branch(root, "a", {"backend/pyproject.toml": PYPROJECT.replace("1.0.0", "1.1.0")})
+    branch(root, "b", {"backend/pyproject.toml": PYPROJECT.replace("1.0.0", "2.0.0")
+                       .replace("requests>=2.31", "requests==2.30.0")})
+    branch(root, "c", {"backend/pyproject.toml": PYPROJECT.replace("requests>=2.31",
+                                                                   "requests==2.32.0")})
+    result = branches(root)
+    assert ("CS206", "backend/pyproject.toml", ("a", "b")) in result.findings()
+    changed = next(f for f in result.json["findings"] if f["rule"] == "CS203")
+    assert "in backend/pyproject.toml" in changed["message"]

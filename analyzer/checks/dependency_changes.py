@@ -41,13 +41,13 @@ def dependency_changes(ctx: CheckContext) -> list[Change]:
                 changes.append(Change(ws_id, path, "", name, prior, req.spec, req.line, req.text))
         changes += [Change(ws_id, path, "", n, r.spec, None, r.line, r.text)
                     for n, r in before.items() if n not in after]
-    for ws_id, (old_p, new_p) in ctx.git.pyprojects.items():
+    for (ws_id, manifest), (old_p, new_p) in ctx.git.pyprojects.items():
         before_p = old_p.by_key() if old_p else {}
         after_p = new_p.by_key() if new_p else {}
         for key, dep in after_p.items():
             if key not in before_p or before_p[key].spec != dep.spec:
                 prior = before_p[key].spec if key in before_p else None
-                changes.append(Change(ws_id, "pyproject.toml", dep.group, dep.name, prior,
+                changes.append(Change(ws_id, manifest, dep.group, dep.name, prior,
                                       dep.spec, dep.line, f"{dep.name} {dep.spec}".strip()))
     return changes
 
@@ -146,16 +146,18 @@ def _include_graph(ctx: CheckContext) -> dict[str, set[str]]:
 def version_bumped_by_several(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.git is None:
         return
-    bumps = []
-    for ws_id, (old, new) in ctx.git.pyprojects.items():
+    bumps: dict[str, list[Touch]] = defaultdict(list)
+    for (ws_id, path), (old, new) in ctx.git.pyprojects.items():
         if old and new and new.version and (old.version or ("", 0))[0] != new.version[0]:
-            bumps.append(Touch(ws_id, Resource(Kind.FILE, "pyproject.toml"), Mode.WRITE,
-                               Evidence("pyproject.toml", new.version[1] or None,
-                                        f'version = "{new.version[0]}"')))
-    if len(bumps) >= 2:
-        yield ctx.finding("CS206", bumps, f"the project version is bumped by {ctx.names(bumps)}: "
-                          + ", ".join(f"{b.evidence.text} ('{ctx.name(b.workstream)}')"
-                                      for b in bumps), Resource(Kind.FILE, "pyproject.toml"))
+            bumps[path].append(Touch(ws_id, Resource(Kind.FILE, path), Mode.WRITE,
+                                     Evidence(path, new.version[1] or None,
+                                              f'version = "{new.version[0]}"')))
+    for path, touches in bumps.items():
+        if len(touches) >= 2:
+            listed = ", ".join(f"{t.evidence.text} ('{ctx.name(t.workstream)}')"
+                               for t in touches)
+            yield ctx.finding("CS206", touches, f"the version in {path} is bumped by "
+                              f"{ctx.names(touches)}: {listed}", Resource(Kind.FILE, path))
 
 
 def manifest_without_lockfile(ctx: CheckContext) -> Iterator[Finding]:

@@ -41,9 +41,9 @@ class GitFacts:
     simulated: set[tuple[str, str]] = field(default_factory=set)
     clean_by_hunks: int = 0  # pairs sharing files whose hunks are far apart: not simulated
     base_changed: dict[str, set[str]] = field(default_factory=dict)  # ws -> paths base changed
-    # (ws, path) -> (at its merge-base, in the workstream), and ws -> the same for pyproject
+    # (ws, path) -> (at its merge-base, in the workstream), for requirements and pyprojects
     requirements: dict[tuple[str, str], tuple[_Reqs, _Reqs]] = field(default_factory=dict)
-    pyprojects: dict[str, tuple[_Project, _Project]] = field(default_factory=dict)
+    pyprojects: dict[tuple[str, str], tuple[_Project, _Project]] = field(default_factory=dict)
     alembic_base: dict[str, Revision] = field(default_factory=dict)  # at the base tip
     alembic_added: dict[str, list[Revision]] = field(default_factory=dict)
     django_base: dict[str, dict[str, DjangoMigration]] = field(default_factory=dict)
@@ -221,11 +221,10 @@ def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | 
                 facts.problems += [InputError(f"invalid requirement: {message} (in {ws_id})",
                                               path, line) for line, message in parsed.invalid]
         elif posixpath.basename(path) == "pyproject.toml":
-            if path != "pyproject.toml":
-                return  # a sub-project's manifest: not the one the lockfile follows
-            old_p, new_p = facts.pyprojects.get(ws_id, (None, None))
+            old_p, new_p = facts.pyprojects.get((ws_id, path), (None, None))
             parsed_p = parse_pyproject(text, path) if text is not None else None
-            facts.pyprojects[ws_id] = (parsed_p, new_p) if which == "old" else (old_p, parsed_p)
+            facts.pyprojects[(ws_id, path)] = ((parsed_p, new_p) if which == "old"
+                                               else (old_p, parsed_p))
         elif text is not None and migration_identity(path):
             migration = parse_migration(text, path)
             if migration:
