@@ -310,9 +310,10 @@ def test_cs501_feature_sliced_tasks(cli, plan):
         ## Task 2: Register
         Add bcrypt. Add a migration for sign-ups. Edit `app/models.py` and `app/api/users.py`.
     """)
-    sliced = [f for f in result.json["findings"] if f["rule"] == "CS501"]
-    assert len(sliced) == 2
-    assert "Slice by module" in sliced[0]["mitigation"]
+    (sliced,) = [f for f in result.json["findings"] if f["rule"] == "CS501"]
+    assert set(sliced["workstreams"]) == {"Task 1: Login", "Task 2: Register"}
+    assert "2 tasks are sliced by feature" in sliced["message"]
+    assert "Slice by module" in sliced["mitigation"]
 
 
 def test_cs501_not_for_module_sliced_tasks(cli, plan):

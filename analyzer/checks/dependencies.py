@@ -26,9 +26,13 @@ def _packages(ctx: CheckContext, writers: list[Touch]) -> list[str]:
 
 
 def _described(ctx: CheckContext, writers: list[Touch]) -> str:
+    """Each writer with the packages it adds, when the plan or diff says which."""
     parts = []
     for touch in writers:
-        what = f" ({touch.detail})" if touch.detail else ""
+        packages = [t.detail for t in ctx.index.workstreams[touch.workstream].touches
+                    if t.resource.kind is Kind.DEPENDENCY and t.mode.writes and t.detail]
+        what = f" (adds {', '.join(packages)})" if packages else (
+            f" ({touch.detail})" if touch.detail else "")
         parts.append(f"'{ctx.name(touch.workstream)}'{what}")
     return ", ".join(parts)
 

@@ -46,17 +46,24 @@ def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
             if area:
                 areas_of[ws.id].setdefault(area, touch)
                 writers_of[area].add(ws.id)
+    sliced: dict[str, dict[str, Touch]] = {}
     for ws_id, areas in areas_of.items():
         shared = {a: t for a, t in areas.items() if len(writers_of[a]) >= 2}
-        if len(shared) < FEATURE_SLICE_AREAS:
-            continue
-        names = sorted(shared)
-        name = ctx.name(ws_id)
-        yield ctx.finding(
-            "CS501", list(shared.values()),
-            f"'{name}' writes {len(shared)} areas that other tasks write too: {', '.join(names)}",
-            merge_time=False, areas=", ".join(names), name=f"'{name}'",
-        )
+        if len(shared) >= FEATURE_SLICE_AREAS:
+            sliced[ws_id] = shared
+    if not sliced:
+        return
+    # one finding for the plan: the same advice repeated per task would only add noise
+    described = "; ".join(f"'{ctx.name(ws_id)}' writes {', '.join(sorted(shared))}"
+                          for ws_id, shared in sliced.items())
+    all_areas = sorted({a for shared in sliced.values() for a in shared})
+    names = " and ".join(f"'{ctx.name(ws_id)}'" for ws_id in sliced)
+    yield ctx.finding(
+        "CS501", [t for shared in sliced.values() for t in shared.values()],
+        f"{len(sliced)} {'task is' if len(sliced) == 1 else 'tasks are'} sliced by feature "
+        f"across {FEATURE_SLICE_AREAS} or more areas that other tasks write too: {described}",
+        merge_time=False, areas=", ".join(all_areas), name=names,
+    )
 
 
 def no_file_scope(ctx: CheckContext) -> Iterator[Finding]:

@@ -118,9 +118,12 @@ def _locations(report: Report, finding: Finding) -> str:
     parts: list[str] = []
     last_path = None
     named = len(set(finding.evidence_of)) > 1
-    for evidence, ws_id in list(zip(finding.evidence, finding.evidence_of, strict=False))[:6]:
+    owners = list(finding.evidence_of) + [""] * len(finding.evidence)
+    for number, evidence in enumerate(finding.evidence[:6]):
         where = f":{evidence.line}" if evidence.line else ""
-        who = f" ({report.name(ws_id)})" if named else ""
+        # name the workstream once, after the last of its consecutive locations
+        last_of_owner = number + 1 == len(finding.evidence) or owners[number + 1] != owners[number]
+        who = f" ({report.name(owners[number])})" if named and last_of_owner else ""
         parts.append((evidence.path if evidence.path != last_path else "") + where + who)
         last_path = evidence.path
     more = len(finding.evidence) - len(parts)
