@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
@@ -20,6 +19,20 @@ from packaging.utils import canonicalize_name
 from analyzer.model import Kind, Mode, Resource, Touch
 from analyzer.parsers.envfile import database_key
 from analyzer.shared_paths import is_manifest
+from analyzer.sources.plan_text import (
+    SERVER_DEFAULTS,
+    code_segments,
+    is_venv_path,
+    looks_like_path,
+    mode_of,
+    norm,
+    option,
+    path_tokens,
+    pip_install_args,
+    requirement_name,
+    server_port,
+    split_command,
+)
 from analyzer.sources.repo_layout import LOCKFILES, RepoLayout
 
 
@@ -32,39 +45,11 @@ class PredictedTouch:
     detail: str = ""
 
 
-_EXTENSIONS = ("py", "pyi", "txt", "in", "toml", "lock", "cfg", "ini", "yaml", "yml", "json",
-               "md", "rst", "sql", "html", "jinja", "jinja2", "j2", "js", "ts", "tsx", "jsx",
-               "css", "scss", "sh", "csv", "xml", "env", "db", "sqlite", "sqlite3", "mako")
-_FILE_NAMES = {"Dockerfile", "Makefile", "Pipfile", "Procfile", "Justfile", ".gitignore",
-               ".dockerignore", ".pre-commit-config.yaml"}
-_PATH_TOKEN = re.compile(r"[\w.*?{}\[\]/-]+")
 _DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-_NOT_FILES = re.compile(r"^(node|vue|next|nuxt|react|express|angular|ember|backbone|d3|chart|"
-                        r"three|moment|socket|alpine|htmx|p5)\.js$", re.IGNORECASE)
-_ENV_FILE = re.compile(r"(^|/)\.env(\.[\w-]+)?$")
-_READ_WORDS = re.compile(
-    r"\b(read|reads|reading|refer to|see|consult|look at|review|reference|based on|according to|"
-    r"follow|mirror|like in|as in|import from|imports? from|uses?|load|loads|source|"
-    r"(do not|don't|never|without) (modify|modifying|touch|touching|edit|editing|change|changing)|"
-    r"read-only|unchanged|untouched)\b",
-    re.IGNORECASE,
-)
-_CREATE_WORDS = re.compile(r"\b(create|creates|new|scaffold|generate|touch|mkdir|add (a |the )?"
-                           r"(new )?(file|module|package|directory|folder))\b", re.IGNORECASE)
-_WRITE_WORDS = re.compile(r"\b(edit|edits|update|updates|modify|modifies|change|changes|"
-                          r"register|registers|extend|extends|fix|fixes|refactor|rewrite|"
-                          r"implement|implements|append|write|writes|put|move|rename|delete|"
-                          r"remove)\b", re.IGNORECASE)
 _READ_COMMANDS = re.compile(
     r"^(pytest|py\.test|python3? -m pytest|python3? -m unittest|cat|less|head|tail|grep|rg|ls|"
     r"cd|source|\.(?=\s)|diff|mypy|ruff check|flake8|pylint|coverage run|tox|nox|bandit|"
     r"pip3? install -[rc]|uv pip install -[rc]|pip3? install --requirement|python3? [\w/.-]+\.py)\b"
-)
-_COMMAND_START = re.compile(
-    r"^(?:[-*+]|\d+[.)])?\s*(?:\*\*)?(?:run|then|execute|command|test)?(?:\*\*)?:?\s*(?:\$\s*)?"
-    r"((?:[A-Z_]+=\S+\s+)*(?:python3?|pip3?|poetry|uv|pdm|pipenv|alembic|flask|uvicorn|gunicorn|"
-    r"hypercorn|daphne|fastapi|streamlit|jupyter|django-admin|\./manage\.py|pytest|createdb|"
-    r"dropdb|psql|virtualenv|ln|mkdir|touch|echo|export|cp|mv|rm)\b.*)$"
 )
 _MAYBE_COMMAND = re.compile(
     r"^\s*\$?\s*(?:export\s+)?(?:[A-Z_][A-Z0-9_]*=|(?:\S*/)?(?:python3?|pip3?|poetry|uv|pdm|pipenv|"
@@ -93,11 +78,6 @@ _MIGRATION_APPLY = re.compile(
     r"(the\s+|all\s+|pending\s+|existing\s+)*migrations?\b", re.IGNORECASE)
 _DB_URL = re.compile(
     r"\b((?:postgres(?:ql)?|mysql|mariadb|sqlite|mssql|oracle)(?:\+\w+)?://[^\s`'\")]*)")
-_PROSE_PORT = re.compile(r"\b(?:run|runs|serve|serves|start|starts|listen|listens|bind|binds|"
-                         r"expose|exposes)\b[^.;]{0,40}?\bport\s+(\d{2,5})\b", re.IGNORECASE)
-_SERVER_DEFAULTS = {"uvicorn": 8000, "flask": 5000, "runserver": 8000, "gunicorn": 8000,
-                    "hypercorn": 8000, "daphne": 8000, "fastapi": 8000, "streamlit": 8501,
-                    "jupyter": 8888, "http.server": 8000, "mkdocs": 8000}
 _VENV_DEFAULT = ".venv"
 INTENT_DETAIL = "planned in prose"  # a migration the text asks for, chain not named
 _GUESSED = "adds"  # the detail of a manifest write inferred from a dependency, not named
@@ -145,7 +125,7 @@ class _TaskReader:
         text = line.strip()
         if not text:
             return
-        commands = [text] if in_fence else _code_segments(text)
+        commands = [text] if in_fence else code_segments(text)
         for command in commands:
             for part in re.split(r"&&|\|\||;|\|", command):
                 self._command(number, text, part.strip())
@@ -163,7 +143,7 @@ class _TaskReader:
     def _command(self, number: int, text: str, command: str) -> None:
         if not _MAYBE_COMMAND.match(command):
             return
-        words = _split(command)
+        words = split_command(command)
         env = {}
         while words and re.match(r"^[A-Z_][A-Z0-9_]*=", words[0]):
             name, _, value = words.pop(0).partition("=")
@@ -200,13 +180,13 @@ class _TaskReader:
         if len(words) > 1 and words[1] == "freeze" and ">" in words:
             target = words[words.index(">") + 1] if words.index(">") + 1 < len(words) else ""
             if target:
-                self.add(Kind.FILE, _norm(target), Mode.WRITE, number, text, "pip freeze")
+                self.add(Kind.FILE, norm(target), Mode.WRITE, number, text, "pip freeze")
             return
         if len(words) < 2 or words[1] != "install":
             return
-        packages, reads = _pip_install_args(words[2:])
+        packages, reads = pip_install_args(words[2:])
         for path in reads:
-            self.add(Kind.FILE, _norm(path), Mode.READ, number, text, "pip install -r")
+            self.add(Kind.FILE, norm(path), Mode.READ, number, text, "pip install -r")
         for spec in packages:
             self._dependency(number, text, spec, self.layout.manager)
         what = " ".join(packages) or " ".join(f"-r {r}" for r in reads) or "the project"
@@ -238,16 +218,16 @@ class _TaskReader:
             self.add(Kind.FILE, "Pipfile.lock", Mode.WRITE, number, text, "pipenv lock")
 
     def _pip_compile(self, number: int, text: str, words: list[str]) -> None:
-        output = _option(words, "-o", "--output-file")
+        output = option(words, "-o", "--output-file")
         sources = [w for w in words[1:] if w.endswith((".in", ".toml")) and w != output]
         if not output and sources and sources[0].endswith(".in"):
             output = sources[0][:-3] + ".txt"
         if output:
-            self.add(Kind.FILE, _norm(output), Mode.WRITE, number, text, "pip-compile")
+            self.add(Kind.FILE, norm(output), Mode.WRITE, number, text, "pip-compile")
 
     def _dependency(self, number: int, text: str, spec: str, manager: str,
                     remove: bool = False) -> None:
-        name = _requirement_name(spec)
+        name = requirement_name(spec)
         if not name:
             return
         detail = ("remove " if remove else "") + spec
@@ -266,21 +246,21 @@ class _TaskReader:
     def _alembic(self, number: int, text: str, words: list[str]) -> None:
         if len(words) < 2 or words[1] not in ("revision", "merge"):
             return
-        location = _option(words, "--version-path") or self.layout.alembic_versions[0]
-        head = _option(words, "--head") or ""
+        location = option(words, "--version-path") or self.layout.alembic_versions[0]
+        head = option(words, "--head") or ""
         label = head.split("@")[0] if "@" in head and head.split("@")[0] not in ("", "base") else ""
-        labels = _option(words, "--branch-label") or label
-        key = f"alembic:{_norm(location)}" + (f"@{labels}" if labels else "")
+        labels = option(words, "--branch-label") or label
+        key = f"alembic:{norm(location)}" + (f"@{labels}" if labels else "")
         self.add(Kind.MIGRATION, key, Mode.CREATE, number, text, "alembic " + words[1])
 
     def _flask(self, number: int, text: str, words: list[str]) -> None:
         if len(words) > 2 and words[1] == "db" and words[2] in ("migrate", "revision"):
             location = (self.layout.alembic_versions[0] if self.layout.root
                         else "migrations/versions")
-            directory = _option(words, "-d", "--directory")
+            directory = option(words, "-d", "--directory")
             if directory:
                 location = f"{directory}/versions"
-            self.add(Kind.MIGRATION, f"alembic:{_norm(location)}", Mode.CREATE, number, text,
+            self.add(Kind.MIGRATION, f"alembic:{norm(location)}", Mode.CREATE, number, text,
                      "flask db migrate")
 
     def _django(self, number: int, text: str, words: list[str]) -> None:
@@ -291,7 +271,7 @@ class _TaskReader:
     def _venv(self, number: int, text: str, words: list[str],
               default: str | None = None) -> None:
         args = [w for w in words[1:] if not w.startswith("-")]
-        path = _norm(args[0]) if args else default
+        path = norm(args[0]) if args else default
         if path:
             self.own_venv = path
             self.add(Kind.VENV, path, Mode.CREATE, number, text, "creates")
@@ -299,7 +279,7 @@ class _TaskReader:
     def _symlink(self, number: int, text: str, words: list[str]) -> None:
         args = [w for w in words[1:] if not w.startswith("-")]
         if len(args) == 2 and posixpath.basename(args[1].rstrip("/")) in ("venv", ".venv", "env"):
-            self.add(Kind.VENV, _norm(args[1]), Mode.READ, number, text, f"symlink -> {args[0]}")
+            self.add(Kind.VENV, norm(args[1]), Mode.READ, number, text, f"symlink -> {args[0]}")
 
     def _createdb(self, number: int, text: str, words: list[str]) -> None:
         args = [w for w in words[1:] if not w.startswith("-")]
@@ -323,9 +303,9 @@ class _TaskReader:
             return
         if head == "mkdocs" and (len(words) < 2 or words[1] != "serve"):
             return
-        if kind not in _SERVER_DEFAULTS:
+        if kind not in SERVER_DEFAULTS:
             return
-        port = _server_port(kind, words, env)
+        port = server_port(kind, words, env)
         if port:
             self.add(Kind.PORT, str(port), Mode.WRITE, number, text, kind)
 
@@ -334,16 +314,16 @@ class _TaskReader:
     def _paths(self, number: int, text: str, commands: list[str]) -> None:
         # paths given to a reading command (pytest, cat, pip install -r …) are reads
         read_args = " ".join(c for c in commands if _READ_COMMANDS.match(c.lstrip("$ ").strip()))
-        for token, start in _path_tokens(text):
-            path = _norm(token)
-            if _is_venv_path(path):
+        for token, start in path_tokens(text):
+            path = norm(token)
+            if is_venv_path(path):
                 continue
             clause = re.split(r"[.;:(]\s|,\s(?=\w+ )", text[:start])[-1]
-            mode = Mode.READ if token in read_args else _mode_of(clause)
+            mode = Mode.READ if token in read_args else mode_of(clause)
             self.declared_file(token, mode, number, text)
 
     def declared_file(self, token: str, mode: Mode, number: int, text: str = "") -> None:
-        path = _norm(token)
+        path = norm(token)
         text = text or f"{mode.value}: {token}"
         if path.endswith(_DB_SUFFIXES):
             self.add(Kind.DATABASE, f"sqlite:{path}", Mode.WRITE, number, text)
@@ -379,7 +359,7 @@ class _TaskReader:
                            for name in re.split(r",|\band\b", listed.group(1)) if name.strip()]
         for match in _INTENT_DEP.finditer(plain):
             quote, name, spec = match.group(1), match.group(2), match.group(3) or ""
-            if _looks_like_path(name):
+            if looks_like_path(name):
                 continue
             canonical = canonicalize_name(name.split("[")[0])
             if canonical in self.known or spec or (quote and has_dep_words) or re.match(
@@ -387,7 +367,7 @@ class _TaskReader:
                 candidates.append((name, spec.replace(" ", "")))
         seen = {t.resource.key for t in self.touches if t.resource.kind is Kind.DEPENDENCY}
         for name, spec in candidates:
-            requirement = _requirement_name(name)
+            requirement = requirement_name(name)
             if not requirement or requirement in seen:
                 continue
             if listed and not spec and requirement not in self.known and not re.search(
@@ -436,165 +416,6 @@ class _TaskReader:
 
 
 # --- small helpers --------------------------------------------------------------------------
-
-
-def _mode_of(clause: str) -> Mode:
-    """The verb nearest before a path decides: "create a.py and register it in b.py"
-    creates a.py and writes b.py; "do not modify" reads. No verb: a write."""
-    last: tuple[int, int, Mode] = (-1, 0, Mode.WRITE)
-    for pattern, mode, rank in ((_WRITE_WORDS, Mode.WRITE, 0), (_CREATE_WORDS, Mode.CREATE, 1),
-                                (_READ_WORDS, Mode.READ, 2)):
-        for match in pattern.finditer(clause):
-            last = max(last, (match.end(), rank, mode))  # a tie goes to the negation/read
-    return last[2]
-
-
-def _code_segments(text: str) -> list[str]:
-    """Commands outside fences: `code spans`, and lines that start with a known command."""
-    segments = [m.group(1) for m in re.finditer(r"`([^`]+)`", text)]
-    if segments:
-        return segments  # the author marked the code: the rest of the line is prose
-    start = _COMMAND_START.match(text)
-    return [start.group(1)] if start else []
-
-
-def _split(command: str) -> list[str]:
-    command = command.strip().lstrip("$").strip()
-    command = command.split(" #", 1)[0]
-    try:
-        return shlex.split(command)
-    except ValueError:
-        return command.split()
-
-
-def _option(words: list[str], *names: str) -> str | None:
-    for i, word in enumerate(words):
-        for name in names:
-            if word == name and i + 1 < len(words):
-                return words[i + 1]
-            if word.startswith(name + "="):
-                return word.split("=", 1)[1]
-    return None
-
-
-_PIP_VALUE_OPTIONS = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t",
-                      "--target", "--prefix", "--root", "--platform", "--python-version",
-                      "--only-binary", "--no-binary", "--trusted-host", "--src", "--log"}
-
-
-def _pip_install_args(args: list[str]) -> tuple[list[str], list[str]]:
-    packages: list[str] = []
-    reads: list[str] = []
-    skip_next = False
-    take_file = False
-    editable = False
-    for arg in args:
-        if skip_next:
-            skip_next = False
-        elif take_file:
-            reads.append(arg)
-            take_file = False
-        elif editable:
-            editable = False
-        elif arg in ("-r", "--requirement", "-c", "--constraint"):
-            take_file = True
-        elif arg.startswith(("-r", "-c")) and len(arg) > 2 and not arg.startswith("--"):
-            reads.append(arg[2:])
-        elif arg.startswith(("--requirement=", "--constraint=")):
-            reads.append(arg.split("=", 1)[1])
-        elif arg in ("-e", "--editable"):
-            editable = True
-        elif arg in _PIP_VALUE_OPTIONS:
-            skip_next = True
-        elif arg.endswith((",", ".")) and not arg.startswith((".", "-")):
-            packages.append(arg.rstrip(",."))
-            break  # "pip install x, then …": the command ended with the comma
-        elif arg.startswith(("-", ".", ">")) or "/" in arg or arg.endswith((".whl", ".zip", ".gz")):
-            continue  # options, local paths, archives: not a package from the index
-        else:
-            packages.append(arg)
-    return packages, reads
-
-
-def _requirement_name(spec: str) -> str | None:
-    match = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
-    if not match:
-        return None
-    return canonicalize_name(match.group(1))
-
-
-def _server_port(kind: str, words: list[str], env: dict[str, str]) -> int | None:
-    explicit = None
-    if kind == "runserver":
-        args = [w for w in words[2:] if not w.startswith("-")]
-        explicit = args[0].rsplit(":", 1)[-1] if args else None
-    elif kind in ("gunicorn", "hypercorn"):
-        bind = _option(words, "-b", "--bind")
-        explicit = bind.rsplit(":", 1)[-1] if bind and ":" in bind else None
-    elif kind == "http.server":
-        args = [w for w in words[1:] if w.isdigit()]
-        explicit = args[0] if args else None
-    elif kind == "streamlit":
-        explicit = _option(words, "--server.port")
-    elif kind == "mkdocs":
-        address = _option(words, "-a", "--dev-addr")
-        explicit = address.rsplit(":", 1)[-1] if address else None
-    else:
-        explicit = _option(words, "--port", "-p")
-    flask_port = env.get("FLASK_RUN_PORT") if kind == "flask" else None
-    explicit = explicit or env.get("PORT") or flask_port
-    if explicit and explicit.isdigit():
-        return int(explicit)
-    if explicit:  # a variable such as $PORT: the task already chose its own port
-        return None
-    return _SERVER_DEFAULTS[kind]
-
-
-def _path_tokens(text: str) -> Iterator[tuple[str, int]]:
-    """Path-like tokens with their offset; backticks make a bare `a/b` count as a path."""
-    quoted_spans = [(m.start(1), m.end(1)) for m in re.finditer(r"`([^`]+)`", text)]
-    for match in _PATH_TOKEN.finditer(text):
-        token = match.group(0).rstrip(".,:;")
-        if "/" not in token and "." not in token and token not in _FILE_NAMES:
-            continue  # a plain word: the common case, decided cheaply
-        start = match.start()
-        if not token or "://" in text[start:start + len(token) + 3]:
-            continue
-        if start > 0 and text[start - 1] in "@:=":
-            continue
-        if token.startswith("/") or _NOT_FILES.match(token):
-            continue  # a URL route or an absolute path outside the repository; a product name
-        quoted = any(a <= start < b for a, b in quoted_spans)
-        if _looks_like_path(token) or (quoted and "/" in token and re.search(r"[A-Za-z]", token)
-                                       and " " not in token and not token.startswith("-")):
-            yield token, start
-
-
-def _looks_like_path(token: str) -> bool:
-    name = token.rstrip("/").rsplit("/", 1)[-1]
-    if token.startswith("-") or not re.search(r"[A-Za-z]", token):
-        return False
-    if name in _FILE_NAMES or _ENV_FILE.search(token.rstrip("/")):
-        return True
-    if token.endswith("/") and len(token) > 2 and re.match(r"^[\w.-]+(/[\w.*-]+)*/$", token):
-        return True
-    suffix = name.rsplit(".", 1)[-1] if "." in name[1:] else ""
-    if suffix.lower() in _EXTENSIONS and re.match(r"^[\w.*?{}\[\]/-]+$", token):
-        # "e.g." and version numbers are not paths
-        return len(name) > len(suffix) + 1 and not re.match(r"^\d", name)
-    return "/" in token and "*" in token
-
-
-def _is_venv_path(path: str) -> bool:
-    return path.endswith("/") and path.split("/", 1)[0] in ("venv", ".venv", "env")
-
-
-def _norm(path: str) -> str:
-    """`./src//auth/` -> `src/auth/`: one spelling per path, keeping a directory's slash."""
-    path = path.strip().strip("`'\"")
-    trailing = "/" if path.endswith("/") and path != "/" else ""
-    norm = posixpath.normpath(path) if path else path
-    return norm + trailing if norm not in ("", ".") else path
 
 
 _T = TypeVar("_T", PredictedTouch, Touch)
