@@ -349,3 +349,15 @@ def test_a_sub_project_pyproject_is_checked_too(repo, branches):
     assert ("CS206", "backend/pyproject.toml", ("a", "b")) in result.findings()
     changed = next(f for f in result.json["findings"] if f["rule"] == "CS203")
     assert "in backend/pyproject.toml" in changed["message"]
+
+
+def test_near_misses_of_the_dependency_rules(repo, branches):
+    """One relock, the same new pin in two branches, one version bump: none is a finding."""
+    root = repo({"pyproject.toml": PYPROJECT, "uv.lock": "version = 1\n",
+                 "requirements.txt": REQUIREMENTS})
+    same_pin = REQUIREMENTS.replace("requests==2.31.0", "requests==2.32.0")
+    branch(root, "a", {"uv.lock": "version = 1\n# a\n", "requirements.txt": same_pin,
+                       "pyproject.toml": PYPROJECT.replace("1.0.0", "1.1.0")})
+    branch(root, "b", {"requirements.txt": same_pin})
+    rules = branches(root).rules()
+    assert not rules & {"CS202", "CS203", "CS204", "CS206"}, rules

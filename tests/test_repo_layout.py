@@ -192,3 +192,14 @@ def test_scanning_never_writes_to_the_repository(cli, plan, repo, tmp_path):
     before = _fingerprint(root)
     scan(cli, plan(TWO_INSTALLS), root)
     assert _fingerprint(root) == before
+
+
+def test_cs405_not_for_a_venv_that_is_not_shared(cli, plan, repo):
+    root = repo({"app/x.py": "", ".gitignore": ".venv/\n"})
+    result = scan(cli, plan("""
+        ## Task 1: Setup
+        `python -m venv .venv && pip install -r requirements.txt`
+        ## Task 2: Other
+        `python -m venv .venv`
+    """), root)
+    assert not result.rules() & {"CS404", "CS405", "CS406"}
