@@ -31,7 +31,7 @@ class ResourceIndex:
             if kinds and resource.kind not in kinds:
                 continue
             writers = self.writers(resource)
-            if len(writers) >= 2:
+            if len(writers) >= 2 and not identical(writers):
                 yield resource, writers
 
     def writers(self, resource: Resource) -> list[Touch]:
@@ -103,6 +103,13 @@ class ResourceIndex:
 
     def any_concurrent(self, ids: list[str]) -> bool:
         return any(self.concurrent(a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
+
+
+def identical(touches: list[Touch]) -> bool:
+    """The same content written by every one: a branch stacked on another repeats its
+    changes, and the same change twice merges into one."""
+    blobs = {t.blob for t in touches}
+    return len(blobs) == 1 and "" not in blobs
 
 
 def _static_prefix(pattern: str) -> str:

@@ -102,6 +102,7 @@ class Touch:
     evidence: Evidence
     detail: str = ""
     hunks: tuple[Hunk, ...] = ()
+    blob: str = ""  # the id of the new content, when a diff tells it: equal ids, equal change
 
 
 @dataclass

@@ -361,3 +361,11 @@ def test_near_misses_of_the_dependency_rules(repo, branches):
     branch(root, "b", {"requirements.txt": same_pin})
     rules = branches(root).rules()
     assert not rules & {"CS202", "CS203", "CS204", "CS206"}, rules
+
+
+def test_a_branch_stacked_on_another_repeats_nothing(repo, branches):
+    root = repo({"uv.lock": "# lock\n", "app/util.py": UTIL})
+    branch(root, "base-pr", {"uv.lock": "# lock base-pr\n",
+                             "app/util.py": UTIL.replace("return 1", "return 10")})
+    branch(root, "stacked", {"app/other.py": "x = 1\n"}, base="base-pr")
+    assert branches(root).json["findings"] == []

@@ -33,7 +33,8 @@ def same_port(ctx: CheckContext) -> Iterator[Finding]:
             suggestion.append(f"'{ctx.name(touch.workstream)}' on {port}")
         yield ctx.finding(
             "CS401", clashing,
-            f"port {resource.key} is bound by {len(clashing)} tasks that run at the same time: "
+            f"port {resource.key} is bound by {len(clashing)} workstreams that run at the same "
+            "time: "
             f"{ctx.names(clashing)}", resource, merge_time=False,
             suggestion=f"keep '{ctx.name(clashing[0].workstream)}' on {resource.key}, "
                        + ", ".join(suggestion) + " (`--port N` or `PORT=N`)",
@@ -49,8 +50,8 @@ def same_database(ctx: CheckContext) -> Iterator[Finding]:
         names = ", ".join(f"{base}_{_slug(ctx.name(t.workstream))}" for t in clashing)
         yield ctx.finding(
             "CS402", clashing,
-            f"database {resource.key} is used by {len(clashing)} tasks that run at the same "
-            f"time: {ctx.names(clashing)}", resource, merge_time=False, suggestion=names,
+            f"database {resource.key} is used by {len(clashing)} workstreams that run at the "
+            f"same time: {ctx.names(clashing)}", resource, merge_time=False, suggestion=names,
         )
 
 

@@ -6,15 +6,18 @@ from collections.abc import Iterator
 
 from analyzer.engine import CheckContext
 from analyzer.hunks import relation
+from analyzer.index import identical
 from analyzer.model import Finding, Kind, Touch
 from analyzer.shared_paths import is_lockfile
 from analyzer.sources.git_facts import BASE
 
 
 def _pairs(writers: list[Touch]) -> Iterator[tuple[Touch, Touch]]:
+    """Pairs of different changes: the same change in two branches merges into one."""
     for i, a in enumerate(writers):
         for b in writers[i + 1:]:
-            yield a, b
+            if not identical([a, b]):
+                yield a, b
 
 
 def will_conflict(ctx: CheckContext) -> Iterator[Finding]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from analyzer.parsers.envfile import database_key, ports_and_databases
 from analyzer.shared_paths import is_env_file
 from analyzer.sources.git_repo import GitRepo, Worktree
 
+_INDEX_LINE = re.compile(r"^index [0-9a-f]+\.\.([0-9a-f]+)")
 _CONFIG_WITH_PORTS = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
 
 
@@ -119,7 +121,8 @@ def _staged_stream(git: GitRepo, current: Worktree, base_commit: str,
     label = current.branch or f"detached at {current.head[:8]}"
     workstream = Workstream(STAGED, f"staged changes on {label}", "staged",
                             Evidence(current.path, None, label))
-    text = git.run("diff", "--cached", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
+    text = git.run("diff", "--cached", "-U0", "--full-index", "--no-color", "--no-ext-diff",
+                   "--no-textconv",
                    "--find-renames", "--src-prefix=a/", "--dst-prefix=b/", "--submodule=short",
                    merge_base, cwd=current.path)
     workstream.touches = touches_from_diff(STAGED, text, [], None)
@@ -198,7 +201,8 @@ def touches_from_diff(ws_id: str, text: str, untracked: list[str],
             source = _strip(patched.source_file)
             touches.append(_file(ws_id, source, "renamed to " + path, (), None))
             status = f"renamed from {source}"
-        touches.append(_file(ws_id, path, status, hunks, first))
+        touches.append(_file(ws_id, path, status, hunks, first,
+                             _new_blob(list(patched.patch_info or []))))
         if is_env_file(path) or posixpath.basename(path) in _CONFIG_WITH_PORTS:
             added = [(line.target_line_no or 0, line.value.rstrip("\n"))
                      for hunk in patched for line in hunk if line.is_added]
@@ -215,10 +219,19 @@ def _strip(path: str) -> str:
 
 
 def _file(ws_id: str, path: str, status: str, hunks: tuple[Hunk, ...],
-          line: int | None) -> Touch:
+          line: int | None, blob: str = "") -> Touch:
     mode = Mode.CREATE if status in ("added", "untracked") else Mode.WRITE
     return Touch(ws_id, Resource(Kind.FILE, path), mode, Evidence(path, line or None, status),
-                 status, hunks)
+                 status, hunks, blob)
+
+
+def _new_blob(header: list[str]) -> str:
+    """The new content's id from the diff's `index OLD..NEW` line; "" when deleted or absent."""
+    for line in header:
+        match = _INDEX_LINE.match(line)
+        if match:
+            return "" if set(match.group(1)) == {"0"} else match.group(1)
+    return ""
 
 
 def _config_touches(ws_id: str, path: str, lines: list[tuple[int, str]]) -> list[Touch]:

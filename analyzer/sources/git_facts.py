@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from analyzer.errors import InputError
 from analyzer.hunks import closest
-from analyzer.index import ResourceIndex
+from analyzer.index import ResourceIndex, identical
 from analyzer.model import Kind, Touch
 from analyzer.parsers.alembic import Revision, parse_revision
 from analyzer.parsers.django_migrations import DjangoMigration, migration_identity, parse_migration
@@ -125,6 +125,8 @@ _SAFE_GAP = 3  # lines between two hunks that git's merge never joins, with marg
 def may_conflict(a: Touch, b: Touch) -> bool:
     """Whether two diffs of one file, on one merge-base, could conflict: overlapping,
     adjacent or same-point hunks, or a change that is not a plain edit of lines."""
+    if identical([a, b]):
+        return False  # the same new content on both sides merges into itself
     if a.detail != "modified" or b.detail != "modified":
         return True
     nearest = closest(a.hunks, b.hunks)

@@ -139,8 +139,8 @@ class GitRepo:
 
     def worktree_diff(self, old: str, worktree: str) -> str:
         """Zero-context diff from commit `old` to the files of a worktree (staged or not)."""
-        return self.run("diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
-                        "--find-renames", "--src-prefix=a/", "--dst-prefix=b/",
+        return self.run("diff", "-U0", "--full-index", "--no-color", "--no-ext-diff",
+                        "--no-textconv", "--find-renames", "--src-prefix=a/", "--dst-prefix=b/",
                         "--submodule=short", old, cwd=worktree)
 
     def diffs(self, pairs: list[tuple[str, str]]) -> list[str]:
@@ -148,7 +148,7 @@ class GitRepo:
         if not pairs:
             return []
         stdin = "".join(f"{new} {old}\n" for old, new in pairs).encode()
-        out = self.run_bytes("diff-tree", "--stdin", "--always", "-r", "-p", "-U0",
+        out = self.run_bytes("diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--full-index",
                              "--no-color", "--no-ext-diff", "--no-textconv", "--find-renames",
                              "--src-prefix=a/", "--dst-prefix=b/", "--submodule=short",
                              stdin=stdin).decode("utf-8", "surrogateescape")
