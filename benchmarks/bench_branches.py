@@ -156,6 +156,7 @@ def main() -> int:
         build_repository(root, max(sizes))
         print(f"built {FILES} files, {REVISIONS} revisions, {max(sizes)} branches in "
               f"{time.perf_counter() - start:.1f}s\n")
+        conflictscan_conflicts(root, ["feature-0", "feature-1"])  # imports, once per process
         print(f"{'N':>3} {'pairs':>6} {'conflictscan s':>15} {'all-pairs s':>12} {'ratio':>7} "
               f"{'conflicts':>9} identical")
         for n in sizes:
