@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from analyzer.sources.repo_layout import LOCK_COMMANDS, LOCKFILES, is_requirements
 
 _MANIFEST_NAMES = {"pyproject.toml", "Pipfile", "setup.cfg", "setup.py", "environment.yml"}
-_ENV_FILE = re.compile(r"(^|/)\.env(\.[\w-]+)?$")
+ENV_FILE = re.compile(r"(^|/)\.env(\.[\w-]+)?$")
 _ENV_TEMPLATES = (".example", ".sample", ".template", ".dist")
 
 
@@ -22,7 +22,7 @@ def is_lockfile(path: str) -> bool:
 
 
 def is_env_file(path: str) -> bool:
-    return bool(_ENV_FILE.search(path)) and not path.endswith(_ENV_TEMPLATES)
+    return bool(ENV_FILE.search(path)) and not path.endswith(_ENV_TEMPLATES)
 
 
 def lock_command(path: str) -> str:

@@ -371,3 +371,12 @@ def test_check_ignores_unstaged_changes(repo, cli, monkeypatch):
     monkeypatch.chdir(root)
     result = cli("check", "--format", "json", "--fail-on", "note")
     assert result.json["findings"] == [] and result.code == 0
+
+
+def test_pr_conflict_with_the_base_is_reported_once(repo, cli, monkeypatch):
+    root = repo({"app.py": "LIMIT = 10\n"})
+    branch(root, "feature", {"app.py": "LIMIT = 20\n"})
+    commit_on_main(root, {"app.py": "LIMIT = 99\n"})
+    monkeypatch.chdir(root)
+    result = cli("pr", "--head", "feature", "--base", "main", "--format", "json")
+    assert result.findings() == [("CS103", "app.py", ("feature", "main since fork"))]

@@ -13,9 +13,7 @@ def run_pr(args: argparse.Namespace) -> int:
     head = args.head
     selection = BranchSelection(refs=[head], worktrees=False, ref_patterns=args.others,
                                 base_since_fork=True)
-    # CS105 would repeat what the base-since-fork workstream shows as CS103
-    result = scan_repository(args, selection,
-                             keep=lambda f: head in f.workstreams and f.rule != "CS105")
+    result = scan_repository(args, selection, keep=lambda f: head in f.workstreams)
     try:
         return report_and_exit("pr", result, args)
     finally:

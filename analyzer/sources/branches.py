@@ -53,7 +53,6 @@ class BranchScan:
     base_name: str
     base_commit: str
     streams: list[GitWorkstream]
-    problems: list[InputError] = field(default_factory=list)
 
     @property
     def workstreams(self) -> list[Workstream]:
@@ -210,7 +209,8 @@ def touches_from_diff(ws_id: str, text: str, untracked: list[str],
     for path in untracked:
         touches.append(_file(ws_id, path, "untracked", (Hunk(0, 0, 1, 1),), 1))
         if worktree and is_env_file(path):
-            touches += _config_touches(ws_id, path, _read_lines(os.path.join(worktree, path)))
+            text = read_worktree_file(os.path.join(worktree, path)) or ""
+            touches += _config_touches(ws_id, path, list(enumerate(text.splitlines(), 1)))
     return touches
 
 
@@ -248,9 +248,11 @@ def _config_touches(ws_id: str, path: str, lines: list[tuple[int, str]]) -> list
     return touches
 
 
-def _read_lines(path: str) -> list[tuple[int, str]]:
+def read_worktree_file(path: str) -> str | None:
+    """A worktree file's text; None when it is gone or binary (a worktree changes under us)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return list(enumerate(handle.read().splitlines(), 1))
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError:
-        return []
+        return None
+    return None if b"\0" in data[:8000] else data.decode("utf-8", "replace")

@@ -22,7 +22,7 @@ from analyzer.parsers.alembic import Revision, parse_revision
 from analyzer.parsers.django_migrations import DjangoMigration, migration_identity, parse_migration
 from analyzer.parsers.pyproject import PyprojectFacts, parse_pyproject
 from analyzer.parsers.requirements import RequirementsFacts, parse_requirements
-from analyzer.sources.branches import BranchScan, GitWorkstream
+from analyzer.sources.branches import BranchScan, GitWorkstream, read_worktree_file
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
 
 BASE = "(base)"
@@ -38,8 +38,6 @@ def pair(a: str, b: str) -> tuple[str, str]:
 class GitFacts:
     base_name: str
     conflicts: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
-    simulated: set[tuple[str, str]] = field(default_factory=set)
-    clean_by_hunks: int = 0  # pairs sharing files whose hunks are far apart: not simulated
     base_changed: dict[str, set[str]] = field(default_factory=dict)  # ws -> paths base changed
     # (ws, path) -> (at its merge-base, in the workstream), for requirements and pyprojects
     requirements: dict[tuple[str, str], tuple[_Reqs, _Reqs]] = field(default_factory=dict)
@@ -82,10 +80,12 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                              == streams[theirs.workstream].merge_base)
                 maybe[key] = maybe.get(key, False) or not same_base or may_conflict(mine, theirs)
     pairs = {key for key, suspicious in maybe.items() if suspicious}
-    facts.clean_by_hunks = len(maybe) - len(pairs)
+    # A workstream that is the base's own changes since a fork (pr mode) already meets the
+    # workstreams of that fork pair by pair: no separate merge with the base tip for them.
+    covered = {s.merge_base for s in streams.values() if s.commit == scan.base_commit}
     changed_since: dict[str, set[str]] = {}
     for ws_id, stream in streams.items():
-        if stream.merge_base == scan.base_commit:
+        if stream.merge_base == scan.base_commit or stream.merge_base in covered:
             continue
         if stream.merge_base not in changed_since:
             changed_since[stream.merge_base] = git.changed_paths(stream.merge_base,
@@ -114,7 +114,6 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
         results = pool.map(lambda job: git.merge_conflicts(*job), jobs)
         for (a, b), conflicted in zip(ordered, results, strict=True):
             progress(f"merged {a} with {b}")
-            facts.simulated.add((a, b))
             if conflicted:
                 facts.conflicts[(a, b)] = tuple(conflicted)
 
@@ -197,20 +196,11 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
         if which == "new" and stream.staged:
             result.append(blobs.get(f":{path}"))
         elif which == "new" and stream.worktree:
-            result.append(_read_file(os.path.join(stream.worktree, path)))
+            result.append(read_worktree_file(os.path.join(stream.worktree, path)))
         else:
             rev = stream.commit if which == "new" else stream.merge_base
             result.append(blobs.get(f"{rev}:{path}"))
     return result
-
-
-def _read_file(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return None
-    return None if b"\0" in data[:8000] else data.decode("utf-8", "replace")
 
 
 def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | None) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from packaging.utils import canonicalize_name
 
 from analyzer.model import Mode
+from analyzer.shared_paths import ENV_FILE
 
 _EXTENSIONS = ("py", "pyi", "txt", "in", "toml", "lock", "cfg", "ini", "yaml", "yml", "json",
                "md", "rst", "sql", "html", "jinja", "jinja2", "j2", "js", "ts", "tsx", "jsx",
@@ -20,7 +21,6 @@ _FILE_NAMES = {"Dockerfile", "Makefile", "Pipfile", "Procfile", "Justfile", ".gi
 _PATH_TOKEN = re.compile(r"[\w.*?{}\[\]/-]+")
 _NOT_FILES = re.compile(r"^(node|vue|next|nuxt|react|express|angular|ember|backbone|d3|chart|"
                         r"three|moment|socket|alpine|htmx|p5)\.js$", re.IGNORECASE)
-_ENV_FILE = re.compile(r"(^|/)\.env(\.[\w-]+)?$")
 _READ_WORDS = re.compile(
     r"\b(read|reads|reading|refer to|see|consult|look at|review|reference|based on|according to|"
     r"follow|mirror|like in|as in|import from|imports? from|uses?|load|loads|source|"
@@ -182,7 +182,7 @@ def looks_like_path(token: str) -> bool:
     name = token.rstrip("/").rsplit("/", 1)[-1]
     if token.startswith("-") or not re.search(r"[A-Za-z]", token):
         return False
-    if name in _FILE_NAMES or _ENV_FILE.search(token.rstrip("/")):
+    if name in _FILE_NAMES or ENV_FILE.search(token.rstrip("/")):
         return True
     if token.endswith("/") and len(token) > 2 and re.match(r"^[\w.-]+(/[\w.*-]+)*/$", token):
         return True
