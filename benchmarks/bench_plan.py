@@ -2,25 +2,21 @@
 
 Tasks share little (each owns a module; one in ten adds a package, one in twenty a migration),
 so the work should grow with the number of touches, not with the square of the task count.
+Each figure is `conflictscan plan --format json` as a new process (start-up, reading, checks,
+schedule and writing the report), alternated with the floor (`python -c pass`).
+Target (issue 11): 5,000 tasks in under 2 s.
 
-    python benchmarks/bench_plan.py
+    pip install -e . && python benchmarks/bench_plan.py [--sizes 50,500,5000] [--runs 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from analyzer.catalog import load_catalog
-from analyzer.engine import CheckContext, run_checks
-from analyzer.index import ResourceIndex
-from analyzer.schedule import propose_schedule
-from analyzer.sources.plan import load_plan
-from analyzer.sources.repo_layout import conventions
+from benchlib import PYTHON, alternate, conflictscan, seconds
 
 PACKAGES = ["httpx", "orjson", "redis", "celery", "stripe", "pyjwt", "boto3", "pydantic"]
 
@@ -41,40 +37,30 @@ def generate(n: int) -> str:
     return "\n".join(parts)
 
 
-def scan(path: str) -> tuple[int, int]:
-    _, workstreams = load_plan(path, conventions())
-    index = ResourceIndex(workstreams)
-    findings = run_checks(CheckContext(index, load_catalog(), conventions()))
-    propose_schedule(index, findings, path)
-    return sum(len(ws.touches) for ws in workstreams), len(findings)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="50,500,5000")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    load_catalog()  # warm: the catalog is read once per process in real use too
-    rows = []
+    print(f"{'tasks':>6} {'min s':>7} {'median s':>9} {'x time':>7} {'peak MiB':>9} "
+          f"{'json MB':>8} {'floor s':>8}")
+    previous = None
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
             path = Path(tmp) / f"plan-{n}.md"
             path.write_text(generate(n), encoding="utf-8")
-            times = []
-            for _ in range(args.repeat):
-                start = time.perf_counter()
-                touches, findings = scan(str(path))
-                times.append(time.perf_counter() - start)
-            rows.append((n, touches, findings, statistics.median(times)))
-    print(f"{'tasks':>6} {'touches':>8} {'findings':>8} {'median s':>9} {'x time':>7} "
-          f"{'x touches':>9} {'us/touch':>8}")
-    previous = None
-    for n, touches, findings, seconds in rows:
-        growth = f"{seconds / previous[3]:.1f}" if previous else "-"
-        touch_growth = f"{touches / previous[1]:.1f}" if previous else "-"
-        print(f"{n:>6} {touches:>8} {findings:>8} {seconds:>9.3f} {growth:>7} {touch_growth:>9} "
-              f"{seconds / touches * 1e6:>8.1f}")
-        previous = (n, touches, findings, seconds)
+            output = Path(tmp) / f"report-{n}.json"
+            result = alternate({
+                "ours": conflictscan("plan", str(path), "--format", "json", "--output",
+                                     str(output), "--fail-on", "never"),
+                "floor": [PYTHON, "-c", "pass"],
+            }, runs=args.runs, cwd=tmp)
+            ours = result["ours"]
+            growth = f"{ours.median / previous:.1f}" if previous else "-"
+            print(f"{n:>6} {seconds(ours.min):>7} {seconds(ours.median):>9} {growth:>7} "
+                  f"{ours.peak_kib / 1024:>9.0f} {output.stat().st_size / 1e6:>8.1f} "
+                  f"{seconds(result['floor'].median):>8}", flush=True)
+            previous = ours.median
     return 0
 
 
