@@ -36,7 +36,9 @@ def merge_loop(root: Path, pairs: list[tuple[str, str]], scratch: Path) -> list[
     for a, b in pairs:
         script.append(f"git merge-tree --write-tree --name-only --no-messages {a} {b} "
                       f"| tail -n +2 | sed 's|^|{a} {b} |'")
-    return ["sh", "-c", "\n".join(script)]
+    path = scratch.parent / f"{scratch.name}-{len(pairs)}.sh"
+    path.write_text("\n".join(script) + "\n")
+    return ["sh", str(path)]
 
 
 def loop_conflicts(stdout: str) -> set[tuple[str, str, str]]:
