@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from analyzer.tempfiles import install_cleanup
+
+    install_cleanup()  # our temporary files go on exit, SIGINT and SIGTERM
     try:
         args = build_parser().parse_args(argv)
         if args.command == "plan":

@@ -53,6 +53,7 @@ class BranchScan:
     base_name: str
     base_commit: str
     streams: list[GitWorkstream]
+    notes: list[str] = field(default_factory=list)  # worktrees left out or read partly, why
 
     @property
     def workstreams(self) -> list[Workstream]:
@@ -63,7 +64,8 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
             progress: Callable[[str], None] = lambda _: None) -> BranchScan:
     base_name = base or git.default_base()
     base_commit = git.resolve(base_name)
-    candidates = _candidates(git, selection, base_name)
+    notes: list[str] = []
+    candidates = _candidates(git, selection, base_name, notes)
     up_to_date = git.commits_containing(base_commit)
     streams: list[GitWorkstream] = []
     if selection.staged_in:
@@ -84,28 +86,23 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
         since = Workstream(f"{base_name} since fork", f"{base_name} since the fork", "branch",
                            Evidence(git.root, None, base_name))
         streams.append(GitWorkstream(since, base_commit, streams[0].merge_base))
-    # committed work: every diff from one git process; worktrees: their files on disk
-    committed = [s for s in streams if not s.worktree]
-    texts = dict(zip((id(s) for s in committed),
-                     git.diffs([(s.merge_base, s.commit) for s in committed]), strict=True))
+    # a worktree is its snapshot (staged, unstaged, untracked files) in the scratch store;
+    # then every diff comes from one git process
     on_disk = [s for s in streams if s.worktree and not s.staged]
-
-    def read_worktree(stream: GitWorkstream) -> tuple[str, list[str]]:
-        assert stream.worktree is not None
-        return (git.worktree_diff(stream.merge_base, stream.worktree),
-                git.untracked(stream.worktree))
-
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
-        local = dict(zip((id(s) for s in on_disk), pool.map(read_worktree, on_disk),
-                         strict=True))
-    for stream in streams:
-        if stream.staged:
-            continue  # read from the index when it was collected
-        text, untracked = local.get(id(stream), (texts.get(id(stream), ""), []))
-        stream.workstream.touches = touches_from_diff(stream.workstream.id, text, untracked,
+        snapshots = list(pool.map(lambda s: git.snapshot_worktree(s.worktree, s.commit),
+                                  on_disk))
+        untracked = list(pool.map(lambda s: git.untracked(s.worktree), on_disk))
+    new_commit = {id(s): c for s, c in zip(on_disk, snapshots, strict=True)}
+    local = {id(s): u for s, u in zip(on_disk, untracked, strict=True)}
+    pending = [s for s in streams if not s.staged]
+    texts = git.diffs([(s.merge_base, new_commit.get(id(s), s.commit)) for s in pending])
+    for stream, text in zip(pending, texts, strict=True):
+        stream.workstream.touches = touches_from_diff(stream.workstream.id, text,
+                                                      local.get(id(stream), []),
                                                       stream.worktree)
     streams = [s for s in streams if s.workstream.touches or not s.worktree or s.staged]
-    return BranchScan(git, base_name, base_commit, streams)
+    return BranchScan(git, base_name, base_commit, streams, notes)
 
 
 STAGED = "staged"
@@ -120,16 +117,14 @@ def _staged_stream(git: GitRepo, current: Worktree, base_commit: str,
     label = current.branch or f"detached at {current.head[:8]}"
     workstream = Workstream(STAGED, f"staged changes on {label}", "staged",
                             Evidence(current.path, None, label))
-    text = git.run("diff", "--cached", "-U0", "--full-index", "--no-color", "--no-ext-diff",
-                   "--no-textconv",
-                   "--find-renames", "--src-prefix=a/", "--dst-prefix=b/", "--submodule=short",
-                   merge_base, cwd=current.path)
+    snapshot = git.snapshot_worktree(current.path, current.head, staged_only=True)
+    text = git.diffs([(merge_base, snapshot)])[0]
     workstream.touches = touches_from_diff(STAGED, text, [], None)
     return GitWorkstream(workstream, current.head, merge_base, current.path, staged=True)
 
 
-def _candidates(git: GitRepo, selection: BranchSelection,
-                base_name: str) -> list[tuple[str, str, str, str, str | None]]:
+def _candidates(git: GitRepo, selection: BranchSelection, base_name: str,
+                notes: list[str]) -> list[tuple[str, str, str, str, str | None]]:
     """(id, name, origin, commit, worktree path) for every workstream asked for; a branch
     checked out in a worktree is taken from the worktree, uncommitted changes and all."""
     base_short = base_name.split("/", 1)[-1] if base_name.startswith("origin/") else base_name
@@ -155,12 +150,28 @@ def _candidates(git: GitRepo, selection: BranchSelection,
         result.append((ref, ref, "branch", git.resolve(ref), None))
         taken.add(ref)
     for wt in worktrees:
+        busy: str | None = None
         label = wt.branch or f"detached at {wt.head[:8]}"
         name = f"{label} (worktree {_short_path(git.root, wt.path)})"
         ws_id = wt.branch if wt.branch and wt.branch not in taken else name
         if not default and not selection.all_local and wt.branch not in refs and refs:
             continue  # named refs only: other worktrees are not asked for
-        result.append((ws_id, name, "worktree", wt.head, wt.path))
+        committed = wt.branch is not None and wt.branch not in taken and bool(wt.head)
+        if wt.missing:
+            why = "is locked and its folder is missing" if wt.locked else "has no folder"
+            left = "only its branch's commits are compared" if committed else "skipped"
+            notes.append(f"{name} {why} (see `git worktree list`): {left}")
+        elif not wt.head:
+            notes.append(f"{name} is on a branch with no commit yet (unborn): skipped")
+            continue
+        elif (busy := git.in_progress(wt.path)) is not None:
+            notes.append(f"{label} is in the middle of {busy} (worktree {wt.path}): only its "
+                         "commits are compared until it is finished")
+        else:
+            result.append((ws_id, name, "worktree", wt.head, wt.path))
+            continue
+        if committed or (busy is not None and wt.head):
+            result.append((ws_id, name, "branch", wt.head, None))
     return result
 
 
@@ -185,6 +196,7 @@ def touches_from_diff(ws_id: str, text: str, untracked: list[str],
     from unidiff.patch import PatchSet
 
     touches: list[Touch] = []
+    fresh = set(untracked)
     try:
         patch = PatchSet(text)
     except UnidiffParseError as exc:
@@ -200,17 +212,18 @@ def touches_from_diff(ws_id: str, text: str, untracked: list[str],
             source = _strip(patched.source_file)
             touches.append(_file(ws_id, source, "renamed to " + path, (), None))
             status = f"renamed from {source}"
+        if status == "added" and path in fresh:
+            status = "untracked"
         touches.append(_file(ws_id, path, status, hunks, first,
                              _new_blob(list(patched.patch_info or []))))
         if is_env_file(path) or posixpath.basename(path) in _CONFIG_WITH_PORTS:
             added = [(line.target_line_no or 0, line.value.rstrip("\n"))
                      for hunk in patched for line in hunk if line.is_added]
             touches += _config_touches(ws_id, path, added)
-    for path in untracked:
-        touches.append(_file(ws_id, path, "untracked", (Hunk(0, 0, 1, 1),), 1))
-        if worktree and is_env_file(path):
-            text = read_worktree_file(os.path.join(worktree, path)) or ""
-            touches += _config_touches(ws_id, path, list(enumerate(text.splitlines(), 1)))
+    seen = {t.resource.key for t in touches if t.resource.kind is Kind.FILE}
+    for path in untracked:  # those the snapshot left out: nested repositories, special files
+        if path.rstrip("/") not in seen:
+            touches.append(_file(ws_id, path, "untracked", (Hunk(0, 0, 1, 1),), 1))
     return touches
 
 

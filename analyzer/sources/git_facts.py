@@ -22,7 +22,7 @@ from analyzer.parsers.alembic import Revision, parse_revision
 from analyzer.parsers.django_migrations import DjangoMigration, migration_identity, parse_migration
 from analyzer.parsers.pyproject import PyprojectFacts, parse_pyproject
 from analyzer.parsers.requirements import RequirementsFacts, parse_requirements
-from analyzer.sources.branches import BranchScan, GitWorkstream, read_worktree_file
+from analyzer.sources.branches import BranchScan, GitWorkstream
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
 
 BASE = "(base)"
@@ -177,30 +177,22 @@ def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitW
 
 def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
            wanted: list[tuple[str, str, str]]) -> list[str | None]:
-    specs: list[str] = []
-    for ws_id, path, which in wanted:
+    """Each wanted version from git's objects: a worktree's files from its snapshot (never
+    from the file system, where a link could point anywhere)."""
+    git = scan.git
+
+    def rev(ws_id: str, which: str) -> str:
         stream = streams[ws_id]
-        if which == "new" and not stream.worktree and not stream.staged:
-            specs.append(f"{stream.commit}:{path}")
-        elif which == "old":
-            specs.append(f"{stream.merge_base}:{path}")
-    blobs = scan.git.read_blobs(specs)
-    staged = next((s for s in streams.values() if s.staged), None)
-    if staged is not None and staged.worktree:  # ":path" is the index of that worktree
-        blobs.update(scan.git.read_blobs([f":{p}" for ws, p, which in wanted
-                                          if ws == staged.workstream.id and which == "new"],
-                                         cwd=staged.worktree))
-    result: list[str | None] = []
-    for ws_id, path, which in wanted:
-        stream = streams[ws_id]
-        if which == "new" and stream.staged:
-            result.append(blobs.get(f":{path}"))
-        elif which == "new" and stream.worktree:
-            result.append(read_worktree_file(os.path.join(stream.worktree, path)))
-        else:
-            rev = stream.commit if which == "new" else stream.merge_base
-            result.append(blobs.get(f"{rev}:{path}"))
-    return result
+        if which == "old":
+            return stream.merge_base
+        if stream.worktree:
+            return git.snapshot_worktree(stream.worktree, stream.commit,
+                                         staged_only=stream.staged)
+        return stream.commit
+
+    specs = [f"{rev(ws_id, which)}:{path}" for ws_id, path, which in wanted]
+    blobs = git.read_blobs(list(dict.fromkeys(specs)))
+    return [blobs.get(spec) for spec in specs]
 
 
 def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | None) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import configparser
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -126,14 +125,17 @@ def _list_files(base: Path) -> set[str]:
 
 
 def _git(base: Path, *args: str) -> str | None:
+    """A git answer about the directory, hardened; None when it is no git checkout."""
+    from analyzer.errors import InputError as _Failed
+    from analyzer.sources.git.runner import run_git
+
     try:
-        done = subprocess.run(["git", "-C", str(base), *args], capture_output=True,
-                              text=True, errors="surrogateescape", check=False)
-    except OSError:
+        # check-ignore refuses literal pathspecs; its names are ours (venv folders)
+        literal = "0" if args[0] == "check-ignore" else "1"
+        out = run_git(args, str(base), ok=(0, 1), env={"GIT_LITERAL_PATHSPECS": literal})
+    except _Failed:
         return None
-    if done.returncode not in (0, 1) or "not a git repository" in done.stderr:
-        return None
-    return done.stdout
+    return out.decode("utf-8", "surrogateescape")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
