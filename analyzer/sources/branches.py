@@ -262,10 +262,13 @@ def _config_touches(ws_id: str, path: str, lines: list[tuple[int, str]]) -> list
 
 
 def read_worktree_file(path: str) -> str | None:
-    """A worktree file's text; None when it is gone or binary (a worktree changes under us)."""
+    """A worktree file's text; None when it is gone, binary, a link that leaves its folder,
+    or not a regular file (a worktree changes under us). Scans read worktrees from their
+    snapshots; this is for callers that need one file as it is on disk."""
+    from analyzer.safe_files import read_bytes
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
+        data = read_bytes(path, root=os.path.dirname(os.path.abspath(path)))
+    except InputError:
         return None
     return None if b"\0" in data[:8000] else data.decode("utf-8", "replace")

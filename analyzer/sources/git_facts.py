@@ -161,6 +161,9 @@ def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitW
     texts = _texts(scan, streams, wanted)
     for (ws_id, path, which), text in zip(wanted, texts, strict=True):
         _parse_into(facts, ws_id, path, which, text)
+    for path, target in dict.fromkeys(git.links_out):
+        facts.problems.append(InputError("is a symbolic link to outside the repository "
+                                         f"({_printable(target)}); not followed", path))
     # the base's history matters only for the chains some workstream adds to
     alembic_dirs = layout.alembic_versions if facts.alembic_added or facts.problems else ()
     tip_files = git.list_tree(scan.base_commit, [*alembic_dirs, *django_apps.values()])
@@ -235,6 +238,11 @@ def _parse_base(facts: GitFacts, path: str, text: str, layout: RepoLayout) -> No
     except InputError as problem:
         problem.message = f"{problem.message} (on {facts.base_name})"
         facts.problems.append(problem)
+
+
+def _printable(text: str) -> str:
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return clean if len(clean) <= 80 else clean[:80] + "…"
 
 
 def _venv_target(stream: GitWorkstream, facts: GitFacts) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 import re
 import stat
 import threading
@@ -71,6 +72,7 @@ class GitRepo:
         self._scratch: ScratchRepo | None = None
         self._snapshots: dict[tuple[str, bool], str] = {}
         self._refs: dict[str, str] | None = None
+        self.links_out: list[tuple[str, str]] = []  # committed links leaving the repository
         self._lock = threading.Lock()
 
     # -- plain commands ------------------------------------------------------------------
@@ -238,8 +240,51 @@ class GitRepo:
 
     def read_blobs(self, specs: list[str], cwd: str | None = None) -> dict[str, str | None]:
         """`rev:path` -> text (None when absent or binary), through one `git cat-file --batch`.
-        Blobs are read raw (no filter runs); a symlink's blob is its target, never followed.
-        `:path` reads the index of the worktree at `cwd`."""
+        Blobs are read raw (no filter runs). A committed symlink is resolved inside the
+        commit's own tree; one that leaves the repository reads as None and is listed in
+        `links_out` — the file system is never consulted. `:path` reads the index of the
+        worktree at `cwd`."""
+        result = self._read_blobs(specs, cwd)
+        maybe = [s for s, text in result.items() if text is not None and "\n" not in text
+                 and len(text) < 4096 and not s.startswith(":")]
+        for _ in range(5):  # links to links, a few deep
+            links = self._links(maybe)
+            if not links:
+                break
+            inside: dict[str, str] = {}
+            for spec, target in links.items():
+                rev, _, path = spec.partition(":")
+                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+                if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+                    result[spec] = None
+                    self.links_out.append((path, target))
+                else:
+                    inside[spec] = f"{rev}:{resolved}"
+            texts = self._read_blobs(list(inside.values()), cwd)
+            for spec, real in inside.items():
+                result[spec] = texts.get(real)
+            maybe = [s for s in inside if result[s] is not None]
+        return result
+
+    def _links(self, specs: list[str]) -> dict[str, str]:
+        """Which `rev:path` specs are symlinks (mode 120000) -> their target, by ls-tree."""
+        by_rev: dict[str, list[str]] = {}
+        for spec in specs:
+            rev, _, path = spec.partition(":")
+            by_rev.setdefault(rev, []).append(path)
+        links: dict[str, str] = {}
+        for rev, paths in by_rev.items():
+            out = self.run("ls-tree", "-z", rev, "--", *paths, ok=(0, 128))
+            for entry in out.split("\0"):
+                meta, _, path = entry.partition("\t")
+                if meta.startswith("120000 "):
+                    links[f"{rev}:{path}"] = ""
+        if links:
+            texts = self._read_blobs(list(links), None)
+            links = {spec: texts.get(spec) or "" for spec in links}
+        return links
+
+    def _read_blobs(self, specs: list[str], cwd: str | None) -> dict[str, str | None]:
         if not specs:
             return {}
         stdin = "".join(f"{s}\n" for s in specs).encode("utf-8", "surrogateescape")
