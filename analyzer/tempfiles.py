@@ -11,13 +11,18 @@ import atexit
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 _LOCK = threading.Lock()
 _DIRS: set[str] = set()
+_CHILDREN: set[subprocess.Popen[bytes]] = set()
+_STOPPING = threading.Event()
 _INSTALLED = False
 
 
@@ -56,7 +61,37 @@ def remove_all() -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def stopping() -> bool:
+    return _STOPPING.is_set()
+
+
+@contextmanager
+def child(process: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Track a running git process: a signal terminates it before removing our files
+    (a git still writing into the scratch repository would create it again)."""
+    with _LOCK:
+        _CHILDREN.add(process)
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _CHILDREN.discard(process)
+
+
+def _stop_children() -> None:
+    _STOPPING.set()
+    with _LOCK:
+        children = list(_CHILDREN)
+    for process in children:
+        try:
+            process.kill()
+            process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+
+
 def _on_signal(number: int, frame: FrameType | None) -> None:
+    _stop_children()
     remove_all()
     # die of the same signal, as a shell expects (exit status 128 + number)
     signal.signal(number, signal.SIG_DFL)

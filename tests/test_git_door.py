@@ -7,7 +7,9 @@ import re
 from analyzer.sources.git.runner import hardened_command, hardened_env
 from tests.conftest import ROOT
 
-_SPAWNS = re.compile(r"\bsubprocess\b|\bos\.(system|popen|exec\w*|spawn\w*|posix_spawn\w*)\b"
+_SPAWNS = re.compile(r"\bsubprocess\.(run|Popen|call|check_call|check_output|getoutput|"
+                     r"getstatusoutput)\s*\(|from subprocess import|\basyncio\.create_subprocess"
+                     r"|\bos\.(system|popen|exec\w*|spawn\w*|posix_spawn\w*|fork\w*)\s*\("
                      r"|^\s*(from git\b|import git\b)", re.MULTILINE)
 
 

@@ -150,28 +150,32 @@ def _candidates(git: GitRepo, selection: BranchSelection, base_name: str,
         result.append((ref, ref, "branch", git.resolve(ref), None))
         taken.add(ref)
     for wt in worktrees:
-        busy: str | None = None
         label = wt.branch or f"detached at {wt.head[:8]}"
         name = f"{label} (worktree {_short_path(git.root, wt.path)})"
         ws_id = wt.branch if wt.branch and wt.branch not in taken else name
         if not default and not selection.all_local and wt.branch not in refs and refs:
             continue  # named refs only: other worktrees are not asked for
-        committed = wt.branch is not None and wt.branch not in taken and bool(wt.head)
         if wt.missing:
             why = "is locked and its folder is missing" if wt.locked else "has no folder"
-            left = "only its branch's commits are compared" if committed else "skipped"
+            compare = wt.branch is not None and wt.branch not in taken and bool(wt.head)
+            left = "only its branch's commits are compared" if compare else "skipped"
             notes.append(f"{name} {why} (see `git worktree list`): {left}")
+            if compare:
+                result.append((ws_id, name, "branch", wt.head, None))
         elif not wt.head:
             notes.append(f"{name} is on a branch with no commit yet (unborn): skipped")
-            continue
         elif (busy := git.in_progress(wt.path)) is not None:
-            notes.append(f"{label} is in the middle of {busy} (worktree {wt.path}): only its "
-                         "commits are compared until it is finished")
+            # its files hold conflict markers: its commits only (a rebase: the branch as it
+            # was before, which may be listed already)
+            rebasing = None if wt.branch else git.rebasing_branch(wt.path)
+            notes.append(f"{rebasing or label} is in the middle of {busy} (worktree "
+                         f"{wt.path}): only its commits are compared until it is finished")
+            if rebasing is None:
+                result.append((ws_id, name, "branch", wt.head, None))
+            elif rebasing not in taken:
+                result.append((rebasing, rebasing, "branch", git.resolve(rebasing), None))
         else:
             result.append((ws_id, name, "worktree", wt.head, wt.path))
-            continue
-        if committed or (busy is not None and wt.head):
-            result.append((ws_id, name, "branch", wt.head, None))
     return result
 
 
@@ -228,7 +232,34 @@ def touches_from_diff(ws_id: str, text: str, untracked: list[str],
 
 
 def _strip(path: str) -> str:
+    path = unquote_c_style(path)
     return path[2:] if path.startswith(("a/", "b/")) else path
+
+
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote_c_style(text: str) -> str:
+    """A path as git C-quotes it in diff headers (`"requirements \\"dev\\".txt"`), unquoted;
+    octal escapes are raw bytes, kept undecodable bytes as surrogates, like the rest."""
+    if len(text) < 2 or not (text.startswith('"') and text.endswith('"')):
+        return text
+    body, out, i = text[1:-1], bytearray(), 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            if body[i + 1:i + 4].isdigit() and len(body[i + 1:i + 4]) == 3:
+                out.append(int(body[i + 1:i + 4], 8) & 0xFF)
+                i += 4
+                continue
+        out += ch.encode("utf-8", "surrogateescape")
+        i += 1
+    return out.decode("utf-8", "surrogateescape")
 
 
 def _file(ws_id: str, path: str, status: str, hunks: tuple[Hunk, ...],

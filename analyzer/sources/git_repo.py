@@ -182,6 +182,23 @@ class GitRepo:
                 return what
         return None
 
+    def rebasing_branch(self, worktree: str) -> str | None:
+        """The branch a rebase in this worktree is rewriting (its HEAD is detached meanwhile)."""
+        from analyzer.safe_files import read_bytes
+
+        git_dir = self.run("rev-parse", "--absolute-git-dir", cwd=worktree).strip()
+        for folder in ("rebase-merge", "rebase-apply"):
+            path = os.path.join(git_dir, folder, "head-name")
+            if os.path.isfile(path):
+                try:
+                    name = read_bytes(path, root=git_dir, max_bytes=4096).decode(
+                        "utf-8", "surrogateescape").strip()
+                except InputError:
+                    return None
+                return name.removeprefix("refs/heads/") if name.startswith("refs/heads/") \
+                    else None
+        return None
+
     def is_shallow(self) -> bool:
         return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
 

@@ -21,6 +21,7 @@ import os
 import subprocess
 from collections.abc import Iterable, Mapping
 
+from analyzer import tempfiles
 from analyzer.errors import InputError
 
 # Settings that would make git run a program or write, each switched off.
@@ -98,19 +99,23 @@ def run_git(args: Iterable[str], cwd: str, *, env: Mapping[str, str] | None = No
             config: Iterable[tuple[str, str]] = ()) -> bytes:
     """Run one git command, hardened; its standard output, or GitError."""
     args = list(args)
+    if tempfiles.stopping():
+        raise InputError("stopped")
     try:
-        done = subprocess.run(hardened_command(args, isolated=isolated, config=config),
-                              cwd=cwd, input=stdin if stdin is not None else b"",
-                              capture_output=True, env=hardened_env(env, isolated=isolated),
-                              check=False)
+        process = subprocess.Popen(hardened_command(args, isolated=isolated, config=config),
+                                   cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE,
+                                   env=hardened_env(env, isolated=isolated))
     except FileNotFoundError:
         raise InputError("git is not installed (or not on PATH); conflictscan needs it") \
             from None
     except NotADirectoryError:
         raise InputError("not a directory", cwd) from None
-    if done.returncode not in tuple(ok):
-        raise GitError(f"git {args[0]} failed: {last_line(done.stderr, done.returncode)}", cwd)
-    return done.stdout
+    with tempfiles.child(process):  # a signal stops it before our files are removed
+        out, err = process.communicate(stdin if stdin is not None else b"")
+    if process.returncode not in tuple(ok):
+        raise GitError(f"git {args[0]} failed: {last_line(err, process.returncode)}", cwd)
+    return out
 
 
 def last_line(stderr: bytes, code: int) -> str:
