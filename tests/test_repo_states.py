@@ -153,3 +153,30 @@ def test_a_real_scan_stopped_mid_way_leaves_nothing(repo, tmp_path):
     child.send_signal(signal.SIGTERM)
     child.wait(timeout=60)
     assert list(scratch.glob("conflictscan-*")) == []
+
+
+def test_a_work_tree_configured_elsewhere_is_refused(repo, cli):
+    root = _shop(repo)
+    git(root, "config", "core.worktree", "/etc")
+    result = cli("branches", "--repo", root, "--format", "json")
+    assert result.code == 2 and "core.worktree" in result.err
+
+
+@pytest.mark.xfail(strict=True, reason="known limit: git's object writer refreshes the mtime "
+                   "of an object that already exists, even in an alternate (git 2.39 has no "
+                   "switch); contents never change")
+def test_a_merge_the_repository_already_has_touches_no_mtime(repo, branches):
+    root = repo({"s.txt": "1\n2\n3\n"})
+    branch(root, "a", {"s.txt": "1a\n2\n3\n"})
+    branch(root, "b", {"s.txt": "1\n2\n3b\n"})
+    git(root, "checkout", "-q", "-b", "ab", "a")
+    git(root, "merge", "-q", "b", "-m", "integration")
+    git(root, "checkout", "-q", "main")
+    objects = root / ".git" / "objects"
+    before = {p: p.stat().st_mtime_ns for p in objects.rglob("*") if p.is_file()}
+    os.utime(objects, None)
+    for path in before:  # age them, so that a refresh shows
+        os.utime(path, ns=(before[path] - 10**10, before[path] - 10**10))
+    before = {p: p.stat().st_mtime_ns for p in before}
+    branches(root, "a", "b", "--no-worktrees", expect=0)
+    assert {p: p.stat().st_mtime_ns for p in before} == before

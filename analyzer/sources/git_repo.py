@@ -66,6 +66,12 @@ class GitRepo:
         else:
             top = run_git(["rev-parse", "--show-toplevel"], path).decode(
                 "utf-8", "surrogateescape").strip()
+            if not os.path.lexists(os.path.join(top, ".git")):
+                # core.worktree (or GIT_WORK_TREE) names another folder: reading "the
+                # repository's files" there could mean any folder of the machine
+                raise InputError(f"the repository's work tree is configured elsewhere ({top}, "
+                                 "core.worktree); run conflictscan in a checkout whose .git "
+                                 "is at its top", path)
             self.root = top
         self.common_dir = common
         self.objects_dir = os.path.join(common, "objects")
