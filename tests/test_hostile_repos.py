@@ -273,6 +273,8 @@ def test_the_merge_simulation_ignores_a_custom_merge_driver(tmp_path, cli, monke
     assert ("CS101", "notes.txt", ("a", "b")) in result.findings() or any(
         f["rule"].startswith("CS1") and f["resource"]["key"] == "notes.txt"
         for f in result.json["findings"]), result.out
+    assert any(n.startswith("notes.txt is merged by the repository's own merge driver 'evil'")
+               for n in result.json["notes"]), result.json["notes"]
     assert not (scene.marks / "ran").exists()
 
 

@@ -107,6 +107,7 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                 commits[ws_id] = stream.commit
         return commits[ws_id]
 
+    _custom_drivers(scan, index, pairs)
     ordered = sorted(pairs)
     jobs = [(commit_of(a), commit_of(b)) for a, b in ordered]
     # merge-tree runs are independent processes: run them side by side
@@ -116,6 +117,19 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
             progress(f"merged {a} with {b}")
             if conflicted:
                 facts.conflicts[(a, b)] = tuple(conflicted)
+
+
+def _custom_drivers(scan: BranchScan, index: ResourceIndex,
+                    pairs: set[tuple[str, str]]) -> None:
+    """A file the repository merges with its own driver: git's built-in merge is what we
+    can simulate (the driver never runs here), so say that the prediction may differ."""
+    if not pairs or scan.git.bare:
+        return
+    shared = [resource.key for resource, _ in index.shared(Kind.FILE)]
+    for path, driver in sorted(scan.git.custom_merge_drivers(shared).items()):
+        scan.notes.append(f"{path} is merged by the repository's own merge driver "
+                          f"'{driver}'; conflictscan never runs it, so its conflict prediction "
+                          "for this file is git's built-in text merge")
 
 
 _SAFE_GAP = 3  # lines between two hunks that git's merge never joins, with margin

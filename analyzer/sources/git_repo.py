@@ -376,6 +376,35 @@ class GitRepo:
         parts = out.split("\0")
         return sorted({p for p in parts[1:] if p})
 
+    def custom_merge_drivers(self, paths: Iterable[str]) -> dict[str, str]:
+        """path -> the repository's own merge driver git would run on it in a real merge
+        (`.gitattributes` merge=<name>, or merge.default, with merge.<name>.driver set).
+        Read from configuration and attributes only: the driver never runs here."""
+        out = self.run("config", "-z", "--get-regexp", r"^merge\..+\.(driver)$|^merge\.default$",
+                       ok=(0, 1))
+        defined, default = set(), None
+        for entry in out.split("\0"):
+            key, _, value = entry.partition("\n")
+            if key == "merge.default":
+                default = value
+            elif key.startswith("merge.") and key.endswith(".driver") and value:
+                defined.add(key[len("merge."):-len(".driver")])
+        paths = list(paths)
+        if not defined or not paths:
+            return {}
+        stdin = "".join(f"{p}\0" for p in paths).encode("utf-8", "surrogateescape")
+        attrs = self.run_bytes("check-attr", "-z", "--stdin", "merge", stdin=stdin,
+                               env={"GIT_LITERAL_PATHSPECS": "0"}).decode("utf-8",
+                                                                          "surrogateescape")
+        parts = attrs.split("\0")
+        result = {}
+        for i in range(0, len(parts) - 2, 3):
+            path, value = parts[i], parts[i + 2]
+            name = default if value == "unspecified" else value
+            if name in defined:
+                result[path] = name
+        return result
+
     def close(self) -> None:
         if self._scratch is not None:
             self._scratch.close()
