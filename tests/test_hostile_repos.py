@@ -150,7 +150,9 @@ def build_scene(kind: str, tmp: Path) -> Scene:
         other = tmp / "wt-b"
         git(root, "worktree", "add", "-q", str(other), "b")
         write_files(other, {"requirements.txt": REQUIREMENTS + "httpx==0.26\nrich\n",
-                            ".env": "PORT=8000\n", "untracked.txt": "new\n"})
+                            ".env": "PORT=8000\n", "untracked.txt": "new\n",
+                            # back to main's content: a blob the repository already has
+                            "notes.txt": "one\ntwo\nthree\n"})
         git(root, "checkout", "-q", "-b", "mine")
         write_files(root, {"requirements.txt": REQUIREMENTS + "httpx==0.25\n"})
         git(root, "add", "requirements.txt")

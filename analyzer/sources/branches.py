@@ -117,8 +117,7 @@ def _staged_stream(git: GitRepo, current: Worktree, base_commit: str,
     label = current.branch or f"detached at {current.head[:8]}"
     workstream = Workstream(STAGED, f"staged changes on {label}", "staged",
                             Evidence(current.path, None, label))
-    snapshot = git.snapshot_worktree(current.path, current.head, staged_only=True)
-    text = git.diffs([(merge_base, snapshot)])[0]
+    text = git.staged_diff(merge_base, current.path)
     workstream.touches = touches_from_diff(STAGED, text, [], None)
     return GitWorkstream(workstream, current.head, merge_base, current.path, staged=True)
 

@@ -79,6 +79,8 @@ class GitRepo:
         self._snapshots: dict[tuple[str, bool], str] = {}
         self._refs: dict[str, str] | None = None
         self.links_out: list[tuple[str, str]] = []  # committed links leaving the repository
+        self._untracked: dict[str, list[str]] = {}
+        self._git_dirs: dict[str, str] = {}
         self._lock = threading.Lock()
 
     # -- plain commands ------------------------------------------------------------------
@@ -182,7 +184,7 @@ class GitRepo:
 
     def in_progress(self, worktree: str) -> str | None:
         """'a merge', 'a rebase' … when the worktree is in the middle of one, else None."""
-        git_dir = self.run("rev-parse", "--absolute-git-dir", cwd=worktree).strip()
+        git_dir = self.worktree_git_dir(worktree)
         for name, what in _IN_PROGRESS:
             if os.path.lexists(os.path.join(git_dir, name)):
                 return what
@@ -192,7 +194,7 @@ class GitRepo:
         """The branch a rebase in this worktree is rewriting (its HEAD is detached meanwhile)."""
         from analyzer.safe_files import read_bytes
 
-        git_dir = self.run("rev-parse", "--absolute-git-dir", cwd=worktree).strip()
+        git_dir = self.worktree_git_dir(worktree)
         for folder in ("rebase-merge", "rebase-apply"):
             path = os.path.join(git_dir, folder, "head-name")
             if os.path.isfile(path):
@@ -219,6 +221,16 @@ class GitRepo:
         and untracked), through a snapshot: the worktree's index is never refreshed."""
         head = self.run("rev-parse", "--verify", "HEAD", cwd=worktree).strip()
         return self.diffs([(old, self.snapshot_worktree(worktree, head))])[0]
+
+    def staged_diff(self, old: str, worktree: str) -> str:
+        """Zero-context diff from commit `old` to the index of a worktree (or a commit hook's
+        GIT_INDEX_FILE): one `diff-index --cached`, read-only, in the scratch repository."""
+        index = self.hook_index or os.path.join(self.worktree_git_dir(worktree), "index")
+        return self.scratch().run(
+            "diff-index", "--cached", "-p", "-U0", "--full-index", "--no-color",
+            "--no-ext-diff", "--no-textconv", "--find-renames", "--src-prefix=a/",
+            "--dst-prefix=b/", "--submodule=short", old, index=index,
+        ).decode("utf-8", "surrogateescape")
 
     def diffs(self, pairs: list[tuple[str, str]]) -> list[str]:
         """Zero-context diffs old..new for many commit pairs through one `git diff-tree`."""
@@ -251,8 +263,20 @@ class GitRepo:
         return {p for p in out.split("\0") if p}
 
     def untracked(self, cwd: str) -> list[str]:
-        out = self.run("ls-files", "-z", "--others", "--exclude-standard", cwd=cwd)
-        return [p for p in out.split("\0") if p]
+        """Untracked, not ignored files of a worktree (asked once per worktree and run)."""
+        key = os.path.realpath(cwd)
+        if key not in self._untracked:
+            out = self.run("ls-files", "-z", "--others", "--exclude-standard", cwd=cwd)
+            self._untracked[key] = [p for p in out.split("\0") if p]
+        return self._untracked[key]
+
+    def worktree_git_dir(self, worktree: str) -> str:
+        """The git directory of a worktree (.git, or .git/worktrees/<name>), asked once."""
+        key = os.path.realpath(worktree)
+        if key not in self._git_dirs:
+            self._git_dirs[key] = self.run("rev-parse", "--absolute-git-dir",
+                                           cwd=worktree).strip()
+        return self._git_dirs[key]
 
     def list_tree(self, commit: str, directories: Iterable[str]) -> list[str]:
         dirs = [d for d in directories if d]
@@ -312,8 +336,7 @@ class GitRepo:
             return {}
         stdin = "".join(f"{s}\n" for s in specs).encode("utf-8", "surrogateescape")
         if cwd is not None and any(s.startswith(":") for s in specs):
-            index = self.run("rev-parse", "--path-format=absolute", "--git-path", "index",
-                             cwd=cwd).strip()
+            index = os.path.join(self.worktree_git_dir(cwd), "index")
             out = self.scratch().run("cat-file", "--batch", index=index, stdin=stdin)
         else:
             out = self.run_bytes("cat-file", "--batch", cwd=cwd, stdin=stdin)
@@ -419,8 +442,7 @@ class _Snapshot:
     def __init__(self, repo: GitRepo, worktree: str, head: str, index: str | None = None):
         self.repo, self.worktree, self.head = repo, worktree, head
         self.scratch = repo.scratch()
-        self.index = index or repo.run("rev-parse", "--path-format=absolute", "--git-path",
-                                       "index", cwd=worktree).strip()
+        self.index = index or os.path.join(repo.worktree_git_dir(worktree), "index")
         self.null = "0" * (64 if repo.object_format == "sha256" else 40)
 
     def commit(self, staged_only: bool) -> str:
@@ -482,7 +504,7 @@ class _Snapshot:
             elif kind in ("100644", "100755"):
                 regular.append((path, kind))
         if regular:
-            oids = self._hash([p for p, _ in regular])
+            oids = self.scratch.hash_files(self.worktree, [p for p, _ in regular])
             for (path, mode), oid in zip(regular, oids, strict=True):
                 if index_oid.get(path) != oid:  # stat-dirty but unchanged files drop out
                     lines.append(f"{mode} {oid}\t".encode() + path + b"\0")
@@ -508,23 +530,6 @@ class _Snapshot:
         if stat.S_ISREG(info.st_mode):
             return "100755" if info.st_mode & 0o111 else "100644"
         return "other"  # a directory (submodule, nested repository), FIFO, socket, device
-
-    def _hash(self, paths: list[bytes]) -> list[str]:
-        """Hash files as git would store them (line endings by the worktree's attributes;
-        the scratch repository defines no filter, so none runs), writing only the objects
-        that no store has yet: writing an existing one would touch the user's copy."""
-        stdin = b"".join(p + b"\n" for p in paths)
-        names = self.scratch.run("hash-object", "--stdin-paths", work_tree=self.worktree,
-                                 stdin=stdin, cwd=self.worktree).decode().split()
-        known = self.scratch.run("cat-file", "--batch-check=%(objectname)",
-                                 stdin="".join(f"{n}\n" for n in names).encode()).decode()
-        missing = {line.split()[0] for line in known.splitlines() if line.endswith(" missing")}
-        todo = [p for p, n in zip(paths, names, strict=True) if n in missing]
-        if todo:
-            self.scratch.run("hash-object", "-w", "--stdin-paths", work_tree=self.worktree,
-                             stdin=b"".join(p + b"\n" for p in todo), cwd=self.worktree)
-        return names
-
 
 def _raw_entries(out: bytes) -> list[tuple[str, bytes]]:
     """(":old new oid oid status", path) pairs of `--raw -z` output."""

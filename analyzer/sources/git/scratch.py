@@ -32,9 +32,14 @@ class ScratchRepo:
         run_git(["init", "--bare", "--quiet", "--template=", f"--object-format={object_format}",
                  self.git_dir], cwd=self.dir, isolated=True)
         self.objects_dir = os.path.join(self.git_dir, "objects")
+        # Files we hash go into a store of their own that sees no other: git "freshens" (sets
+        # the mtime of) an object it would write when any store it sees has it already.
+        self.hashed_dir = os.path.join(self.dir, "hashed-objects")
+        os.makedirs(os.path.join(self.hashed_dir, "info"))
+        os.makedirs(os.path.join(self.hashed_dir, "pack"))
         with open(os.path.join(self.objects_dir, "info", "alternates"), "w",
                   encoding="utf-8") as handle:
-            handle.write(objects_dir + "\n")
+            handle.write(f"{objects_dir}\n{self.hashed_dir}\n")
         if shallow_file and os.path.isfile(shallow_file):
             # a shallow clone's history ends where its `shallow` file says: copy the list
             shutil.copyfile(shallow_file, os.path.join(self.git_dir, "shallow"))
@@ -51,6 +56,14 @@ class ScratchRepo:
             extra["GIT_INDEX_FILE"] = index
         return run_git(args, cwd or work_tree or self.dir, env=extra, stdin=stdin, ok=ok,
                        isolated=True, config=self.config)
+
+    def hash_files(self, work_tree: str, paths: list[bytes]) -> list[str]:
+        """Store worktree files as git would (line endings by the worktree's attributes; no
+        filter is defined here, so none runs) into the store that sees no other."""
+        out = self.run("hash-object", "-w", "--stdin-paths", work_tree=work_tree, cwd=work_tree,
+                       stdin=b"".join(p + b"\n" for p in paths),
+                       env={"GIT_OBJECT_DIRECTORY": self.hashed_dir})
+        return out.decode().split()
 
     def new_index(self) -> str:
         with self._lock:
