@@ -272,3 +272,19 @@ def test_merge_driver_merges_appends_from_both_branches(repo):
                             "merge", "--no-edit", "two"], capture_output=True, text=True,
                            check=False)
     assert clash.returncode != 0
+
+
+def test_pyproject_arrays_merge_and_keep_the_rest_of_the_file():
+    from analyzer.fixes.pyproject import merge_pyproject
+
+    base = '[project]\nname = "x"  # keep me\ndependencies = [\n    "a>=1",\n]\n'
+    ours = base.replace('"a>=1",\n', '"a>=1",\n    "b>=1",\n')
+    theirs = base.replace('"a>=1",\n', '"a>=1",\n    "c>=1",\n') + \
+        '\n[dependency-groups]\ntest = ["pytest>=8"]\n'
+    merged = merge_pyproject(base, ours, theirs).text
+    assert 'name = "x"  # keep me' in merged
+    import tomllib
+
+    data = tomllib.loads(merged)
+    assert data["project"]["dependencies"] == ["a>=1", "b>=1", "c>=1"]
+    assert data["dependency-groups"]["test"] == ["pytest>=8"]

@@ -25,6 +25,7 @@ from analyzer.errors import InputError
 from analyzer.fixes import alembic as alembic_fix
 from analyzer.fixes import django as django_fix
 from analyzer.fixes.edits import FileEdit, Fix, FixRefused
+from analyzer.fixes.pyproject import merge_pyproject
 from analyzer.fixes.requirements import merge_requirements
 from analyzer.model import Finding
 from analyzer.parsers.alembic import heads
@@ -74,8 +75,10 @@ def _wanted(finding: Finding, current: str, args: argparse.Namespace) -> bool:
 
 
 def _requirements_conflict(finding: Finding) -> bool:
-    """A textual conflict in a requirements file: merged by package, it needs no hand."""
-    return finding.rule in ("CS103", "CS105") and is_requirements(finding.path or "")
+    """A textual conflict in a dependency file: merged by package, it needs no hand."""
+    path = finding.path or ""
+    return finding.rule in ("CS103", "CS105") and (
+        is_requirements(path) or posixpath.basename(path) == "pyproject.toml")
 
 
 def _fix_for(finding: Finding, current: str, stream: GitWorkstream, result: GitScan,
@@ -93,7 +96,7 @@ def _fix_for(finding: Finding, current: str, stream: GitWorkstream, result: GitS
                 fix.notes.append(MERGE_FILE_NOTE)
         elif (finding.rule in ("CS203", "CS204") and finding.path) or \
                 _requirements_conflict(finding):
-            fix.edits = list(_requirements(finding, current, stream, result))
+            fix.edits = list(_dependencies(finding, current, stream, result))
             fix.notes.append(DRIVER_SETUP)
         elif finding.rule == "CS202" and finding.path:
             fix.commands = _lock_commands(finding.path, result.scan.base_name)
@@ -238,14 +241,13 @@ def _refuse_if_referenced(stream: GitWorkstream, app: str, names: set[str],
 # --- dependencies -----------------------------------------------------------------------
 
 
-def _requirements(finding: Finding, current: str, stream: GitWorkstream,
+def _dependencies(finding: Finding, current: str, stream: GitWorkstream,
                   result: GitScan) -> Iterator[FileEdit]:
     """Our file with the other side's changes merged in, one line per package: what the
     merge will hold, so the conflict or the duplicate never reaches it."""
     path = finding.path or ""
-    if not path.endswith(".txt"):
-        raise FixRefused(f"{path}: only requirements files are merged automatically; for "
-                         "pyproject.toml arrays use the merge driver or edit by hand")
+    merge = merge_pyproject if posixpath.basename(path) == "pyproject.toml" else \
+        merge_requirements
     others = [ws for ws in finding.workstreams if ws != current]
     streams = {s.workstream.id: s for s in result.scan.streams}
     git = result.git
@@ -273,7 +275,7 @@ def _requirements(finding: Finding, current: str, stream: GitWorkstream,
             theirs = None
         if theirs is None:
             continue
-        outcome = merge_requirements(base_text, merged, theirs)
+        outcome = merge(base_text, merged, theirs)
         merged, warnings = outcome.text, warnings + outcome.warnings
     for warning in warnings:
         print(f"conflictscan fix: warning: {path}: {warning}", file=sys.stderr)
