@@ -4,17 +4,12 @@ extra and each PEP 735 dependency group. Their changes since `base` join ours.""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import Any
 
+from analyzer.compat import tomllib
 from analyzer.fixes.edits import FixRefused
 from analyzer.fixes.requirements import Merged, merge_requirements
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 
 def _arrays(data: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], list[str]]]:
@@ -36,9 +31,10 @@ def _arrays(data: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], list[str]]]
 
 def _read(text: str, which: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise FixRefused(f"{which} pyproject.toml does not parse as TOML: {exc}") from None
+    return data
 
 
 def merge_pyproject(base: str, ours: str, theirs: str) -> Merged:
