@@ -6,7 +6,6 @@ code around it moves: the same rule on the same resource in the same files.
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from analyzer.errors import InputError
@@ -21,6 +20,8 @@ def fingerprint(finding: Finding) -> str:
     paths = sorted({e.path for e in finding.evidence})
     who = sorted(finding.workstreams) if finding.resource is None else []
     text = "|".join([finding.rule, resource, *paths, *who])
+    import hashlib  # loads OpenSSL: only when a baseline is used
+
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from analyzer.catalog import Catalog
 from analyzer.errors import InputError
 from analyzer.model import Finding, Severity, Workstream
-from analyzer.schedule import Schedule
+
+if TYPE_CHECKING:  # the scheduler loads with plans only: the hook never needs it
+    from analyzer.schedule import Schedule
 
 
 @dataclass(frozen=True)

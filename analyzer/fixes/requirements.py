@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+from analyzer.parsers.names import canonicalize_name
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]{0,200})")
 

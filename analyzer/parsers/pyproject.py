@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from analyzer.errors import InputError
+from analyzer.parsers.names import canonicalize_name
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from packaging.utils import canonicalize_name
+from analyzer.parsers.names import canonicalize_name
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,6 @@ def parse_requirements(text: str) -> RequirementsFacts:
     editables, continuations) goes to pip-requirements-parser. Results are cached by text:
     most branches share most versions of a file.
     """
-    from packaging.requirements import InvalidRequirement
-    from packaging.requirements import Requirement as Parsed
-
     facts = RequirementsFacts()
     others: list[str] = []
     for number, raw in enumerate(text.splitlines(), 1):
@@ -58,13 +55,10 @@ def parse_requirements(text: str) -> RequirementsFacts:
             others.append("")
             continue
         if _SIMPLE.match(line) and not raw.rstrip().endswith("\\"):
-            try:
-                parsed = Parsed(line.split(" #", 1)[0].strip())
-            except InvalidRequirement:
-                parsed = None
+            parsed = _name_and_specifier(line.split(" #", 1)[0].strip())
             if parsed is not None:
-                facts.requirements.append(Requirement(canonicalize_name(parsed.name),
-                                                      str(parsed.specifier), number, line))
+                facts.requirements.append(Requirement(canonicalize_name(parsed[0]),
+                                                      parsed[1], number, line))
                 others.append("")
                 continue
         others.append(raw)
@@ -72,6 +66,34 @@ def parse_requirements(text: str) -> RequirementsFacts:
         _parse_with_pip(others, facts)
         facts.requirements.sort(key=lambda r: r.line)
     return facts
+
+
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+# `name[extras] specifiers` with no marker: packaging's own grammar for these, checked here
+# so that only packaging.specifiers loads (packaging.requirements loads markers, tags and
+# platform: ~70 ms a pre-commit hook would pay on every commit)
+_PLAIN = re.compile(rf"({_NAME})\s*(?:\[\s*(?:{_NAME}(?:\s*,\s*{_NAME})*)?\s*\])?\s*"
+                    r"([<>=!~][^;]*)?")
+
+
+def _name_and_specifier(line: str) -> tuple[str, str] | None:
+    """(name, normalised specifier) as packaging reads the requirement, None when invalid."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    plain = _PLAIN.fullmatch(line)
+    if plain is not None:
+        try:
+            return plain.group(1), str(SpecifierSet(plain.group(2) or ""))
+        except InvalidSpecifier:
+            return None
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as Parsed
+
+    try:
+        parsed = Parsed(line)
+    except InvalidRequirement:
+        return None
+    return parsed.name, str(parsed.specifier)
 
 
 def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:

@@ -12,11 +12,11 @@ import os
 import posixpath
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from analyzer.errors import InputError
 from analyzer.model import Evidence, Hunk, Kind, Mode, Resource, Touch, Workstream
+from analyzer.parallel import parallel_map
 from analyzer.parsers.envfile import database_key, ports_and_databases
 from analyzer.shared_paths import is_env_file
 from analyzer.sources.git_repo import GitRepo, Worktree
@@ -89,10 +89,8 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     # a worktree is its snapshot (staged, unstaged, untracked files) in the scratch store;
     # then every diff comes from one git process
     on_disk = [s for s in streams if s.worktree and not s.staged]
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
-        snapshots = list(pool.map(lambda s: git.snapshot_worktree(s.worktree, s.commit),
-                                  on_disk))
-        untracked = list(pool.map(lambda s: git.untracked(s.worktree), on_disk))
+    snapshots = parallel_map(lambda s: git.snapshot_worktree(s.worktree, s.commit), on_disk)
+    untracked = [git.untracked(s.worktree) for s in on_disk]  # asked by the snapshots
     new_commit = {id(s): c for s, c in zip(on_disk, snapshots, strict=True)}
     local = {id(s): u for s, u in zip(on_disk, untracked, strict=True)}
     pending = [s for s in streams if not s.staged]

@@ -254,8 +254,11 @@ class GitRepo:
         return ["".join(chunk) for chunk in chunks]
 
     def commits_containing(self, commit: str) -> set[str]:
-        """Tips of all refs that already contain `commit`: their merge-base with it is it."""
-        out = self.run("for-each-ref", "--contains", commit, "--format=%(objectname)")
+        """Tips of the branches (local and remote) that already contain `commit`: their
+        merge-base with it is it. Tags are left out: a large repository has thousands, and
+        walking to each costs seconds (any other ref gets its own `merge-base`)."""
+        out = self.run("for-each-ref", "--contains", commit, "--format=%(objectname)",
+                       "refs/heads/", "refs/remotes/")
         return set(out.split())
 
     def changed_paths(self, old: str, new: str) -> set[str]:

@@ -8,9 +8,8 @@ import re
 import shlex
 from collections.abc import Iterator
 
-from packaging.utils import canonicalize_name
-
 from analyzer.model import Mode
+from analyzer.parsers.names import canonicalize_name
 from analyzer.shared_paths import ENV_FILE
 
 _EXTENSIONS = ("py", "pyi", "txt", "in", "toml", "lock", "cfg", "ini", "yaml", "yml", "json",

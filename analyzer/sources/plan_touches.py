@@ -14,10 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from packaging.utils import canonicalize_name
-
 from analyzer.model import Kind, Mode, Resource, Touch
 from analyzer.parsers.envfile import database_key
+from analyzer.parsers.names import canonicalize_name
 from analyzer.shared_paths import is_manifest
 from analyzer.sources.plan_text import (
     SERVER_DEFAULTS,

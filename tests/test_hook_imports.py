@@ -1,0 +1,68 @@
+"""The pre-commit path loads only what a commit needs.
+
+`conflictscan check --format json` runs on every commit; each heavy module it imports is paid
+every time (issue 11 measured ~300 ms of imports). This runs the real hook command as a new
+process with `python -X importtime`, with a staged requirement, a migration and another
+branch and worktree to compare, and fails when a module on the list below is loaded.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import branch, git, write_files
+
+# Heavy, or only for other commands: each with why it stays off the hook path.
+FORBIDDEN = {
+    "git": "GitPython: dropped, every git call goes through our runner",
+    "rich": "terminal rendering: the hook's output is JSON or a pipe",
+    "yaml": "plan files only",
+    "markdown_it": "plan files only",
+    "tomlkit": "editing TOML (fix) only; reading is tomllib",
+    "analyzer.schedule": "plans only",
+    "analyzer.reporters.text": "text output only",
+    "analyzer.reporters.sarif": "sarif output only",
+    "analyzer.sources.plan_readers": "plans only",
+    "analyzer.fixes": "fix only",
+    "concurrent.futures": "imports logging; plain threads do",
+    "logging": "nothing on the hook path logs",
+    "packaging.tags": "loads platform; name normalisation is ours",
+    "platform": "loads through packaging.tags",
+    "unittest": "tests only",
+    "asyncio": "never needed",
+    "email": "never needed",
+}
+
+
+def imported_modules(stderr: str) -> set[str]:
+    names = set()
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            names.add(line.rsplit("|", 1)[1].strip())
+    return names
+
+
+def test_check_json_imports_nothing_heavy(repo, tmp_path: Path) -> None:
+    root = repo({"requirements.txt": "django==4.2\n", "pyproject.toml": "[project]\nname='x'\n",
+                 "shop/migrations/__init__.py": "",
+                 "shop/migrations/0001_initial.py": "dependencies = []\n"})
+    branch(root, "feature", {"requirements.txt": "django==4.2\nrequests==2.0\n"})
+    worktree = tmp_path / "wt"
+    git(root, "worktree", "add", "-q", "-b", "task", str(worktree), "main")
+    write_files(worktree, {"requirements.txt": "django==4.2\nhttpx==0.1\n"})
+    write_files(root, {"requirements.txt": "django==5.0\n",
+                       "shop/migrations/0002_mine.py":
+                       "dependencies = [('shop', '0001_initial')]\n"})
+    git(root, "add", "-A")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "analyzer", "check",
+                           "--format", "json"], cwd=root, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    assert '"findings"' in done.stdout  # the scan really ran
+    loaded = imported_modules(done.stderr)
+    assert "analyzer.sources.git_facts" in loaded  # the control: this is the hook path
+    heavy = {name: why for name, why in FORBIDDEN.items()
+             if any(m == name or m.startswith(name + ".") for m in loaded)}
+    assert not heavy, f"the hook imports heavy modules: {heavy}"
