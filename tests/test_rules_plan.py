@@ -306,14 +306,27 @@ def test_cs404_not_for_unchanged_requirements_into_shared_venv(cli, plan):
 def test_cs501_feature_sliced_tasks(cli, plan):
     result = scan(cli, plan, """
         ## Task 1: Login
-        Add pyjwt. Add a migration for users. Edit `app/models.py` and `app/api/users.py`.
+        Edit `app/models/user.py`, `app/api/login.py` and `app/settings/auth.py`.
         ## Task 2: Register
-        Add bcrypt. Add a migration for sign-ups. Edit `app/models.py` and `app/api/users.py`.
+        Edit `app/models/signup.py`, `app/api/register.py` and `app/settings/mail.py`.
     """)
     (sliced,) = [f for f in result.json["findings"] if f["rule"] == "CS501"]
     assert set(sliced["workstreams"]) == {"Task 1: Login", "Task 2: Register"}
     assert "2 tasks are sliced by feature" in sliced["message"]
     assert "Slice by module" in sliced["mitigation"]
+
+
+def test_cs501_not_when_the_shared_files_are_already_reported(cli, plan):
+    # every layer the two tasks meet in is one shared file (or manifest, or chain): CS101,
+    # CS201 and CS303 name each of them, and CS501 would only repeat them
+    result = scan(cli, plan, """
+        ## Task 1: Login
+        Add pyjwt. Add a migration for users. Edit `app/models.py` and `app/api/users.py`.
+        ## Task 2: Register
+        Add bcrypt. Add a migration for sign-ups. Edit `app/models.py` and `app/api/users.py`.
+    """)
+    assert {"CS101", "CS201", "CS303"} <= result.rules()
+    assert "CS501" not in result.rules()
 
 
 def test_cs501_not_for_module_sliced_tasks(cli, plan):

@@ -36,6 +36,9 @@ def area_of(touch: Touch) -> str | None:
 
 
 def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
+    """Tasks that meet other tasks in three or more layers *without* sharing a file there:
+    where they share the file itself, the file, dependency and migration findings already say
+    so, and this finding would only repeat them."""
     areas_of: dict[str, dict[str, Touch]] = defaultdict(dict)
     writers_of: dict[str, set[str]] = defaultdict(set)
     for ws in ctx.index.workstreams.values():
@@ -43,7 +46,7 @@ def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
             continue  # a plan's shape; a branch's diff is what it is
         for touch in ws.writes():
             area = area_of(touch)
-            if area:
+            if area and not _reported(ctx, touch):
                 areas_of[ws.id].setdefault(area, touch)
                 writers_of[area].add(ws.id)
     sliced: dict[str, dict[str, Touch]] = {}
@@ -64,6 +67,13 @@ def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
         f"across {FEATURE_SLICE_AREAS} or more areas that other tasks write too: {described}",
         merge_time=False, areas=", ".join(all_areas), name=names,
     )
+
+
+def _reported(ctx: CheckContext, touch: Touch) -> bool:
+    """Whether another workstream writes this very resource: then a finding names it."""
+    if touch.resource.kind is Kind.DEPENDENCY:
+        return True  # the manifest that carries it is the shared resource
+    return any(t.workstream != touch.workstream for t in ctx.index.writers(touch.resource))
 
 
 def no_file_scope(ctx: CheckContext) -> Iterator[Finding]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from packaging.utils import canonicalize_name
@@ -19,20 +19,28 @@ from packaging.utils import canonicalize_name
 from analyzer.model import Kind, Mode, Resource, Touch
 from analyzer.parsers.envfile import database_key
 from analyzer.shared_paths import is_manifest
+from analyzer.sources.plan_facts import PlanFacts, plan_facts
+from analyzer.sources.plan_packages import PackageNames, named_packages, package_names
+from analyzer.sources.plan_paths import (
+    TreeWalker,
+    is_tree_line,
+    looks_like_path,
+    norm,
+    path_mentions,
+    single_path,
+)
 from analyzer.sources.plan_text import (
     SERVER_DEFAULTS,
+    VerbIndex,
     code_segments,
     is_venv_path,
-    looks_like_path,
-    mode_of,
-    norm,
     option,
-    path_tokens,
     pip_install_args,
     requirement_name,
     server_port,
     split_command,
 )
+from analyzer.sources.repo_files import tracked_files
 from analyzer.sources.repo_layout import LOCKFILES, RepoLayout
 
 
@@ -75,63 +83,174 @@ _MIGRATION_INTENT = re.compile(
 )
 _MIGRATION_APPLY = re.compile(
     r"\b(run|apply|applies|applying|upgrade|downgrade|execute|squash)\s+"
-    r"(the\s+|all\s+|pending\s+|existing\s+)*migrations?\b", re.IGNORECASE)
+    r"(?:the |all |pending |existing ){0,3}migrations?\b|\bupgrade head\b|"
+    r"\bmigrations?\s+(?:to|on|at)\s+(?:the\s+)?(?:container\s+|app\s+)?start",
+    re.IGNORECASE)
 _DB_URL = re.compile(
     r"\b((?:postgres(?:ql)?|mysql|mariadb|sqlite|mssql|oracle)(?:\+\w+)?://[^\s`'\")]*)")
 _VENV_DEFAULT = ".venv"
+_DJANGO_SETTINGS = frozenset((
+    "INSTALLED_APPS", "DATABASES", "TEMPLATES", "MIDDLEWARE", "STATIC_URL", "STATIC_ROOT",
+    "STATICFILES_DIRS", "MEDIA_URL", "MEDIA_ROOT", "ALLOWED_HOSTS", "AUTH_USER_MODEL", "CACHES",
+    "LOGGING", "REST_FRAMEWORK", "CORS_ALLOWED_ORIGINS", "CSRF_TRUSTED_ORIGINS", "ROOT_URLCONF",
+    "WSGI_APPLICATION", "DEFAULT_AUTO_FIELD", "AUTHENTICATION_BACKENDS", "SECRET_KEY",
+))
+_CONSTANT = re.compile(r"\b[A-Z][A-Z0-9_]{2,40}\b")
+_SQL_MIGRATION = re.compile(r"(?:^|/)(?:migrations|migrate|db/migrate|sql/migrations)/"
+                            r"(?=\d+[_-][^/]*\.sql$|\*\*?$|\*[^/]*\.sql$|\d+[_-]?\*?$)")
+_MODEL_FILE = re.compile(r"(?:^|/)models(?:\.py|/(?!__init__\.py$|base\.py$)[\w-]+\.py)$")
+_METADATA_LINE = re.compile(r"^[-*\s]*(?:\*\*|__)?(?:branch|worktree|pr target|base branch|"
+                            r"target branch|merge into)\s*:", re.IGNORECASE)
 INTENT_DETAIL = "planned in prose"  # a migration the text asks for, chain not named
 _GUESSED = "adds"  # the detail of a manifest write inferred from a dependency, not named
+
+
+TaskText = tuple[list[tuple[int, str]], Sequence[tuple[str, Mode, int]]]
 
 
 def predict_touches(lines: list[tuple[int, str]], layout: RepoLayout,
                     known_packages: frozenset[str],
                     declared: Iterable[tuple[str, Mode, int]] = ()) -> list[PredictedTouch]:
-    """All touches a task's text predicts, plus the files it declares outright."""
-    reader = _TaskReader(layout, known_packages)
-    for path, mode, number in declared:
-        reader.declared_file(path, mode, number)
-    for number, line, is_code in _classify(lines):
-        reader.read_line(number, line, is_code)
-    return reader.finish()
+    """All touches one task's text predicts, plus the files it declares outright."""
+    return predict_plan_touches([(lines, list(declared))], layout, known_packages)[0]
 
 
-def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, bool]]:
-    """Yield each line with whether it is code (inside a fence); code spans are split later."""
+def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
+                         known_packages: frozenset[str] = frozenset(),
+                         ) -> list[list[PredictedTouch]]:
+    """The touches of every task of one plan, in order.
+
+    The plan is read twice: once for what it says about the project as a whole (its package
+    manager, its migration chain, the full path behind a bare `main.py`), then task by task.
+    """
+    mentioned = [m.path for lines, _ in tasks for _, line in lines
+                 for m in path_mentions(line) if not m.bare]
+    mentioned += [norm(path) for _, declared in tasks for path, _, _ in declared]
+    facts = plan_facts((line for lines, _ in tasks for _, line in lines), mentioned, layout,
+                       tracked_files(layout))
+    names = package_names()
+    readers = []
+    named_before: set[str] = set()
+    for lines, declared in tasks:
+        reader = _TaskReader(facts, known_packages, names, named_before)
+        for path, mode, number in declared:
+            reader.declared_file(path, mode, number)
+        walker: TreeWalker | None = None
+        for number, line, fence in _classify(lines):
+            if fence is None:
+                walker = None
+            elif walker is None or walker.fence != fence:
+                walker = TreeWalker(fence)
+            reader.read_line(number, line, walker)
+        readers.append(reader)
+    explicit_migrations = any(r.plans_migrations for r in readers)
+    results = [_resolve(r.finish(explicit_migrations), facts) for r in readers]
+    _inherit_named_places(tasks, results)
+    return results
+
+
+_PLACE = re.compile(
+    r"\b([a-z][a-z_-]{2,30} [a-z][a-z_-]{2,30}) (?:in|at) `?([\w./-]{3,200}\.\w{1,6})")
+_NOT_PLACES = frozenset(("the", "a", "an", "this", "that", "it", "file", "files", "code", "all",
+                         "and", "or", "with", "logic", "method", "function", "class", "tests",
+                         "test", "support", "changes", "handling", "field", "fields"))
+_LOOK_BACK = 8
+
+
+def _inherit_named_places(tasks: Sequence[TaskText], results: list[list[PredictedTouch]]) -> None:
+    """"Add stage filter to list endpoint" after "Add search to list endpoint in ideas.py":
+    a task that names no file but the same thing a recent task placed in one writes that file.
+    Only from the few tasks just before it, and only by a two-word name ("list endpoint")."""
+    places: list[tuple[int, str, str]] = []  # task index, "list endpoint", path
+    for index, ((lines, _), touches) in enumerate(zip(tasks, results, strict=True)):
+        text = " ".join(line for _, line in lines)[:4000]
+        if not any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes for t in touches):
+            recent = [p for p in places if index - p[0] <= _LOOK_BACK]
+            for _, name, path in reversed(recent):
+                at = text.find(name)
+                if at >= 0:
+                    number = lines[0][0] if lines else 0
+                    results[index].append(PredictedTouch(
+                        Resource(Kind.FILE, path), Mode.WRITE, number, text[:200],
+                        f"the {name} of {path}"))
+                    break
+            continue
+        written = {t.resource.key for t in touches if t.mode.writes}
+        for match in _PLACE.finditer(text):
+            name, path = match.group(1), norm(match.group(2))
+            if set(name.split()) & _NOT_PLACES:
+                continue
+            full = next((w for w in written if w == path or w.endswith("/" + path)), None)
+            if full:
+                places.append((index, name, full))
+
+
+def _resolve(touches: list[PredictedTouch], facts: PlanFacts) -> list[PredictedTouch]:
+    """Bare and partial file names -> the one full path the plan or repository names."""
+    resolved = []
+    for touch in touches:
+        if touch.resource.kind is Kind.FILE:
+            path, candidates = facts.resolve(touch.resource.key)
+            if path != touch.resource.key:
+                touch = replace(touch, resource=Resource(Kind.FILE, path))
+            elif candidates:
+                shown = ", ".join(candidates[:3]) + (" …" if len(candidates) > 3 else "")
+                touch = replace(touch, detail=(touch.detail + "; " if touch.detail else "")
+                                + f"ambiguous: {shown}")
+        resolved.append(touch)
+    return dedupe(resolved)
+
+
+def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, int | None]]:
+    """Yield each line with the number of the fence it is in (None outside one)."""
     fence: str | None = None
+    opened = 0
     for number, line in lines:
         stripped = line.strip()
         marker = re.match(r"^(`{3,}|~{3,})", stripped)
         if marker:
             if fence is None:
                 fence = marker.group(1)[0] * len(marker.group(1))
+                opened = number
             elif stripped.startswith(fence):
                 fence = None
             continue
-        yield number, line, fence is not None
+        yield number, line, opened if fence is not None else None
 
 
 class _TaskReader:
-    def __init__(self, layout: RepoLayout, known_packages: frozenset[str]):
-        self.layout = layout
-        self.known = known_packages
+    def __init__(self, facts: PlanFacts, known_packages: frozenset[str], names: PackageNames,
+                 named_before: set[str]):
+        self.facts = facts
+        self.layout = facts.layout
+        self.known = known_packages | names.python
+        self.names = names
+        self.named_before = named_before  # packages earlier tasks named: installed by then
         self.touches: list[PredictedTouch] = []
         self.own_venv: str | None = None
         self.installs: list[tuple[int, str, str]] = []  # line, text, what
         self.django_migrations: list[tuple[int, str, list[str]]] = []
+        self.plans_migrations = False  # the task itself makes a migration (command or words)
+        self.models: list[tuple[int, str, str]] = []  # model files the task writes
 
     # -- per line -------------------------------------------------------------------------
 
-    def read_line(self, number: int, line: str, in_fence: bool) -> None:
+    def read_line(self, number: int, line: str, tree: TreeWalker | None = None) -> None:
         text = line.strip()
         if not text:
             return
-        commands = [text] if in_fence else code_segments(text)
+        if tree is not None and (is_tree_line(line) or tree.started or single_path(text)):
+            path = tree.feed(line)
+            if path:
+                self.declared_file(path, Mode.WRITE, number, text)
+            return
+        commands = [text] if tree is not None else code_segments(text)
         for command in commands:
             for part in re.split(r"&&|\|\||;|\|", command):
                 self._command(number, text, part.strip())
         self._paths(number, text, commands)
         self._databases(number, text)
-        if not in_fence:
+        if tree is None:
             self._intent(number, text)
 
     def add(self, kind: Kind, key: str, mode: Mode, number: int, text: str,
@@ -188,7 +307,7 @@ class _TaskReader:
         for path in reads:
             self.add(Kind.FILE, norm(path), Mode.READ, number, text, "pip install -r")
         for spec in packages:
-            self._dependency(number, text, spec, self.layout.manager)
+            self._dependency(number, text, spec, self.facts.manager)
         what = " ".join(packages) or " ".join(f"-r {r}" for r in reads) or "the project"
         self.installs.append((number, text, what if packages else f"{what} (unchanged)"))
 
@@ -231,6 +350,7 @@ class _TaskReader:
         if not name:
             return
         detail = ("remove " if remove else "") + spec
+        self.named_before.add(name)
         self.add(Kind.DEPENDENCY, name, Mode.WRITE, number, text, detail)
         manifest, lockfile = self._manifest_for(manager)
         self.add(Kind.FILE, manifest, Mode.WRITE, number, text, f"{_GUESSED} {spec}")
@@ -238,15 +358,16 @@ class _TaskReader:
             self.add(Kind.FILE, lockfile, Mode.WRITE, number, text, f"relocks for {spec}")
 
     def _manifest_for(self, manager: str) -> tuple[str, str | None]:
-        if manager == self.layout.manager:
-            return self.layout.manifest, self.layout.lockfile
+        if manager == self.facts.manager:
+            return self.facts.manifest, self.facts.lockfile
         lockfile = {v: k for k, v in LOCKFILES.items()}.get(manager)
         return ("Pipfile" if manager == "pipenv" else "pyproject.toml"), lockfile
 
     def _alembic(self, number: int, text: str, words: list[str]) -> None:
         if len(words) < 2 or words[1] not in ("revision", "merge"):
             return
-        location = option(words, "--version-path") or self.layout.alembic_versions[0]
+        self.plans_migrations = True
+        location = option(words, "--version-path") or self.facts.alembic_chain
         head = option(words, "--head") or ""
         label = head.split("@")[0] if "@" in head and head.split("@")[0] not in ("", "base") else ""
         labels = option(words, "--branch-label") or label
@@ -255,6 +376,7 @@ class _TaskReader:
 
     def _flask(self, number: int, text: str, words: list[str]) -> None:
         if len(words) > 2 and words[1] == "db" and words[2] in ("migrate", "revision"):
+            self.plans_migrations = True
             location = (self.layout.alembic_versions[0] if self.layout.root
                         else "migrations/versions")
             directory = option(words, "-d", "--directory")
@@ -265,6 +387,7 @@ class _TaskReader:
 
     def _django(self, number: int, text: str, words: list[str]) -> None:
         if len(words) > 1 and words[1] == "makemigrations" and "--merge" not in words:
+            self.plans_migrations = True
             apps = [w for w in words[2:] if not w.startswith("-")]
             self.django_migrations.append((number, text, apps))
 
@@ -312,15 +435,19 @@ class _TaskReader:
     # -- paths, databases, intent -----------------------------------------------------------
 
     def _paths(self, number: int, text: str, commands: list[str]) -> None:
+        if _METADATA_LINE.match(text):
+            return  # "**Branch:** feat/x", "**Worktree:** trees/a/": where work happens
         # paths given to a reading command (pytest, cat, pip install -r …) are reads
-        read_args = " ".join(c for c in commands if _READ_COMMANDS.match(c.lstrip("$ ").strip()))
-        for token, start in path_tokens(text):
-            path = norm(token)
-            if is_venv_path(path):
+        read_args = {w for c in commands if _READ_COMMANDS.match(c.lstrip("$ ").strip())
+                     for w in c.split()}
+        verbs = VerbIndex(text)
+        for mention in path_mentions(text):
+            if is_venv_path(mention.path):
                 continue
-            clause = re.split(r"[.;:(]\s|,\s(?=\w+ )", text[:start])[-1]
-            mode = Mode.READ if token in read_args else mode_of(clause)
-            self.declared_file(token, mode, number, text)
+            read = mention.path in read_args or any(w.endswith(mention.path) for w in read_args
+                                                    if mention.path in w)
+            mode = Mode.READ if read else verbs.mode_at(mention.start)
+            self.declared_file(mention.path, mode, number, text)
 
     def declared_file(self, token: str, mode: Mode, number: int, text: str = "") -> None:
         path = norm(token)
@@ -328,20 +455,34 @@ class _TaskReader:
         if path.endswith(_DB_SUFFIXES):
             self.add(Kind.DATABASE, f"sqlite:{path}", Mode.WRITE, number, text)
             return
-        kind = Kind.AREA if path.endswith("/") or any(c in path for c in "*?[{") else Kind.FILE
+        kind = Kind.AREA if path.endswith("/") or any(c in path for c in "*?{") else Kind.FILE
         self.add(kind, path, mode, number, text)
-        self._migration_from_path(number, text, path, mode)
+        if mode.writes:
+            self._migration_from_path(number, text, path)
 
-    def _migration_from_path(self, number: int, text: str, path: str, mode: Mode) -> None:
-        if not mode.writes or not path.endswith(".py") or "/" not in path:
+    def _migration_from_path(self, number: int, text: str, path: str) -> None:
+        parent, name = posixpath.split(path.rstrip("/"))
+        sql = _SQL_MIGRATION.search(path)
+        if sql or path.rstrip("/").endswith("supabase/migrations"):
+            # database/migrations/003_x.sql, supabase/migrations/**: numbered files, one chain
+            chain = path[:sql.end()] if sql else path
+            self.plans_migrations = True
+            self.add(Kind.MIGRATION, f"sql:{chain.rstrip('/')}", Mode.CREATE, number, text, path)
             return
-        parent, name = posixpath.split(path)
+        if not path.endswith(".py") or "/" not in path:
+            if _MODEL_FILE.search(path):
+                self.models.append((number, text, path))
+            return
         if parent in self.layout.alembic_versions or (
-                not self.layout.root and parent.endswith("/versions")):
+                not self.layout.root and (parent.endswith("/versions") or parent == "versions")):
+            self.plans_migrations = True
             self.add(Kind.MIGRATION, f"alembic:{parent}", Mode.CREATE, number, text, path)
         elif posixpath.basename(parent) == "migrations" and re.match(r"\d{4}_", name):
+            self.plans_migrations = True
             app = posixpath.basename(posixpath.dirname(parent))
             self.add(Kind.MIGRATION, f"django:{app}", Mode.CREATE, number, text, path)
+        elif _MODEL_FILE.search(path):
+            self.models.append((number, text, path))
 
     def _databases(self, number: int, text: str) -> None:
         for match in _DB_URL.finditer(text):
@@ -374,25 +515,72 @@ class _TaskReader:
                     r"[<>=~]", name):
                 continue
             seen.add(requirement)
-            self._dependency(number, prose, name + spec, self.layout.manager)
+            self._dependency(number, prose, name + spec, self.facts.manager)
             self.installs.append((number, prose, name + spec))
+        self._named_packages(number, prose, plain, seen)
+        self._django_settings(number, prose, plain)
         if _MIGRATION_INTENT.search(plain) and not _MIGRATION_APPLY.search(plain):
+            self.plans_migrations = True
             self._migration_intent(number, prose)
+
+    def _named_packages(self, number: int, prose: str, plain: str, seen: set[str]) -> None:
+        """Well-known packages named without a verb: the first task to name one adds it."""
+        if _METADATA_LINE.match(plain):
+            return
+        node = self.facts.uses_node and not self.facts.uses_python
+        for name, _ in named_packages(plain, self.names, node):
+            if name in seen or name in self.named_before:
+                continue
+            seen.add(name)
+            if node:
+                self.named_before.add(name)
+                self.add(Kind.DEPENDENCY, f"npm:{name}", Mode.WRITE, number, prose, name)
+                self.add(Kind.FILE, self.facts.node_manifest, Mode.WRITE, number, prose,
+                         f"{_GUESSED} {name}")
+                lock = posixpath.join(posixpath.dirname(self.facts.node_manifest),
+                                      "package-lock.json")
+                self.add(Kind.FILE, lock, Mode.WRITE, number, prose, f"relocks for {name}")
+            else:
+                self._dependency(number, prose, name, self.facts.manager)
+                self.installs.append((number, prose, name))
+
+    def _django_settings(self, number: int, prose: str, plain: str) -> None:
+        """`INSTALLED_APPS`, `DATABASES`, `MIDDLEWARE` … are lines of the settings module."""
+        if not self.facts.uses_django or not _names_setting(plain):
+            return
+        settings = self.facts.settings_file or "settings.py"
+        mode = VerbIndex(plain).mode_at(len(plain))
+        self.add(Kind.FILE, settings, mode if mode.writes else Mode.WRITE, number, prose,
+                 "Django setting")
 
     def _migration_intent(self, number: int, prose: str) -> None:
         lower = prose.lower()
         if "django" in lower or "makemigrations" in lower or (
-                self.layout.django_apps and "alembic" not in lower
-                and self.layout.alembic_versions == ("alembic/versions",)):
+                self.facts.uses_django and not self.facts.uses_alembic):
             apps = [a for a in self.layout.django_apps if re.search(rf"\b{re.escape(a)}\b", lower)]
             self.django_migrations.append((number, prose, apps))
         else:
-            key = f"alembic:{self.layout.alembic_versions[0]}"
+            key = f"alembic:{self.facts.alembic_chain}"
             self.add(Kind.MIGRATION, key, Mode.CREATE, number, prose, INTENT_DETAIL)
 
     # -- after the last line ----------------------------------------------------------------
 
-    def finish(self) -> list[PredictedTouch]:
+    def finish(self, plan_makes_migrations: bool = True) -> list[PredictedTouch]:
+        """`plan_makes_migrations`: some task of the plan makes migrations itself; otherwise a
+        task that writes a model file makes the migration that goes with it."""
+        if not plan_makes_migrations and not self.plans_migrations and self.models:
+            number, text, path = self.models[0]
+            if self.facts.uses_django and not self.facts.uses_alembic:
+                app = path.split("/")[-3] if path.count("/") >= 2 and path.endswith(
+                    "/models.py") else path.split("/")[-2] if "/" in path else "*"
+                self.django_migrations.append((number, text, [app] if app else []))
+            elif self.facts.uses_alembic:
+                self.add(Kind.MIGRATION, f"alembic:{self.facts.alembic_chain}", Mode.CREATE,
+                         number, text, f"model change in {path}")
+        named_chain = any(t.resource.kind is Kind.MIGRATION and t.detail != INTENT_DETAIL
+                          for t in self.touches)
+        if named_chain:  # "create a migration in backend/alembic/versions/001_x.py": one chain
+            self.touches = [t for t in self.touches if t.detail != INTENT_DETAIL]
         written_apps = {
             t.resource.key.split("/", 1)[0] for t in self.touches
             if t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
@@ -416,6 +604,15 @@ class _TaskReader:
 
 
 # --- small helpers --------------------------------------------------------------------------
+
+
+def _names_setting(text: str) -> bool:
+    """A Django setting by name, or "PUBLIC_PATHS, AUTH_USERNAME settings"."""
+    constants = list(_CONSTANT.finditer(text))
+    if any(c.group(0) in _DJANGO_SETTINGS for c in constants):
+        return True
+    last = next((c for c in reversed(constants) if "_" in c.group(0)), None)
+    return last is not None and bool(re.match(r"\s+settings?\b", text[last.end():]))
 
 
 _T = TypeVar("_T", PredictedTouch, Touch)
