@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from analyzer.catalog import Catalog
 from analyzer.errors import InputError
-from analyzer.model import Finding, Severity, Workstream
+from analyzer.model import Finding, Severity, Stage, Workstream
 from analyzer.schedule import Schedule
 
 
@@ -21,6 +21,11 @@ class Report:
     schedule: Schedule | None = None
     problems: list[InputError] = field(default_factory=list)  # files that could not be read
     accepted: int = 0  # findings the baseline accepts, left out of `findings`
+    reading: str = ""  # plan: "spec-kit tasks (148 tasks, 9 stages)"
+    why: str = ""  # plan: why that reading was taken
+    concurrency: tuple[str, ...] = ()  # plan: what may run at the same time, in words
+    notes: tuple[str, ...] = ()  # plan: what the reader wants the user to know
+    stages: tuple[Stage, ...] = ()  # plan: phases, groups, tracks
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

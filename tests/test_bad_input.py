@@ -15,16 +15,18 @@ def test_missing_file(cli, tmp_path):
     assert "Traceback" not in result.err
 
 
-def test_directory_instead_of_file(cli, tmp_path):
+def test_directory_without_plans(cli, tmp_path):
+    (tmp_path / "notes.bin").write_bytes(b"\x00")
     result = cli("plan", tmp_path)
-    assert result.code == 2 and "is a directory" in result.err
+    assert result.code == 2 and "no plan files in this directory" in result.err
 
 
 def test_empty_file(cli, plan):
     result = cli("plan", plan(""))
     assert result.code == 2
     assert "the plan is empty" in result.err
-    assert "a markdown heading per task" in result.err  # shows the accepted shapes
+    assert "## Task 1: Models" in result.err  # shows the accepted shapes
+    assert "spec-kit" in result.err and "task-master" in result.err
 
 
 def test_binary_file(cli, tmp_path):

@@ -16,8 +16,11 @@ PLANS = sorted(p.name for p in (FIXTURES / "plans").iterdir())
 
 
 def snapshot(result) -> str:
-    lines = [f"shape: {result.json['shape']}",
+    reading = result.json["reading"]
+    lines = [f"shape: {result.json['shape']}", f"read as: {reading['as']}",
              "tasks: " + " | ".join(w["name"] for w in result.json["workstreams"])]
+    lines += [f"concurrency: {line}" for line in reading["concurrency"]]
+    lines += [f"note: {line}" for line in reading["notes"]]
     for f in result.json["findings"]:
         key = f["resource"]["key"] if f["resource"] else "-"
         lines.append(f"{f['rule']} {f['severity']} {key}: {', '.join(f['workstreams'])}")

@@ -21,14 +21,28 @@ _MODE_MARK = {Mode.WRITE: "W", Mode.CREATE: "C", Mode.READ: "r"}
 
 def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False,
                       force_terminal=color or None, width=None if color else 110)
     count = len(report.workstreams)
     noun = "task" if report.mode == "plan" else "workstream"
-    how = f"read as {report.shape}" if report.mode == "plan" else report.shape
-    console.print(f"[bold]conflictscan {report.mode}[/] {report.source}: {count} "
-                  f"{noun}{'' if count == 1 else 's'} ({how})\n")
+    if report.mode == "plan" and report.reading:
+        console.print(f"[bold]conflictscan plan[/] {report.source}: read as {report.reading}",
+                      soft_wrap=True)
+        if report.why:
+            console.print(f"[dim]  because: {escape(report.why)}[/]", soft_wrap=True)
+        for note in report.notes:
+            console.print(f"  [cyan]note:[/] {escape(note)}", soft_wrap=True)
+        if report.concurrency:
+            console.print("[bold]Runs at the same time[/] (as the plan declares it)")
+            for line in report.concurrency:
+                console.print(f"  {escape(line)}", soft_wrap=True)
+        console.print()
+    else:
+        how = f"read as {report.shape}" if report.mode == "plan" else report.shape
+        console.print(f"[bold]conflictscan {report.mode}[/] {report.source}: {count} "
+                      f"{noun}{'' if count == 1 else 's'} ({how})\n")
     if count == 1 and report.mode == "plan":
         console.print("A single task cannot collide with another; nothing to schedule.\n")
     for problem in report.problems:
@@ -146,6 +160,9 @@ def _schedule(console: Console, report: Report) -> None:
         names = ", ".join(f"'{report.name(ws_id)}'" for ws_id in wave)
         print_(f" Wave {number}: {names}", soft_wrap=True)
         number += 1
+    if schedule.left_out:
+        print_(f" [dim]Done already, left out: {', '.join(schedule.left_out[:12])}"
+               f"{' …' if len(schedule.left_out) > 12 else ''}[/]", soft_wrap=True)
     if schedule.owners:
         print_(" Owners of the high-risk shared resources:")
         for resource, ws_id in schedule.owners.items():
