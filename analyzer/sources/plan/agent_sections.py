@@ -75,9 +75,8 @@ def score(doc: Document) -> tuple[float, str]:
     headings = _agent_headings(doc)
     distinct = {i for _, i in headings}
     if len(distinct) >= 2:
-        level = min(h.level for h, _ in headings)
-        return 0.85, f"{len(distinct)} headings name an agent, track or session " \
-                     f"(\"{plain(headings[0][0].text)[:40]}\", level {level})"
+        return 0.85, f"{len(distinct)} agents, tracks or sessions have headings " \
+                     f"(\"{plain(headings[0][0].text)[:40]}\")"
     items = _agent_items(doc)
     if len(items) >= 2:
         return 0.7, f"{len(items)} list items name an agent or lane (\"{next(iter(items))}\")"
@@ -92,30 +91,38 @@ def read(doc: Document) -> Plan:
 
 
 def _read_headings(doc: Document, headings: list[tuple[Block, str]]) -> Plan:
+    """One task per agent; an agent named by several headings (an assignment list, then
+    the definitions further down) gathers all their sections."""
     tasks: list[PlanTask] = []
     stages: list[PlanStage] = []
-    level = min(h.level for h, _ in headings)
-    top = [(h, i) for h, i in headings if h.level == level]
-    for index, (heading, ident) in enumerate(top):
+    by_id: dict[str, PlanTask] = {}
+    for index, (heading, ident) in enumerate(headings):
         start, end = doc.section_of(heading)
-        if index + 1 < len(top):
-            end = min(end, top[index + 1][0].start)
+        if index + 1 < len(headings):
+            end = min(end, headings[index + 1][0].start)
         items = [h for h in doc.headings if start < h.start < end
                  and h.level > heading.level and _TRACK_ITEM.match(plain(h.text))]
         if items:  # a track: its items are the tasks, one after another
-            stage = PlanStage(ident, plain(heading.text), heading.start + 1, "sequence")
-            stages.append(stage)
+            stages.append(PlanStage(ident, plain(heading.text), heading.start + 1, "sequence"))
             for n, item in enumerate(items):
                 item_end = items[n + 1].start if n + 1 < len(items) else end
                 match = _TRACK_ITEM.match(plain(item.text))
-                assert match is not None
-                task = _task(doc, plain(item.text), item.start, item_end, match.group(1))
-                task.stage = ident
-                tasks.append(task)
+                if match:
+                    task = _task(doc, plain(item.text), item.start, item_end, match.group(1))
+                    task.stage = ident
+                    tasks.append(task)
             continue
-        tasks.append(_task(doc, plain(heading.text), heading.start, end, ident))
+        task = _task(doc, plain(heading.text), heading.start, end, ident)
+        if ident in by_id:
+            known = by_id[ident]
+            known.body += task.body
+            known.files += task.files
+            known.depends_on += [d for d in task.depends_on if d not in known.depends_on]
+            continue
+        by_id[ident] = task
+        tasks.append(task)
     if not stages:
-        stages = assign_stages(doc, tasks, [h for h in phase_headings(doc, level)
+        stages = assign_stages(doc, tasks, [h for h in phase_headings(doc)
                                             if agent_id(h.text) is None])
         for stage in stages:
             members = [t for t in tasks if t.stage == stage.key]

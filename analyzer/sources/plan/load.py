@@ -14,7 +14,7 @@ from analyzer.sources.plan import ccpm
 from analyzer.sources.plan.choose import ACCEPTED_SHAPES, read_document
 from analyzer.sources.plan.document import Document
 from analyzer.sources.plan.model import Plan, PlanTask
-from analyzer.sources.plan_touches import INTENT_DETAIL, dedupe, predict_touches
+from analyzer.sources.plan_touches import INTENT_DETAIL, dedupe, predict_plan_touches
 from analyzer.sources.repo_layout import RepoLayout, add_planned_venvs
 
 _PLAN_SUFFIXES = (".md", ".markdown", ".txt", ".json", ".yaml", ".yml", ".toml")
@@ -113,11 +113,14 @@ def load_plans(paths: list[str], layout: RepoLayout, shape: str | None = None) -
     plan = read_plan(paths, shape)
     known = load_catalog().known_packages
     ids = _task_ids(plan)
+    # The plan is read as a whole: a bare main.py is the one path the plan names elsewhere.
+    every_task = predict_plan_touches(
+        [(task.body, [(f.path, f.mode, f.line) for f in task.files]) for task in plan.tasks],
+        layout, known)
     workstreams = []
-    for order, (task, task_id) in enumerate(zip(plan.tasks, ids, strict=True)):
+    for order, (task, task_id, predicted) in enumerate(zip(plan.tasks, ids, every_task,
+                                                           strict=True)):
         where = task.path or plan.path
-        predicted = predict_touches(task.body, layout, known,
-                                    [(f.path, f.mode, f.line) for f in task.files])
         workstream = Workstream(id=task_id, name=task.title, origin="task",
                                 evidence=Evidence(where, task.line, task.title),
                                 label=task.id)

@@ -78,6 +78,7 @@ def declare_story_order(doc: Document, plan: Plan) -> None:
     if len(stages) < 2:
         return
     resolve = _Resolver(stages)
+    stories = {s.key for s in stages if s.story}
     task_lines = {t.line for t in plan.tasks}
     explicit: dict[str, list[str]] = {}
     parallel_pairs: list[tuple[str, str]] = []
@@ -93,7 +94,7 @@ def declare_story_order(doc: Document, plan: Plan) -> None:
             who = developer.group(1).upper()
             if who in developer_block:
                 developer_block = {}
-            mine = resolve.stages_in(line[developer.end():])
+            mine = [k for k in resolve.stages_in(line[developer.end():]) if k in stories]
             for other, theirs in developer_block.items():
                 parallel_pairs += [(a, b) for a in mine for b in theirs if a != b]
             developer_block[who] = mine
@@ -112,9 +113,10 @@ def declare_story_order(doc: Document, plan: Plan) -> None:
                     explicit.setdefault(key, [])
                     explicit[key] += [d for d in deps if d not in explicit[key]]
         if _PARALLEL.search(line) and not _NOT_PARALLEL.search(line):
-            if _ALL_STORIES.search(line) and not all_parallel:
-                all_parallel = line.strip()[:120]
-            named = resolve.stages_in(line)
+            if _ALL_STORIES.search(line):
+                all_parallel = all_parallel or line.strip()[:120]
+                continue
+            named = [k for k in resolve.stages_in(line) if k in stories]
             parallel_pairs += [(a, b) for i, a in enumerate(named) for b in named[i + 1:]]
     _order(plan, explicit, parallel_pairs, bool(all_parallel))
     if explicit:
