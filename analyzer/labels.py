@@ -13,6 +13,8 @@ def chain_label(key: str) -> str:
     framework, _, where = key.partition(":")
     if framework == "django":
         return "every Django app" if where == "*" else f"Django app '{where}'"
+    if framework == "sql":
+        return f"SQL migrations {where}"
     location, _, label = where.partition("@")
     return f"alembic chain {location}" + (f" (branch {label})" if label else "")
 

@@ -305,3 +305,33 @@ def test_django_settings_by_name_write_the_settings_module():
 def test_setting_names_outside_django_are_not_settings_edits():
     (touches,) = read("Configure DATABASES for the Node service")
     assert keys(touches) == set()
+
+
+def test_a_bare_name_a_few_words_before_its_directory_joins_it():
+    assert paths("Write backend README.md with setup instructions in backend/") == [
+        "backend/README.md"]
+
+
+def test_a_bare_name_in_another_clause_does_not_join_a_later_directory():
+    assert paths("Update README.md, then create tests in backend/") == ["README.md", "backend/"]
+
+
+def test_a_mixed_project_adds_each_package_on_its_own_side():
+    _, e2e, api = read("Create backend/requirements.txt (FastAPI) and frontend/package.json",
+                           "Add E2E tests using Playwright in frontend/e2e/",
+                           "Rate limiting with slowapi in backend/app/main.py")
+    assert "frontend/package.json" in keys(e2e, mode=Mode.WRITE)
+    assert "backend/requirements.txt" not in keys(e2e)
+    assert "backend/requirements.txt" in keys(api, mode=Mode.WRITE)
+    assert "frontend/package.json" not in keys(api)
+
+
+def test_initialising_a_node_project_writes_its_package_json():
+    _, init = read("Set up frontend/package.json for the Next.js app",
+                   "Initialize Next.js project in frontend/ with TypeScript")
+    assert {"frontend/package.json", "frontend/package-lock.json"} <= keys(init, mode=Mode.WRITE)
+
+
+def test_a_python_project_does_not_get_a_package_json():
+    (touches,) = read("Initialize the Python project with uv in backend/")
+    assert not any(k.endswith("package.json") for k in keys(touches))

@@ -41,17 +41,20 @@ def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
     so, and this finding would only repeat them."""
     areas_of: dict[str, dict[str, Touch]] = defaultdict(dict)
     writers_of: dict[str, set[str]] = defaultdict(set)
+    in_overlaps = {t.resource for pair in ctx.index.area_overlaps() for t in pair}
     for ws in ctx.index.workstreams.values():
         if ws.origin != "task":
             continue  # a plan's shape; a branch's diff is what it is
         for touch in ws.writes():
             area = area_of(touch)
-            if area and not _reported(ctx, touch):
+            if area and touch.resource not in in_overlaps and not _reported(ctx, touch):
                 areas_of[ws.id].setdefault(area, touch)
                 writers_of[area].add(ws.id)
     sliced: dict[str, dict[str, Touch]] = {}
     for ws_id, areas in areas_of.items():
-        shared = {a: t for a, t in areas.items() if len(writers_of[a]) >= 2}
+        # only tasks that may run beside this one make a layer shared
+        shared = {a: t for a, t in areas.items()
+                  if any(ctx.index.concurrent(ws_id, other) for other in writers_of[a])}
         if len(shared) >= FEATURE_SLICE_AREAS:
             sliced[ws_id] = shared
     if not sliced:

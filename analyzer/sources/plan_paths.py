@@ -53,6 +53,7 @@ _WORD = re.compile(r"[^\s`'\"<>|]+")
 _CODE_SPAN = re.compile(r"`[^`\n]{1,400}`")
 _NAME_CHARS = re.compile(r"[\w.*?{}\[\]()/@+$~,-]+")
 _DIR_WORDS = frozenset(("in", "at", "under", "inside", "into", "within", "for", "to"))
+_JOIN_REACH = 6
 _FILLER = frozenset(("the", "a", "file", "files", "directory", "folder", "dir", "new", "root",
                      "existing", "our", "its", "their", "project"))
 
@@ -231,13 +232,19 @@ def _qualify(mentions: list[PathMention], raw: list[tuple[str, int]]) -> list[Pa
         while back >= 0 and raw[back][0].lower().strip("*_") in _FILLER:
             back -= 1
         if back >= 1 and raw[back][0].lower().strip("*_") in _DIR_WORDS:
-            before = back - 1
-            while before >= 0 and raw[before][0].lower().strip("*_") in _FILLER:
-                before -= 1
-            k = _mention_at(by_start, raw[before][0], raw[before][1]) if before >= 0 else None
-            if k is not None and mentions[k].bare and not mentions[k].path.endswith("/"):
-                result[k] = _joined(mentions[k], mention.path)
-                listed = True
+            # "README.md with setup instructions in backend/": the nearest bare name before,
+            # a few words back and in the same clause
+            for before in range(back - 1, max(-1, back - 1 - _JOIN_REACH), -1):
+                word = raw[before][0]
+                if word.endswith((",", ";", ".", ":")):
+                    break  # the clause ended after this word
+                k = _mention_at(by_start, word, raw[before][1])
+                if k is not None and mentions[k].bare and not mentions[k].path.endswith("/"):
+                    result[k] = _joined(mentions[k], mention.path)
+                    listed = True
+                    break
+                if k is not None or word.startswith("("):
+                    break
         if listed:
             consumed.add(i)
     return [m for i, m in enumerate(result) if i not in consumed]

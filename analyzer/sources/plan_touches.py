@@ -95,6 +95,16 @@ _DJANGO_SETTINGS = frozenset((
     "LOGGING", "REST_FRAMEWORK", "CORS_ALLOWED_ORIGINS", "CSRF_TRUSTED_ORIGINS", "ROOT_URLCONF",
     "WSGI_APPLICATION", "DEFAULT_AUTO_FIELD", "AUTHENTICATION_BACKENDS", "SECRET_KEY",
 ))
+_NODE_INIT = re.compile(
+    r"\b(?:initiali[sz]e|create|set up|scaffold|bootstrap)\b[^.;]{0,40}?\b(?:next\.js|node|"
+    r"react|vite|vue|nuxt|svelte|angular|express|nestjs)\b[^.;]{0,30}?\bproject\b|"
+    r"\bcreate-next-app\b|\bnpm init\b", re.IGNORECASE)
+_NODE_SIDE = re.compile(r"\b(?:frontend|front-end|client-side|react|next\.js|npm|typescript|"
+                        r"tsx|vue|svelte|ui components?)\b", re.IGNORECASE)
+_PYTHON_SIDE = re.compile(r"\b(?:backend|back-end|python|fastapi|django|flask|pip|uv|poetry)\b",
+                          re.IGNORECASE)
+_NODE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".vue", ".svelte", ".css")
+_NODE_DIRS = frozenset(("frontend", "web", "client", "ui", "app-web"))
 _CONSTANT = re.compile(r"\b[A-Z][A-Z0-9_]{2,40}\b")
 _SQL_MIGRATION = re.compile(r"(?:^|/)(?:migrations|migrate|db/migrate|sql/migrations)/"
                             r"(?=\d+[_-][^/]*\.sql$|\*\*?$|\*[^/]*\.sql$|\d+[_-]?\*?$)")
@@ -524,25 +534,51 @@ class _TaskReader:
             self._migration_intent(number, prose)
 
     def _named_packages(self, number: int, prose: str, plain: str, seen: set[str]) -> None:
-        """Well-known packages named without a verb: the first task to name one adds it."""
+        """Well-known packages named without a verb: the first task to name one adds it, to
+        the manifest of the side of the project the task works on (a mixed repository has
+        `backend/pyproject.toml` and `frontend/package.json`)."""
         if _METADATA_LINE.match(plain):
             return
-        node = self.facts.uses_node and not self.facts.uses_python
-        for name, _ in named_packages(plain, self.names, node):
-            if name in seen or name in self.named_before:
+        node_side, python_side = self._sides(plain)
+        if node_side and _NODE_INIT.search(plain):
+            folder = next((m.path for m in path_mentions(plain) if m.path.endswith("/")), "")
+            self._node_manifest(number, prose, "initialises the project",
+                                posixpath.join(folder, "package.json"))
+        for side, node in ((node_side, True), (python_side, False)):
+            if not side:
                 continue
-            seen.add(name)
-            if node:
-                self.named_before.add(name)
-                self.add(Kind.DEPENDENCY, f"npm:{name}", Mode.WRITE, number, prose, name)
-                self.add(Kind.FILE, self.facts.node_manifest, Mode.WRITE, number, prose,
-                         f"{_GUESSED} {name}")
-                lock = posixpath.join(posixpath.dirname(self.facts.node_manifest),
-                                      "package-lock.json")
-                self.add(Kind.FILE, lock, Mode.WRITE, number, prose, f"relocks for {name}")
-            else:
-                self._dependency(number, prose, name, self.facts.manager)
-                self.installs.append((number, prose, name))
+            for name, _ in named_packages(plain, self.names, node):
+                key = f"npm:{name}" if node else name
+                if key in seen or key in self.named_before:
+                    continue
+                seen.add(key)
+                if node:
+                    self.named_before.add(key)
+                    self.add(Kind.DEPENDENCY, key, Mode.WRITE, number, prose, name)
+                    self._node_manifest(number, prose, f"{_GUESSED} {name}",
+                                        self.facts.node_manifest)
+                else:
+                    self._dependency(number, prose, name, self.facts.manager)
+                    self.installs.append((number, prose, name))
+
+    def _sides(self, plain: str) -> tuple[bool, bool]:
+        """(Node side, Python side) of the project that this task works on."""
+        facts = self.facts
+        if not facts.uses_node:
+            return False, True
+        if not facts.uses_python:
+            return True, False
+        written = [t.resource.key for t in self.touches
+                   if t.resource.kind in (Kind.FILE, Kind.AREA)]
+        node = bool(_NODE_SIDE.search(plain)) or any(
+            p.endswith(_NODE_SUFFIXES) or p.split("/", 1)[0] in _NODE_DIRS for p in written)
+        python = bool(_PYTHON_SIDE.search(plain)) or any(p.endswith(".py") for p in written)
+        return node, python or not node
+
+    def _node_manifest(self, number: int, prose: str, detail: str, manifest: str) -> None:
+        lock = posixpath.join(posixpath.dirname(manifest), "package-lock.json")
+        self.add(Kind.FILE, manifest, Mode.WRITE, number, prose, detail)
+        self.add(Kind.FILE, lock, Mode.WRITE, number, prose, f"relocks: {detail}")
 
     def _django_settings(self, number: int, prose: str, plain: str) -> None:
         """`INSTALLED_APPS`, `DATABASES`, `MIDDLEWARE` … are lines of the settings module."""
