@@ -335,3 +335,25 @@ def test_initialising_a_node_project_writes_its_package_json():
 def test_a_python_project_does_not_get_a_package_json():
     (touches,) = read("Initialize the Python project with uv in backend/")
     assert not any(k.endswith("package.json") for k in keys(touches))
+
+
+def test_a_markdown_fence_is_prose():
+    (touches,) = read("```markdown\n4. Add rate limiting\n   - Install slowapi\n"
+                      "   - Create migration for existing tokens\n```")
+    assert keys(touches, Kind.DEPENDENCY) == {"slowapi"}
+    assert keys(touches, Kind.MIGRATION) == {"alembic:alembic/versions"}
+
+
+def test_a_shell_fence_is_not_read_as_prose():
+    (touches,) = read("```bash\necho 'Install slowapi and create migration'\n```")
+    assert keys(touches, Kind.DEPENDENCY) == set() and keys(touches, Kind.MIGRATION) == set()
+
+
+def test_a_glob_with_a_directory_is_an_area():
+    (touches,) = read("- Files affected: All files in `src/app/api/**/*.ts`")
+    assert keys(touches, Kind.AREA, Mode.WRITE) == {"src/app/api/**/*.ts"}
+
+
+def test_a_typescript_only_plan_gets_no_python_manifest():
+    _, second = read("Update `src/lib/supabase/calendar.ts`", "All Supabase queries filter rows")
+    assert not {"requirements.txt", "pyproject.toml"} & keys(second)

@@ -27,7 +27,9 @@ _MANAGER_WORDS = {
 }
 _ALEMBIC = re.compile(r"\balembic\b|\bflask[- ]migrate\b|\bflask db\b", re.IGNORECASE)
 _DJANGO = re.compile(r"\bdjango\b|manage\.py|makemigrations", re.IGNORECASE)
-_PYTHON = re.compile(r"\b(?:python|pip|pipenv|poetry|uv|pyproject|requirements\.txt|fastapi|"
+_NODE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".vue", ".svelte")
+_PYTHON = re.compile(r"\b(?:python|pip|pipenv|poetry|uv (?:add|init|sync|pip)|pyproject|"
+                     r"requirements\.txt|fastapi|"
                      r"django|flask|sqlalchemy|sqlmodel|pytest|celery|alembic|pydantic)\b",
                      re.IGNORECASE)
 _NODE = re.compile(r"\bpackage\.json\b|\bnpm (?:install|i|add)\b|\byarn add\b|\bpnpm add\b|"
@@ -92,7 +94,8 @@ def plan_facts(texts: Iterable[str], paths: Iterable[str], layout: RepoLayout,
         facts.uses_alembic = bool(_ALEMBIC.search(text))
         facts.alembic_chain = _named_chain(all_paths)
         facts.uses_django = bool(_DJANGO.search(text))
-    facts.uses_node = bool(_NODE.search(text))
+    facts.uses_node = bool(_NODE.search(text)) or any(
+        p.endswith(_NODE_SUFFIXES) or posixpath.basename(p) == "package.json" for p in all_paths)
     facts.uses_python = bool(_PYTHON.search(text)) or any(p.endswith(".py") for p in all_paths)
     node = [p for p in all_paths if posixpath.basename(p) == "package.json"]
     if node:

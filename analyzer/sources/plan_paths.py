@@ -145,8 +145,10 @@ def looks_like_path(token: str, quoted: bool = False) -> bool:
     if "." in name[1:]:
         stem, suffix = name.rsplit(".", 1)
         if suffix.lower() in EXTENSIONS:
-            # a stem with a letter: "0001_initial.py" is a file, "3.11.py" and "e.g." are not
-            return bool(re.search(r"[A-Za-z_]", stem.lstrip(".")) or stem.startswith("."))
+            # a stem with a letter: "0001_initial.py" is a file, "3.11.py" and "e.g." are not;
+            # "src/**/*.ts" is a glob
+            return bool(re.search(r"[A-Za-z_]", stem.lstrip(".")) or stem.startswith(".")
+                        or ("*" in stem and "/" in token))
     if token.endswith("/") and len(stripped) > 1:
         return parts[0] not in _BRANCH_PREFIXES or len(parts) > 2
     if "*" in token and "/" in token:

@@ -89,6 +89,7 @@ _MIGRATION_APPLY = re.compile(
 _DB_URL = re.compile(
     r"\b((?:postgres(?:ql)?|mysql|mariadb|sqlite|mssql|oracle)(?:\+\w+)?://[^\s`'\")]*)")
 _VENV_DEFAULT = ".venv"
+_PROSE_FENCES = frozenset(("markdown", "md", "text", "txt", "plain", "plaintext"))
 _DJANGO_SETTINGS = frozenset((
     "INSTALLED_APPS", "DATABASES", "TEMPLATES", "MIDDLEWARE", "STATIC_URL", "STATIC_ROOT",
     "STATICFILES_DIRS", "MEDIA_URL", "MEDIA_ROOT", "ALLOWED_HOSTS", "AUTH_USER_MODEL", "CACHES",
@@ -215,17 +216,19 @@ def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, int | No
     """Yield each line with the number of the fence it is in (None outside one)."""
     fence: str | None = None
     opened = 0
+    prose = False  # a ```markdown block holds prose, not code
     for number, line in lines:
         stripped = line.strip()
-        marker = re.match(r"^(`{3,}|~{3,})", stripped)
+        marker = re.match(r"^(`{3,}|~{3,})\s{0,4}([\w+-]{0,20})", stripped)
         if marker:
             if fence is None:
                 fence = marker.group(1)[0] * len(marker.group(1))
                 opened = number
+                prose = marker.group(2).lower() in _PROSE_FENCES
             elif stripped.startswith(fence):
                 fence = None
             continue
-        yield number, line, opened if fence is not None else None
+        yield number, line, opened if fence is not None and not prose else None
 
 
 class _TaskReader:
