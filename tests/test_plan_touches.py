@@ -357,3 +357,41 @@ def test_a_glob_with_a_directory_is_an_area():
 def test_a_typescript_only_plan_gets_no_python_manifest():
     _, second = read("Update `src/lib/supabase/calendar.ts`", "All Supabase queries filter rows")
     assert not {"requirements.txt", "pyproject.toml"} & keys(second)
+
+
+def test_a_venv_python_option_is_not_the_venv_path():
+    (touches,) = read("Run `uv venv --python 3.13.3`")
+    assert keys(touches, Kind.VENV) == {".venv"}
+
+
+def test_an_example_file_is_read():
+    (touches,) = read("ensure basic scripts (like app.py) run without errors")
+    assert keys(touches, mode=Mode.WRITE) == set()
+
+
+def test_endpoints_go_into_the_one_app_module_when_the_plan_names_no_route_module():
+    _, second = read("Set up main.py to create a FastAPI instance",
+                     "Provide an API endpoint for login")
+    assert keys(second, mode=Mode.WRITE) == {"main.py"}
+
+
+def test_no_app_module_guess_when_the_plan_has_route_modules():
+    _, _, third = read("Set up main.py with FastAPI", "Create app/routes/users.py",
+                       "Provide an API endpoint for login")
+    assert keys(third) == set()
+
+
+def test_all_of_a_top_level_directory_is_that_directory():
+    _, second = read("Move label templates to templates/labels/", "Update all templates: url tags")
+    assert keys(second, Kind.AREA, Mode.WRITE) == {"templates/"}
+
+
+def test_all_of_a_word_that_is_no_directory_is_nothing():
+    _, second = read("Move label templates to templates/labels/", "Fix all warnings")
+    assert keys(second, Kind.AREA) == set()
+
+
+def test_a_task_adding_a_package_and_an_endpoint_still_registers_it():
+    _, second = read("Set up main.py to create a FastAPI instance",
+                     "Login client using httpx; provide an API endpoint for login")
+    assert {"main.py", "requirements.txt"} <= keys(second, mode=Mode.WRITE)

@@ -30,10 +30,11 @@ def same_file_written(ctx: CheckContext) -> Iterator[Finding]:
 
 def overlapping_scopes(ctx: CheckContext) -> Iterator[Finding]:
     for resource, writers in ctx.index.shared(Kind.AREA):
+        # the same whole directory written by several: no longer a question of which files
         yield ctx.finding(
             "CS102", writers,
             f"{resource.key} is in the scope of {len(writers)} workstreams: {ctx.names(writers)}",
-            resource,
+            resource, risk=Risk.MEDIUM,
         )
     inside: dict[Touch, list[Touch]] = defaultdict(list)
     for area, touch in ctx.index.area_overlaps():

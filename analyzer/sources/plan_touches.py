@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 
 from analyzer.model import Kind, Mode, Resource, Touch
 from analyzer.parsers.envfile import database_key
-from analyzer.shared_paths import is_manifest
+from analyzer.shared_paths import is_lockfile, is_manifest
 from analyzer.sources.plan_facts import PlanFacts, plan_facts
 from analyzer.sources.plan_packages import PackageNames, named_packages, package_names
 from analyzer.sources.plan_paths import (
@@ -89,6 +89,8 @@ _MIGRATION_APPLY = re.compile(
 _DB_URL = re.compile(
     r"\b((?:postgres(?:ql)?|mysql|mariadb|sqlite|mssql|oracle)(?:\+\w+)?://[^\s`'\")]*)")
 _VENV_DEFAULT = ".venv"
+_VENV_VALUE_OPTIONS = frozenset(("-p", "--python", "--prompt", "--seed", "--index-url",
+                                 "--relocatable-python", "--extra-search-dir"))
 _PROSE_FENCES = frozenset(("markdown", "md", "text", "txt", "plain", "plaintext"))
 _DJANGO_SETTINGS = frozenset((
     "INSTALLED_APPS", "DATABASES", "TEMPLATES", "MIDDLEWARE", "STATIC_URL", "STATIC_ROOT",
@@ -157,7 +159,66 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     explicit_migrations = any(r.plans_migrations for r in readers)
     results = [_resolve(r.finish(explicit_migrations), facts) for r in readers]
     _inherit_named_places(tasks, results)
+    _routes_into_the_app(tasks, results, readers)
+    _all_of_a_directory(tasks, results)
     return results
+
+
+_ROUTE_WORDS = re.compile(r"\b(?:endpoints?|routes?|routers?|websockets?|middlewares?)\b",
+                          re.IGNORECASE)
+_WEB_APP = re.compile(r"\b(?:fastapi|flask|starlette|litestar|sanic|quart)\b", re.IGNORECASE)
+_ROUTE_MODULES = re.compile(r"(?:^|/)(?:routes?|routers?|endpoints?|api|views?|blueprints?|"
+                            r"handlers?|controllers?)(?:/|\.py$)")
+_ENTRY_NAMES = ("main.py", "app.py")
+
+
+def _routes_into_the_app(tasks: Sequence[TaskText], results: list[list[PredictedTouch]],
+                         readers: list[_TaskReader]) -> None:
+    """A web-app plan that names its app module (`main.py`) and no module for routes: a task
+    that adds endpoints but names no file registers them in that one app module."""
+    text = " ".join(line for lines, _ in tasks for _, line in lines[:50])[:200_000]
+    named = {t.resource.key for touches in results for t in touches
+             if t.resource.kind in (Kind.FILE, Kind.AREA)}
+    written = {t.resource.key for touches in results for t in touches
+               if t.resource.kind is Kind.FILE and t.mode.writes}
+    entries = {p for p in written if posixpath.basename(p) in _ENTRY_NAMES}
+    if (len(entries) != 1 or not _WEB_APP.search(text)
+            or any(_ROUTE_MODULES.search(p) for p in named)):
+        return
+    entry = entries.pop()
+    for (lines, _), touches, reader in zip(tasks, results, readers, strict=True):
+        if any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
+               and not is_manifest(t.resource.key) and not is_lockfile(t.resource.key)
+               for t in touches):
+            continue
+        for number, line in lines:
+            if _ROUTE_WORDS.search(line) and reader._sides(line)[1]:
+                touches.append(PredictedTouch(Resource(Kind.FILE, entry), Mode.WRITE, number,
+                                              line.strip(), "registers its routes in the app"))
+                break
+
+
+_ALL_OF = re.compile(r"\ball (?:the |of the )?([a-z][a-z_-]{2,30})\b", re.IGNORECASE)
+
+
+def _all_of_a_directory(tasks: Sequence[TaskText], results: list[list[PredictedTouch]]) -> None:
+    """"Update all templates" where the plan has a top-level `templates/`: that directory."""
+    top = {t.resource.key.split("/", 1)[0] for touches in results for t in touches
+           if t.resource.kind in (Kind.FILE, Kind.AREA) and "/" in t.resource.key}
+    for (lines, _), touches in zip(tasks, results, strict=True):
+        for number, line in lines:
+            for match in _ALL_OF.finditer(line[:2000]):
+                word = match.group(1).lower()
+                if word in top and word not in _NOT_DIRECTORIES:
+                    verb = VerbIndex(line).mode_at(match.start())
+                    if verb.writes:
+                        touches.append(PredictedTouch(Resource(Kind.AREA, word + "/"), Mode.WRITE,
+                                                      number, line.strip(), f"all {word}"))
+                    break
+
+
+_NOT_DIRECTORIES = frozenset(("src", "app", "lib", "backend", "frontend", "tests", "test",
+                              "docs", "scripts"))
 
 
 _PLACE = re.compile(
@@ -406,7 +467,15 @@ class _TaskReader:
 
     def _venv(self, number: int, text: str, words: list[str],
               default: str | None = None) -> None:
-        args = [w for w in words[1:] if not w.startswith("-")]
+        args = []
+        skip = False
+        for word in words[1:]:
+            if skip:
+                skip = False
+            elif word in _VENV_VALUE_OPTIONS:
+                skip = True  # `uv venv --python 3.13`: the value is no path
+            elif not word.startswith("-"):
+                args.append(word)
         path = norm(args[0]) if args else default
         if path:
             self.own_venv = path
