@@ -14,7 +14,8 @@ from analyzer.model import Mode
 _READ_WORDS = re.compile(
     r"\b(read|reads|reading|refer to|see|consult|look at|review|reviews|reference|based on|"
     r"according to|follow|following|mirror|like in|as in|imports? from|uses?|load|loads|source|"
-    r"per|from|like|such as|for example|described in|defined in|documented in|specified in|listed in|outlined in|"
+    r"per|from|like|such as|for example|described in|defined in|documented in|specified in|"
+    r"listed in|outlined in|"
     r"is in|are in|lives? in|located in|found in|exists? in|similar to|modell?ed on|"
     r"verify|verifies|validate|validates|inspect|audit|"
     r"exclude|excludes|excluding|ignore|ignores|ignoring|except|"
