@@ -138,22 +138,22 @@ def _prerequisites(index: ResourceIndex) -> dict[str, list[str]]:
         graph[f"marked:{key}"] = [f"start:{key}"] + [
             m for m in members[key] if index.workstreams[m].timing.marked]
     previous: dict[str, str] = {}  # task -> the task its stage runs it after
-    for key, stage in index.stages.items():
+    for key, each in index.stages.items():
         last = ""
         for ws_id in members[key]:
             marked = index.workstreams[ws_id].timing.marked
-            if stage.inside == "sequence" or (stage.inside == "marked" and not marked):
+            if each.inside == "sequence" or (each.inside == "marked" and not marked):
                 if last:
                     previous[ws_id] = last
                 last = ws_id
     for ws in open_work:
         prereqs = [d for d in ws.depends_on
                    if d in index.workstreams and not index.workstreams[d].timing.done]
-        stage = index.stages.get(ws.timing.stage or "")
-        if stage is not None:
-            prereqs.append(f"start:{stage.key}")
-            if stage.inside == "marked" and not ws.timing.marked:
-                prereqs.append(f"marked:{stage.key}")
+        own = index.stages.get(ws.timing.stage or "")
+        if own is not None:
+            prereqs.append(f"start:{own.key}")
+            if own.inside == "marked" and not ws.timing.marked:
+                prereqs.append(f"marked:{own.key}")
             prereqs += [previous[ws.id]] if ws.id in previous else []
         graph[ws.id] = prereqs
     return graph

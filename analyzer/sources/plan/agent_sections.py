@@ -30,12 +30,17 @@ _NAMED = re.compile(rf"^\W{{0,3}}({_WORD})\s{{1,3}}#?([A-Z]?\d{{1,3}}[a-z]?|[A-Z
                     re.IGNORECASE)
 _SUFFIXED = re.compile(r"^\W{0,3}([A-Z][A-Z0-9&/ _-]{1,30}?)\s+(SESSION|AGENT|LANE|TRACK)\b")
 _TRACK_ITEM = re.compile(r"^\W{0,3}([A-Z]{1,2}\d{1,3}(?:\.\d{1,2})?)\s{0,3}[:.)–—-]\s*")
+_MAYBE = re.compile(  # a cheap look before the full parse
+    rf"^\W{{0,6}}(?:{_WORD}|[A-Z][A-Z0-9&/ _-]{{1,30}}?\s+(?:SESSION|AGENT|LANE|TRACK))\b",
+    re.IGNORECASE)
 _MERGE_ORDER = re.compile(r"\bmerge (?:order|sequence|queue)\b", re.IGNORECASE)
 
 
 def agent_id(text: str) -> str | None:
     """"Agent 1: Security" -> "Agent 1"; "Agent A1 - MLOps" -> "A1"; "BACKEND SESSION" ->
     "BACKEND SESSION"."""
+    if not _MAYBE.match(text[:80]):
+        return None
     cleaned = plain(text)
     named = _NAMED.match(cleaned)
     if named:

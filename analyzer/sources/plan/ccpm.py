@@ -48,7 +48,7 @@ def read_files(path: str, docs: list[Document]) -> Plan:
         heading = next((doc.lines[i] for i in range(body_start, len(doc.lines))
                         if doc.lines[i].startswith("# ")), "")
         title = str(meta.get("name") or plain(heading.lstrip("# ")) or ident)
-        body = [(1, title)] + doc.body(body_start, len(doc.lines))
+        body = [(1, title), *doc.body(body_start, len(doc.lines))]
         task = PlanTask(title, 1, body, id=ident, path=doc.path)
         task.done = str(meta.get("status", "")).strip().lower() in _DONE
         task.alone = str(meta.get("parallel", "")).strip().lower() in ("false", "no")

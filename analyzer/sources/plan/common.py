@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from analyzer.sources.plan.document import Block, Document
 from analyzer.sources.plan.model import PlanStage, PlanTask
@@ -85,7 +86,8 @@ def _plain_list(value: str) -> list[str]:
 
 def phase_headings(doc: Document, below_level: int = 7) -> list[Block]:
     """Headings that name a phase, wave, group … (above the task level)."""
-    return [h for h in doc.headings if h.level < below_level and _PHASE_HEADING.match(plain(h.text))]
+    return [h for h in doc.headings
+            if h.level < below_level and _PHASE_HEADING.match(plain(h.text))]
 
 
 def stage_key(text: str) -> str:
@@ -124,14 +126,14 @@ def assign_stages(doc: Document, tasks: list[PlanTask], headings: list[Block],
             used[key] = stage
             stages.append(stage)
         task.stage = key
-    for previous, stage in zip(stages, stages[1:]):
+    for previous, stage in pairwise(stages):
         stage.after = [previous.key]
     return stages
 
 
 _OWNS = re.compile(r"\b(?:owns?|files you own|owned files|files? owned|you own|ownership|"
-                   r"write[_ ]allow|files to (?:edit|create|modify)|files)\b[^:]{0,40}:\s*[*_]*\s*$",
-                   re.IGNORECASE)
+                   r"write[_ ]allow|files to (?:edit|create|modify)|files)\b[^:]{0,40}:"
+                   r"\s*[*_]*\s*$", re.IGNORECASE)
 _SPAN = re.compile(r"`([^`\n]{1,300})`")
 _LISTED_PATH = re.compile(r"^\s*[-*+]\s+([\w./*{}\[\]-]*[/.*][\w./*{}\[\]-]*)")
 

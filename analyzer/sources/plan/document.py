@@ -32,6 +32,7 @@ class Document:
         self.path = path
         self.text = text
         self.suffix = Path(path).suffix.lower()
+        self.memo: dict[str, Any] = {}  # what a reader found while scoring, for its read
 
     @cached_property
     def lines(self) -> list[str]:
@@ -149,7 +150,8 @@ def markdown_blocks(text: str) -> list[Block]:
             blank_before = True
             continue
         indent = len(line) - len(line.lstrip())
-        heading = _ATX.match(line)
+        first = stripped[0]  # a cheap look decides which patterns can apply
+        heading = _ATX.match(line) if first == "#" else None
         if heading:
             close_paragraph(i)
             close_items(0)
@@ -157,18 +159,18 @@ def markdown_blocks(text: str) -> list[Block]:
             blocks.append(Block("heading", len(heading.group(1)), i, i + 1, title.strip()))
             blank_before = True
             continue
-        if paragraph is not None and _SETEXT.match(line) and not items:
+        if paragraph is not None and first in "=-" and _SETEXT.match(line) and not items:
             level = 1 if stripped.startswith("=") else 2
             blocks.append(Block("heading", level, paragraph, i + 1, lines[paragraph].strip()))
             paragraph = None
             blank_before = True
             continue
-        if _BREAK.match(line):
+        if first in "-*_" and _BREAK.match(line):
             close_paragraph(i)
             close_items(indent)
             blank_before = True
             continue
-        opening = _FENCE.match(line)
+        opening = _FENCE.match(line) if first in "`~" else None
         if opening:
             fence = opening.group(1)[0] * len(opening.group(1))
             close_paragraph(i)
@@ -178,7 +180,7 @@ def markdown_blocks(text: str) -> list[Block]:
                 close_items(indent)
             blank_before = False
             continue
-        item = _ITEM.match(line)
+        item = _ITEM.match(line) if first in "-*+0123456789" else None
         # An ordered item interrupts a paragraph only when it starts at 1 (CommonMark).
         if item and not (paragraph is not None and item.group(2)[:-1] not in ("", "1")):
             close_paragraph(i)

@@ -31,7 +31,8 @@ def score(doc: Document) -> tuple[float, str]:
     labels = _labels(doc)
     if not labels:
         return 0.0, ""
-    return 0.5, f"{len(labels)} label lines name a task (\"{plain(doc.lines[labels[0].start])[:40]}\")"
+    first = plain(doc.lines[labels[0].start])[:40]
+    return 0.5, f"{len(labels)} label lines name a task (\"{first}\")"
 
 
 def read(doc: Document) -> Plan:

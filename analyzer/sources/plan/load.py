@@ -160,7 +160,8 @@ def _leave_out_done(plan: Plan, workstreams: list[Workstream]) -> None:
         plan.notes.append(f"every task is marked done: read as written, as the plan the work "
                           f"followed ({len(done)} tasks)")
         return
-    plan.notes.append(f"{len(done)} tasks are marked done: not parallel work any more, left out "
+    plan.notes.append(f"{len(done)} task{'s are' if len(done) != 1 else ' is'} marked done: "
+                      f"not parallel work any more, left out "
                       f"of collisions ({', '.join(ws.id for ws in done[:8])}"
                       f"{' …' if len(done) > 8 else ''})")
 

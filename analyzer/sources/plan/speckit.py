@@ -35,6 +35,8 @@ def _task_items(doc: Document) -> list[tuple[Block, re.Match[str]]]:
     """Top-level items that start with a task id. When most carry a checkbox, an item
     without one ("- T029: UI components can be built in parallel") refers to a task rather
     than being one; an id seen before is a reference too."""
+    if "speckit" in doc.memo:
+        return doc.memo["speckit"]  # type: ignore[no-any-return]
     found = []
     for block in doc.blocks:
         if block.kind == "item" and block.level == 1:
@@ -50,6 +52,7 @@ def _task_items(doc: Document) -> list[tuple[Block, re.Match[str]]]:
         if match.group(1) not in seen:
             seen.add(match.group(1))
             unique.append((block, match))
+    doc.memo["speckit"] = unique
     return unique
 
 
@@ -71,18 +74,18 @@ def read(doc: Document) -> Plan:
     for block, match in items:
         rest = block.text[match.end():]
         marks: list[str] = []
-        while mark := _MARK.match(rest):
-            marks.append(mark.group(1))
-            rest = rest[mark.end():]
+        while found := _MARK.match(rest):
+            marks.append(found.group(1))
+            rest = rest[found.end():]
         body = doc.body(block.start, block.end)
         task = PlanTask(short_title(rest) or match.group(1), block.start + 1, body,
                         id=match.group(1), done=block.checkbox == "x",
                         marked=any(m.upper() == "P" for m in marks))
         task.files = _declared_files(body)
         for mark in marks:
-            story = _STORY.match(mark)
-            if story:
-                task.stage = f"US{story.group(1)}"  # provisional: its phase replaces it
+            story_mark = _STORY.match(mark)
+            if story_mark:
+                task.stage = f"US{story_mark.group(1)}"  # provisional: its phase replaces it
         tasks.append(task)
     stages = _phases(doc, tasks)
     plan = Plan(doc.path, SHAPE, tasks, stages)
@@ -125,7 +128,7 @@ def _declared_files(body: list[tuple[int, str]]) -> list[DeclaredFile]:
     """`**Files**: `a.py`, `b/` (NEW)` sub-bullets say outright what a task writes."""
     files: list[DeclaredFile] = []
     for number, line in body[1:]:
-        match = _FILES_LINE.match(line)
+        match = _FILES_LINE.match(line) if "**" in line else None
         if not match:
             continue
         value = match.group(1)

@@ -16,7 +16,8 @@ from analyzer.sources.plan.document import Document
 from analyzer.sources.plan.model import Plan, PlanStage
 
 _STORY_REF = re.compile(
-    r"\b(?:US|user stor(?:y|ies)|stor(?:y|ies))\s{0,2}(\d{1,3})(?:\s{0,2}[-–]\s{0,2}(?:US)?(\d{1,3}))?"
+    r"\b(?:US|user stor(?:y|ies)|stor(?:y|ies))\s{0,2}(\d{1,3})"
+    r"(?:\s{0,2}[-–]\s{0,2}(?:US)?(\d{1,3}))?"
     r"((?:\s{0,2}(?:,|&|\+|/|\band\b)\s{0,2}(?:US)?\d{1,3}\b)*)",
     re.IGNORECASE)
 _PHASE_REF = re.compile(
@@ -59,8 +60,13 @@ class _Resolver:
             word = re.match(r"[A-Za-z]{4,}", words)
             if word and not stage.story and word.group().lower() not in ("user", "phase"):
                 self.by_word.setdefault(word.group().lower(), stage.key)
+        words = "|".join(re.escape(w) for w in self.by_word)
+        self.might_name = re.compile(r"US\s{0,2}\d|stor(?:y|ies)|phases?\s{0,2}\d"
+                                     + (f"|\\b(?:{words})\\b" if words else ""), re.IGNORECASE)
 
     def stages_in(self, text: str) -> list[str]:
+        if not self.might_name.search(text):
+            return []
         keys: list[str] = []
         for match in _STORY_REF.finditer(text):
             keys += [self.by_story[f"US{n}"] for n in _numbers(match) if f"US{n}" in self.by_story]
@@ -79,7 +85,7 @@ def declare_story_order(doc: Document, plan: Plan) -> None:
         return
     resolve = _Resolver(stages)
     stories = {s.key for s in stages if s.story}
-    task_lines = {t.line for t in plan.tasks}
+    task_lines = {number for t in plan.tasks for number, _ in t.body}
     explicit: dict[str, list[str]] = {}
     parallel_pairs: list[tuple[str, str]] = []
     all_parallel = ""
@@ -95,7 +101,7 @@ def declare_story_order(doc: Document, plan: Plan) -> None:
             if who in developer_block:
                 developer_block = {}
             mine = [k for k in resolve.stages_in(line[developer.end():]) if k in stories]
-            for other, theirs in developer_block.items():
+            for theirs in developer_block.values():
                 parallel_pairs += [(a, b) for a in mine for b in theirs if a != b]
             developer_block[who] = mine
             continue
@@ -150,3 +156,6 @@ def _order(plan: Plan, explicit: dict[str, list[str]], pairs: list[tuple[str, st
         first, second = sorted((by_key[a], by_key[b]), key=lambda s: position[s.key])
         if second.key not in explicit and second.after == [first.key]:
             second.after = list(first.after)
+            for later in stages[position[second.key] + 1:]:  # what waited for both still does
+                if second.key in later.after and first.key not in later.after:
+                    later.after.append(first.key)

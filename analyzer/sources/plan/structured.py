@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from typing import Any
 
 from analyzer.errors import InputError
@@ -126,12 +127,13 @@ def _groups(tasks: list[PlanTask], raw_tasks: list[Any], container: Any,
     else:
         for task, raw in zip(tasks, raw_tasks, strict=True):
             value = next((raw[k] for k in _GROUP_FIELDS if raw.get(k) is not None), None)
-            index = group_index(value)
-            if index is not None:
-                stages.setdefault(index, PlanStage(f"group {index}", f"group {value}", task.line))
-                task.stage = f"group {index}"
+            number = group_index(value)
+            if number is not None:
+                stages.setdefault(number, PlanStage(f"group {number}", f"group {value}",
+                                                    task.line))
+                task.stage = f"group {number}"
     ordered = [stages[k] for k in sorted(stages)]
-    for previous, stage in zip(ordered, ordered[1:]):
+    for previous, stage in pairwise(ordered):
         stage.after = [previous.key]
     return ordered
 

@@ -20,7 +20,7 @@ _LISTS = ("packages", "work_packages", "workPackages")
 def _packages(data: Any) -> list[dict[str, Any]]:
     if not isinstance(data, dict):
         return []
-    found = next((data[k] for k in _LISTS if isinstance(data.get(k), list)), [])
+    found: list[Any] = next((data[k] for k in _LISTS if isinstance(data.get(k), list)), [])
     return [p for p in found if isinstance(p, dict)]
 
 
@@ -40,8 +40,8 @@ def read(doc: Document) -> Plan:
     for number, raw in enumerate(_packages(doc.data), 1):
         task = task_from(raw, number, locator, ("package_id", "id", "name"))
         locate = locator.finder(task.line, task.line + 400)
-        scope = raw.get("scope") if isinstance(raw.get("scope"), dict) else {}
-        locks = raw.get("locks") if isinstance(raw.get("locks"), dict) else {}
+        scope: dict[str, Any] = raw["scope"] if isinstance(raw.get("scope"), dict) else {}
+        locks: dict[str, Any] = raw["locks"] if isinstance(raw.get("locks"), dict) else {}
         declared = [(p, Mode.WRITE) for p in as_list(scope.get("write_allow"))]
         declared += [(p, Mode.WRITE) for p in as_list(locks.get("files"))]
         declared += [(p, Mode.READ) for p in as_list(scope.get("read_allow"))]

@@ -23,7 +23,7 @@ def load_yaml(text: str, path: str | None = None, *, scalars_as_text: bool = Fal
             return super().construct_document(node)
 
     try:
-        return yaml.load(text, Loader=BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=BoundedLoader)  # a SafeLoader (or BaseLoader) subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
