@@ -397,3 +397,49 @@ def test_the_verb_nearest_the_path_decides_its_mode(cli, plan):
     assert modes[("Task 1: Teams", "app/main.py")] == "write"
     assert modes[("Task 2: Users", "app/routers/teams.py")] == "read"
     assert [f[1] for f in result.findings() if f[0] == "CS101"] == ["app/main.py"]
+
+
+# --- CS402 test databases on the plan's one server ------------------------------------------
+
+def test_cs402_django_tests_on_one_postgres_server_in_parallel_tasks(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Accounts
+        Django on PostgreSQL: edit `accounts/views.py`, then run `python manage.py test accounts`.
+        ## Task 2: Billing
+        Edit `billing/views.py`, then run `python manage.py test billing`.
+    """)
+    (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS402"]
+    assert finding["severity"] == "warning"
+    assert set(finding["workstreams"]) == {"Task 1: Accounts", "Task 2: Billing"}
+
+
+def test_cs402_pytest_on_one_server_is_only_a_note(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Accounts
+        Edit `app/accounts.py`, then run `pytest tests/test_accounts.py` (docker-compose Postgres).
+        ## Task 2: Billing
+        Edit `app/billing.py`, then run `pytest tests/test_billing.py`.
+    """)
+    (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS402"]
+    assert finding["severity"] == "note"
+
+
+def test_cs402_not_without_a_database_server(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Accounts
+        Edit `accounts/views.py`, then run `python manage.py test accounts`.
+        ## Task 2: Billing
+        Edit `billing/views.py`, then run `python manage.py test billing`.
+    """)
+    assert "CS402" not in result.rules()
+
+
+def test_cs402_not_when_each_worktree_has_its_own_database(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Accounts
+        Django with PostgreSQL; each worktree uses its own database (name from `.env`).
+        Edit `accounts/views.py`, then run `python manage.py test accounts`.
+        ## Task 2: Billing
+        Edit `billing/views.py`, then run `python manage.py test billing`.
+    """)
+    assert "CS402" not in result.rules()

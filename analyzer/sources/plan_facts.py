@@ -27,6 +27,13 @@ _MANAGER_WORDS = {
 }
 _ALEMBIC = re.compile(r"\balembic\b|\bflask[- ]migrate\b|\bflask db\b", re.IGNORECASE)
 _DJANGO = re.compile(r"\bdjango\b|manage\.py|makemigrations", re.IGNORECASE)
+_SERVER_DB = re.compile(r"\b(postgres(?:ql)?|neon|mysql|mariadb|paradedb|timescaledb)\b",
+                        re.IGNORECASE)
+_OWN_DATABASE = re.compile(
+    r"\b(?:per|each|every|own|separate|isolated|dedicated)[- ](?:worktree|agent|task|session|"
+    r"branch|lane|developer)s?\b.{0,40}?\b(?:database|db|schema)s?\b|"
+    r"\b(?:database|db|schema)s? (?:per|for each) (?:worktree|agent|task|session|branch|lane)\b|"
+    r"\bown (?:test )?(?:database|db|schema)\b", re.IGNORECASE)
 _NODE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".vue", ".svelte")
 _PYTHON = re.compile(r"\b(?:python|pip|pipenv|poetry|uv (?:add|init|sync|pip)|pyproject|"
                      r"requirements\.txt|fastapi|"
@@ -50,6 +57,8 @@ class PlanFacts:
     uses_node: bool = False
     uses_python: bool = False
     node_manifest: str = "package.json"
+    server_database: str | None = None  # "postgresql"/"mysql": the one server the plan names
+    database_per_worktree: bool = False  # the plan gives each session its own database
     settings_file: str | None = None
     # every full path the plan (or the repository) names, by each of its suffixes
     suffixes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -100,6 +109,10 @@ def plan_facts(texts: Iterable[str], paths: Iterable[str], layout: RepoLayout,
     node = [p for p in all_paths if posixpath.basename(p) == "package.json"]
     if node:
         facts.node_manifest = min(node, key=lambda p: (p.count("/"), p))
+    server = {("mysql" if m.group(1).lower() in ("mysql", "mariadb") else "postgresql")
+              for m in _SERVER_DB.finditer(text[:2_000_000])}
+    facts.server_database = server.pop() if len(server) == 1 else None
+    facts.database_per_worktree = bool(_OWN_DATABASE.search(text))
     settings = sorted({p for p in all_paths if p.endswith("settings.py")})
     facts.settings_file = settings[0] if len(settings) == 1 else None
     return facts

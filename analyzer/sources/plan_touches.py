@@ -8,6 +8,7 @@ strong signal (a well-known package name, or the words package/library/dependenc
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -89,6 +90,8 @@ _MIGRATION_APPLY = re.compile(
 _DB_URL = re.compile(
     r"\b((?:postgres(?:ql)?|mysql|mariadb|sqlite|mssql|oracle)(?:\+\w+)?://[^\s`'\")]*)")
 _VENV_DEFAULT = ".venv"
+_TEST_RUN = re.compile(r"(?:(?:python3?|\./)?\s?manage\.py test|(?:python3? -m |uv run |"
+                       r"poetry run )?pytest)\b")
 _VENV_VALUE_OPTIONS = frozenset(("-p", "--python", "--prompt", "--seed", "--index-url",
                                  "--relocatable-python", "--extra-search-dir"))
 _PROSE_FENCES = frozenset(("markdown", "md", "text", "txt", "plain", "plaintext"))
@@ -115,6 +118,7 @@ _MODEL_FILE = re.compile(r"(?:^|/)models(?:\.py|/(?!__init__\.py$|base\.py$)[\w-
 _METADATA_LINE = re.compile(r"^[-*\s]*(?:\*\*|__)?(?:branch|worktree|pr target|base branch|"
                             r"target branch|merge into)\s*:", re.IGNORECASE)
 INTENT_DETAIL = "planned in prose"  # a migration the text asks for, chain not named
+TEST_RUN_DETAIL = "runs tests"  # a test database inferred from a test run, not named
 _GUESSED = "adds"  # the detail of a manifest write inferred from a dependency, not named
 
 
@@ -129,17 +133,20 @@ def predict_touches(lines: list[tuple[int, str]], layout: RepoLayout,
 
 
 def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
-                         known_packages: frozenset[str] = frozenset(),
+                         known_packages: frozenset[str] = frozenset(), context: str = "",
                          ) -> list[list[PredictedTouch]]:
     """The touches of every task of one plan, in order.
 
     The plan is read twice: once for what it says about the project as a whole (its package
     manager, its migration chain, the full path behind a bare `main.py`), then task by task.
+    `context`: the plan's text outside its tasks (preamble, architecture notes), read for the
+    project's facts only.
     """
     mentioned = [m.path for lines, _ in tasks for _, line in lines
                  for m in path_mentions(line) if not m.bare]
     mentioned += [norm(path) for _, declared in tasks for path, _, _ in declared]
-    facts = plan_facts((line for lines, _ in tasks for _, line in lines), mentioned, layout,
+    task_text = (line for lines, _ in tasks for _, line in lines)
+    facts = plan_facts(itertools.chain([context], task_text), mentioned, layout,
                        tracked_files(layout))
     names = package_names()
     readers = []
@@ -305,6 +312,7 @@ class _TaskReader:
         self.installs: list[tuple[int, str, str]] = []  # line, text, what
         self.django_migrations: list[tuple[int, str, list[str]]] = []
         self.plans_migrations = False  # the task itself makes a migration (command or words)
+        self.test_runs: list[tuple[int, str, str]] = []  # line, text, runner
         self.models: list[tuple[int, str, str]] = []  # model files the task writes
 
     # -- per line -------------------------------------------------------------------------
@@ -334,6 +342,10 @@ class _TaskReader:
     # -- commands -------------------------------------------------------------------------
 
     def _command(self, number: int, text: str, command: str) -> None:
+        runner = _TEST_RUN.match(command.lstrip("$ "))
+        if runner:
+            self.test_runs.append((number, text, "manage.py test" if "manage.py" in
+                                   runner.group(0) else "pytest"))
         if not _MAYBE_COMMAND.match(command):
             return
         words = split_command(command)
@@ -647,6 +659,19 @@ class _TaskReader:
         python = bool(_PYTHON_SIDE.search(plain)) or any(p.endswith(".py") for p in written)
         return node, python or not node
 
+    def _test_database(self) -> None:
+        """Tests run against the plan's one database server: Django's `manage.py test` creates
+        and drops `test_<name>` there, so two parallel runs collide; pytest suites that reset
+        tables do too. Not when the task names its own database or the plan gives each
+        session one."""
+        facts = self.facts
+        if (not self.test_runs or facts.server_database is None or facts.database_per_worktree
+                or any(t.resource.kind is Kind.DATABASE for t in self.touches)):
+            return
+        number, text, runner = self.test_runs[0]
+        self.add(Kind.DATABASE, f"{facts.server_database}:test_database", Mode.WRITE, number,
+                 text, f"{TEST_RUN_DETAIL} ({runner})")
+
     def _node_manifest(self, number: int, prose: str, detail: str, manifest: str) -> None:
         lock = posixpath.join(posixpath.dirname(manifest), "package-lock.json")
         self.add(Kind.FILE, manifest, Mode.WRITE, number, prose, detail)
@@ -685,6 +710,7 @@ class _TaskReader:
             elif self.facts.uses_alembic:
                 self.add(Kind.MIGRATION, f"alembic:{self.facts.alembic_chain}", Mode.CREATE,
                          number, text, f"model change in {path}")
+        self._test_database()
         named_chain = any(t.resource.kind is Kind.MIGRATION and t.detail != INTENT_DETAIL
                           for t in self.touches)
         if named_chain:  # "create a migration in backend/alembic/versions/001_x.py": one chain
