@@ -5,7 +5,7 @@ from __future__ import annotations
 from analyzer.model import Kind, Resource
 
 _PREFIX = {Kind.PORT: "port ", Kind.DATABASE: "database ", Kind.VENV: "venv ",
-           Kind.DEPENDENCY: "package "}
+           Kind.DEPENDENCY: "package ", Kind.CHECKOUT: "working tree "}
 
 
 def chain_label(key: str) -> str:

@@ -32,6 +32,7 @@ class Kind(str, Enum):
     PORT = "port"  # a TCP port a dev server binds
     DATABASE = "database"  # a database name, URL or sqlite path
     VENV = "venv"  # a virtual-environment directory
+    CHECKOUT = "checkout"  # a working tree that sessions switch between branches
 
 
 class Severity(str, Enum):

@@ -443,3 +443,43 @@ def test_cs402_not_when_each_worktree_has_its_own_database(cli, plan):
         Edit `billing/views.py`, then run `python manage.py test billing`.
     """)
     assert "CS402" not in result.rules()
+
+
+# --- CS408 one checkout switched between branches by parallel sessions -----------------------
+
+def test_cs408_sessions_switching_one_checkout(cli, plan):
+    result = scan(cli, plan, """
+        ## Agent 1: Login
+        `cd ~/src/shop && git checkout -b feat/login`, then edit `app/login.py`.
+        ## Agent 2: Billing
+        `cd ~/src/shop && git checkout -b feat/billing`, then edit `app/billing.py`.
+    """)
+    (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS408"]
+    assert finding["severity"] == "error"
+    assert finding["resource"] == {"kind": "checkout", "key": "~/src/shop"}
+    assert "git worktree add" in finding["mitigation"]
+
+
+def test_cs408_not_for_sessions_in_their_own_worktrees(cli, plan):
+    result = scan(cli, plan, """
+        ## Agent 1: Login
+        `git worktree add ../shop-login feat/login && cd ../shop-login && git checkout feat/login`
+        ## Agent 2: Billing
+        `git worktree add ../shop-billing feat/billing && cd ../shop-billing`, then
+        `git checkout feat/billing`.
+    """)
+    assert "CS408" not in result.rules()
+
+
+def test_cs408_not_for_restoring_files_or_sequenced_sessions(cli, plan):
+    result = scan(cli, plan, """
+        ## Agent 1: Login
+        `cd ~/src/shop && git checkout -- app/login.py`
+        ## Agent 2: Billing
+        Depends on: Agent 1
+        `cd ~/src/shop && git checkout feat/billing`
+        ## Agent 3: Docs
+        Depends on: Agent 2
+        `cd ~/src/shop && git checkout feat/docs`
+    """)
+    assert "CS408" not in result.rules()

@@ -188,5 +188,19 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", short.lower()).strip("_")[:20].strip("_") or "task"
 
 
+def shared_checkout(ctx: CheckContext) -> Iterator[Finding]:
+    for resource, writers in ctx.index.shared(Kind.CHECKOUT):
+        clashing = _concurrent(ctx, writers)
+        if len(clashing) < 2:
+            continue
+        switches = ", ".join(f"'{ctx.name(t.workstream)}' ({t.detail})" for t in clashing)
+        yield ctx.finding(
+            "CS408", clashing,
+            f"{len(clashing)} sessions that run at the same time switch the one working tree "
+            f"{resource.key}: {switches}", resource, merge_time=False,
+        )
+
+
 CHECKS = [same_port, same_database, shared_env_file, shared_venv_installs,
-          venv_recreated_over_symlink, venv_not_ignored, worktrees_share_venv, venv_committed]
+          venv_recreated_over_symlink, venv_not_ignored, worktrees_share_venv, venv_committed,
+          shared_checkout]

@@ -313,6 +313,8 @@ class _TaskReader:
         self.django_migrations: list[tuple[int, str, list[str]]] = []
         self.plans_migrations = False  # the task itself makes a migration (command or words)
         self.test_runs: list[tuple[int, str, str]] = []  # line, text, runner
+        self.cwd: str | None = None  # the directory the task `cd`s into
+        self.own_worktrees: set[str] = set()  # directories it creates with `git worktree add`
         self.models: list[tuple[int, str, str]] = []  # model files the task writes
 
     # -- per line -------------------------------------------------------------------------
@@ -346,6 +348,9 @@ class _TaskReader:
         if runner:
             self.test_runs.append((number, text, "manage.py test" if "manage.py" in
                                    runner.group(0) else "pytest"))
+        if command.startswith(("cd ", "git ")):
+            self._checkout(number, text, split_command(command))
+            return
         if not _MAYBE_COMMAND.match(command):
             return
         words = split_command(command)
@@ -380,6 +385,27 @@ class _TaskReader:
         if handler:
             handler(number, text, words)
         self._server(number, text, head, words, env)
+
+    def _checkout(self, number: int, text: str, words: list[str]) -> None:
+        """`cd ~/src/shop && git checkout feat/x`: the task switches a checkout it shares with
+        whoever else `cd`s there; a worktree it adds itself is its own."""
+        if words[:1] == ["cd"]:
+            target = words[1] if len(words) > 1 else ""
+            self.cwd = None if not target or "$" in target or target == "-" else norm(target)
+            return
+        if words[1:3] == ["worktree", "add"]:
+            args = [w for w in words[3:] if not w.startswith("-")]
+            if args:
+                self.own_worktrees.add(norm(args[0]))
+            return
+        if len(words) < 3 or words[1] not in ("checkout", "switch") or self.cwd is None:
+            return
+        args = [w for w in words[2:] if not w.startswith("-")]
+        if not args or "--" in words or args[0] in (".", "HEAD") or looks_like_path(args[0]):
+            return  # restoring files, not switching branches
+        if self.cwd in self.own_worktrees:
+            return
+        self.add(Kind.CHECKOUT, self.cwd, Mode.WRITE, number, text, f"git {words[1]} {args[0]}")
 
     def _pip(self, number: int, text: str, words: list[str]) -> None:
         if len(words) > 1 and words[1] == "freeze" and ">" in words:
