@@ -123,6 +123,15 @@ class ResourceIndex:
             return None
         return f"{pair}: {sa.name} \u2225 {sb.name}"
 
+    def first_overlap(self, ids: list[str]) -> str:
+        """Why the first pair of these that may run at the same time may; "" if none may."""
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                why = self.why_concurrent(a, b)
+                if why:
+                    return why
+        return ""
+
     def any_concurrent(self, ids: list[str]) -> bool:
         return any(self.concurrent(a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
 

@@ -160,6 +160,7 @@ class Finding:
     command: str = ""
     evidence: tuple[Evidence, ...] = ()
     evidence_of: tuple[str, ...] = ()  # the workstream each piece of evidence comes from
+    overlap: str = ""  # why two of them may run at the same time: "T006 ∥ T007 in Phase 3"
 
     @property
     def path(self) -> str | None:

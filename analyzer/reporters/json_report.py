@@ -57,6 +57,7 @@ def _finding(finding: Finding, report: Report) -> dict[str, Any]:
         "message": finding.message,
         "mitigation": finding.mitigation,
         "command": finding.command or None,
+        "overlap": finding.overlap or None,
         "locations": [{"path": e.path, "line": e.line, "text": e.text, "workstream": ws}
                       for e, ws in zip(finding.evidence, finding.evidence_of, strict=False)],
     }

@@ -81,15 +81,18 @@ def _matrix(console: Console, report: Report) -> None:
     console.print("[bold]Shared resources[/] (W write, C create, r read)")
     table = Table(show_lines=False, pad_edge=False)
     table.add_column("resource", overflow="fold")
-    for number in range(1, len(columns) + 1):
-        table.add_column(f"T{number}", justify="center")
+    # The plan's own short ids (T012, A1) name the columns; otherwise T1…Tn.
+    own = all(ws.label and len(ws.label) <= 8 for ws in columns)
+    headers = [ws.label if own else f"T{n}" for n, ws in enumerate(columns, 1)]
+    for header in headers:
+        table.add_column(header, justify="center")
     for resource in shown_rows:
         cells = [_MODE_MARK[touched[resource][ws.id]] if ws.id in touched[resource] else ""
                  for ws in columns]
         style = "bold" if resource in in_findings else ""
         table.add_row(describe(resource), *cells, style=style)
     console.print(table)
-    legend = "  ".join(f"T{n} {ws.name}" for n, ws in enumerate(columns, 1))
+    legend = "  ".join(f"{header} {ws.name}" for header, ws in zip(headers, columns, strict=True))
     hidden = len(rows) - len(shown_rows)
     more = f"  (+{hidden} more shared resources in --format json)" if hidden > 0 else ""
     console.print(f"[dim]{legend}{more}[/]\n", soft_wrap=True)
@@ -119,6 +122,8 @@ def _finding(console: Console, report: Report, finding: Finding) -> None:
     print_(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · {rule.title}[/]",
            soft_wrap=True)
     print_(f"   {escape(finding.message)}", soft_wrap=True)
+    if finding.overlap and report.mode == "plan":
+        print_(f"   [dim]at the same time: {escape(finding.overlap)}[/]", soft_wrap=True)
     where = _locations(report, finding)
     if where:
         print_(f"   [dim]at {escape(where)}[/]", soft_wrap=True)

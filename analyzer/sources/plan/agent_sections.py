@@ -25,8 +25,9 @@ from analyzer.sources.plan.model import DeclaredFile, Plan, PlanStage, PlanTask
 SHAPE = "agents"
 DESCRIPTION = "agent sections"
 
-_WORD = r"(?:agent|track|lane|session|worker|squad|stream|swimlane|developer|dev|engineer)"
-_NAMED = re.compile(rf"^\W{{0,3}}({_WORD})\s{{1,3}}#?([A-Z]?\d{{1,3}}[a-z]?|[A-Z])(?![\w])",
+_WORD = (r"(?:agent|track|lane|session|worker|squad|workstream|stream|swimlane|developer|dev|"
+         r"engineer|team|pod)")
+_NAMED = re.compile(rf"^\W{{0,3}}({_WORD})[\s_-]{{1,3}}#?([A-Z]?\d{{1,3}}[a-z]?|[A-Z])(?![\w])",
                     re.IGNORECASE)
 _SUFFIXED = re.compile(r"^\W{0,3}([A-Z][A-Z0-9&/ _-]{1,30}?)\s+(SESSION|AGENT|LANE|TRACK)\b")
 _TRACK_ITEM = re.compile(r"^\W{0,3}([A-Z]{1,2}\d{1,3}(?:\.\d{1,2})?)\s{0,3}[:.)–—-]\s*")

@@ -17,6 +17,12 @@ _DEPENDS_LABEL = re.compile(
 # "Needs Agent 2", "after Agent 1, 2, 4 merged", "depends on Task 3", "blocked by T012"
 _DEPENDS_PROSE = re.compile(
     r"\b(?:needs|depends on|requires|blocked by|waits? for|after|once)\b", re.IGNORECASE)
+# "Run last", "do this after every other task": waits for all the others.
+_LAST = re.compile(r"\b(?:runs?|run it|do (?:this|it)|goes|comes|starts?)\s+last\b|"
+                   r"\bafter (?:all|every) (?:the )?(?:other )?(?:tasks|agents|tracks|lanes|"
+                   r"sessions|work)\b|\bonce (?:all|every) (?:other )?(?:tasks|agents|tracks|"
+                   r"lanes) (?:are|have)\b", re.IGNORECASE)
+EVERY_OTHER = "*"
 _NONE = re.compile(r"^\W*(?:none|nothing|n/a|-|no dependencies)\b", re.IGNORECASE)
 # A task reference: a prefix word and numbers ("Agent 1, 2 & 4", "Task 3"), or an id.
 _REF_RUN = re.compile(
@@ -60,6 +66,8 @@ def dependency_refs(body: list[tuple[int, str]]) -> list[str]:
     refs: list[str] = []
     under_label = False
     for _, line in body[1:]:
+        if _LAST.search(line[:2000]):
+            refs.append(EVERY_OTHER)
         label = _DEPENDS_LABEL.match(line)
         if label:
             value = label.group(1).strip()

@@ -12,6 +12,7 @@ from analyzer.errors import InputError, read_text
 from analyzer.model import Evidence, Kind, Mode, Resource, Stage, Timing, Touch, Workstream
 from analyzer.sources.plan import ccpm
 from analyzer.sources.plan.choose import ACCEPTED_SHAPES, read_document
+from analyzer.sources.plan.common import EVERY_OTHER
 from analyzer.sources.plan.document import Document
 from analyzer.sources.plan.model import Plan, PlanTask
 from analyzer.sources.plan_touches import INTENT_DETAIL, dedupe, predict_plan_touches
@@ -137,7 +138,8 @@ def load_plans(paths: list[str], layout: RepoLayout, shape: str | None = None) -
         _unify_alembic_chains(workstreams)
     add_planned_venvs(layout, [t.resource.key for ws in workstreams for t in ws.touches
                                if t.resource.kind is Kind.VENV and t.mode is Mode.CREATE])
-    stages = [Stage(s.key, s.name, s.inside, tuple(s.after)) for s in plan.stages]
+    stages = [Stage(s.key, f"{s.key} ({s.story})" if s.story and s.story not in s.key else s.key,
+                    s.inside, tuple(s.after)) for s in plan.stages]
     return LoadedPlan(plan, workstreams, stages)
 
 
@@ -197,9 +199,15 @@ def _resolve_references(plan: Plan, workstreams: list[Workstream]) -> None:
     for task, ws in zip(plan.tasks, workstreams, strict=True):
         for key in _reference_keys(task, ws.id):
             lookup.setdefault(key, ws.id)
+    last = {ws.id for task, ws in zip(plan.tasks, workstreams, strict=True)
+            if EVERY_OTHER in task.depends_on}
     for task, ws in zip(plan.tasks, workstreams, strict=True):
         resolved = []
+        if EVERY_OTHER in task.depends_on:  # "run last": after every task that does not
+            resolved += [other.id for other in workstreams if other.id not in last]
         for ref in task.depends_on:
+            if ref == EVERY_OTHER:
+                continue
             target = next((lookup[k] for k in _normalise_ref(ref) if k in lookup), None)
             if target is None:
                 if task.strict_refs:  # a structured file said so outright: a typo is an error

@@ -38,7 +38,8 @@ def concurrency_lines(index: ResourceIndex) -> list[str]:
     for i, a in enumerate(keys):
         overlapping = [b for b in keys[i + 1:] if _stages_overlap(index, a, b)]
         if overlapping:
-            lines.append(f"{a} {_PARALLEL} " + f" {_PARALLEL} ".join(overlapping[:6])
+            names = [index.stages[k].name for k in overlapping[:6]]
+            lines.append(f"{index.stages[a].name} {_PARALLEL} " + f" {_PARALLEL} ".join(names)
                          + (" …" if len(overlapping) > 6 else ""))
     if len(loose) >= 2:
         free = [i for i in loose if not index.workstreams[i].depends_on]
