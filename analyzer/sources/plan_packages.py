@@ -19,6 +19,7 @@ from analyzer.compat import tomllib
 
 # ASCII runs, so that names inside CJK prose ("集成Whisper等") are found too
 _NAME = re.compile(r"@?[A-Za-z][A-Za-z0-9._-]{0,60}(?:/[A-Za-z0-9._-]{1,60})?")
+_FOLDED_WORD = re.compile(r"[a-z0-9][a-z0-9-]{0,60}")
 _NEGATED = re.compile(r"\b(without|instead of|not|no|never|rather than|replac\w+|drop\w*|"
                       r"remov\w+|avoid\w*)\s+(?:the\s+|a\s+|using\s+)?$", re.IGNORECASE)
 _TRAILING_TOOL = re.compile(r"^\s*(?:cli|server|container|image|service|compose|desktop|"
@@ -33,6 +34,8 @@ class PackageNames:
     aliases: dict[str, str]  # a name as people write it -> the distribution
     tools: frozenset[str]  # names that mean the tool when a tool word follows ("Redis server")
     common: frozenset[str]  # never a dependency without a verb ("click", "rich text")
+    # every name worth a closer look, lowercased with "_" and "." as "-": a fast first filter
+    candidates: frozenset[str] = frozenset()
 
 
 @cache
@@ -40,7 +43,12 @@ def package_names() -> PackageNames:
     data = tomllib.loads((catalog_dir() / "dependencies.toml").read_text(encoding="utf-8"))
     python = frozenset(canonicalize_name(n) for key in ("known_packages", "known_packages_more")
                        for n in data.get(key, ()))
+    node = frozenset(n.lower() for n in data.get("node_packages", ()))
+    aliases = {k.lower(): v for k, v in data.get("package_aliases", {}).items()}
+    candidates = python | {_folded(n) for n in node} | {
+        _folded(k.removeprefix("npm:")) for k in aliases}
     return PackageNames(
+        candidates=candidates,
         python=python,
         node=frozenset(n.lower() for n in data.get("node_packages", ())),
         aliases={k.lower(): v for k, v in data.get("package_aliases", {}).items()},
@@ -58,6 +66,10 @@ def named_packages(prose: str, names: PackageNames, node: bool) -> list[tuple[st
         prose = prose[:20_000]
     found: list[tuple[str, int]] = []
     seen: set[str] = set()
+    words = {w.strip("-") for w in
+             _FOLDED_WORD.findall(prose.lower().replace("_", "-").replace(".", "-"))}
+    if not words & names.candidates and not (node and "@" in prose):
+        return found  # no known name at all: the common case, decided in one pass
     for match in _NAME.finditer(prose):
         word = match.group(0).rstrip(".-_")
         start = match.start()
@@ -78,8 +90,14 @@ def named_packages(prose: str, names: PackageNames, node: bool) -> list[tuple[st
     return found
 
 
+def _folded(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
 def _distribution(word: str, names: PackageNames, node: bool) -> str | None:
     lower = word.lower()
+    if not lower.startswith("@") and _folded(lower) not in names.candidates:
+        return None
     if node:
         if lower.startswith("@") and "/" in lower:
             return lower  # a scoped npm package is always a package

@@ -31,6 +31,10 @@ _WRITE_WORDS = re.compile(r"\b(edit|edits|update|updates|modify|modifies|change|
                           r"remove|add|adds|configure|set up|setup|migrate|convert|replace|"
                           r"wire|integrate|insert|include|includes|expose|apply)\b",
                           re.IGNORECASE)
+_VERBS = re.compile(f"(?P<read>{_READ_WORDS.pattern})|(?P<create>{_CREATE_WORDS.pattern})|"
+                    f"(?P<write>{_WRITE_WORDS.pattern})", re.IGNORECASE)
+_MODES = {"read": Mode.READ, "create": Mode.CREATE, "write": Mode.WRITE}
+_RANK = {"write": 0, "create": 1, "read": 2}
 # "remove X from Y", "extract X from Y": the file after "from" loses content, it is written
 _TAKES_FROM = re.compile(r"\b(remove|removes|delete|deletes|drop|strip|extract|extracts|move|"
                          r"moves|cut|split|pull)\b", re.IGNORECASE)
@@ -53,11 +57,9 @@ class VerbIndex:
     modify" reads). Each lookup is a binary search, so a line of many paths stays linear."""
 
     def __init__(self, line: str):
-        verbs: list[tuple[int, int, Mode, int]] = []  # end, rank, mode, start
-        for pattern, mode, rank in ((_WRITE_WORDS, Mode.WRITE, 0), (_CREATE_WORDS, Mode.CREATE, 1),
-                                    (_READ_WORDS, Mode.READ, 2)):
-            verbs += [(m.end(), rank, mode, m.start()) for m in pattern.finditer(line)]
-        verbs.sort()
+        # one scan; where a read phrase and a verb start together ("do not modify") the read wins
+        verbs = [(m.end(), _RANK[m.lastgroup or "write"], _MODES[m.lastgroup or "write"],
+                  m.start()) for m in _VERBS.finditer(line)]
         self.line = line
         self.verbs = verbs
         self.ends = [v[0] for v in verbs]

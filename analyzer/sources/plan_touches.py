@@ -23,6 +23,7 @@ from analyzer.shared_paths import is_lockfile, is_manifest
 from analyzer.sources.plan_facts import PlanFacts, plan_facts
 from analyzer.sources.plan_packages import PackageNames, named_packages, package_names
 from analyzer.sources.plan_paths import (
+    PathMention,
     TreeWalker,
     is_tree_line,
     looks_like_path,
@@ -142,8 +143,10 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     `context`: the plan's text outside its tasks (preamble, architecture notes), read for the
     project's facts only.
     """
+    # each line's paths are read once: here for the plan's facts, again per task from the memo
+    memo: dict[str, list[PathMention]] = {}
     mentioned = [m.path for lines, _ in tasks for _, line in lines
-                 for m in path_mentions(line) if not m.bare]
+                 for m in _memo_mentions(memo, line.strip()) if not m.bare]
     mentioned += [norm(path) for _, declared in tasks for path, _, _ in declared]
     task_text = (line for lines, _ in tasks for _, line in lines)
     facts = plan_facts(itertools.chain([context], task_text), mentioned, layout,
@@ -152,7 +155,7 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     readers = []
     named_before: set[str] = set()
     for lines, declared in tasks:
-        reader = _TaskReader(facts, known_packages, names, named_before)
+        reader = _TaskReader(facts, known_packages, names, named_before, memo)
         for path, mode, number in declared:
             reader.declared_file(path, mode, number)
         walker: TreeWalker | None = None
@@ -264,6 +267,13 @@ def _inherit_named_places(tasks: Sequence[TaskText], results: list[list[Predicte
                 places.append((index, name, full))
 
 
+def _memo_mentions(memo: dict[str, list[PathMention]], line: str) -> list[PathMention]:
+    found = memo.get(line)
+    if found is None:
+        found = memo[line] = path_mentions(line)
+    return found
+
+
 def _resolve(touches: list[PredictedTouch], facts: PlanFacts) -> list[PredictedTouch]:
     """Bare and partial file names -> the one full path the plan or repository names."""
     resolved = []
@@ -301,12 +311,13 @@ def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, int | No
 
 class _TaskReader:
     def __init__(self, facts: PlanFacts, known_packages: frozenset[str], names: PackageNames,
-                 named_before: set[str]):
+                 named_before: set[str], memo: dict[str, list[PathMention]] | None = None):
         self.facts = facts
         self.layout = facts.layout
         self.known = known_packages | names.python
         self.names = names
         self.named_before = named_before  # packages earlier tasks named: installed by then
+        self.memo: dict[str, list[PathMention]] = {} if memo is None else memo
         self.touches: list[PredictedTouch] = []
         self.own_venv: str | None = None
         self.installs: list[tuple[int, str, str]] = []  # line, text, what
@@ -560,13 +571,14 @@ class _TaskReader:
         # paths given to a reading command (pytest, cat, pip install -r …) are reads
         read_args = {w for c in commands if _READ_COMMANDS.match(c.lstrip("$ ").strip())
                      for w in c.split()}
-        verbs = VerbIndex(text)
-        for mention in path_mentions(text):
+        mentions = _memo_mentions(self.memo, text)
+        verbs = VerbIndex(text) if mentions else None
+        for mention in mentions:
             if is_venv_path(mention.path):
                 continue
             read = mention.path in read_args or any(w.endswith(mention.path) for w in read_args
                                                     if mention.path in w)
-            mode = Mode.READ if read else verbs.mode_at(mention.start)
+            mode = Mode.READ if read or verbs is None else verbs.mode_at(mention.start)
             self.declared_file(mention.path, mode, number, text)
 
     def declared_file(self, token: str, mode: Mode, number: int, text: str = "") -> None:
