@@ -232,3 +232,18 @@ def test_yaml_aliases_are_bounded(cli, plan):
         f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in pairs)
     result = cli("plan", plan(bomb + "tasks: [{id: one}]\n", "tasks.yaml"))
     assert result.code == 2 and "aliases expand" in result.err
+
+
+def test_a_directory_of_plans_reports_each_and_names_the_unreadable(cli, tmp_path):
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "a.md").write_text("### Agent 1: API\n- [ ] T001 Add app/routes.py\n"
+                                "- [ ] T002 Register it in app/main.py\n\n### Agent 2: Jobs\n"
+                                "- [ ] T003 Add app/jobs.py\n- [ ] T004 Register it in app/main.py\n")
+    (plans / "b.md").write_text("just prose\n")
+    result = cli("plan", plans, "--format", "json")
+    assert result.code == 2  # a plan could not be read
+    first, second = result.json
+    assert first["stages"][0]["inside"] == "sequence"  # T-ids under agents: tracks
+    assert [f["overlap"] for f in first["findings"]] == ["T002 ∥ T004: Agent 1 ∥ Agent 2"]
+    assert second["problems"][0]["message"].startswith("nothing in this file looks like a task")

@@ -8,6 +8,7 @@ import os
 from analyzer.commands.output import accept, configured_catalog, finish_all, merge_options
 from analyzer.config import load_config
 from analyzer.engine import CheckContext, run_checks
+from analyzer.errors import InputError
 from analyzer.index import ResourceIndex
 from analyzer.report import Report
 from analyzer.schedule import propose_schedule
@@ -23,11 +24,19 @@ def run_plan(args: argparse.Namespace) -> int:
     merge_options(args, config)
     catalog = configured_catalog(config)
     reports = []
-    for paths in plan_inputs(args.plan_files):
+    groups = plan_inputs(args.plan_files)
+    for paths in groups:
         layout = read_layout(args.repo) if args.repo else conventions()
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
-        loaded = load_plans(paths, layout, args.shape)
+        try:
+            loaded = load_plans(paths, layout, args.shape)
+        except InputError as error:
+            if len(groups) == 1:
+                raise
+            # One unreadable plan among several is a problem in the output; the rest go on.
+            reports.append(Report("plan", paths[0], "", [], [], catalog, problems=[error]))
+            continue
         index = ResourceIndex(loaded.workstreams, loaded.stages)
         findings = run_checks(CheckContext(index, catalog, layout), args.select, args.ignore)
         findings, accepted = accept(findings, args, config, root)

@@ -26,6 +26,11 @@ def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
                       force_terminal=color or None, width=None if color else 110)
     count = len(report.workstreams)
     noun = "task" if report.mode == "plan" else "workstream"
+    if report.mode == "plan" and not count and report.problems:  # one of several plans
+        for problem in report.problems:
+            console.print(f"[bold]conflictscan plan[/] [bold red]could not read[/] "
+                          f"{escape(str(problem).splitlines()[0])}\n", soft_wrap=True)
+        return
     if report.mode == "plan" and report.reading:
         console.print(f"[bold]conflictscan plan[/] {report.source}: read as {report.reading}",
                       soft_wrap=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from analyzer.model import Mode
+from analyzer.sources.plan.agent_sections import agent_id
 from analyzer.sources.plan.common import assign_stages, phase_headings, plain, short_title
 from analyzer.sources.plan.document import Block, Document
 from analyzer.sources.plan.model import DeclaredFile, Plan, PlanStage, PlanTask
@@ -102,6 +103,13 @@ def _phases(doc: Document, tasks: list[PlanTask]) -> list[PlanStage]:
     story_of = {t.line: t.stage for t in tasks}
     for task in tasks:
         task.stage = None
+    if not headings:  # T-id checklists under "### Agent 1": agents in parallel, each in order
+        agents = [h for h in doc.headings if agent_id(h.text)]
+        if len({agent_id(h.text) for h in agents}) >= 2:
+            tracks = assign_stages(doc, tasks, agents, inside="sequence")
+            for track in tracks:
+                track.after = []
+            return tracks
     stages = assign_stages(doc, tasks, headings, inside="marked")
     by_key = {s.key: s for s in stages}
     votes: dict[str, dict[str, int]] = {}
