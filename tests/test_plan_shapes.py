@@ -237,9 +237,9 @@ def test_yaml_aliases_are_bounded(cli, plan):
 def test_a_directory_of_plans_reports_each_and_names_the_unreadable(cli, tmp_path):
     plans = tmp_path / "plans"
     plans.mkdir()
-    (plans / "a.md").write_text("### Agent 1: API\n- [ ] T001 Add app/routes.py\n"
-                                "- [ ] T002 Register it in app/main.py\n\n### Agent 2: Jobs\n"
-                                "- [ ] T003 Add app/jobs.py\n- [ ] T004 Register it in app/main.py\n")
+    (plans / "a.md").write_text(
+        "### Agent 1: API\n- [ ] T001 Add app/routes.py\n- [ ] T002 Register it in app/main.py\n"
+        "\n### Agent 2: Jobs\n- [ ] T003 Add app/jobs.py\n- [ ] T004 Register it in app/main.py\n")
     (plans / "b.md").write_text("just prose\n")
     result = cli("plan", plans, "--format", "json")
     assert result.code == 2  # a plan could not be read
