@@ -50,7 +50,7 @@ def test_cs102_directory_scope_contains_another_tasks_file(cli, plan):
         ## Task 2: Token bug
         Fix the expiry in `src/auth/tokens.py`.
     """)
-    expected = ("CS102", "src/auth/", ("Task 1: Refactor auth", "Task 2: Token bug"))
+    expected = ("CS102", "src/auth/tokens.py", ("Task 1: Refactor auth", "Task 2: Token bug"))
     assert expected in result.findings()
 
 
@@ -483,3 +483,47 @@ def test_cs408_not_for_restoring_files_or_sequenced_sessions(cli, plan):
         `cd ~/src/shop && git checkout feat/docs`
     """)
     assert "CS408" not in result.rules()
+
+
+# --- noise: a task's own files -------------------------------------------------------------
+
+def test_no_finding_on_a_tasks_own_files(cli, plan):
+    # one task owns `src/auth/`, creates a file in it and edits it again later; another task
+    # writes elsewhere: nothing is shared, so nothing is reported
+    result = scan(cli, plan, """
+        ## Task 1: Auth
+        Owns `src/auth/`. Create `src/auth/tokens.py`, then update `src/auth/tokens.py` and
+        register it in `src/auth/__init__.py`.
+        ```
+        src/auth/
+        ├── __init__.py
+        └── tokens.py
+        ```
+        ## Task 2: Search
+        Edit `src/search/index.py`; see `src/auth/tokens.py` for the token format.
+    """)
+    assert [f for f in result.json["findings"] if f["severity"] != "note"] == []
+    assert not result.rules() & {"CS101", "CS102", "CS501"}
+
+
+def test_cs102_all_files_of_a_glob_is_a_warning_on_the_file_inside(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Calendar
+        Fix the 400 errors in `src/app/api/calendar/events/route.ts`.
+        ## Task 2: Logging
+        Files affected: All files in `src/app/api/**/*.ts`
+    """)
+    (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS102"]
+    assert finding["resource"]["key"] == "src/app/api/calendar/events/route.ts"
+    assert finding["severity"] == "warning"
+
+
+def test_cs102_an_owned_directory_is_only_a_note(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Calendar
+        Fix the 400 errors in `src/app/api/calendar/events/route.ts`.
+        ## Task 2: API
+        Owns `src/app/api/`.
+    """)
+    (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS102"]
+    assert finding["severity"] == "note"

@@ -91,6 +91,9 @@ _MIGRATION_APPLY = re.compile(
 _DB_URL = re.compile(
     r"\b((?:postgres(?:ql)?|mysql|mariadb|sqlite|mssql|oracle)(?:\+\w+)?://[^\s`'\")]*)")
 _VENV_DEFAULT = ".venv"
+_ALL_FILES = re.compile(r"\b(?:all|every|each)\b(?: of)?(?: the)?(?: \w+)? (?:files?|modules?|"
+                        r"routes?|templates?|components?|endpoints?|tests?) (?:in|under|of)\b",
+                        re.IGNORECASE)
 _TEST_RUN = re.compile(r"(?:(?:python3?|\./)?\s?manage\.py test|(?:python3? -m |uv run |"
                        r"poetry run )?pytest)\b")
 _VENV_VALUE_OPTIONS = frozenset(("-p", "--python", "--prompt", "--seed", "--index-url",
@@ -119,6 +122,7 @@ _MODEL_FILE = re.compile(r"(?:^|/)models(?:\.py|/(?!__init__\.py$|base\.py$)[\w-
 _METADATA_LINE = re.compile(r"^[-*\s]*(?:\*\*|__)?(?:branch|worktree|pr target|base branch|"
                             r"target branch|merge into)\s*:", re.IGNORECASE)
 INTENT_DETAIL = "planned in prose"  # a migration the text asks for, chain not named
+WHOLE_AREA = "all of it"  # "all files in src/api/**": every file inside is written
 TEST_RUN_DETAIL = "runs tests"  # a test database inferred from a test run, not named
 _GUESSED = "adds"  # the detail of a manifest write inferred from a dependency, not named
 
@@ -579,16 +583,18 @@ class _TaskReader:
             read = mention.path in read_args or any(w.endswith(mention.path) for w in read_args
                                                     if mention.path in w)
             mode = Mode.READ if read or verbs is None else verbs.mode_at(mention.start)
-            self.declared_file(mention.path, mode, number, text)
+            whole = bool(_ALL_FILES.search(text, max(0, mention.start - 40), mention.start))
+            self.declared_file(mention.path, mode, number, text, WHOLE_AREA if whole else "")
 
-    def declared_file(self, token: str, mode: Mode, number: int, text: str = "") -> None:
+    def declared_file(self, token: str, mode: Mode, number: int, text: str = "",
+                      detail: str = "") -> None:
         path = norm(token)
         text = text or f"{mode.value}: {token}"
         if path.endswith(_DB_SUFFIXES):
             self.add(Kind.DATABASE, f"sqlite:{path}", Mode.WRITE, number, text)
             return
         kind = Kind.AREA if path.endswith("/") or any(c in path for c in "*?{") else Kind.FILE
-        self.add(kind, path, mode, number, text)
+        self.add(kind, path, mode, number, text, detail if kind is Kind.AREA else "")
         if mode.writes:
             self._migration_from_path(number, text, path)
 
