@@ -58,7 +58,9 @@ def read_files(path: str, docs: list[Document]) -> Plan:
                       if isinstance(f, str) and f.strip()]
         by_number[_number(doc.path)] = ident
         tasks.append(task)
-    plan = Plan(path, SHAPE, tasks)
+    epic = [d for d in docs if d.path.replace("\\", "/").endswith("/epic.md")
+            or d.path == "epic.md"]
+    plan = Plan(path, SHAPE, tasks, context="\n".join(d.text for d in epic))
     for task in tasks:  # "1" from YAML's [001] finds "001"
         task.depends_on = _match(task.depends_on, by_number, task, "depends_on", plan)
         task.not_with = _match(task.not_with, by_number, task, "conflicts_with", plan)

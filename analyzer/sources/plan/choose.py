@@ -50,6 +50,7 @@ def read_document(doc: Document, shape: str | None = None) -> Plan:
     for (value, why), reader in candidates:
         plan: Plan = reader.read(doc)
         if plan.tasks:
+            plan.context = plan.context or outside_tasks(doc, plan)
             others = [f"{r.DESCRIPTION} {s[0]:.2f}" for s, r in candidates if r is not reader]
             plan.why = f"{why}; score {value:.2f}" + (
                 f" (next: {others[0]})" if others else "")
@@ -71,4 +72,14 @@ def _forced(doc: Document, shape: str) -> Plan:
         raise InputError(f"read as {reader.DESCRIPTION} (--shape {shape}), the plan has no "
                          "tasks\n" + ACCEPTED_SHAPES, doc.path)
     plan.why = f"--shape {shape}"
+    plan.context = plan.context or outside_tasks(doc, plan)
     return plan
+
+
+def outside_tasks(doc: Document, plan: Plan) -> str:
+    """The lines of a markdown plan that belong to no task (its overview, conventions, the
+    stack it names); structured plans have none."""
+    if doc.structured:
+        return ""
+    inside = {number for task in plan.tasks for number, _ in task.body}
+    return "\n".join(line for number, line in enumerate(doc.lines, 1) if number not in inside)

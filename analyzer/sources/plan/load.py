@@ -117,7 +117,7 @@ def load_plans(paths: list[str], layout: RepoLayout, shape: str | None = None) -
     # The plan is read as a whole: a bare main.py is the one path the plan names elsewhere.
     every_task = predict_plan_touches(
         [(task.body, [(f.path, f.mode, f.line) for f in task.files]) for task in plan.tasks],
-        layout, known)
+        layout, known, plan.context)
     workstreams = []
     for order, (task, task_id, predicted) in enumerate(zip(plan.tasks, ids, every_task,
                                                            strict=True)):

@@ -52,3 +52,4 @@ class Plan:
     why: str = ""  # why this reading was taken
     declared: list[str] = field(default_factory=list)  # concurrency the plan states, in words
     notes: list[str] = field(default_factory=list)  # what a user should know (stale ids …)
+    context: str = ""  # the plan's text outside its tasks: project facts ("using uv")
