@@ -247,3 +247,16 @@ def test_a_directory_of_plans_reports_each_and_names_the_unreadable(cli, tmp_pat
     assert first["stages"][0]["inside"] == "sequence"  # T-ids under agents: tracks
     assert [f["overlap"] for f in first["findings"]] == ["T002 ∥ T004: Agent 1 ∥ Agent 2"]
     assert second["problems"][0]["message"].startswith("nothing in this file looks like a task")
+
+
+def test_phase_headings_keep_their_numbers_and_say_how_they_run(cli, plan):
+    dotted = ("## Phase 3.1: Setup\n- [ ] T001 [P] Edit app/a.py\n- [ ] T002 [P] Edit app/b.py\n"
+              "## Phase 3.2: Core\n- [ ] T003 [P] Edit app/a.py\n")
+    result = cli("plan", plan(dotted), "--format", "json", "--fail-on", "never")
+    assert [s["key"] for s in result.json["stages"]] == ["Phase 3.1", "Phase 3.2"]
+    assert [f["severity"] for f in result.json["findings"]] == ["note"]  # 3.2 after 3.1
+    ordered = ("## Phase 1 (sequential)\n\n### Task 1: A\nEdit `app/x.py`.\n\n"
+               "### Task 2: B\nEdit `app/x.py`.\n")
+    sequenced = cli("plan", plan(ordered), "--format", "json", "--fail-on", "never")
+    assert sequenced.json["stages"][0]["inside"] == "sequence"
+    assert [f["severity"] for f in sequenced.json["findings"]] == ["note"]

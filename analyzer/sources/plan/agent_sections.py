@@ -26,7 +26,7 @@ SHAPE = "agents"
 DESCRIPTION = "agent sections"
 
 _WORD = (r"(?:agent|track|lane|session|worker|squad|workstream|stream|swimlane|developer|dev|"
-         r"engineer|team|pod)")
+         r"engineer|team|pod|worktree|terminal)")
 _NAMED = re.compile(rf"^\W{{0,3}}({_WORD})[\s_-]{{1,3}}#?([A-Z]?\d{{1,3}}[a-z]?|[A-Z])(?![\w])",
                     re.IGNORECASE)
 _SUFFIXED = re.compile(r"^\W{0,3}([A-Z][A-Z0-9&/ _-]{1,30}?)\s+(SESSION|AGENT|LANE|TRACK)\b")

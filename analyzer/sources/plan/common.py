@@ -34,7 +34,11 @@ _REF_MORE = re.compile(r"[A-Z]?\d+(?:\.\d+)?", re.IGNORECASE)
 _BARE_ID = re.compile(r"(?<![\w.-])(T\d{2,4}|[A-Z]\d{1,2}|#\d{1,5})(?![\w-])")
 _PHASE_HEADING = re.compile(
     r"^(?:\W{0,3})(phase|wave|stage|group|batch|milestone|sprint|week|step|part|level|round)"
-    r"\s*(\d+[a-z]?|[A-Z]\b)?", re.IGNORECASE)
+    r"\s*(\d+(?:\.\d+)*[a-z]?|[A-Z]\b)?", re.IGNORECASE)
+
+
+_IN_ORDER = re.compile(r"\b(?:sequential(?:ly)?|in order|one (?:at a time|after (?:the )?other|"
+                       r"after another)|serial(?:ly)?|not parallel)\b", re.IGNORECASE)
 
 
 def plain(text: str) -> str:
@@ -130,7 +134,10 @@ def assign_stages(doc: Document, tasks: list[PlanTask], headings: list[Block],
         owner = open_spans[-1][0]
         key = stage_key(owner.text)
         if key not in used:
-            stage = PlanStage(key, plain(owner.text), owner.start + 1, inside)
+            how = inside
+            if inside == "parallel" and _IN_ORDER.search(owner.text):
+                how = "sequence"  # "## Phase 2 (sequential)"
+            stage = PlanStage(key, plain(owner.text), owner.start + 1, how)
             used[key] = stage
             stages.append(stage)
         task.stage = key

@@ -29,7 +29,7 @@ NOT_A_TASK = re.compile(
     r"format|path conventions|objectives?|requirements|acceptance criteria|implementation|"
     r"testing|tests|definition of done|success criteria|status|progress|deliverables|"
     r"architecture|description|details|checklist|parallel|strategy|quick ?start|"
-    r"troubleshooting|resources|links|files?|summary)\b",
+    r"troubleshooting|resources|links|files?)\b",
     re.IGNORECASE,
 )
 
