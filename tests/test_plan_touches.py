@@ -7,6 +7,7 @@ alone; the rules on top are tested through the CLI in test_rules_plan.py.
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
@@ -395,3 +396,33 @@ def test_a_task_adding_a_package_and_an_endpoint_still_registers_it():
     _, second = read("Set up main.py to create a FastAPI instance",
                      "Login client using httpx; provide an API endpoint for login")
     assert {"main.py", "requirements.txt"} <= keys(second, mode=Mode.WRITE)
+
+
+# --- fuzz: any text is read without an error, in time proportional to its length ------------
+
+_PIECES = [
+    *"abcXY019 ./_-*`'\"()[]{}@:=,;#│├└─\n",
+    "src/", "main.py", " in ", " from ", "all files in ", "```", "```markdown\n", "cd ",
+    "git checkout ", "pip install ", "alembic", "Django", "celery", "├── ", "    ", "/api/",
+    "0001_x.py", "backend/", " (", ")", "Create ", "per ", "INSTALLED_APPS",
+    "supabase/migrations/",
+]
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_fuzz_any_text_is_read(seed):
+    rng = random.Random(seed)
+    text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 120)))
+    for mention in path_mentions(text):
+        assert mention.path and not mention.path.startswith("/")
+    walker = TreeWalker()
+    for line in text.splitlines():
+        walker.feed(line)
+    read(text, text[::-1])
+
+
+def test_fuzz_a_long_line_of_punctuation_is_quick():
+    line = "(`" * 50_000 + "a.py" + ")" * 50_000
+    started = time.perf_counter()
+    read(line)
+    assert time.perf_counter() - started < 5

@@ -527,3 +527,31 @@ def test_cs102_an_owned_directory_is_only_a_note(cli, plan):
     """)
     (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS102"]
     assert finding["severity"] == "note"
+
+
+# --- --repo resolves bare names to the one tracked path ------------------------------------
+
+def test_repo_resolves_a_bare_name_to_its_one_tracked_path(cli, plan, repo):
+    root = repo({"src/backend/main.py": "app = None\n", "src/backend/db.py": "x = 1\n"})
+    result = scan(cli, plan, """
+        ## Task 1: Auth
+        Register the auth router in main.py.
+        ## Task 2: Billing
+        Register the billing router in `src/backend/main.py`.
+    """, "--repo", root)
+    assert ("CS101", "src/backend/main.py", ("Task 1: Auth", "Task 2: Billing")) \
+        in result.findings()
+
+
+def test_repo_leaves_an_ambiguous_bare_name_and_says_so(cli, plan, repo):
+    root = repo({"api/main.py": "a = 1\n", "worker/main.py": "b = 1\n"})
+    result = scan(cli, plan, """
+        ## Task 1: Auth
+        Register the auth router in main.py.
+        ## Task 2: Billing
+        Edit `worker/main.py`.
+    """, "--repo", root)
+    (task,) = [w for w in result.json["workstreams"] if w["id"] == "Task 1: Auth"]
+    (touch,) = [t for t in task["touches"] if t["key"] == "main.py"]
+    assert "ambiguous" in touch["detail"] and "api/main.py" in touch["detail"]
+    assert "CS101" not in result.rules()
