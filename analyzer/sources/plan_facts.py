@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from analyzer.shared_paths import is_lockfile, is_manifest
 from analyzer.sources.repo_layout import LOCKFILES, MANIFESTS, RepoLayout, is_requirements
 
 _MANAGER_WORDS = {
@@ -154,7 +153,3 @@ def _named_chain(paths: list[str]) -> str:
         elif len(parts) >= 2 and parts[-2] == "versions" and path.endswith(".py"):
             chains.add("/".join(parts[:-1]))
     return chains.pop() if len(chains) == 1 else "alembic/versions"
-
-
-def manifest_paths(paths: Iterable[str]) -> list[str]:
-    return [p for p in paths if is_manifest(p) or is_lockfile(p)]

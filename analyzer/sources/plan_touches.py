@@ -12,14 +12,18 @@ import itertools
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from typing import TypeVar
 
 from packaging.utils import canonicalize_name
 
-from analyzer.model import Kind, Mode, Resource, Touch
+from analyzer.model import Kind, Mode, Resource
 from analyzer.parsers.envfile import database_key
-from analyzer.shared_paths import is_lockfile, is_manifest
+from analyzer.shared_paths import is_manifest
+from analyzer.sources.plan_across_tasks import (
+    all_of_a_directory,
+    inherit_named_places,
+    resolve_names,
+    routes_into_the_app,
+)
 from analyzer.sources.plan_facts import PlanFacts, plan_facts
 from analyzer.sources.plan_packages import PackageNames, named_packages, package_names
 from analyzer.sources.plan_paths import (
@@ -31,6 +35,7 @@ from analyzer.sources.plan_paths import (
     path_mentions,
     single_path,
 )
+from analyzer.sources.plan_predicted import PredictedTouch, TaskText, dedupe
 from analyzer.sources.plan_text import (
     SERVER_DEFAULTS,
     VerbIndex,
@@ -44,16 +49,6 @@ from analyzer.sources.plan_text import (
 )
 from analyzer.sources.repo_files import tracked_files
 from analyzer.sources.repo_layout import LOCKFILES, RepoLayout
-
-
-@dataclass(frozen=True)
-class PredictedTouch:
-    resource: Resource
-    mode: Mode
-    line: int
-    text: str
-    detail: str = ""
-
 
 _DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 _READ_COMMANDS = re.compile(
@@ -127,9 +122,6 @@ TEST_RUN_DETAIL = "runs tests"  # a test database inferred from a test run, not 
 _GUESSED = "adds"  # the detail of a manifest write inferred from a dependency, not named
 
 
-TaskText = tuple[list[tuple[int, str]], Sequence[tuple[str, Mode, int]]]
-
-
 def predict_touches(lines: list[tuple[int, str]], layout: RepoLayout,
                     known_packages: frozenset[str],
                     declared: Iterable[tuple[str, Mode, int]] = ()) -> list[PredictedTouch]:
@@ -171,104 +163,11 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
             reader.read_line(number, line, walker)
         readers.append(reader)
     explicit_migrations = any(r.plans_migrations for r in readers)
-    results = [_resolve(r.finish(explicit_migrations), facts) for r in readers]
-    _inherit_named_places(tasks, results)
-    _routes_into_the_app(tasks, results, readers)
-    _all_of_a_directory(tasks, results)
-    return results
-
-
-_ROUTE_WORDS = re.compile(r"\b(?:endpoints?|routes?|routers?|websockets?|middlewares?)\b",
-                          re.IGNORECASE)
-_WEB_APP = re.compile(r"\b(?:fastapi|flask|starlette|litestar|sanic|quart)\b", re.IGNORECASE)
-_ROUTE_MODULES = re.compile(r"(?:^|/)(?:routes?|routers?|endpoints?|api|views?|blueprints?|"
-                            r"handlers?|controllers?)(?:/|\.py$)")
-_ENTRY_NAMES = ("main.py", "app.py")
-
-
-def _routes_into_the_app(tasks: Sequence[TaskText], results: list[list[PredictedTouch]],
-                         readers: list[_TaskReader]) -> None:
-    """A web-app plan that names its app module (`main.py`) and no module for routes: a task
-    that adds endpoints but names no file registers them in that one app module."""
-    text = " ".join(line for lines, _ in tasks for _, line in lines[:50])[:200_000]
-    named = {t.resource.key for touches in results for t in touches
-             if t.resource.kind in (Kind.FILE, Kind.AREA)}
-    written = {t.resource.key for touches in results for t in touches
-               if t.resource.kind is Kind.FILE and t.mode.writes}
-    entries = {p for p in written if posixpath.basename(p) in _ENTRY_NAMES}
-    if (len(entries) != 1 or not _WEB_APP.search(text)
-            or any(_ROUTE_MODULES.search(p) for p in named)):
-        return
-    entry = entries.pop()
-    for (lines, _), touches, reader in zip(tasks, results, readers, strict=True):
-        if any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
-               and not is_manifest(t.resource.key) and not is_lockfile(t.resource.key)
-               for t in touches):
-            continue
-        for number, line in lines:
-            if _ROUTE_WORDS.search(line) and reader._sides(line)[1]:
-                touches.append(PredictedTouch(Resource(Kind.FILE, entry), Mode.WRITE, number,
-                                              line.strip(), "registers its routes in the app"))
-                break
-
-
-_ALL_OF = re.compile(r"\ball (?:the |of the )?([a-z][a-z_-]{2,30})\b", re.IGNORECASE)
-
-
-def _all_of_a_directory(tasks: Sequence[TaskText], results: list[list[PredictedTouch]]) -> None:
-    """"Update all templates" where the plan has a top-level `templates/`: that directory."""
-    top = {t.resource.key.split("/", 1)[0] for touches in results for t in touches
-           if t.resource.kind in (Kind.FILE, Kind.AREA) and "/" in t.resource.key}
-    for (lines, _), touches in zip(tasks, results, strict=True):
-        for number, line in lines:
-            for match in _ALL_OF.finditer(line[:2000]):
-                word = match.group(1).lower()
-                if word in top and word not in _NOT_DIRECTORIES:
-                    verb = VerbIndex(line).mode_at(match.start())
-                    if verb.writes:
-                        touches.append(PredictedTouch(Resource(Kind.AREA, word + "/"), Mode.WRITE,
-                                                      number, line.strip(), f"all {word}"))
-                    break
-
-
-_NOT_DIRECTORIES = frozenset(("src", "app", "lib", "backend", "frontend", "tests", "test",
-                              "docs", "scripts"))
-
-
-_PLACE = re.compile(
-    r"\b([a-z][a-z_-]{2,30} [a-z][a-z_-]{2,30}) (?:in|at) `?([\w./-]{3,200}\.\w{1,6})")
-_NOT_PLACES = frozenset(("the", "a", "an", "this", "that", "it", "file", "files", "code", "all",
-                         "and", "or", "with", "logic", "method", "function", "class", "tests",
-                         "test", "support", "changes", "handling", "field", "fields"))
-_LOOK_BACK = 8
-
-
-def _inherit_named_places(tasks: Sequence[TaskText], results: list[list[PredictedTouch]]) -> None:
-    """"Add stage filter to list endpoint" after "Add search to list endpoint in ideas.py":
-    a task that names no file but the same thing a recent task placed in one writes that file.
-    Only from the few tasks just before it, and only by a two-word name ("list endpoint")."""
-    places: list[tuple[int, str, str]] = []  # task index, "list endpoint", path
-    for index, ((lines, _), touches) in enumerate(zip(tasks, results, strict=True)):
-        text = " ".join(line for _, line in lines)[:4000]
-        if not any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes for t in touches):
-            recent = [p for p in places if index - p[0] <= _LOOK_BACK]
-            for _, name, path in reversed(recent):
-                at = text.find(name)
-                if at >= 0:
-                    number = lines[0][0] if lines else 0
-                    results[index].append(PredictedTouch(
-                        Resource(Kind.FILE, path), Mode.WRITE, number, text[:200],
-                        f"the {name} of {path}"))
-                    break
-            continue
-        written = {t.resource.key for t in touches if t.mode.writes}
-        for match in _PLACE.finditer(text):
-            name, path = match.group(1), norm(match.group(2))
-            if set(name.split()) & _NOT_PLACES:
-                continue
-            full = next((w for w in written if w == path or w.endswith("/" + path)), None)
-            if full:
-                places.append((index, name, full))
+    results = [resolve_names(r.finish(explicit_migrations), facts) for r in readers]
+    inherit_named_places(tasks, results)
+    routes_into_the_app(tasks, results, [r.python_side for r in readers])
+    all_of_a_directory(tasks, results)
+    return [dedupe(touches) for touches in results]
 
 
 def _memo_mentions(memo: dict[str, list[PathMention]], line: str) -> list[PathMention]:
@@ -276,22 +175,6 @@ def _memo_mentions(memo: dict[str, list[PathMention]], line: str) -> list[PathMe
     if found is None:
         found = memo[line] = path_mentions(line)
     return found
-
-
-def _resolve(touches: list[PredictedTouch], facts: PlanFacts) -> list[PredictedTouch]:
-    """Bare and partial file names -> the one full path the plan or repository names."""
-    resolved = []
-    for touch in touches:
-        if touch.resource.kind is Kind.FILE:
-            path, candidates = facts.resolve(touch.resource.key)
-            if path != touch.resource.key:
-                touch = replace(touch, resource=Resource(Kind.FILE, path))
-            elif candidates:
-                shown = ", ".join(candidates[:3]) + (" …" if len(candidates) > 3 else "")
-                touch = replace(touch, detail=(touch.detail + "; " if touch.detail else "")
-                                + f"ambiguous: {shown}")
-        resolved.append(touch)
-    return dedupe(resolved)
 
 
 def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, int | None]]:
@@ -667,7 +550,7 @@ class _TaskReader:
         `backend/pyproject.toml` and `frontend/package.json`)."""
         if _METADATA_LINE.match(plain):
             return
-        node_side, python_side = self._sides(plain)
+        node_side, python_side = self.sides(plain)
         if node_side and _NODE_INIT.search(plain):
             folder = next((m.path for m in path_mentions(plain) if m.path.endswith("/")), "")
             self._node_manifest(number, prose, "initialises the project",
@@ -689,7 +572,7 @@ class _TaskReader:
                     self._dependency(number, prose, name, self.facts.manager)
                     self.installs.append((number, prose, name))
 
-    def _sides(self, plain: str) -> tuple[bool, bool]:
+    def sides(self, plain: str) -> tuple[bool, bool]:
         """(Node side, Python side) of the project that this task works on."""
         facts = self.facts
         if not facts.uses_node:
@@ -702,6 +585,9 @@ class _TaskReader:
             p.endswith(_NODE_SUFFIXES) or p.split("/", 1)[0] in _NODE_DIRS for p in written)
         python = bool(_PYTHON_SIDE.search(plain)) or any(p.endswith(".py") for p in written)
         return node, python or not node
+
+    def python_side(self, line: str) -> bool:
+        return self.sides(line)[1]
 
     def _test_database(self) -> None:
         """Tests run against the plan's one database server: Django's `manage.py test` creates
@@ -791,14 +677,3 @@ def _names_setting(text: str) -> bool:
         return True
     last = next((c for c in reversed(constants) if "_" in c.group(0)), None)
     return last is not None and bool(re.match(r"\s+settings?\b", text[last.end():]))
-
-
-_T = TypeVar("_T", PredictedTouch, Touch)
-
-
-def dedupe(touches: list[_T]) -> list[_T]:
-    """One touch per resource and mode: the first line that shows it is the evidence."""
-    first: dict[tuple[Resource, Mode], _T] = {}
-    for touch in touches:
-        first.setdefault((touch.resource, touch.mode), touch)
-    return list(first.values())
