@@ -20,6 +20,7 @@ class ResourceIndex:
     def __init__(self, workstreams: list[Workstream], stages: Sequence[Stage] = ()):
         self.workstreams = {ws.id: ws for ws in workstreams}
         self.stages = {stage.key: stage for stage in stages}
+        self._writers: dict[Resource, list[Touch]] = {}
         self.order = {ws.id: i for i, ws in enumerate(workstreams)}
         self.touches: dict[Resource, list[Touch]] = defaultdict(list)
         for ws in workstreams:
@@ -41,6 +42,8 @@ class ResourceIndex:
         """The first write touch of each workstream on the resource, in plan order. When some
         of them may run at the same time, only those: a writer sequenced before or after all
         the others is not part of the collision."""
+        if resource in self._writers:  # the index does not change: each resource once
+            return list(self._writers[resource])
         first: dict[str, Touch] = {}
         for touch in self.touches.get(resource, ()):
             if touch.mode.writes:
@@ -48,7 +51,8 @@ class ResourceIndex:
         writers = sorted(first.values(), key=lambda t: self.order[t.workstream])
         overlapping = set(self.concurrent_with_any([t.workstream for t in writers]))
         if len(overlapping) >= 2:
-            return [t for t in writers if t.workstream in overlapping]
+            writers = [t for t in writers if t.workstream in overlapping]
+        self._writers[resource] = writers
         return writers
 
     def of_kind(self, kind: Kind) -> Iterator[tuple[Resource, list[Touch]]]:
@@ -131,9 +135,6 @@ class ResourceIndex:
                 if why:
                     return why
         return ""
-
-    def any_concurrent(self, ids: list[str]) -> bool:
-        return any(self.concurrent(a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
 
     def concurrent_with_any(self, ids: list[str]) -> list[str]:
         """The ids that may run at the same time as at least one other id of the list."""
