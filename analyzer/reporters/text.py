@@ -165,8 +165,9 @@ def _schedule(console: Console, report: Report) -> None:
         for step in schedule.setup:
             print_(f"   - {step}", soft_wrap=True)
         number += 1
-    for wave in schedule.waves:
-        names = ", ".join(f"'{report.name(ws_id)}'" for ws_id in wave)
+    labels = {ws.id: ws.label for ws in report.workstreams if ws.label}
+    for wave in schedule.waves:  # the plan's own ids when it has them: T033, Agent 2
+        names = ", ".join(labels.get(ws_id) or f"'{report.name(ws_id)}'" for ws_id in wave)
         print_(f" Wave {number}: {names}", soft_wrap=True)
         number += 1
     if schedule.left_out:
