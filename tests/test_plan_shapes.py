@@ -11,6 +11,8 @@ import os
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer.errors import InputError
 from tests.conftest import FIXTURES
@@ -260,3 +262,48 @@ def test_phase_headings_keep_their_numbers_and_say_how_they_run(cli, plan):
     sequenced = cli("plan", plan(ordered), "--format", "json", "--fail-on", "never")
     assert sequenced.json["stages"][0]["inside"] == "sequence"
     assert [f["severity"] for f in sequenced.json["findings"]] == ["note"]
+
+
+# --- fuzz: any text is a plan or a clear error, never a traceback ---------------------------
+
+_PIECES = ["- [ ] ", "- [x] ", "T001 ", "T002 ", "[P] ", "[US1] ", "## Phase 1: ", "### Agent 1: ",
+           "#### A1: ", "### Track A\n", "## Task 2: ", "**Task 3 - X:**", "Depends on: Task 2",
+           "after Agent 1 merged", "US2 depends on US1", "All user stories can run in parallel",
+           "Developer A: US1", "```\n", "---\n", "app/main.py ", "  - **Files**: `a.py`", "\n",
+           "\n\n", "1. ", "   ", "run last", "owns:\n  - `api/**`\n", "Phase 2 (sequential)\n"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40), st.sampled_from(["tasks.md", "t.md"]))
+@settings(max_examples=150, deadline=None)
+def test_markdown_readers_never_crash(pieces, name):
+    from analyzer.sources.plan.choose import SHAPES, read_document
+    from analyzer.sources.plan.document import Document
+
+    text = "".join(pieces)
+    for shape in [None, *[s for s in SHAPES if s != "ccpm"]]:
+        try:
+            read_document(Document(name, text), shape)
+        except InputError:
+            pass
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.sampled_from(["tasks", "master", "id", "title",
+                                                        "dependencies", "subtasks", "status",
+                                                        "packages", "package_id", "scope",
+                                                        "write_allow", "depends_on", "files",
+                                                        "group"]), inner, max_size=5),
+                     max_leaves=30)
+
+
+@given(_JSON)
+@settings(max_examples=200, deadline=None)
+def test_structured_readers_never_crash(data):
+    from analyzer.sources.plan.choose import read_document
+    from analyzer.sources.plan.document import Document
+
+    try:
+        read_document(Document("tasks.json", json.dumps(data)))
+    except InputError:
+        pass
