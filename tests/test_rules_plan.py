@@ -555,3 +555,19 @@ def test_repo_leaves_an_ambiguous_bare_name_and_says_so(cli, plan, repo):
     (touch,) = [t for t in task["touches"] if t["key"] == "main.py"]
     assert "ambiguous" in touch["detail"] and "api/main.py" in touch["detail"]
     assert "CS101" not in result.rules()
+
+
+def test_cs502_once_for_a_plan_that_mostly_names_no_files(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Polish the UI
+        Make it nicer.
+        ## Task 2: Speed
+        Make it faster.
+        ## Task 3: Docs
+        Explain it better.
+        ## Task 4: Login
+        Edit `app/login.py`.
+    """)
+    (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS502"]
+    assert "3 of 4 tasks" in finding["message"]
+    assert finding["workstreams"] == ["Task 1: Polish the UI", "Task 2: Speed", "Task 3: Docs"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from analyzer.engine import CheckContext
@@ -82,13 +83,27 @@ def _reported(ctx: CheckContext, touch: Touch) -> bool:
 def no_file_scope(ctx: CheckContext) -> Iterator[Finding]:
     if len(ctx.index.workstreams) < 2:
         return
-    for ws in ctx.index.workstreams.values():
-        if ws.origin != "task" or ws.touches:
-            continue
+    unscoped = [ws for ws in ctx.index.workstreams.values()
+                if ws.origin == "task" and not ws.touches]
+    if len(unscoped) >= _ONE_NOTE_FROM:
+        # a plan that mostly names no files: one note for the plan, not one per task
+        names = ", ".join(f"'{ws.name}'" for ws in unscoped)
+        finding = ctx.finding(
+            "CS502", [], f"{len(unscoped)} of {len(ctx.index.workstreams)} tasks name no file, "
+            f"command or resource they will touch: {names}", merge_time=False, name=names,
+        )
+        yield replace(finding, workstreams=tuple(ws.id for ws in unscoped),
+                      evidence=tuple(ws.evidence for ws in unscoped),
+                      evidence_of=tuple(ws.id for ws in unscoped))
+        return
+    for ws in unscoped:
         yield ctx.finding(
             "CS502", [], f"'{ws.name}' names no file, command or resource it will touch",
             merge_time=False, subject=ws, name=f"'{ws.name}'",
         )
+
+
+_ONE_NOTE_FROM = 3
 
 
 CHECKS = [feature_sliced, no_file_scope]
