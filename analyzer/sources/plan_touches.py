@@ -35,7 +35,9 @@ from analyzer.sources.plan_paths import (
     path_mentions,
     single_path,
 )
-from analyzer.sources.plan_predicted import PredictedTouch, TaskText, dedupe
+from analyzer.sources.plan_predicted import PredictedTouch as PredictedTouch  # re-exported
+from analyzer.sources.plan_predicted import TaskText
+from analyzer.sources.plan_predicted import dedupe as dedupe  # re-exported
 from analyzer.sources.plan_text import (
     SERVER_DEFAULTS,
     VerbIndex,
