@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -100,17 +101,20 @@ _NOT_PLACES = frozenset(("the", "a", "an", "this", "that", "it", "file", "files"
                          "and", "or", "with", "logic", "method", "function", "class", "tests",
                          "test", "support", "changes", "handling", "field", "fields"))
 _LOOK_BACK = 8
+_MAX_PLACES = 32
 
 
 def inherit_named_places(tasks: Sequence[TaskText], results: list[list[PredictedTouch]]) -> None:
     """"Add stage filter to list endpoint" after "Add search to list endpoint in ideas.py":
     a task that names no file but the same thing a recent task placed in one writes that file.
     Only from the few tasks just before it, and only by a two-word name ("list endpoint")."""
-    places: list[tuple[int, str, str]] = []  # task index, "list endpoint", path
+    places: deque[tuple[int, str, str]] = deque()  # task index, "list endpoint", path
     for index, ((lines, _), touches) in enumerate(zip(tasks, results, strict=True)):
         text = " ".join(line for _, line in lines)[:4000]
         if not any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes for t in touches):
-            recent = [p for p in places if index - p[0] <= _LOOK_BACK]
+            while places and index - places[0][0] > _LOOK_BACK:
+                places.popleft()  # only the few tasks just before count: the cost stays linear
+            recent = list(places)[-_MAX_PLACES:]
             for _, name, path in reversed(recent):
                 at = text.find(name)
                 if at >= 0:
