@@ -426,3 +426,11 @@ def test_fuzz_a_long_line_of_punctuation_is_quick():
     started = time.perf_counter()
     read(line)
     assert time.perf_counter() - started < 5
+
+
+def test_a_bare_name_with_thousands_of_candidates_is_quickly_ambiguous():
+    tasks = [f"Create src/pkg{i}/__init__.py" for i in range(3000)] + ["Edit __init__.py"]
+    started = time.perf_counter()
+    touches = read(*tasks)[-1]
+    assert keys(touches) == {"__init__.py"}
+    assert time.perf_counter() - started < 20

@@ -42,6 +42,9 @@ _NODE = re.compile(r"\bpackage\.json\b|\bnpm (?:install|i|add)\b|\byarn add\b|\b
                    r"\bnext\.js\b|\bcreate-next-app\b", re.IGNORECASE)
 
 
+_FEW = 20  # more candidates than this for one bare name: ambiguous without a closer look
+
+
 @dataclass
 class PlanFacts:
     """The project as the plan (and `--repo`) describe it."""
@@ -69,6 +72,8 @@ class PlanFacts:
         if path.endswith("/") or path in self.tracked:
             return path, ()
         candidates = self.suffixes.get(path, set()) - {path}
+        if len(candidates) > _FEW:
+            return path, tuple(sorted(candidates)[:_FEW])  # plainly ambiguous
         # `core/x.py` named beside `backend/core/x.py` is the same file, not a second candidate
         candidates = {c for c in candidates
                       if not any(o != c and o.endswith("/" + c) for o in candidates)}
