@@ -434,3 +434,10 @@ def test_a_bare_name_with_thousands_of_candidates_is_quickly_ambiguous():
     touches = read(*tasks)[-1]
     assert keys(touches) == {"__init__.py"}
     assert time.perf_counter() - started < 20
+
+
+def test_many_directories_with_unclosed_parentheses_stay_linear():
+    line = " ".join(f"in d{i}/ (a{i}.py" for i in range(5000))
+    started = time.perf_counter()
+    path_mentions(line)
+    assert time.perf_counter() - started < 5

@@ -54,6 +54,8 @@ _CODE_SPAN = re.compile(r"`[^`\n]{1,400}`")
 _NAME_CHARS = re.compile(r"[\w.*?{}\[\]()/@+$~,-]+")
 _DIR_WORDS = frozenset(("in", "at", "under", "inside", "into", "within", "for", "to"))
 _JOIN_REACH = 6
+_LIST_REACH = 40  # words read after "dir/ (" looking for the names it lists
+_ENV_PART = re.compile(r"[\w-]{1,30}")
 _FILLER = frozenset(("the", "a", "file", "files", "directory", "folder", "dir", "new", "root",
                      "existing", "our", "its", "their", "project"))
 
@@ -160,7 +162,10 @@ def looks_like_path(token: str, quoted: bool = False) -> bool:
 
 
 def _is_env_template(name: str) -> bool:
-    return bool(re.fullmatch(r"\.env(\.[\w-]{1,30}){0,3}", name))
+    """`.env`, `.env.local.example`: up to three dotted suffixes after `.env`."""
+    parts = name.split(".")
+    return (parts[:2] == ["", "env"] and len(parts) <= 5
+            and all(_ENV_PART.fullmatch(p) for p in parts[2:]))
 
 
 def path_mentions(text: str) -> list[PathMention]:
@@ -220,7 +225,7 @@ def _qualify(mentions: list[PathMention], raw: list[tuple[str, int]]) -> list[Pa
         j = w + 1
         listed = False
         if j < len(raw) and raw[j][0].startswith("("):
-            while j < len(raw):
+            while j < min(len(raw), w + 1 + _LIST_REACH):
                 word, offset = raw[j]
                 k = _mention_at(by_start, word, offset)
                 if k is not None and mentions[k].bare and not mentions[k].path.endswith("/"):
