@@ -142,9 +142,9 @@ def test_large_plan_is_read_quickly(cli, plan, size_mb):
         n += 1
         body.append(task.format(n=n))
     path = plan("".join(body))
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a busy machine's other work does not count
     result = cli("plan", path, "--format", "json", "--fail-on", "never")
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert result.code == 0, result.err
     assert len(result.json["workstreams"]) == n
     assert elapsed < 60, f"{size_mb} MB plan took {elapsed:.1f}s"
