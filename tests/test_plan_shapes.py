@@ -304,3 +304,16 @@ def test_structured_readers_never_crash(data):
 
     with contextlib.suppress(InputError):
         read_document(Document("tasks.json", json.dumps(data)))
+
+
+def test_structured_tasks_declare_conflicts_and_running_alone(cli, plan):
+    tasks = [{"id": "a", "files": ["x.py"]},
+             {"id": "b", "files": ["x.py"], "conflicts_with": ["a"]},
+             {"id": "c", "files": ["x.py"], "parallel": False},
+             {"id": "d", "files": ["y.py"], "status": "cancelled"},
+             {"id": "e", "files": ["y.py"]}]
+    result = cli("plan", plan(json.dumps({"tasks": tasks}), "tasks.json"), "--format", "json",
+                 "--fail-on", "never")
+    assert [(f["severity"], f["workstreams"]) for f in result.json["findings"]] == [
+        ("note", ["a", "b", "c"])]
+    assert result.json["schedule"]["left_out"] == ["d"]

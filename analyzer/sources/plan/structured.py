@@ -38,7 +38,7 @@ FILE_FIELDS = {
 DEPENDENCY_FIELDS = ("depends_on", "dependencies", "dependsOn", "deps", "after", "blocked_by",
                      "blockedBy", "needs")
 _GROUP_FIELDS = ("group", "phase", "wave", "stage", "batch", "execution_group", "level")
-_DONE = ("done", "completed", "complete", "closed", "finished")
+_DONE = ("done", "completed", "complete", "closed", "finished", "cancelled", "canceled")
 
 
 def find_task_list(data: Any, depth: int = 0) -> tuple[list[Any] | None, Any]:
@@ -95,6 +95,9 @@ def task_from(raw: dict[str, Any], number: int, locator: Locator,
                        if isinstance(d, (str, int, float))]
     status = str(raw.get("status", "")).lower()
     task.done = status in _DONE
+    task.alone = raw.get("parallel") is False or str(raw.get("parallel")).lower() == "false"
+    task.not_with = [str(c) for key in ("conflicts_with", "conflictsWith")
+                     for c in as_list(raw.get(key)) if isinstance(c, (str, int))]
     return task
 
 
