@@ -12,7 +12,8 @@ Runs the real CLI (`conflictscan plan PLAN --format json`) on every plan in
   the item's tasks (one, when the item lists one); `must` items count as hits, `soft` items
   neither, a `not` item or nothing labelled counts as a false positive.
 
-    python benchmarks/plans_realworld.py [--plans DIR] [-v]
+    python benchmarks/plans_realworld.py [--plans DIR] [--labels FILE] [-v]
+    python benchmarks/plans_realworld.py --plans fixtures/plans --labels fixtures/labels.json
 
 The plans are other people's text: they are read from ../shared and never copied here.
 """
@@ -157,10 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--plans", type=Path, default=DEFAULT_PLANS,
                         help="the labelled plans (default: ../shared/realworld-plans)")
+    parser.add_argument("--labels", type=Path,
+                        help="the labels (default: labels.json beside the plans)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="list every counted finding and every missed must item")
     args = parser.parse_args(argv)
-    labels = json.loads((args.plans / "labels.json").read_text(encoding="utf-8"))
+    labels = json.loads((args.labels or args.plans / "labels.json").read_text(encoding="utf-8"))
 
     outcomes: list[Outcome] = []
     for label in labels:
