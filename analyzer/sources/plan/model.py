@@ -23,6 +23,7 @@ class PlanTask:
     files: list[DeclaredFile] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)  # references, resolved later
     stage: str | None = None  # the key of its PlanStage
+    story: str = ""  # a spec-kit user-story label: "US2"
     marked: bool = False  # marked parallel with the other marked tasks of its stage ([P])
     done: bool = False  # [x], status: done
     alone: bool = False  # declared to run with nothing else (ccpm parallel: false)

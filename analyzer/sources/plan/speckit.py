@@ -86,7 +86,7 @@ def read(doc: Document) -> Plan:
         for mark in marks:
             story_mark = _STORY.match(mark)
             if story_mark:
-                task.stage = f"US{story_mark.group(1)}"  # provisional: its phase replaces it
+                task.story = f"US{story_mark.group(1)}"
         tasks.append(task)
     stages = _phases(doc, tasks)
     plan = Plan(doc.path, SHAPE, tasks, stages)
@@ -100,9 +100,6 @@ def _phases(doc: Document, tasks: list[PlanTask]) -> list[PlanStage]:
     headings = phase_headings(doc)
     if not headings:  # "## User Story 1 - Login" without the word Phase
         headings = _story_headings(doc)
-    story_of = {t.line: t.stage for t in tasks}
-    for task in tasks:
-        task.stage = None
     if not headings:  # T-id checklists under "### Agent 1": agents in parallel, each in order
         agents = [h for h in doc.headings if agent_id(h.text)]
         if len({agent_id(h.text) for h in agents}) >= 2:
@@ -114,10 +111,9 @@ def _phases(doc: Document, tasks: list[PlanTask]) -> list[PlanStage]:
     by_key = {s.key: s for s in stages}
     votes: dict[str, dict[str, int]] = {}
     for task in tasks:
-        story = story_of.get(task.line)
-        if task.stage and story:
+        if task.stage and task.story:
             counts = votes.setdefault(task.stage, {})
-            counts[story] = counts.get(story, 0) + 1
+            counts[task.story] = counts.get(task.story, 0) + 1
     for key, stage in by_key.items():
         named = re.search(r"\b(?:user stor(?:y|ies)|US)\s*(\d+)", stage.name, re.IGNORECASE)
         if named:

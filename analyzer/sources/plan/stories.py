@@ -64,7 +64,9 @@ class _Resolver:
         self.might_name = re.compile(r"US\s{0,2}\d|stor(?:y|ies)|phases?\s{0,2}\d"
                                      + (f"|\\b(?:{words})\\b" if words else ""), re.IGNORECASE)
 
-    def stages_in(self, text: str) -> list[str]:
+    def stages_in(self, text: str, *, all_stories: bool = True) -> list[str]:
+        """The stages a piece of prose names; "all user stories" names every story unless
+        `all_stories` is off."""
         if not self.might_name.search(text):
             return []
         keys: list[str] = []
@@ -72,7 +74,7 @@ class _Resolver:
             keys += [self.by_story[f"US{n}"] for n in _numbers(match) if f"US{n}" in self.by_story]
         for match in _PHASE_REF.finditer(text):
             keys += [self.by_number[n] for n in _numbers(match) if n in self.by_number]
-        if _ALL_STORIES_REF.search(text):
+        if all_stories and _ALL_STORIES_REF.search(text):
             keys += list(self.by_story.values())
         lowered = text.lower()
         keys += [key for word, key in self.by_word.items() if re.search(rf"\b{word}\b", lowered)]
@@ -119,10 +121,10 @@ def declare_story_order(doc: Document, plan: Plan) -> None:
                     explicit.setdefault(key, [])
                     explicit[key] += [d for d in deps if d not in explicit[key]]
         if _PARALLEL.search(line) and not _NOT_PARALLEL.search(line):
-            if _ALL_STORIES.search(line):
+            named = [k for k in resolve.stages_in(line, all_stories=False) if k in stories]
+            if _ALL_STORIES_REF.search(line) or (_ALL_STORIES.search(line) and not named):
                 all_parallel = all_parallel or line.strip()[:120]
                 continue
-            named = [k for k in resolve.stages_in(line) if k in stories]
             parallel_pairs += [(a, b) for i, a in enumerate(named) for b in named[i + 1:]]
     _order(plan, explicit, parallel_pairs, bool(all_parallel))
     if explicit:
@@ -130,6 +132,12 @@ def declare_story_order(doc: Document, plan: Plan) -> None:
             f"{k} after {', '.join(v)}" for k, v in list(explicit.items())[:12]))
     if all_parallel:
         plan.declared.append(f"user stories declared parallel: \"{all_parallel}\"")
+    order = {s.key: i for i, s in enumerate(stages)}
+    pairs = list(dict.fromkeys(" \u2225 ".join(sorted(pair, key=order.__getitem__))
+                               for pair in parallel_pairs))
+    if pairs:
+        plan.declared.append("declared parallel: " + ", ".join(pairs[:8])
+                             + (" …" if len(pairs) > 8 else ""))
 
 
 def _order(plan: Plan, explicit: dict[str, list[str]], pairs: list[tuple[str, str]],
