@@ -116,7 +116,7 @@ class ResourceIndex:
         pair = f"{a} \u2225 {b}"
         sa, sb = self.stages.get(ta.stage or ""), self.stages.get(tb.stage or "")
         if sa is None or sb is None:
-            return pair
+            return f"{pair}: neither waits for the other"
         if sa.key == sb.key:
             if sa.inside == "parallel":
                 return f"{pair} in {sa.name}"
