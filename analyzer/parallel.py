@@ -36,7 +36,7 @@ def parallel_map(function: Callable[[T], R], items: Sequence[T],
                 return
             try:
                 results[index] = function(items[index])
-            except BaseException as error:  # noqa: BLE001 - handed to the caller below
+            except BaseException as error:
                 errors.append(error)
 
     threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
