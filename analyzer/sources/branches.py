@@ -89,8 +89,9 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     # a worktree is its snapshot (staged, unstaged, untracked files) in the scratch store;
     # then every diff comes from one git process
     on_disk = [s for s in streams if s.worktree and not s.staged]
-    snapshots = parallel_map(lambda s: git.snapshot_worktree(s.worktree, s.commit), on_disk)
-    untracked = [git.untracked(s.worktree) for s in on_disk]  # asked by the snapshots
+    snapshots = parallel_map(lambda s: git.snapshot_worktree(s.worktree or "", s.commit),
+                             on_disk)
+    untracked = [git.untracked(s.worktree or "") for s in on_disk]  # asked by the snapshots
     new_commit = {id(s): c for s, c in zip(on_disk, snapshots, strict=True)}
     local = {id(s): u for s, u in zip(on_disk, untracked, strict=True)}
     pending = [s for s in streams if not s.staged]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from analyzer.errors import InputError
@@ -22,6 +21,7 @@ from analyzer.parsers.alembic import Revision, parse_revision
 from analyzer.parsers.django_migrations import DjangoMigration, migration_identity, parse_migration
 from analyzer.parsers.pyproject import PyprojectFacts, parse_pyproject
 from analyzer.parsers.requirements import RequirementsFacts, parse_requirements
+from analyzer.shared_paths import is_lockfile
 from analyzer.sources.branches import BranchScan, GitWorkstream
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
 
@@ -71,15 +71,16 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
     git = scan.git
     # Pairs whose edits of every shared file are far apart on the same merge-base merge
     # cleanly: only the others are confirmed with a real merge.
-    maybe: dict[tuple[str, str], bool] = {}
-    for _, writers in index.shared(Kind.FILE):
+    suspects: dict[tuple[str, str], set[str]] = {}  # pair -> the shared files to confirm
+    for resource, writers in index.shared(Kind.FILE):
         for i, mine in enumerate(writers):
             for theirs in writers[i + 1:]:
-                key = pair(mine.workstream, theirs.workstream)
                 same_base = (streams[mine.workstream].merge_base
                              == streams[theirs.workstream].merge_base)
-                maybe[key] = maybe.get(key, False) or not same_base or may_conflict(mine, theirs)
-    pairs = {key for key, suspicious in maybe.items() if suspicious}
+                if not same_base or may_conflict(mine, theirs):
+                    key = pair(mine.workstream, theirs.workstream)
+                    suspects.setdefault(key, set()).add(resource.key)
+    pairs = set(suspects)
     # A workstream that is the base's own changes since a fork (pr mode) already meets the
     # workstreams of that fork pair by pair: no separate merge with the base tip for them.
     covered = {s.merge_base for s in streams.values() if s.commit == scan.base_commit}
@@ -107,16 +108,29 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                 commits[ws_id] = stream.commit
         return commits[ws_id]
 
-    _custom_drivers(scan, index, pairs)
-    ordered = sorted(pairs)
-    jobs = [(commit_of(a), commit_of(b)) for a, b in ordered]
-    # merge-tree runs are independent processes: run them side by side
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
-        results = pool.map(lambda job: git.merge_conflicts(*job), jobs)
-        for (a, b), conflicted in zip(ordered, results, strict=True):
+    def merge(batch: list[tuple[str, str]]) -> None:
+        results = git.merge_conflicts_many([(commit_of(a), commit_of(b)) for a, b in batch])
+        for (a, b), conflicted in zip(batch, results, strict=True):
             progress(f"merged {a} with {b}")
             if conflicted:
                 facts.conflicts[(a, b)] = tuple(conflicted)
+
+    _custom_drivers(scan, index, pairs)
+    # Of a lockfile only one thing is asked: does any pair conflict on it (CS202). Pairs
+    # that share nothing else are merged a batch at a time until one says so.
+    lock_only = {key for key in pairs if BASE not in key
+                 and all(is_lockfile(path) for path in suspects[key])}
+    merge(sorted(pairs - lock_only))
+    for lockfile in sorted({path for key in lock_only for path in suspects[key]}):
+        waiting = sorted(key for key in lock_only if lockfile in suspects[key])
+        while waiting and not any(lockfile in paths for key, paths in facts.conflicts.items()
+                                  if BASE not in key):
+            batch, waiting = waiting[:_LOCK_BATCH], waiting[_LOCK_BATCH:]
+            merge(batch)
+            lock_only -= set(batch)
+
+
+_LOCK_BATCH = 8  # lockfile-only merges run this many at a time (the cores' worth, or more)
 
 
 def _custom_drivers(scan: BranchScan, index: ResourceIndex,

@@ -78,6 +78,7 @@ class GitRepo:
         self._scratch: ScratchRepo | None = None
         self._snapshots: dict[tuple[str, bool], str] = {}
         self._refs: dict[str, str] | None = None
+        self._version: tuple[int, int] | None = None
         self.links_out: list[tuple[str, str]] = []  # committed links leaving the repository
         self._untracked: dict[str, list[str]] = {}
         self._git_dirs: dict[str, str] = {}
@@ -402,6 +403,28 @@ class GitRepo:
         parts = out.split("\0")
         return sorted({p for p in parts[1:] if p})
 
+    def merge_conflicts_many(self, jobs: list[tuple[str, str]]) -> list[list[str]]:
+        """`merge_conflicts` for many pairs: one `git merge-tree --stdin` process where git
+        has it (2.40+), else one process per pair, side by side."""
+        if not jobs:
+            return []
+        if len(jobs) > 1 and self.git_version() >= (2, 40):
+            stdin = "".join(f"{a} {b}\n" for a, b in jobs).encode()
+            out = self.scratch().run("merge-tree", "--stdin", "--write-tree", "--name-only",
+                                     "--no-messages", stdin=stdin, ok=(0, 1))
+            return parse_merge_tree_stdin(out.decode("utf-8", "surrogateescape"), len(jobs))
+        from analyzer.parallel import parallel_map
+
+        return parallel_map(lambda job: self.merge_conflicts(*job), jobs)
+
+    def git_version(self) -> tuple[int, int]:
+        """(major, minor) of the git on PATH, asked once."""
+        if self._version is None:
+            words = self.run("version", cwd=self.root).split()
+            numbers = re.match(r"(\d+)\.(\d+)", words[2] if len(words) > 2 else "")
+            self._version = (int(numbers.group(1)), int(numbers.group(2))) if numbers else (0, 0)
+        return self._version
+
     def custom_merge_drivers(self, paths: Iterable[str]) -> dict[str, str]:
         """path -> the repository's own merge driver git would run on it in a real merge
         (`.gitattributes` merge=<name>, or merge.default, with merge.<name>.driver set).
@@ -539,6 +562,26 @@ def _raw_entries(out: bytes) -> list[tuple[str, bytes]]:
     parts = out.split(b"\0")
     return [(parts[i].decode(), parts[i + 1]) for i in range(0, len(parts) - 1, 2)
             if parts[i].startswith(b":")]
+
+
+def parse_merge_tree_stdin(out: str, count: int) -> list[list[str]]:
+    """The conflicted paths of each merge in `git merge-tree --stdin --name-only
+    --no-messages` output (NUL-separated): per merge its status (1 clean, 0 conflicted), the
+    tree, the conflicted paths, then an empty field."""
+    fields = out.split("\0")
+    result: list[list[str]] = []
+    position = 0
+    while len(result) < count:
+        if position + 1 >= len(fields) or fields[position] not in ("0", "1"):
+            raise InputError(f"git merge-tree --stdin answered {len(result)} merges for {count}")
+        position += 2  # status, tree
+        paths: set[str] = set()
+        while position < len(fields) and fields[position]:
+            paths.add(fields[position])
+            position += 1
+        position += 1  # the empty field that ends this merge
+        result.append(sorted(paths))
+    return result
 
 
 def _explained(error: GitError) -> InputError:
