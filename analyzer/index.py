@@ -21,6 +21,7 @@ class ResourceIndex:
         self.workstreams = {ws.id: ws for ws in workstreams}
         self.stages = {stage.key: stage for stage in stages}
         self._writers: dict[Resource, list[Touch]] = {}
+        self._shared: list[tuple[Resource, list[Touch]]] | None = None
         self.order = {ws.id: i for i, ws in enumerate(workstreams)}
         self.touches: dict[Resource, list[Touch]] = defaultdict(list)
         for ws in workstreams:
@@ -30,13 +31,17 @@ class ResourceIndex:
                 self.touches[touch.resource].append(touch)
 
     def shared(self, *kinds: Kind) -> Iterator[tuple[Resource, list[Touch]]]:
-        """Resources of these kinds that two or more workstreams write."""
-        for resource in self.touches:
-            if kinds and resource.kind not in kinds:
-                continue
-            writers = self.writers(resource)
-            if len(writers) >= 2 and not identical(writers):
-                yield resource, writers
+        """Resources of these kinds that two or more workstreams write (computed once: every
+        check asks, and the index does not change once built)."""
+        if self._shared is None:
+            self._shared = []
+            for resource in self.touches:
+                writers = self.writers(resource)
+                if len(writers) >= 2 and not identical(writers):
+                    self._shared.append((resource, writers))
+        for resource, writers in self._shared:
+            if not kinds or resource.kind in kinds:
+                yield resource, list(writers)
 
     def writers(self, resource: Resource) -> list[Touch]:
         """The first write touch of each workstream on the resource, in plan order. When some

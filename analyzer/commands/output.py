@@ -14,6 +14,7 @@ from analyzer.config import Config
 from analyzer.errors import InputError
 from analyzer.model import Finding
 from analyzer.report import Report
+from analyzer.reporters.json_text import to_json
 
 _THRESHOLD = {"error": 3, "warning": 2, "note": 1, "never": 99}
 
@@ -106,13 +107,13 @@ def _combined(reports: list[Report], args: argparse.Namespace) -> str:
     if args.format == "json":
         from analyzer.reporters.json_report import as_dict
 
-        return json.dumps([as_dict(r) for r in reports], indent=2, ensure_ascii=False) + "\n"
+        return to_json([as_dict(r) for r in reports])
     if args.format == "sarif":
         from analyzer.reporters.sarif import render as render_sarif
 
         logs = [json.loads(render_sarif(r)) for r in reports]
         logs[0]["runs"] = [run for log in logs for run in log["runs"]]
-        return json.dumps(logs[0], indent=2, ensure_ascii=False) + "\n"
+        return to_json(logs[0])
     if args.format == "github":
         from analyzer.reporters.github import render as render_github
 

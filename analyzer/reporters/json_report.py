@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from analyzer import __version__
 from analyzer.model import Finding, Severity, Touch, Workstream
 from analyzer.report import Report
+from analyzer.reporters.json_text import to_json
 
 SCHEMA_VERSION = 1
 
 
 def render(report: Report) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return to_json(as_dict(report))
 
 
 def as_dict(report: Report) -> dict[str, Any]:

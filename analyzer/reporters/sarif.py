@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from analyzer import __version__
@@ -10,6 +9,7 @@ from analyzer.baseline import fingerprint
 from analyzer.catalog import Rule
 from analyzer.model import Finding
 from analyzer.report import Report
+from analyzer.reporters.json_text import to_json
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/conflictscan/"
@@ -39,7 +39,7 @@ def render(report: Report) -> str:
                 for p in report.problems],
         }]
     sarif = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    return to_json(sarif)
 
 
 def _rule(rule: Rule) -> dict[str, Any]:
