@@ -13,9 +13,10 @@ import fnmatch
 import os
 import posixpath
 import re
+import shutil
 import stat
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
@@ -76,11 +77,11 @@ class GitRepo:
         self.common_dir = common
         self.objects_dir = os.path.join(common, "objects")
         self._scratch: ScratchRepo | None = None
-        self._snapshots: dict[tuple[str, bool], str] = {}
+        self._snapshots: dict[tuple[str, bool, tuple[str, ...]], str] = {}
         self._refs: dict[str, str] | None = None
         self._version: tuple[int, int] | None = None
         self.links_out: list[tuple[str, str]] = []  # committed links leaving the repository
-        self._untracked: dict[str, list[str]] = {}
+        self._untracked: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._git_dirs: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -233,16 +234,18 @@ class GitRepo:
             "--dst-prefix=b/", "--submodule=short", old, index=index,
         ).decode("utf-8", "surrogateescape")
 
-    def diffs(self, pairs: list[tuple[str, str]]) -> list[str]:
-        """Zero-context diffs old..new for many commit pairs through one `git diff-tree`."""
+    def diffs(self, pairs: list[tuple[str, str]], paths: tuple[str, ...] = ()) -> list[str]:
+        """Zero-context diffs old..new for many commit pairs through one `git diff-tree`,
+        bounded by `paths` (pathspecs) when given."""
         if not pairs:
             return []
         stdin = "".join(f"{new} {old}\n" for old, new in pairs).encode()
+        specs, env = pathspec_args(paths)
         out = self.run_bytes("diff-tree", "--stdin", "--always", "-r", "-p", "-U0",
                              "--full-index", "--no-color", "--no-ext-diff", "--no-textconv",
                              "--find-renames", "--src-prefix=a/", "--dst-prefix=b/",
-                             "--submodule=short", stdin=stdin).decode("utf-8",
-                                                                        "surrogateescape")
+                             "--submodule=short", *specs, stdin=stdin,
+                             env=env).decode("utf-8", "surrogateescape")
         chunks: list[list[str]] = []
         for line in out.splitlines(keepends=True):
             if len(line.rstrip("\n")) in (40, 64) and _HEX.fullmatch(line.rstrip("\n")):
@@ -266,11 +269,14 @@ class GitRepo:
         out = self.run("diff-tree", "-r", "--name-only", "-z", "--no-renames", old, new)
         return {p for p in out.split("\0") if p}
 
-    def untracked(self, cwd: str) -> list[str]:
-        """Untracked, not ignored files of a worktree (asked once per worktree and run)."""
-        key = os.path.realpath(cwd)
+    def untracked(self, cwd: str, paths: tuple[str, ...] = ()) -> list[str]:
+        """Untracked, not ignored files of a worktree (asked once per worktree, run and
+        pathspecs)."""
+        key = (os.path.realpath(cwd), paths)
         if key not in self._untracked:
-            out = self.run("ls-files", "-z", "--others", "--exclude-standard", cwd=cwd)
+            specs, env = pathspec_args(paths)
+            out = self.run("ls-files", "-z", "--others", "--exclude-standard", *specs,
+                           cwd=cwd, env=env)
             self._untracked[key] = [p for p in out.split("\0") if p]
         return self._untracked[key]
 
@@ -380,16 +386,20 @@ class GitRepo:
                 settings.append((key, value))
         return settings
 
-    def snapshot_worktree(self, worktree: str, head: str, staged_only: bool = False) -> str:
+    def snapshot_worktree(self, worktree: str, head: str, staged_only: bool = False,
+                          paths: tuple[str, ...] = ()) -> str:
         """A commit of the worktree as it is (staged, unstaged, untracked), or of its index
-        alone, written only to the scratch repository; `head` when nothing changed."""
-        key = (os.path.realpath(worktree), staged_only)
+        alone, written only to the scratch repository; `head` when nothing changed.
+        `paths` (pathspecs) bound what is looked at on disk: only those files are stat'ed,
+        hashed and listed (a freshly made worktree is "racily clean": git would re-hash
+        every file of it on every run otherwise)."""
+        key = (os.path.realpath(worktree), staged_only, paths)
         with self._lock:
             done = self._snapshots.get(key)
         if done is None:
             # a commit hook's index (GIT_INDEX_FILE) is what is being committed
             index = self.hook_index if staged_only else None
-            done = _Snapshot(self, worktree, head, index).commit(staged_only)
+            done = _Snapshot(self, worktree, head, index, paths).commit(staged_only)
             with self._lock:
                 self._snapshots[key] = done
         return done
@@ -465,41 +475,69 @@ class _Snapshot:
     runs clean filters and hooks) and without refreshing the worktree's index: files whose
     stat data changed are hashed by the scratch repository, which knows no filter."""
 
-    def __init__(self, repo: GitRepo, worktree: str, head: str, index: str | None = None):
+    def __init__(self, repo: GitRepo, worktree: str, head: str, index: str | None = None,
+                 paths: tuple[str, ...] = ()):
         self.repo, self.worktree, self.head = repo, worktree, head
         self.scratch = repo.scratch()
         self.index = index or os.path.join(repo.worktree_git_dir(worktree), "index")
         self.null = "0" * (64 if repo.object_format == "sha256" else 40)
+        self.paths = paths
+        self.specs, self.spec_env = pathspec_args(paths)
 
     def commit(self, staged_only: bool) -> str:
-        lines = self._staged()
-        if not staged_only:
-            lines += self._unstaged_and_untracked()
-        if not lines:
+        staged, unmerged = self._staged()
+        changes = [] if staged_only else self._unstaged_and_untracked()
+        if not staged and not unmerged and not changes:
             return self.head
         scratch_index = self.scratch.new_index()
-        self.scratch.run("read-tree", self.head, index=scratch_index)
-        self.scratch.run("update-index", "-z", "--index-info", index=scratch_index,
-                         stdin=b"".join(lines))
-        tree = self.scratch.run("write-tree", index=scratch_index).decode().strip()
-        os.unlink(scratch_index)
+        try:
+            # a copy of the worktree's index already holds HEAD and what is staged, with
+            # its cached trees: only the changed directories are hashed again
+            tree = self._write_tree(scratch_index, self._copy_of_index, [*unmerged, *changes])
+        except (GitError, OSError):
+            # an index git cannot read alone (a split index's shared part stays behind)
+            tree = self._write_tree(scratch_index, self._read_head, [*staged, *changes])
         return self.scratch.run("commit-tree", tree, "-p", self.head, "-m",
                                 "conflictscan snapshot").decode().strip()
 
-    def _staged(self) -> list[bytes]:
-        """Index entries that differ from HEAD, read from the index file (never written)."""
+    def _write_tree(self, scratch_index: str, start: Callable[[str], None],
+                    lines: list[bytes]) -> str:
+        try:
+            start(scratch_index)
+            if lines:
+                self.scratch.run("update-index", "-z", "--index-info", index=scratch_index,
+                                 stdin=b"".join(lines))
+            return self.scratch.run("write-tree", index=scratch_index).decode().strip()
+        finally:
+            if os.path.lexists(scratch_index):
+                os.unlink(scratch_index)
+
+    def _copy_of_index(self, scratch_index: str) -> None:
+        """The worktree's index, copied byte for byte into our directory (never written)."""
+        shutil.copyfile(self.index, scratch_index)
+
+    def _read_head(self, scratch_index: str) -> None:
+        self.scratch.run("read-tree", self.head, index=scratch_index)
+
+    def _staged(self) -> tuple[list[bytes], list[bytes]]:
+        """Index entries that differ from HEAD, read from the index file (never written);
+        and for each unresolved conflict, HEAD's version (what the snapshot keeps)."""
         if not os.path.exists(self.index):
-            return []
+            return [], []
         out = self.scratch.run("diff-index", "--cached", "-z", "--raw", "--no-renames",
-                               "--ignore-submodules", self.head, index=self.index)
-        lines = []
+                               "--ignore-submodules", self.head, *self.specs,
+                               index=self.index, env=self.spec_env)
+        lines, unmerged = [], []
         for meta, path in _raw_entries(out):
-            _, new_mode, _, new_oid, status = meta.split()
+            old_mode, new_mode, old_oid, new_oid, status = meta.lstrip(":").split()
             if status == "D":
                 lines.append(self._removal(path))
-            elif status != "U":  # unresolved conflict: keep HEAD's version
+            elif status == "U":  # unresolved conflict: keep HEAD's version
+                unmerged.append(self._removal(path) if set(old_mode) == {"0"}
+                                else f"{old_mode} {old_oid}\t".encode() + path + b"\0")
+            else:
                 lines.append(f"{new_mode} {new_oid}\t".encode() + path + b"\0")
-        return lines
+        return lines, unmerged
 
     def _unstaged_and_untracked(self) -> list[bytes]:
         changed: list[bytes] = []
@@ -507,7 +545,8 @@ class _Snapshot:
         index_oid: dict[bytes, str] = {}
         if os.path.exists(self.index):
             out = self.scratch.run("diff-files", "-z", "--raw", "--ignore-submodules",
-                                   work_tree=self.worktree, index=self.index)
+                                   *self.specs, work_tree=self.worktree, index=self.index,
+                                   env=self.spec_env)
             for meta, path in _raw_entries(out):
                 _, _, old_oid, _, status = meta.split()
                 if status == "D":
@@ -516,7 +555,7 @@ class _Snapshot:
                     changed.append(path)
                     index_oid[path] = old_oid
         untracked = [p.encode("utf-8", "surrogateescape")
-                     for p in self.repo.untracked(self.worktree)]
+                     for p in self.repo.untracked(self.worktree, self.paths)]
         lines = [self._removal(p) for p in removed]
         regular: list[tuple[bytes, str]] = []
         for path in [*changed, *untracked]:
@@ -556,6 +595,17 @@ class _Snapshot:
         if stat.S_ISREG(info.st_mode):
             return "100755" if info.st_mode & 0o111 else "100644"
         return "other"  # a directory (submodule, nested repository), FIFO, socket, device
+
+def pathspec_args(paths: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
+    """`-- <pathspecs>` and the environment that lets git read their magic. Every pathspec
+    says what it is: ours carry `:(glob)`; a plain path is taken literally (`:(literal)`),
+    so a file named like pathspec magic stays a file name."""
+    if not paths:
+        return [], {}
+    specs = [p if p.startswith((":(glob)", ":(literal)")) else f":(literal){p}"
+             for p in paths]
+    return ["--", *specs], {"GIT_LITERAL_PATHSPECS": "0"}
+
 
 def _raw_entries(out: bytes) -> list[tuple[str, bytes]]:
     """(":old new oid oid status", path) pairs of `--raw -z` output."""
