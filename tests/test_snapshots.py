@@ -1,0 +1,82 @@
+"""Worktree snapshots start from a copy of the worktree's index: what a split index, an
+unresolved conflict or a pathspec does to them, and that the worktree's index is never
+written."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+from conftest import git, write_files
+
+from analyzer.sources.git_repo import GitRepo
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(root: Path, paths: tuple[str, ...] = ()) -> dict[str, str | None]:
+    """path -> text in the snapshot (read before the scratch repository goes)."""
+    repo = GitRepo(str(root))
+    try:
+        head = git(root, "rev-parse", "HEAD").strip()
+        commit = repo.snapshot_worktree(str(root), head, paths=paths)
+        names = [p for p in repo.run("ls-tree", "-r", "-z", "--name-only", commit).split("\0")
+                 if p]
+        texts = repo.read_blobs([f"{commit}:{name}" for name in names])
+        return {spec.split(":", 1)[1]: text for spec, text in texts.items()}
+    finally:
+        repo.close()
+
+
+def test_staged_unstaged_and_untracked_all_land(repo) -> None:
+    root = repo({"a.txt": "a\n", "b.txt": "b\n", "dir/c.txt": "c\n"})
+    write_files(root, {"a.txt": "staged\n", "dir/c.txt": "unstaged\n", "new.txt": "new\n"})
+    git(root, "add", "a.txt")
+    (root / "b.txt").unlink()
+    before = digest(root / ".git" / "index")
+    files = snapshot(root)
+    assert files == {"a.txt": "staged\n", "dir/c.txt": "unstaged\n", "new.txt": "new\n"}
+    assert digest(root / ".git" / "index") == before
+
+
+def test_a_split_index_is_read_through_head(repo) -> None:
+    root = repo({"a.txt": "a\n", "b.txt": "b\n"})
+    git(root, "update-index", "--split-index")
+    write_files(root, {"a.txt": "changed\n"})
+    git(root, "add", "a.txt")
+    write_files(root, {"b.txt": "also\n"})
+    index_files = sorted((root / ".git").glob("*index*"))
+    before = {p.name: digest(p) for p in index_files}
+    assert snapshot(root) == {"a.txt": "changed\n", "b.txt": "also\n"}
+    assert {p.name: digest(p) for p in sorted((root / ".git").glob("*index*"))} == before
+
+
+def test_an_unresolved_conflict_keeps_heads_version(repo) -> None:
+    root = repo({"a.txt": "a\n", "b.txt": "b\n"})
+    head_a = git(root, "rev-parse", "HEAD:a.txt").strip()
+    other = fed(root, "theirs\n", "hash-object", "-w", "--stdin").strip()
+    entries = "".join(f"100644 {oid} {stage}\ta.txt\n"
+                      for oid, stage in ((head_a, 1), (head_a, 2), (other, 3)))
+    fed(root, "0 " + "0" * 40 + "\ta.txt\n" + entries, "update-index", "--index-info")
+    assert "a.txt" in git(root, "diff", "--name-only", "--diff-filter=U")
+    write_files(root, {"b.txt": "changed\n"})
+    assert snapshot(root) == {"a.txt": "a\n", "b.txt": "changed\n"}
+
+
+def test_pathspecs_bound_what_is_read_from_disk(repo) -> None:
+    root = repo({"a.txt": "a\n", "requirements.txt": "x\n", "deep/requirements.txt": "y\n"})
+    write_files(root, {"a.txt": "changed\n", "requirements.txt": "x\nz\n",
+                       "deep/requirements.txt": "y\nz\n", "other.txt": "new\n"})
+    files = snapshot(root, ("requirements.txt",))
+    assert files == {"a.txt": "a\n", "requirements.txt": "x\nz\n",  # out of scope: HEAD's
+                     "deep/requirements.txt": "y\n"}
+    files = snapshot(root, (":(glob)**/requirements.txt",))
+    assert files["deep/requirements.txt"] == "y\nz\n" and "other.txt" not in files
+
+
+def fed(root: Path, text: str, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], input=text, capture_output=True,
+                          text=True, check=True).stdout
