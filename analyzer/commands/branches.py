@@ -20,6 +20,7 @@ from analyzer.sources.branches import BranchScan, BranchSelection, collect
 from analyzer.sources.git_facts import GitFacts, gather
 from analyzer.sources.git_repo import GitRepo
 from analyzer.sources.repo_layout import conventions, read_layout
+from analyzer.sources.scope import pathspecs
 
 
 @dataclass
@@ -47,6 +48,8 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
         layout = conventions() if git.bare else read_layout(git.root)
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
+        if selection.staged_in:  # the hook: the others only where the commit can collide
+            selection.scope = lambda paths: pathspecs(paths, layout)
         with DelayedProgress(0, "reading branches") as progress:
             scan = collect(git, selection, args.base, progress.step)
             index = ResourceIndex(scan.workstreams)

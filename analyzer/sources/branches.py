@@ -43,6 +43,9 @@ class BranchSelection:
     remote_patterns: list[str] = field(default_factory=list)
     worktrees: bool = True
     staged_in: str | None = None  # a worktree whose staged change is the workstream to check
+    # with staged_in: the pathspecs the staged paths can collide through (the others are
+    # read only there, and only pairs with the staged change are merged)
+    scope: Callable[[list[str]], tuple[str, ...]] | None = None
     ref_patterns: list[str] = field(default_factory=list)  # any refs: 'refs/pull/*/head'
     base_since_fork: bool = False  # the base's own changes since the first ref forked
 
@@ -54,6 +57,7 @@ class BranchScan:
     base_commit: str
     streams: list[GitWorkstream]
     notes: list[str] = field(default_factory=list)  # worktrees left out or read partly, why
+    focus: str | None = None  # a workstream id: merge simulations only for its pairs
 
     @property
     def workstreams(self) -> list[Workstream]:
@@ -65,6 +69,7 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     base_name = base or git.default_base()
     base_commit = git.resolve(base_name)
     notes: list[str] = []
+    paths: tuple[str, ...] = ()
     candidates = _candidates(git, selection, base_name, notes)
     up_to_date = git.commits_containing(base_commit)
     streams: list[GitWorkstream] = []
@@ -75,6 +80,12 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
         if current.branch:
             candidates = [c for c in candidates if c[0] != current.branch]
         streams.append(_staged_stream(git, current, base_commit, base_name))
+        if selection.scope is not None:
+            staged_paths = [t.resource.key for t in streams[0].workstream.touches
+                            if t.resource.kind is Kind.FILE]
+            paths = selection.scope(staged_paths)
+            if not paths:
+                candidates = []  # nothing of the commit's to collide with
     for ws_id, name, origin, commit, worktree in candidates:
         progress(name)
         merge_base = base_commit if commit in up_to_date else git.merge_base(base_commit, commit)
@@ -89,19 +100,21 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     # a worktree is its snapshot (staged, unstaged, untracked files) in the scratch store;
     # then every diff comes from one git process
     on_disk = [s for s in streams if s.worktree and not s.staged]
-    snapshots = parallel_map(lambda s: git.snapshot_worktree(s.worktree or "", s.commit),
-                             on_disk)
-    untracked = [git.untracked(s.worktree or "") for s in on_disk]  # asked by the snapshots
+    snapshots = parallel_map(lambda s: git.snapshot_worktree(s.worktree or "", s.commit,
+                                                             paths=paths), on_disk)
+    untracked = [git.untracked(s.worktree or "", paths) for s in on_disk]  # asked already
     new_commit = {id(s): c for s, c in zip(on_disk, snapshots, strict=True)}
     local = {id(s): u for s, u in zip(on_disk, untracked, strict=True)}
     pending = [s for s in streams if not s.staged]
-    texts = git.diffs([(s.merge_base, new_commit.get(id(s), s.commit)) for s in pending])
+    texts = git.diffs([(s.merge_base, new_commit.get(id(s), s.commit)) for s in pending],
+                      paths)
     for stream, text in zip(pending, texts, strict=True):
         stream.workstream.touches = touches_from_diff(stream.workstream.id, text,
                                                       local.get(id(stream), []),
                                                       stream.worktree)
     streams = [s for s in streams if s.workstream.touches or not s.worktree or s.staged]
-    return BranchScan(git, base_name, base_commit, streams, notes)
+    focus = STAGED if selection.scope is not None and selection.staged_in else None
+    return BranchScan(git, base_name, base_commit, streams, notes, focus)
 
 
 STAGED = "staged"

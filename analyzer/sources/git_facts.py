@@ -80,13 +80,14 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                 if not same_base or may_conflict(mine, theirs):
                     key = pair(mine.workstream, theirs.workstream)
                     suspects.setdefault(key, set()).add(resource.key)
-    pairs = set(suspects)
+    pairs = {key for key in suspects if scan.focus is None or scan.focus in key}
     # A workstream that is the base's own changes since a fork (pr mode) already meets the
     # workstreams of that fork pair by pair: no separate merge with the base tip for them.
     covered = {s.merge_base for s in streams.values() if s.commit == scan.base_commit}
     changed_since: dict[str, set[str]] = {}
     for ws_id, stream in streams.items():
-        if stream.merge_base == scan.base_commit or stream.merge_base in covered:
+        if stream.merge_base == scan.base_commit or stream.merge_base in covered or (
+                scan.focus is not None and ws_id != scan.focus):
             continue
         if stream.merge_base not in changed_since:
             changed_since[stream.merge_base] = git.changed_paths(stream.merge_base,
@@ -118,7 +119,7 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
     _custom_drivers(scan, index, pairs)
     # Of a lockfile only one thing is asked: does any pair conflict on it (CS202). Pairs
     # that share nothing else are merged a batch at a time until one says so.
-    lock_only = {key for key in pairs if BASE not in key
+    lock_only = {key for key in pairs if BASE not in key and scan.focus is None
                  and all(is_lockfile(path) for path in suspects[key])}
     merge(sorted(pairs - lock_only))
     for lockfile in sorted({path for key in lock_only for path in suspects[key]}):
