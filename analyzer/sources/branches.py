@@ -141,8 +141,11 @@ def _candidates(git: GitRepo, selection: BranchSelection, base_name: str,
     base_short = base_name.split("/", 1)[-1] if base_name.startswith("origin/") else base_name
     refs = list(selection.refs)
     default = not refs and not selection.all_local and not selection.remote_patterns
+    listed: set[str] = set()  # local branches taken from the ref listing, not named by the user
     if selection.all_local or default:
-        refs += [b for b in git.local_branches() if b not in (base_name, base_short)]
+        listed = {b for b in git.local_branches()
+                  if b not in (base_name, base_short)} - set(selection.refs)
+        refs += [b for b in git.local_branches() if b in listed and b not in refs]
     for pattern in selection.remote_patterns:
         matched = [r for r in git.remote_branches() if fnmatch.fnmatchcase(r, pattern)]
         if not matched:
@@ -158,7 +161,8 @@ def _candidates(git: GitRepo, selection: BranchSelection, base_name: str,
         worktree = by_branch.get(ref)
         if worktree is not None:
             continue  # listed below, with its local changes
-        result.append((ref, ref, "branch", git.resolve(ref), None))
+        commit = git.branch_commit(ref) if ref in listed else git.resolve(ref)
+        result.append((ref, ref, "branch", commit, None))
         taken.add(ref)
     for wt in worktrees:
         label = wt.branch or f"detached at {wt.head[:8]}"

@@ -79,6 +79,8 @@ class GitRepo:
         self._scratch: ScratchRepo | None = None
         self._snapshots: dict[tuple[str, bool, tuple[str, ...]], str] = {}
         self._refs: dict[str, str] | None = None
+        self._every_ref = False
+        self._worktrees: list[Worktree] | None = None
         self._version: tuple[int, int] | None = None
         self.links_out: list[tuple[str, str]] = []  # committed links leaving the repository
         self._untracked: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -105,11 +107,14 @@ class GitRepo:
 
     # -- refs ----------------------------------------------------------------------------
 
-    def _all_refs(self) -> dict[str, str]:
-        """Every ref -> the commit it points to, read once with one `for-each-ref`."""
-        if self._refs is None:
+    def _all_refs(self, everything: bool = False) -> dict[str, str]:
+        """Branch refs (local and remote) -> the commit each points to, read once with one
+        `for-each-ref`; with `everything`, every ref (tags too: thousands in a large
+        repository, each peeled, so only when a pattern may name one)."""
+        if self._refs is None or (everything and not self._every_ref):
+            where = [] if everything else ["refs/heads/", "refs/remotes/"]
             out = self.run("for-each-ref", "--format=%(refname)%00%(objectname)%00"
-                           "%(*objectname)%00%(objecttype)")
+                           "%(*objectname)%00%(objecttype)", *where)
             refs: dict[str, str] = {}
             for line in out.splitlines():
                 name, obj, peeled, kind = [*line.split("\0"), "", "", ""][:4]
@@ -117,8 +122,13 @@ class GitRepo:
                     refs[name] = obj
                 elif kind == "tag" and peeled:
                     refs[name] = peeled
-            self._refs = refs
+            self._refs, self._every_ref = refs, everything
         return self._refs
+
+    def branch_commit(self, name: str) -> str:
+        """The commit of a local branch listed by `local_branches` (by its full ref name: a
+        tag of the same name does not shadow it), from the one ref listing."""
+        return self._all_refs().get(f"refs/heads/{name}") or self.resolve(name)
 
     def resolve(self, ref: str) -> str:
         out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
@@ -152,7 +162,7 @@ class GitRepo:
     def refs_matching(self, pattern: str) -> list[str]:
         """Refs matching a pattern, full (`refs/pull/*/head`) or short (`origin/pr-*`)."""
         result = []
-        for ref in self._all_refs():
+        for ref in self._all_refs(everything=True):
             short = ref.split("/", 2)[-1] if ref.startswith(("refs/heads/", "refs/remotes/",
                                                              "refs/tags/")) else ref
             if fnmatch.fnmatchcase(ref, pattern) or fnmatch.fnmatchcase(short, pattern):
@@ -161,6 +171,8 @@ class GitRepo:
 
     def worktrees(self) -> list[Worktree]:
         """The repository's worktrees, main first; none for a bare repository without any."""
+        if self._worktrees is not None:
+            return self._worktrees
         if self.bare and not os.path.isdir(os.path.join(self.common_dir, "worktrees")):
             return []
         listing = self.run("worktree", "list", "--porcelain", "-z")
@@ -174,6 +186,7 @@ class GitRepo:
             missing = "prunable" in fields or not os.path.isdir(fields["worktree"])
             result.append(Worktree(fields["worktree"], "" if set(head) <= {"0"} else head,
                                    branch, number == 0, missing, "locked" in fields))
+        self._worktrees = result  # asked once a run: the hook and the scan share it
         return result
 
     def current_worktree(self, directory: str) -> Worktree:
@@ -284,9 +297,30 @@ class GitRepo:
         """The git directory of a worktree (.git, or .git/worktrees/<name>), asked once."""
         key = os.path.realpath(worktree)
         if key not in self._git_dirs:
-            self._git_dirs[key] = self.run("rev-parse", "--absolute-git-dir",
-                                           cwd=worktree).strip()
+            self._git_dirs[key] = self._linked_git_dir(key) or self.run(
+                "rev-parse", "--absolute-git-dir", cwd=worktree).strip()
         return self._git_dirs[key]
+
+    def _linked_git_dir(self, worktree: str) -> str | None:
+        """A linked worktree's `.git` file names its git directory, which git keeps under
+        the common directory's `worktrees/`: read it without a process when it says so
+        plainly; anything else is git's to answer."""
+        dot_git = os.path.join(worktree, ".git")
+        if os.path.islink(dot_git) or not os.path.isfile(dot_git):
+            return None
+        try:
+            with open(dot_git, "rb") as handle:
+                text = handle.read(4097).decode("utf-8", "strict")
+        except (OSError, UnicodeDecodeError):
+            return None
+        if not text.startswith("gitdir: ") or text.count("\n") > 1 or len(text) > 4096:
+            return None
+        target = os.path.realpath(os.path.join(worktree, text[len("gitdir: "):].strip()))
+        home = os.path.realpath(os.path.join(self.common_dir, "worktrees"))
+        if os.path.dirname(target) != home or not os.path.isfile(
+                os.path.join(target, "HEAD")):
+            return None
+        return target
 
     def list_tree(self, commit: str, directories: Iterable[str]) -> list[str]:
         dirs = [d for d in directories if d]

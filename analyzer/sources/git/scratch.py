@@ -21,6 +21,20 @@ _IDENTITY = {"GIT_AUTHOR_NAME": "conflictscan", "GIT_AUTHOR_EMAIL": "conflictsca
              "GIT_AUTHOR_DATE": "1700000000 +0000", "GIT_COMMITTER_DATE": "1700000000 +0000"}
 
 
+def _init_bare(git_dir: str, object_format: str) -> None:
+    """What `git init --bare --template=` writes, written directly (a process saved on every
+    run): HEAD, an empty object store and ref tree, and the format in the configuration."""
+    for folder in ("objects/info", "objects/pack", "refs/heads", "refs/tags"):
+        os.makedirs(os.path.join(git_dir, folder))
+    with open(os.path.join(git_dir, "HEAD"), "w", encoding="utf-8") as handle:
+        handle.write("ref: refs/heads/main\n")
+    version, extension = ("1", "[extensions]\n\tobjectformat = sha256\n") \
+        if object_format == "sha256" else ("0", "")
+    with open(os.path.join(git_dir, "config"), "w", encoding="utf-8") as handle:
+        handle.write(f"[core]\n\trepositoryformatversion = {version}\n\tbare = true\n"
+                     f"{extension}")
+
+
 class ScratchRepo:
     def __init__(self, objects_dir: str, object_format: str, shallow_file: str | None,
                  config: Iterable[tuple[str, str]] = ()):
@@ -29,8 +43,7 @@ class ScratchRepo:
         self.config = tuple(config)  # safe settings copied from the scanned repository
         self._lock = threading.Lock()
         self._indexes = 0
-        run_git(["init", "--bare", "--quiet", "--template=", f"--object-format={object_format}",
-                 self.git_dir], cwd=self.dir, isolated=True)
+        _init_bare(self.git_dir, object_format)
         self.objects_dir = os.path.join(self.git_dir, "objects")
         # Files we hash go into a store of their own that sees no other: git "freshens" (sets
         # the mtime of) an object it would write when any store it sees has it already.
