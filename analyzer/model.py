@@ -169,3 +169,7 @@ class Finding:
     @property
     def line(self) -> int | None:
         return self.evidence[0].line if self.evidence else None
+
+
+# a plan area touch that writes every file inside ("all files in src/api/**")
+WHOLE_AREA = "all of it"

@@ -25,6 +25,8 @@ FORBIDDEN = {
     "analyzer.reporters.text": "text output only",
     "analyzer.reporters.sarif": "sarif output only",
     "analyzer.sources.plan_readers": "plans only",
+    "analyzer.sources.plan_touches": "plans only",
+    "analyzer.sources.plan": "plans only",
     "analyzer.fixes": "fix only",
     "concurrent.futures": "imports logging; plain threads do",
     "logging": "nothing on the hook path logs",

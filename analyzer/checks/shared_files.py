@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from analyzer.engine import CheckContext
-from analyzer.model import Finding, Kind, Risk, Touch
+from analyzer.model import WHOLE_AREA, Finding, Kind, Risk, Touch
 from analyzer.shared_paths import is_env_file, is_lockfile, is_manifest
-from analyzer.sources.plan_touches import WHOLE_AREA
 
 _NAMED_FILES = 3  # up to this many files inside an area get a finding each
 

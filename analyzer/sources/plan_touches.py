@@ -13,7 +13,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from analyzer.model import Kind, Mode, Resource
+from analyzer.model import WHOLE_AREA, Kind, Mode, Resource
 from analyzer.parsers.envfile import database_key
 from analyzer.parsers.names import canonicalize_name
 from analyzer.shared_paths import is_manifest
@@ -118,7 +118,6 @@ _MODEL_FILE = re.compile(r"(?:^|/)models(?:\.py|/(?!__init__\.py$|base\.py$)[\w-
 _METADATA_LINE = re.compile(r"^[-*\s]*(?:\*\*|__)?(?:branch|worktree|pr target|base branch|"
                             r"target branch|merge into)\s*:", re.IGNORECASE)
 INTENT_DETAIL = "planned in prose"  # a migration the text asks for, chain not named
-WHOLE_AREA = "all of it"  # "all files in src/api/**": every file inside is written
 TEST_RUN_DETAIL = "runs tests"  # a test database inferred from a test run, not named
 _GUESSED = "adds"  # the detail of a manifest write inferred from a dependency, not named
 
