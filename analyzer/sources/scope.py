@@ -23,18 +23,35 @@ ENVIRONMENT_FILES = (".env*", "*compose*.yml", "*compose*.yaml")
 
 
 def pathspecs(paths: Iterable[str], layout: RepoLayout) -> tuple[str, ...]:
-    """The pathspecs (plain paths are literal; families are `:(glob)`) for these files."""
+    """The pathspecs (plain paths are literal; families are `:(glob)`) for these files.
+
+    A family is looked for in the folders that hold its files here (the path's own, the
+    repository's root, the known requirements files'), not in every folder: a `**/` pattern
+    makes git walk the whole worktree for untracked files, for each worktree on each commit.
+    """
     specs: set[str] = set()
+    known = [*layout.requirements, *([layout.lockfile] if layout.lockfile else [])]
     for path in paths:
         specs.add(path)
         name = posixpath.basename(path)
         if is_requirements(path) or is_manifest(path) or is_lockfile(path):
-            specs |= {f":(glob)**/{p}" for p in DEPENDENCY_FILES}
+            folders = {_folder(p) for p in [path, *known]} | {""}
+            specs |= {f":(glob){folder}{p}" for folder in folders for p in DEPENDENCY_FILES}
         elif is_env_file(path) or "compose" in name:
-            specs |= {f":(glob)**/{p}" for p in ENVIRONMENT_FILES}
+            specs |= {f":(glob){folder}{p}" for folder in {_folder(path), ""}
+                      for p in ENVIRONMENT_FILES}
         chains = [d for d in layout.alembic_versions if path.startswith(d.rstrip("/") + "/")]
         if chains:
             specs |= {d.rstrip("/") + "/" for d in layout.alembic_versions}
         elif migration_identity(path):
             specs.add(posixpath.dirname(path) + "/")
     return tuple(sorted(specs))
+
+
+def _folder(path: str) -> str:
+    """`requirements/base.txt` -> `` (its family's folder is the one above `requirements/`),
+    `svc/requirements.txt` -> `svc/`, `requirements.txt` -> ``."""
+    folder = posixpath.dirname(path)
+    if posixpath.basename(folder) == "requirements":
+        folder = posixpath.dirname(folder)
+    return f"{folder}/" if folder else ""
