@@ -172,9 +172,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from analyzer.tempfiles import install_cleanup
+    from analyzer import tempfiles
 
-    install_cleanup()  # our temporary files go on exit, SIGINT and SIGTERM
+    tempfiles.install_cleanup()  # our temporary files go on exit, SIGINT and SIGTERM
+    if argv is None:  # a process of its own: the scratch store is deleted after the output
+        tempfiles.defer_removal()
+    try:
+        return _run(argv)
+    finally:
+        if argv is None:
+            tempfiles.remove_all_detached()
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command == "plan":

@@ -53,6 +53,54 @@ def remove_private_dir(path: str) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+_DEFERRED = threading.Event()  # a command-line run: removal waits for the end, off its clock
+
+
+def defer_removal() -> None:
+    """From now on `release` leaves a directory to `remove_all_detached` at the end of the
+    run (the command-line entry point only: in-process callers get their files removed at
+    once)."""
+    _DEFERRED.set()
+
+
+def release(path: str) -> None:
+    """A directory we are done with: removed now, or at the end of a command-line run."""
+    if not _DEFERRED.is_set():
+        remove_private_dir(path)
+
+
+def remove_all_detached() -> None:
+    """The end of a command-line run: the report is written and the exit code known. Our
+    directories (thousands of loose objects after many merges) are removed by a detached
+    child process, so a hook or CI job does not wait for the deletion; the parent returns at
+    once. Where fork is not possible they are removed here."""
+    with _LOCK:
+        paths = list(_DIRS)
+        _DIRS.clear()
+    if not paths:
+        return
+    try:
+        pid = os.fork()
+    except (AttributeError, OSError):
+        pid = -1
+    if pid == 0:  # the child: leave the caller's terminal and pipes, then a grandchild works
+        try:
+            os.setsid()
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for descriptor in (0, 1, 2):
+                os.dup2(devnull, descriptor)
+            if os.fork() == 0:
+                for path in paths:
+                    shutil.rmtree(path, ignore_errors=True)
+        finally:
+            os._exit(0)
+    if pid > 0:
+        os.waitpid(pid, 0)  # the child exits at once; the grandchild belongs to init
+        return
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def remove_all() -> None:
     with _LOCK:
         paths = list(_DIRS)

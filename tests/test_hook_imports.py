@@ -68,3 +68,25 @@ def test_check_json_imports_nothing_heavy(repo, tmp_path: Path) -> None:
     heavy = {name: why for name, why in FORBIDDEN.items()
              if any(m == name or m.startswith(name + ".") for m in loaded)}
     assert not heavy, f"the hook imports heavy modules: {heavy}"
+
+
+def test_the_scratch_store_goes_after_the_process_ends(repo, tmp_path: Path) -> None:
+    """Deleted by a detached child once the report is out: the caller does not wait for it,
+    and nothing is left behind."""
+    import os
+    import time
+
+    root = repo({"requirements.txt": "django==4.2\n"})
+    branch(root, "a", {"requirements.txt": "django==4.2\nhttpx\n"})
+    branch(root, "b", {"requirements.txt": "httpx\ndjango==4.2\n"})
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    done = subprocess.run([sys.executable, "-m", "analyzer", "branches", "--format", "json"],
+                          cwd=root, capture_output=True, text=True, check=False,
+                          env={**os.environ, "TMPDIR": str(scratch)})
+    assert done.returncode in (0, 1), done.stderr
+    assert done.stdout.rstrip().endswith("}")  # the whole report came out first
+    deadline = time.monotonic() + 10
+    while list(scratch.glob("conflictscan-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(scratch.glob("conflictscan-*")) == []

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 
 from analyzer.sources.git.runner import run_git
-from analyzer.tempfiles import private_dir, remove_private_dir
+from analyzer.tempfiles import private_dir, release
 
 _IDENTITY = {"GIT_AUTHOR_NAME": "conflictscan", "GIT_AUTHOR_EMAIL": "conflictscan@localhost",
              "GIT_COMMITTER_NAME": "conflictscan", "GIT_COMMITTER_EMAIL": "conflictscan@localhost",
@@ -99,4 +99,4 @@ class ScratchRepo:
         return digest
 
     def close(self) -> None:
-        remove_private_dir(self.dir)
+        release(self.dir)
