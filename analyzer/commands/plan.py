@@ -8,7 +8,7 @@ import os
 from analyzer.commands.output import accept, configured_catalog, finish, merge_options
 from analyzer.config import load_config
 from analyzer.engine import CheckContext, run_checks
-from analyzer.errors import InputError
+from analyzer.errors import InputError, reading
 from analyzer.index import ResourceIndex
 from analyzer.report import Report
 from analyzer.schedule import propose_schedule
@@ -30,7 +30,8 @@ def run_plan(args: argparse.Namespace) -> int:
         layout = read_layout(args.repo) if args.repo else conventions()
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
-        plan, workstreams = load_plan(plan_file, layout)
+        with reading(plan_file):
+            plan, workstreams = load_plan(plan_file, layout)
         index = ResourceIndex(workstreams)
         findings = run_checks(CheckContext(index, catalog, layout), args.select, args.ignore)
         findings, _ = accept(findings, args, config, root)

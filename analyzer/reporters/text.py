@@ -1,17 +1,22 @@
-"""Human report with rich: the shared-resource matrix, findings by severity, the schedule."""
+"""Human report with rich: the shared-resource matrix, findings by severity, the schedule.
+
+Every string that comes from the user's files (titles, paths, messages, names) goes through
+`_user`: rich would read `[/]` as markup (a crash) and `[link=…]` as a hyperlink (an
+injection), and a terminal would obey the escape sequences a hostile plan carries.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import IO, TYPE_CHECKING
 
+from analyzer.errors import printable
 from analyzer.labels import describe
 from analyzer.model import Finding, Kind, Mode, Resource, Severity
 from analyzer.report import Report
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.markup import escape
 
 MAX_ROWS = 15
 MAX_COLUMNS = 16
@@ -19,20 +24,28 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE:
 _MODE_MARK = {Mode.WRITE: "W", Mode.CREATE: "C", Mode.READ: "r"}
 
 
+def _user(text: object) -> str:
+    """User text, safe to print through rich: markup escaped, control characters shown."""
+    from rich.markup import escape
+
+    return escape(printable(str(text)))
+
+
 def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
     from rich.console import Console
 
     console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False,
-                      force_terminal=color or None, width=None if color else 110)
+                      force_terminal=color or None, width=None if color else 110,
+                      emoji=False)
     count = len(report.workstreams)
     noun = "task" if report.mode == "plan" else "workstream"
     how = f"read as {report.shape}" if report.mode == "plan" else report.shape
-    console.print(f"[bold]conflictscan {report.mode}[/] {report.source}: {count} "
-                  f"{noun}{'' if count == 1 else 's'} ({how})\n")
+    console.print(f"[bold]conflictscan {report.mode}[/] {_user(report.source)}: {count} "
+                  f"{noun}{'' if count == 1 else 's'} ({_user(how)})\n")
     if count == 1 and report.mode == "plan":
         console.print("A single task cannot collide with another; nothing to schedule.\n")
     for problem in report.problems:
-        console.print(f"[bold red]could not read[/] {escape(str(problem))}", soft_wrap=True)
+        console.print(f"[bold red]could not read[/] {_user(problem)}", soft_wrap=True)
     if report.problems:
         console.print()
     if count > 1:
@@ -74,9 +87,9 @@ def _matrix(console: Console, report: Report) -> None:
         cells = [_MODE_MARK[touched[resource][ws.id]] if ws.id in touched[resource] else ""
                  for ws in columns]
         style = "bold" if resource in in_findings else ""
-        table.add_row(describe(resource), *cells, style=style)
+        table.add_row(_user(describe(resource)), *cells, style=style)
     console.print(table)
-    legend = "  ".join(f"T{n} {ws.name}" for n, ws in enumerate(columns, 1))
+    legend = "  ".join(f"T{n} {_user(ws.name)}" for n, ws in enumerate(columns, 1))
     hidden = len(rows) - len(shown_rows)
     more = f"  (+{hidden} more shared resources in --format json)" if hidden > 0 else ""
     console.print(f"[dim]{legend}{more}[/]\n", soft_wrap=True)
@@ -98,20 +111,18 @@ def _findings(console: Console, report: Report) -> None:
 
 
 def _finding(console: Console, report: Report, finding: Finding) -> None:
-    from rich.markup import escape
-
     rule = report.catalog.rules[finding.rule]
     style = _STYLE[finding.severity]
     print_ = console.print
-    print_(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · {rule.title}[/]",
+    print_(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · {_user(rule.title)}[/]",
            soft_wrap=True)
-    print_(f"   {escape(finding.message)}", soft_wrap=True)
+    print_(f"   {_user(finding.message)}", soft_wrap=True)
     where = _locations(report, finding)
     if where:
-        print_(f"   [dim]at {escape(where)}[/]", soft_wrap=True)
-    print_(f"   [bold]fix:[/] {escape(finding.mitigation)}", soft_wrap=True)
+        print_(f"   [dim]at {_user(where)}[/]", soft_wrap=True)
+    print_(f"   [bold]fix:[/] {_user(finding.mitigation)}", soft_wrap=True)
     if finding.command:
-        print_(f"   [bold]run:[/] {escape(finding.command)}", soft_wrap=True)
+        print_(f"   [bold]run:[/] {_user(finding.command)}", soft_wrap=True)
 
 
 def _locations(report: Report, finding: Finding) -> str:
@@ -140,16 +151,16 @@ def _schedule(console: Console, report: Report) -> None:
     if schedule.setup:
         print_(f" Wave {number} (setup, one person, before anything else):", soft_wrap=True)
         for step in schedule.setup:
-            print_(f"   - {step}", soft_wrap=True)
+            print_(f"   - {_user(step)}", soft_wrap=True)
         number += 1
     for wave in schedule.waves:
-        names = ", ".join(f"'{report.name(ws_id)}'" for ws_id in wave)
+        names = ", ".join(f"'{_user(report.name(ws_id))}'" for ws_id in wave)
         print_(f" Wave {number}: {names}", soft_wrap=True)
         number += 1
     if schedule.owners:
         print_(" Owners of the high-risk shared resources:")
         for resource, ws_id in schedule.owners.items():
-            print_(f"   - {resource}: '{report.name(ws_id)}'", soft_wrap=True)
+            print_(f"   - {_user(resource)}: '{_user(report.name(ws_id))}'", soft_wrap=True)
     if schedule.alternative:
-        print_(f" [dim](alternative {schedule.alternative})[/]", soft_wrap=True)
+        print_(f" [dim](alternative {_user(schedule.alternative)})[/]", soft_wrap=True)
     print_()

@@ -272,9 +272,11 @@ def _parse_structured(path: str, text: str, suffix: str) -> Any:
             return json.loads(text)
         if suffix == ".toml":
             return tomllib.loads(text)
-        import yaml
+        from analyzer.parsers.yaml_safe import load_yaml
 
-        return yaml.safe_load(text)
+        return load_yaml(text, path)  # aliases bounded: no bomb, no recursive alias
+    except InputError:
+        raise
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
     except tomllib.TOMLDecodeError as exc:
@@ -376,7 +378,7 @@ def _group_index(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    digits = re.search(r"\d+", str(value))
+    digits = re.search(r"\d{1,9}", str(value))  # bounded: int() refuses 4,300+ digits
     return int(digits.group()) if digits else None
 
 

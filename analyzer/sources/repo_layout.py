@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from analyzer.compat import tomllib
-from analyzer.errors import InputError
+from analyzer.errors import InputError, read_text, reading
+from analyzer.parsers.toml_tables import TomlDocument, load_toml
 
 LOCKFILES = {
     "poetry.lock": "poetry",
@@ -137,13 +137,16 @@ def _git(base: Path, *args: str) -> str | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The `tool` table of pyproject.toml: all that the layout needs from it."""
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-        return data
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return {}
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"does not parse as TOML: {exc}", str(path)) from None
+    with reading(str(path)):
+        doc = TomlDocument(load_toml(text, str(path)), str(path), text)
+        tool = doc.table(doc.data, "tool")
+        doc.table(tool, "alembic", "tool")  # the one table read below: check its type now
+        return {"tool": tool}
 
 
 def _manager(files: set[str], pyproject: dict[str, Any]) -> tuple[str, str | None]:
@@ -163,10 +166,10 @@ def _manager(files: set[str], pyproject: dict[str, Any]) -> tuple[str, str | Non
 def _alembic_versions(base: Path, files: set[str], pyproject: dict[str, Any]) -> tuple[str, ...]:
     """Where `alembic revision` writes: version_locations, else <script_location>/versions."""
     section: dict[str, Any] = pyproject.get("tool", {}).get("alembic", {})
-    if not section and "alembic.ini" in files:
+    if not section and "alembic.ini" in files and (base / "alembic.ini").is_file():
         parser = configparser.RawConfigParser()
         try:
-            parser.read(base / "alembic.ini", encoding="utf-8")
+            parser.read_string(read_text(str(base / "alembic.ini")))
         except configparser.Error as exc:
             raise InputError(f"does not parse: {exc}", str(base / "alembic.ini")) from None
         if parser.has_section("alembic"):
@@ -179,11 +182,13 @@ def _alembic_versions(base: Path, files: set[str], pyproject: dict[str, Any]) ->
         return (f"{script}/versions",)
     if isinstance(locations, str):
         locations = _split_locations(locations, section)
+    if not isinstance(locations, list) or not locations:  # "," says nothing: alembic's default
+        return (f"{script}/versions",)
     return tuple(_relative(base, str(loc)) for loc in locations)
 
 
 def _split_locations(value: str, section: dict[str, Any]) -> list[str]:
-    separator = section.get("path_separator") or section.get("version_path_separator")
+    separator = str(section.get("path_separator") or section.get("version_path_separator") or "")
     named = {"os": os.pathsep, "space": " ", "newline": "\n", "colon": ":", "semicolon": ";"}
     if separator:
         sep = named.get(separator, separator)

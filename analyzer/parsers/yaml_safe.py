@@ -1,0 +1,105 @@
+"""YAML loaded safely and boundedly: for every YAML file we read (plans today).
+
+`yaml.safe_load` runs no code, but aliases make two other attacks: an alias bomb (443 bytes of
+nested aliases that mean a billion values: anything that walks the result never ends) and a
+recursive alias (`&a [*a]`: a list that contains itself, a RecursionError later). The loader
+below refuses both before building anything, by measuring the composed node graph once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.errors import InputError
+
+# Aliases may add this many values to a document, beyond the values written in it: anchors for
+# shared defaults (`<<: *defaults`) stay far below it, a bomb is far above it.
+MAX_ALIAS_EXPANSION = 100_000
+
+
+def load_yaml(text: str, path: str) -> Any:
+    """The document's data, or an InputError naming the line: invalid YAML, an alias bomb, a
+    recursive alias, nesting too deep for the parser."""
+    import yaml
+
+    loader = _loader_class()(text)
+    try:
+        return loader.get_single_data()
+    except InputError as exc:
+        exc.path = path
+        raise
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError(f"invalid YAML: {problem}", path, mark.line + 1 if mark else None) \
+            from None
+    except (RecursionError, MemoryError):
+        raise InputError("invalid YAML: nested too deeply to read", path) from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise InputError(f"invalid YAML: {exc}", path) from None
+    finally:
+        loader.dispose()
+
+
+_LOADER: type | None = None
+
+
+def _loader_class() -> type:
+    """Built on first use: yaml stays off the import path of commands that never read YAML."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class BoundedSafeLoader(yaml.SafeLoader):
+            def construct_document(self, node: yaml.Node) -> Any:
+                check_aliases(node)
+                return super().construct_document(node)
+
+        _LOADER = BoundedSafeLoader
+    return _LOADER
+
+
+def check_aliases(root: Any) -> None:
+    """Count the values the node graph expands to, each shared node once per use, and find
+    cycles, in one iterative walk (linear in the graph, no recursion)."""
+    import yaml
+
+    expanded: dict[int, int] = {}  # id(node) -> values it expands to, once known
+    on_path: set[int] = set()
+    distinct = 0
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        children = _children(node, yaml)
+        if children_done:
+            on_path.discard(key)
+            expanded[key] = 1 + sum(expanded[id(child)] for child in children)
+            continue
+        if key in expanded:
+            continue
+        if key in on_path:
+            raise InputError("a YAML alias refers to a value that contains it (a recursive "
+                             "alias)", None, node.start_mark.line + 1)
+        distinct += 1
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in on_path:
+                raise InputError("a YAML alias refers to a value that contains it (a "
+                                 "recursive alias)", None, child.start_mark.line + 1)
+            if id(child) not in expanded:
+                stack.append((child, False))
+    total = expanded.get(id(root), 0)
+    if total - distinct > MAX_ALIAS_EXPANSION:
+        raise InputError(f"YAML aliases expand to {total:,} values from {distinct:,} written "
+                         f"ones (more than {MAX_ALIAS_EXPANSION:,} added: an alias bomb?)",
+                         None, None)
+
+
+def _children(node: Any, yaml: Any) -> list[Any]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
