@@ -32,7 +32,7 @@ class PyprojectFacts:
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
 # What a line says, for finding lines: its quoted strings, and the key it starts with.
-_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'([^\'\n]*)\'')
+_STRING = re.compile(r'"([^"\\\n]*(?:\\.[^"\\\n]*)*)"|\'([^\'\n]*)\'')
 _KEY = re.compile(r'\s*["\']?([A-Za-z0-9_.-]+)["\']?\s*=')
 
 

@@ -22,12 +22,18 @@ def load_yaml(text: str, path: str) -> Any:
     recursive alias, nesting too deep for the parser."""
     import yaml
 
-    loader = _loader_class()(text)
+    loader = None
     try:
+        loader = _loader_class()(text)  # the reader refuses some characters already
         return loader.get_single_data()
     except InputError as exc:
         exc.path = path
         raise
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise InputError(f"invalid YAML: the special character #x{exc.character:04x} is not "
+                          "allowed",
+                         path, line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -38,7 +44,8 @@ def load_yaml(text: str, path: str) -> Any:
     except ValueError as exc:  # an integer of more than 4,300 digits
         raise InputError(f"invalid YAML: {exc}", path) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 _LOADER: type | None = None
