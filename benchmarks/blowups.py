@@ -13,9 +13,17 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+_PLAN_SETUP = (
+    "import os, sys, tempfile\nfrom analyzer.cli import main\n"
+    "def write(text):\n"
+    "    path = os.path.join(tempfile.mkdtemp(), 'tasks.md')\n"
+    "    open(path, 'w').write(text)\n"
+    "    return path\n"
+    "sys.stdout = open(os.devnull, 'w'); sys.stderr = sys.stdout\n"
+    "main(['plan', write('## Task 1: A\\nEdit `a.py`.\\n## Task 2: B\\nEdit `a.py`.\\n')])\n")
 
 # name -> (setup, timed statement); both run with the analyzer of --code importable
 CASES: dict[str, tuple[str, str]] = {
@@ -43,17 +51,24 @@ CASES: dict[str, tuple[str, str]] = {
         "from analyzer.parsers.alembic import parse_revision as f\n"
         "text = 'revision = \"a\"\\nx = ' + '+'.join(['1'] * 100000) + '\\n'",
         "f(text, 'a.py')"),
-    "plan: 443-byte YAML alias bomb (conflictscan plan)": (
+    "plan: 388-byte YAML alias bomb (conflictscan plan)": (
         "import os, tempfile\nfrom analyzer.cli import main\n"
         "lines = ['a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]']\n"
         "for n, name in enumerate('bcdefghi'):\n"
         "    lines.append(f'{name}: &{name} [' + ','.join(['*' + 'abcdefghi'[n]] * 9) + ']')\n"
-        "lines.append('tasks: [{title: t, files: *i}, {title: u, files: [a.py]}]')\n"
+        "lines.append('tasks: [{title: t, description: *i}, {title: u, files: [a.py]}]')\n"
         "path = os.path.join(tempfile.mkdtemp(), 'tasks.yaml')\n"
         "open(path, 'w').write('\\n'.join(lines) + '\\n')\n"
         "import sys; sys.stdout = open(os.devnull, 'w'); sys.stderr = sys.stdout\n"
         "main(['plan', os.path.join(sys.path[0] or '.', 'fixtures/plans/tasks.yaml')])",
         "main(['plan', path])"),
+    "plan: a 173-byte label line (plan readers' rewrite)": (
+        _PLAN_SETUP + "text = '**Task 1 - x' + ' ' * 150 + '*y\\n\\nEdit `a.py`.\\n'\n",
+        "main(['plan', write(text)])"),
+    "plan: one line of 8,000 paths (plan readers' rewrite)": (
+        _PLAN_SETUP + "text = '## Task 1: A\\nEdit ' + ' '.join(f'src/m{i}.py' for i in "
+        "range(8000)) + '\\n\\n## Task 2: B\\nEdit `a.py`.\\n'\n",
+        "main(['plan', write(text)])"),
 }
 
 _RUNNER = """

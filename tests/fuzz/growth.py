@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-FLOOR = 0.04
-RUNS = 5
+FLOOR = 0.03
+RUNS = 3
 RATIO = 2.5
 MAX_CHARS = 4_000_000
 
@@ -159,7 +159,7 @@ def _cli(fmt: str) -> Callable[[str], object]:
 
 def _command(name: str, make: Callable[[int], str], fmt: str = "json", start: int = 8) -> Case:
     """`conflictscan plan` on a file: reader, checks, schedule and report together."""
-    return Case(_file_call(name, _cli(fmt)), make, start, floor=0.25, runs=2)
+    return Case(_file_call(name, _cli(fmt)), make, start, floor=0.15, runs=2)
 
 
 def _json_plan(n: int) -> str:
@@ -211,7 +211,6 @@ CASES: dict[str, Case] = {
         {"findings": [{"fingerprint": f"{i:024x}"} for i in range(n)]})),
     "config: many shared files": Case(_file_call("pyproject.toml", _config), lambda n: "".join(
         f'[[tool.conflictscan.shared-files]]\npattern = "app/f{i}.py"\n' for i in range(n))),
-    "plan: JSON plan, text report": _command("tasks.json", _json_plan, fmt="text"),
     "plan: JSON plan, SARIF report": _command("tasks.json", _json_plan, fmt="sarif"),
     "plan: markdown headings": _command("tasks.md", lambda n: "".join(
         f"## Task {i}: T{i}\nEdit `src/m{i}.py`.\n\n" for i in range(n))),

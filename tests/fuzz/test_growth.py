@@ -17,10 +17,9 @@ _KNOWN = {
     "plan: label line with spaces": "plan_readers._LABEL: `[^*:\\n]+?` followed by four "
                                     "optional `\\s*` splits a run of spaces every way",
     "plan: one line of paths": "plan_text.mode_of re-scans the clause before each path",
-    "plan: dash, spaces, checkbox": "markdown reader on `-` + spaces + `[ ] x`",
-    "plan: markdown checklist": "markdown reader copies token lists per item",
 }
 _CHILD_LIMIT = 60
+_KNOWN_LIMIT = 8  # a known step: failing fast keeps the suite's budget
 
 
 def _param(name: str) -> object:
@@ -36,9 +35,10 @@ def test_parser_grows_linearly(name: str) -> None:
 
 @pytest.mark.parametrize("name", [_param(n) for n in CASES if n.startswith("plan:")])
 def test_plan_command_grows_linearly(name: str) -> None:
+    limit = _KNOWN_LIMIT if name in _KNOWN else _CHILD_LIMIT
     try:
         done = subprocess.run([sys.executable, "-m", "tests.fuzz.growth", name], cwd=ROOT_DIR,
-                              capture_output=True, text=True, timeout=_CHILD_LIMIT, check=False)
+                              capture_output=True, text=True, timeout=limit, check=False)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"{name}: over {_CHILD_LIMIT} s for two sizes")
+        pytest.fail(f"{name}: over {limit} s for two sizes")
     assert done.returncode == 0, done.stderr[-600:]
