@@ -2,7 +2,8 @@
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error
 (and, as a last resort, an internal error: never a traceback unless --debug asks for it),
-130 interrupted. A reader that goes away (`| head`) ends the run quietly.
+130 interrupted, 143 terminated (temporary files removed either way). A reader that goes
+away (`| head`) ends the run quietly with 141.
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 from analyzer import __version__
 from analyzer.config import FAIL_LEVELS
 from analyzer.errors import InputError, file_of, printable
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 
 
@@ -149,8 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every way it can end becomes an exit code and at most a few lines."""
     argv = list(sys.argv[1:] if argv is None else argv)
     _tolerate_odd_names(sys.stdout)
+    previous = _raise_on_sigterm()
     try:
         return _run(argv)
+    except _Terminated:
+        print("conflictscan: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except InputError as exc:
         print(f"conflictscan: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
@@ -163,11 +171,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last resort: a bug of ours, never exit 1 nor a traceback
         _internal_error(exc, argv)
         return EXIT_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 # The reader of our output went away (`conflictscan … | head`): the shell's code for a
 # process ended by SIGPIPE, and nothing more to say.
 EXIT_PIPE_CLOSED = 141
+
+
+class _Terminated(BaseException):
+    """SIGTERM (a CI job cancelled, a hook killed): unwinds like Ctrl-C, so every `finally`
+    and context manager removes its temporary files before the process ends."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def _raise_on_sigterm() -> Any:
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def _run(argv: list[str]) -> int:
