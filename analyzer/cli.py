@@ -2,8 +2,8 @@
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error
 (and, as a last resort, an internal error: never a traceback unless --debug asks for it),
-130 interrupted, 143 terminated (temporary files removed either way). A reader that goes
-away (`| head`) ends the run quietly with 141.
+130 interrupted (SIGINT and SIGTERM end the process by that signal once analyzer.tempfiles has
+removed our files). A reader that goes away (`| head`) ends the run quietly with 141.
 """
 
 from __future__ import annotations
@@ -11,18 +11,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import sys
-import threading
 import traceback
 from collections.abc import Sequence
-from typing import Any
 
 from analyzer import __version__
 from analyzer.config import FAIL_LEVELS
 from analyzer.errors import InputError, file_of, printable
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 
 
@@ -139,6 +136,41 @@ def build_parser() -> argparse.ArgumentParser:
     _git_options(pr)
     _report_options(pr)
 
+    fix = commands.add_parser(
+        "fix", help="apply the mitigation of findings in this worktree (dry run by default)",
+        description="Show, and with --apply write, the fix of each finding that involves the "
+                    "current worktree: alembic revisions re-parented or merged, Django "
+                    "migrations renumbered or merged, requirements merged, the lock command "
+                    "for lockfiles. Only the files each fix names are written.")
+    fix.add_argument("ids", nargs="*", metavar="FINDING-ID",
+                     help="fix only these findings (ids as `fix` lists them; a prefix is enough)")
+    fix.add_argument("--rule", action="append", default=[], metavar="CSxxx",
+                     help="fix only the findings of this rule")
+    fix.add_argument("--all", action="store_true",
+                     help="every finding of this worktree, including those with no automatic "
+                          "fix (they are listed with what to do)")
+    fix.add_argument("--apply", action="store_true", help="write the changes")
+    fix.add_argument("--force", action="store_true",
+                     help="write even over files with uncommitted changes")
+    fix.add_argument("--merge", action="store_true",
+                     help="write a merge revision or merge migration instead of re-parenting")
+    fix.add_argument("--run-lock", action="store_true",
+                     help="with --apply: restore the base's lockfile and run the package "
+                          "manager's lock command (the only program fix ever runs)")
+    _git_options(fix)
+
+    driver = commands.add_parser(
+        "merge-driver", help="a git merge driver for requirements files",
+        description="Merge requirements files by package, not by line: both sides' additions, "
+                    "one line per package. Set up with `git config merge.conflictscan.driver "
+                    "'conflictscan merge-driver %%O %%A %%B %%P'` and `requirements*.txt "
+                    "merge=conflictscan` in .gitattributes.")
+    driver.add_argument("base_file", metavar="BASE", help="%%O: the common ancestor's version")
+    driver.add_argument("ours_file", metavar="OURS", help="%%A: ours; the result is written here")
+    driver.add_argument("theirs_file", metavar="THEIRS", help="%%B: theirs")
+    driver.add_argument("path", nargs="?", default="", metavar="PATH",
+                        help="%%P: the file's path, for messages")
+
     commands.add_parser("rules", help="list the rule catalog",
                         description="List every rule: id, severity, risk and title.")
     explain = commands.add_parser("explain", help="why a rule matters and what to do",
@@ -151,14 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every way it can end becomes an exit code and at most a few lines."""
+    from analyzer.tempfiles import install_cleanup
+
+    install_cleanup()  # our temporary files go on exit, SIGINT and SIGTERM
     argv = list(sys.argv[1:] if argv is None else argv)
     _tolerate_odd_names(sys.stdout)
-    previous = _raise_on_sigterm()
     try:
         return _run(argv)
-    except _Terminated:
-        print("conflictscan: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
     except InputError as exc:
         print(f"conflictscan: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
@@ -171,29 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last resort: a bug of ours, never exit 1 nor a traceback
         _internal_error(exc, argv)
         return EXIT_ERROR
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
 
 # The reader of our output went away (`conflictscan … | head`): the shell's code for a
 # process ended by SIGPIPE, and nothing more to say.
 EXIT_PIPE_CLOSED = 141
-
-
-class _Terminated(BaseException):
-    """SIGTERM (a CI job cancelled, a hook killed): unwinds like Ctrl-C, so every `finally`
-    and context manager removes its temporary files before the process ends."""
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated
-
-
-def _raise_on_sigterm() -> Any:
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def _run(argv: list[str]) -> int:
@@ -214,6 +227,14 @@ def _run(argv: list[str]) -> int:
         from analyzer.commands.pr import run_pr
 
         return run_pr(args)
+    if args.command == "fix":
+        from analyzer.commands.fix import run_fix
+
+        return run_fix(args)
+    if args.command == "merge-driver":
+        from analyzer.commands.merge_driver import run_merge_driver
+
+        return run_merge_driver(args)
     if args.command == "rules":
         from analyzer.commands.rules import list_rules
 

@@ -36,13 +36,13 @@ def load_config(root: str | None) -> Config:
     """The configuration of the repository at root; an empty one when it has none."""
     if root is None:
         return Config()
+    from analyzer.safe_files import read_repo_text
+
     path = os.path.join(root, "pyproject.toml")
-    if not os.path.isfile(path):
+    if os.path.isdir(path):
         return Config()
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError):
+    text = read_repo_text(path, root)
+    if text is None:
         return Config()
     with reading(path):
         doc = TomlDocument(load_toml(text, path), path, text)

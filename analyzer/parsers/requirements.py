@@ -128,7 +128,9 @@ def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
     never into the scanned repository."""
     from pip_requirements_parser import RequirementsFile
 
-    handle, path = tempfile.mkstemp(suffix=".txt", prefix="conflictscan-")
+    from analyzer.tempfiles import shared_private_dir
+
+    handle, path = tempfile.mkstemp(suffix=".txt", dir=shared_private_dir())
     try:
         # A BOM makes it read UTF-8 whatever the locale (it would guess, and fail on an
         # ASCII one); undecodable bytes were never a requirement, `?` says so as well.

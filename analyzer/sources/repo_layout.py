@@ -10,13 +10,13 @@ from __future__ import annotations
 import configparser
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from analyzer.errors import InputError, read_text, reading
+from analyzer.errors import InputError, reading
 from analyzer.parsers.toml_tables import TomlDocument, load_toml
+from analyzer.safe_files import read_repo_text
 
 LOCKFILES = {
     "poetry.lock": "poetry",
@@ -99,7 +99,7 @@ def read_layout(root: str) -> RepoLayout:
     files = _list_files(base)
     layout = RepoLayout(root=str(base))
     layout.requirements = tuple(sorted(f for f in files if is_requirements(f)))
-    pyproject = _read_toml(base / "pyproject.toml") if "pyproject.toml" in files else {}
+    pyproject = _read_toml(base / "pyproject.toml", base) if "pyproject.toml" in files else {}
     layout.manager, layout.lockfile = _manager(files, pyproject)
     layout.alembic_versions = _alembic_versions(base, files, pyproject)
     layout.django_apps = {
@@ -126,21 +126,22 @@ def _list_files(base: Path) -> set[str]:
 
 
 def _git(base: Path, *args: str) -> str | None:
+    """A git answer about the directory, hardened; None when it is no git checkout."""
+    from analyzer.sources.git.runner import run_git
+
     try:
-        done = subprocess.run(["git", "-C", str(base), *args], capture_output=True,
-                              text=True, errors="surrogateescape", check=False)
-    except OSError:
+        # check-ignore refuses literal pathspecs; its names are ours (venv folders)
+        literal = "0" if args[0] == "check-ignore" else "1"
+        out = run_git(args, str(base), ok=(0, 1), env={"GIT_LITERAL_PATHSPECS": literal})
+    except InputError:
         return None
-    if done.returncode not in (0, 1) or "not a git repository" in done.stderr:
-        return None
-    return done.stdout
+    return out.decode("utf-8", "surrogateescape")
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, base: Path) -> dict[str, Any]:
     """The `tool` table of pyproject.toml: all that the layout needs from it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    text = read_repo_text(str(path), str(base))
+    if text is None:
         return {}
     with reading(str(path)):
         doc = TomlDocument(load_toml(text, str(path)), str(path), text)
@@ -166,12 +167,16 @@ def _manager(files: set[str], pyproject: dict[str, Any]) -> tuple[str, str | Non
 def _alembic_versions(base: Path, files: set[str], pyproject: dict[str, Any]) -> tuple[str, ...]:
     """Where `alembic revision` writes: version_locations, else <script_location>/versions."""
     section: dict[str, Any] = pyproject.get("tool", {}).get("alembic", {})
-    if not section and "alembic.ini" in files and (base / "alembic.ini").is_file():
+    if not section and "alembic.ini" in files:
         parser = configparser.RawConfigParser()
+        ini = str(base / "alembic.ini")
         try:
-            parser.read_string(read_text(str(base / "alembic.ini")))
+            parser.read_string(read_repo_text(ini, str(base)) or "", ini)
         except configparser.Error as exc:
-            raise InputError(f"does not parse: {exc}", str(base / "alembic.ini")) from None
+            # configparser quotes the offending line: say where, never what
+            line = getattr(exc, "lineno", None)
+            raise InputError(f"does not parse as INI ({type(exc).__name__})", ini,
+                             line) from None
         if parser.has_section("alembic"):
             section = dict(parser.items("alembic"))
     if not section:
