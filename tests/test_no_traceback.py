@@ -173,6 +173,7 @@ def test_a_problem_prints_in_the_text_report(repo, cli):
     ('[tool.conflictscan]\nselect = "CS1"\n', "expected a list of rule ids"),
     ('[tool.conflictscan]\nfail-on = [1]\n', "expected one of error, warning"),
     ('[tool.conflictscan]\nseverity = {CS101 = 1}\n', 'expected a rule id = "error"'),
+    ("x = " + "9" * 5000 + "\n", "does not parse as TOML: Exceeds the limit (4300 digits)"),
 ])
 def test_wrong_types_in_the_repository_configuration(cli, plan, tmp_path, text, message):
     (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")

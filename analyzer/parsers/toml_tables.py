@@ -31,6 +31,8 @@ def load_toml(text: str, path: str) -> dict[str, Any]:
                          int(match.group(1)) if match else None) from None
     except RecursionError:  # tomllib reads nested arrays and inline tables recursively
         raise InputError("does not parse as TOML: nested too deeply", path) from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise InputError(f"does not parse as TOML: {exc}", path) from None
     return data
 
 

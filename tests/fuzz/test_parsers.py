@@ -25,7 +25,7 @@ _SCRATCH = Path(tempfile.mkdtemp(prefix="conflictscan-fuzz-"))  # not a git repo
 
 def _write(name: str, text: str) -> Path:
     path = _SCRATCH / name
-    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))  # lone surrogates as bytes
     return path
 
 

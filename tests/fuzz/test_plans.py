@@ -34,7 +34,7 @@ _PLANS = st.one_of(
 
 def _write(suffix: str, text: str) -> str:
     path = _SCRATCH / f"tasks{suffix}"
-    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))  # lone surrogates as bytes
     return str(path)
 
 
