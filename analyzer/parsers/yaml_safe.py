@@ -1,4 +1,5 @@
-"""YAML loaded safely and boundedly: for every YAML file we read (plans today).
+"""YAML loaded safely and boundedly: for every YAML file we read (plans and their front
+matter today).
 
 `yaml.safe_load` runs no code, but aliases make two other attacks: an alias bomb (443 bytes of
 nested aliases that mean a billion values: anything that walks the result never ends) and a
@@ -17,14 +18,15 @@ from analyzer.errors import InputError
 MAX_ALIAS_EXPANSION = 100_000
 
 
-def load_yaml(text: str, path: str) -> Any:
+def load_yaml(text: str, path: str | None = None, *, scalars_as_text: bool = False) -> Any:
     """The document's data, or an InputError naming the line: invalid YAML, an alias bomb, a
-    recursive alias, nesting too deep for the parser."""
+    recursive alias, nesting too deep for the parser. `scalars_as_text` keeps every scalar as
+    written: `[001, 010]` stays ["001", "010"] (YAML 1.1 would read 1 and the octal 8)."""
     import yaml
 
     loader = None
     try:
-        loader = _loader_class()(text)  # the reader refuses some characters already
+        loader = _loader_class(scalars_as_text)(text)  # the reader refuses some characters
         return loader.get_single_data()
     except InputError as exc:
         exc.path = path
@@ -48,22 +50,23 @@ def load_yaml(text: str, path: str) -> Any:
             loader.dispose()
 
 
-_LOADER: type | None = None
+_LOADERS: dict[bool, type] = {}
 
 
-def _loader_class() -> type:
+def _loader_class(scalars_as_text: bool) -> type:
     """Built on first use: yaml stays off the import path of commands that never read YAML."""
-    global _LOADER
-    if _LOADER is None:
+    if scalars_as_text not in _LOADERS:
         import yaml
 
-        class BoundedSafeLoader(yaml.SafeLoader):
+        base = yaml.BaseLoader if scalars_as_text else yaml.SafeLoader
+
+        class BoundedLoader(base):  # type: ignore[valid-type,misc]
             def construct_document(self, node: yaml.Node) -> Any:
                 check_aliases(node)
                 return super().construct_document(node)
 
-        _LOADER = BoundedSafeLoader
-    return _LOADER
+        _LOADERS[scalars_as_text] = BoundedLoader
+    return _LOADERS[scalars_as_text]
 
 
 def check_aliases(root: Any) -> None:

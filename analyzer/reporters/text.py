@@ -1,8 +1,8 @@
 """Human report with rich: the shared-resource matrix, findings by severity, the schedule.
 
-Every string that comes from the user's files (titles, paths, messages, names) goes through
-`_user`: rich would read `[/]` as markup (a crash) and `[link=…]` as a hyperlink (an
-injection), and a terminal would obey the escape sequences a hostile plan carries.
+Every string that comes from the user's files (titles, paths, messages, names, the plan's own
+ids) goes through `_user`: rich would read `[/]` as markup (a crash) and `[link=…]` as a
+hyperlink (an injection), and a terminal would obey the escape sequences a hostile plan carries.
 """
 
 from __future__ import annotations
@@ -39,16 +39,36 @@ def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
                       emoji=False)
     count = len(report.workstreams)
     noun = "task" if report.mode == "plan" else "workstream"
-    how = f"read as {report.shape}" if report.mode == "plan" else report.shape
-    console.print(f"[bold]conflictscan {report.mode}[/] {_user(report.source)}: {count} "
-                  f"{noun}{'' if count == 1 else 's'} ({_user(how)})\n")
+    if report.mode == "plan" and not count and report.problems:  # one of several plans
+        for problem in report.problems:
+            console.print(f"[bold]conflictscan plan[/] [bold red]could not read[/] "
+                          f"{_user(str(problem).splitlines()[0])}\n", soft_wrap=True)
+        return
+    if report.mode == "plan" and report.reading:
+        console.print(f"[bold]conflictscan plan[/] {_user(report.source)}: read as "
+                      f"{_user(report.reading)}",
+                      soft_wrap=True)
+        if report.why:
+            console.print(f"[dim]  because: {_user(report.why)}[/]", soft_wrap=True)
+        for note in report.notes:
+            console.print(f"  [cyan]note:[/] {_user(note)}", soft_wrap=True)
+        if report.concurrency:
+            console.print("[bold]Runs at the same time[/] (as the plan declares it)")
+            for line in report.concurrency:
+                console.print(f"  {_user(line)}", soft_wrap=True)
+        console.print()
+    else:
+        how = f"read as {report.shape}" if report.mode == "plan" else report.shape
+        console.print(f"[bold]conflictscan {report.mode}[/] {_user(report.source)}: {count} "
+                      f"{noun}{'' if count == 1 else 's'} ({_user(how)})\n")
     if count == 1 and report.mode == "plan":
         console.print("A single task cannot collide with another; nothing to schedule.\n")
     for problem in report.problems:
-        console.print(f"[bold red]could not read[/] {_user(problem)}", soft_wrap=True)
-    for note in report.notes:
+        console.print(f"[bold red]could not read[/] {_user(str(problem))}", soft_wrap=True)
+    scan_notes = [] if report.mode == "plan" and report.reading else report.notes
+    for note in scan_notes:
         console.print(f"[yellow]note:[/] {_user(note)}", soft_wrap=True)
-    if report.problems or report.notes:
+    if report.problems or scan_notes:
         console.print()
     if count > 1:
         _matrix(console, report)
@@ -83,15 +103,19 @@ def _matrix(console: Console, report: Report) -> None:
     console.print("[bold]Shared resources[/] (W write, C create, r read)")
     table = Table(show_lines=False, pad_edge=False)
     table.add_column("resource", overflow="fold")
-    for number in range(1, len(columns) + 1):
-        table.add_column(f"T{number}", justify="center")
+    # The plan's own short ids (T012, A1) name the columns; otherwise T1…Tn.
+    own = all(ws.label and len(ws.label) <= 8 for ws in columns)
+    headers = [ws.label if own else f"T{n}" for n, ws in enumerate(columns, 1)]
+    for header in headers:
+        table.add_column(_user(header), justify="center")
     for resource in shown_rows:
         cells = [_MODE_MARK[touched[resource][ws.id]] if ws.id in touched[resource] else ""
                  for ws in columns]
         style = "bold" if resource in in_findings else ""
         table.add_row(_user(describe(resource)), *cells, style=style)
     console.print(table)
-    legend = "  ".join(f"T{n} {_user(ws.name)}" for n, ws in enumerate(columns, 1))
+    legend = "  ".join(f"{_user(header)} {_user(ws.name)}"
+                       for header, ws in zip(headers, columns, strict=True))
     hidden = len(rows) - len(shown_rows)
     more = f"  (+{hidden} more shared resources in --format json)" if hidden > 0 else ""
     console.print(f"[dim]{legend}{more}[/]\n", soft_wrap=True)
@@ -113,12 +137,15 @@ def _findings(console: Console, report: Report) -> None:
 
 
 def _finding(console: Console, report: Report, finding: Finding) -> None:
+
     rule = report.catalog.rules[finding.rule]
     style = _STYLE[finding.severity]
     print_ = console.print
     print_(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · {_user(rule.title)}[/]",
            soft_wrap=True)
     print_(f"   {_user(finding.message)}", soft_wrap=True)
+    if finding.overlap and report.mode == "plan":
+        print_(f"   [dim]at the same time: {_user(finding.overlap)}[/]", soft_wrap=True)
     where = _locations(report, finding)
     if where:
         print_(f"   [dim]at {_user(where)}[/]", soft_wrap=True)
@@ -155,10 +182,14 @@ def _schedule(console: Console, report: Report) -> None:
         for step in schedule.setup:
             print_(f"   - {_user(step)}", soft_wrap=True)
         number += 1
-    for wave in schedule.waves:
-        names = ", ".join(f"'{_user(report.name(ws_id))}'" for ws_id in wave)
+    labels = {ws.id: ws.label for ws in report.workstreams if ws.label}
+    for wave in schedule.waves:  # the plan's own ids when it has them: T033, Agent 2
+        names = ", ".join(_user(labels.get(ws_id) or f"'{report.name(ws_id)}'") for ws_id in wave)
         print_(f" Wave {number}: {names}", soft_wrap=True)
         number += 1
+    if schedule.left_out:
+        print_(f" [dim]Done already, left out: {_user(', '.join(schedule.left_out[:12]))}"
+               f"{' …' if len(schedule.left_out) > 12 else ''}[/]", soft_wrap=True)
     if schedule.owners:
         print_(" Owners of the high-risk shared resources:")
         for resource, ws_id in schedule.owners.items():
