@@ -88,7 +88,7 @@ def parse_requirements(text: str) -> RequirementsFacts:
                 continue
         others.append(raw)
     if any(others):
-        _parse_with_pip(_joined(others), facts)
+        _parse_with_pip(_within_pips_reach(_joined(others), facts), facts)
         facts.requirements.sort(key=lambda r: r.line)
     return facts
 
@@ -122,6 +122,23 @@ def _joined(lines: list[str]) -> list[str]:
     return out
 
 
+# pip-requirements-parser's regexes are quadratic on some long lines (`^(.+)(\[[^\]]+\])$` on
+# a line of brackets: 20,000 of them take 0.4 s); no real requirement line comes near these.
+MAX_PIP_LINE = 16_384
+MAX_BRACKETS = 16
+
+
+def _within_pips_reach(lines: list[str], facts: RequirementsFacts) -> list[str]:
+    """Lines pip's parser can take in linear time; the others are invalid lines of ours."""
+    for index, line in enumerate(lines):
+        if len(line) > MAX_PIP_LINE or line.count("[") > MAX_BRACKETS:
+            facts.invalid.append((index + 1, f"not a requirement: longer than "
+                                             f"{MAX_PIP_LINE:,} characters or with more than "
+                                             f"{MAX_BRACKETS} '['"))
+            lines[index] = ""
+    return lines
+
+
 def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
     """The lines packaging could not take, at their own line numbers (others left blank).
     The parser reads files only, so they go into a file of our own temporary directory,
@@ -149,5 +166,5 @@ def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
         for kind, key in (("-r", "requirements"), ("-c", "constraints")):
             for target in option.options.get(key, []):
                 facts.includes.append((kind, target, option.line_number or 0))
-    facts.invalid = [(line.line_number or 0, (line.error_message or "").split("\n")[0])
-                     for line in parsed.invalid_lines]
+    facts.invalid += [(line.line_number or 0, (line.error_message or "").split("\n")[0])
+                      for line in parsed.invalid_lines]

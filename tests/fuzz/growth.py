@@ -180,6 +180,10 @@ CASES: dict[str, Case] = {
                                               lambda n: "-e x \\\n" + "\t\\\n" * n + "y\n"),
     "requirements: long marker": Case(_requirements, lambda n: "a; " + " and ".join(
         ["python_version > '3'"] * n) + "\n", 16),
+    "requirements: a name and brackets": Case(_requirements, lambda n: "d" + "[" * n + "\n",
+                                              1024),
+    "requirements: a name and brackets, under the cap": Case(_requirements, lambda n: "".join(
+        "d" + "[" * 16 + "\n" for _ in range(n))),
     "requirements: long name": Case(_requirements, lambda n: "a" * n + "==1\n", 1024),
     "pyproject: dependencies one per line": Case(_pyproject, lambda n: (
         '[project]\nname = "x"\ndependencies = [\n'
