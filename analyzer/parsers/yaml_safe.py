@@ -9,6 +9,7 @@ below refuses both before building anything, by measuring the composed node grap
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from analyzer.errors import InputError
@@ -18,12 +19,32 @@ from analyzer.errors import InputError
 MAX_ALIAS_EXPANSION = 100_000
 
 
+# PyYAML's scanner keeps a possible key per open bracket and re-checks them all at each token:
+# quadratic in the nesting of [ and { (4,000 levels: 2 s). Plans nest a few levels.
+MAX_FLOW_DEPTH = 100
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth(text: str) -> int:
+    """An upper bound of the [ and { nesting: brackets inside quotes count too."""
+    depth = deepest = 0
+    for match in _BRACKET.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif depth:
+            depth -= 1
+    return deepest
+
+
 def load_yaml(text: str, path: str | None = None, *, scalars_as_text: bool = False) -> Any:
     """The document's data, or an InputError naming the line: invalid YAML, an alias bomb, a
     recursive alias, nesting too deep for the parser. `scalars_as_text` keeps every scalar as
     written: `[001, 010]` stays ["001", "010"] (YAML 1.1 would read 1 and the octal 8)."""
     import yaml
 
+    if _flow_depth(text) > MAX_FLOW_DEPTH:
+        raise InputError(f"invalid YAML: brackets nested more than {MAX_FLOW_DEPTH} deep", path)
     loader = None
     try:
         loader = _loader_class(scalars_as_text)(text)  # the reader refuses some characters

@@ -210,6 +210,8 @@ CASES: dict[str, Case] = {
                                                      for i in range(n))),
     "yaml: many aliases": Case(_yaml, lambda n: "a: &a [1, 2]\nb: [" + ", ".join(["*a"] * n)
                                + "]\n"),
+    "yaml: nested brackets": Case(_yaml, lambda n: "[" * n + "]" * n, 16),
+    "yaml: nested block sequences": Case(_yaml, lambda n: "- " * n + "x\n", 16),
     "yaml: long scalar": Case(_yaml, lambda n: "a: " + "x" * n + "\n", 1024),
     "baseline: many entries": Case(_file_call("baseline.json", _baseline), lambda n: json.dumps(
         {"findings": [{"fingerprint": f"{i:024x}"} for i in range(n)]})),

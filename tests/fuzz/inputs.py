@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -144,6 +147,18 @@ def any_text(seeds: list[str], huge: bool = True) -> st.SearchStrategy[str]:
         st.binary().map(lambda b: b.decode("utf-8", "surrogateescape")),
         mutated(seeds, huge),
     )
+
+
+LONG = os.environ.get("CONFLICTSCAN_FUZZ") == "long"
+
+
+@contextmanager
+def cpu_second() -> Iterator[None]:
+    """The long run's bound: one input, at most one second of CPU time."""
+    start = time.process_time()
+    yield
+    spent = time.process_time() - start
+    assert not LONG or spent <= 1.0, f"took {spent:.2f} s of CPU time"
 
 
 def lines_of(call: Callable[[str], object]) -> Callable[[str], None]:

@@ -18,7 +18,7 @@ from analyzer.parsers.pyproject import parse_pyproject
 from analyzer.parsers.requirements import parse_requirements
 from analyzer.parsers.yaml_safe import load_yaml
 from analyzer.sources.repo_layout import read_layout
-from tests.fuzz.inputs import SEEDS, any_text
+from tests.fuzz.inputs import SEEDS, any_text, cpu_second
 
 _SCRATCH = Path(tempfile.mkdtemp(prefix="conflictscan-fuzz-"))  # not a git repository
 
@@ -31,53 +31,54 @@ def _write(name: str, text: str) -> Path:
 
 @given(any_text(SEEDS["requirements"]))
 def test_requirements(text: str) -> None:
-    with contextlib.suppress(InputError):
+    with cpu_second(), contextlib.suppress(InputError):
         parse_requirements.__wrapped__(text)  # not the cache: every input is parsed
 
 
 @given(any_text(SEEDS["pyproject"]))
 def test_pyproject(text: str) -> None:
-    with contextlib.suppress(InputError):
+    with cpu_second(), contextlib.suppress(InputError):
         parse_pyproject(text, "pyproject.toml")
 
 
 @given(any_text(SEEDS["alembic"]))
 def test_alembic_revision(text: str) -> None:
-    with contextlib.suppress(InputError):
+    with cpu_second(), contextlib.suppress(InputError):
         parse_revision(text, "alembic/versions/a1.py")
 
 
 @given(any_text(SEEDS["django"]))
 def test_django_migration(text: str) -> None:
-    with contextlib.suppress(InputError):
+    with cpu_second(), contextlib.suppress(InputError):
         parse_migration(text, "shop/migrations/0002_x.py")
 
 
 @given(any_text(SEEDS["env"]))
 def test_env_and_compose_lines(text: str) -> None:
-    for line in text.splitlines():
-        ports, databases = ports_and_databases(line)
-        assert all(p.isascii() and p.isdigit() and len(p) <= 5 for p in ports)
-        for value in databases:
-            database_key(value)
+    with cpu_second():
+        for line in text.splitlines():
+            ports, databases = ports_and_databases(line)
+            assert all(p.isascii() and p.isdigit() and len(p) <= 5 for p in ports)
+            for value in databases:
+                database_key(value)
 
 
 @given(any_text(SEEDS["yaml"]))
 def test_yaml(text: str) -> None:
-    with contextlib.suppress(InputError):
+    with cpu_second(), contextlib.suppress(InputError):
         load_yaml(text, "tasks.yaml")
 
 
 @given(any_text(SEEDS["baseline"]))
 def test_baseline(text: str) -> None:
-    with contextlib.suppress(InputError):
+    with cpu_second(), contextlib.suppress(InputError):
         load_baseline(str(_write("baseline.json", text)))
 
 
 @given(any_text(SEEDS["config"]))
 def test_configuration(text: str) -> None:
     _write("pyproject.toml", text)
-    with contextlib.suppress(InputError):
+    with cpu_second(), contextlib.suppress(InputError):
         load_config(str(_SCRATCH))
 
 
@@ -85,5 +86,5 @@ def test_configuration(text: str) -> None:
 def test_repository_layout(ini: str, pyproject: str) -> None:
     _write("alembic.ini", ini)
     _write("pyproject.toml", pyproject)
-    with contextlib.suppress(InputError):
+    with cpu_second(), contextlib.suppress(InputError):
         read_layout(str(_SCRATCH))

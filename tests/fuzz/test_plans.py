@@ -15,7 +15,7 @@ from analyzer.cli import main
 from analyzer.errors import InputError
 from analyzer.sources.plan import load_plan
 from analyzer.sources.repo_layout import conventions
-from tests.fuzz.inputs import any_text, plan_seeds
+from tests.fuzz.inputs import any_text, cpu_second, plan_seeds
 
 _SCRATCH = Path(tempfile.mkdtemp(prefix="conflictscan-fuzz-plan-"))
 _SEEDS = plan_seeds()
@@ -41,7 +41,7 @@ def _write(suffix: str, text: str) -> str:
 @given(_PLANS)
 def test_plan_readers(plan: tuple[str, str]) -> None:
     suffix, text = plan
-    with contextlib.suppress(InputError):
+    with cpu_second(), contextlib.suppress(InputError):
         load_plan(_write(suffix, text), conventions())
 
 
@@ -49,7 +49,8 @@ def test_plan_readers(plan: tuple[str, str]) -> None:
 def test_cli_on_a_fuzzed_plan(capsys: pytest.CaptureFixture[str], plan: tuple[str, str],
                               fmt: str) -> None:
     suffix, text = plan
-    code = main(["plan", _write(suffix, text), "--format", fmt, "--color", "always"])
+    with cpu_second():
+        code = main(["plan", _write(suffix, text), "--format", fmt, "--color", "always"])
     err = capsys.readouterr().err
     assert code in (0, 1, 2), err
     assert "internal error" not in err and "Traceback" not in err, err
