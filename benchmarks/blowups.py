@@ -65,6 +65,9 @@ CASES: dict[str, tuple[str, str]] = {
     "plan: a 173-byte label line (plan readers' rewrite)": (
         _PLAN_SETUP + "text = '**Task 1 - x' + ' ' * 150 + '*y\\n\\nEdit `a.py`.\\n'\n",
         "main(['plan', write(text)])"),
+    "plan: '-', 16,000 spaces, '[ ] x' (plan readers' rewrite)": (
+        _PLAN_SETUP + "text = '- [ ] a\\n-' + ' ' * 16000 + '[ ] x\\n'\n",
+        "main(['plan', write(text)])"),
     "plan: one line of 8,000 paths (plan readers' rewrite)": (
         _PLAN_SETUP + "text = '## Task 1: A\\nEdit ' + ' '.join(f'src/m{i}.py' for i in "
         "range(8000)) + '\\n\\n## Task 2: B\\nEdit `a.py`.\\n'\n",

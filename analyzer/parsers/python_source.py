@@ -4,6 +4,7 @@ and `ast` recurses, so a hostile file of 100,000 chained terms must fail clearly
 from __future__ import annotations
 
 import ast
+import warnings
 
 from analyzer.errors import InputError
 
@@ -15,7 +16,9 @@ def parse_python(text: str, path: str) -> ast.Module:
         raise InputError(f"larger than {MAX_SOURCE_BYTES // 1_000_000} MB; not read as a "
                          "migration", path)
     try:
-        return ast.parse(text, filename=path)
+        with warnings.catch_warnings():  # "invalid escape sequence": the user's, not ours
+            warnings.simplefilter("ignore")
+            return ast.parse(text, filename=path)
     except SyntaxError as exc:
         raise InputError(f"does not parse as Python: {exc.msg}", path, exc.lineno) from None
     except ValueError as exc:  # "source code string cannot contain null bytes" (3.10, 3.11)
