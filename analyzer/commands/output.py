@@ -65,8 +65,9 @@ def finish(report: Report, args: argparse.Namespace) -> int:
         return 0
     write_report(report, args)
     for problem in report.problems:
-        print(f"conflictscan: error: {problem}", file=sys.stderr)
-    return exit_code(report.findings, args.fail_on, len(report.problems))
+        level = "error" if problem.blocking else "warning"
+        print(f"conflictscan: {level}: {problem}", file=sys.stderr)
+    return exit_code(report.findings, args.fail_on, sum(p.blocking for p in report.problems))
 
 
 def write_report(report: Report, args: argparse.Namespace) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -22,6 +23,23 @@ from analyzer.errors import InputError
 _HEX = re.compile(r"[0-9a-f]{40}")
 _IDENTITY = {"GIT_AUTHOR_NAME": "conflictscan", "GIT_AUTHOR_EMAIL": "conflictscan@localhost",
              "GIT_COMMITTER_NAME": "conflictscan", "GIT_COMMITTER_EMAIL": "conflictscan@localhost"}
+
+
+@dataclass(frozen=True)
+class MergeConflict:
+    """One conflict git reports: its kind (`contents`, `rename/delete`, `file location` …),
+    every path it involves (a rename's source and destinations) and git's own sentence."""
+
+    kind: str
+    paths: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    tree: str  # the merged tree, in the scratch object store (conflict markers and all)
+    conflicted: tuple[str, ...]
+    conflicts: tuple[MergeConflict, ...]
 
 
 @dataclass(frozen=True)
@@ -49,6 +67,7 @@ class GitRepo:
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._snapshots = 0
         self._lock = threading.Lock()
+        self.unreadable: dict[str, str] = {}  # `rev:path` -> why git could not read it
 
     # -- plain commands ------------------------------------------------------------------
 
@@ -183,12 +202,24 @@ class GitRepo:
         out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", *dirs)
         return [p for p in out.split("\0") if p]
 
-    def read_blobs(self, specs: list[str], cwd: str | None = None) -> dict[str, str | None]:
-        """`rev:path` -> text (None when absent or binary), through one `git cat-file --batch`."""
+    def read_blobs(self, specs: list[str], cwd: str | None = None,
+                   scratch: bool = False) -> dict[str, str | None]:
+        """`rev:path` -> text (None when absent or binary), through one `git cat-file --batch`;
+        `scratch` reads merge results too. A blob git cannot produce (missing from a partial
+        clone) is None and listed in `unreadable`: one lost object never stops the scan."""
         if not specs:
             return {}
-        out = self.run_bytes("cat-file", "--batch", cwd=cwd, stdin="".join(
-            f"{s}\n" for s in specs).encode("utf-8", "surrogateescape"))
+        env = self._scratch_env() if scratch else None
+        try:
+            out = self.run_bytes("cat-file", "--batch", cwd=cwd, env=env, stdin="".join(
+                f"{s}\n" for s in specs).encode("utf-8", "surrogateescape"))
+        except InputError as exc:
+            if len(specs) == 1:
+                self.unreadable[specs[0]] = exc.message
+                return {specs[0]: None}
+            half = len(specs) // 2  # find the unreadable ones, keep the rest
+            return {**self.read_blobs(specs[:half], cwd, scratch),
+                    **self.read_blobs(specs[half:], cwd, scratch)}
         result: dict[str, str | None] = {}
         position = 0
         for spec in specs:
@@ -239,16 +270,70 @@ class GitRepo:
 
     def merge_conflicts(self, a: str, b: str) -> list[str]:
         """Paths `git merge-tree --write-tree` reports as conflicted when merging a and b."""
-        out = self.run("merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", a, b,
+        return list(self.merge(a, b).conflicted)
+
+    def merge(self, a: str, b: str) -> MergeResult:
+        """`git merge-tree --write-tree` of a and b: the merged tree, the conflicted paths and
+        each conflict with every path it involves (renames name source and destination)."""
+        out = self.run("merge-tree", "--write-tree", "--name-only", "-z", a, b,
                        env=self._scratch_env(), ok=(0, 1))
         parts = out.split("\0")
-        return sorted({p for p in parts[1:] if p})
+        end = parts.index("", 1) if "" in parts[1:] else len(parts)
+        conflicted = tuple(sorted(set(parts[1:end])))
+        conflicts: list[MergeConflict] = []
+        position = end + 1
+        while position < len(parts) and parts[position].isdigit():
+            count = int(parts[position])
+            paths = tuple(parts[position + 1:position + 1 + count])
+            kind, message = parts[position + 1 + count:position + 3 + count]
+            position += count + 3
+            if kind.startswith("CONFLICT ("):
+                conflicts.append(MergeConflict(kind[len("CONFLICT ("):].rstrip(")"), paths,
+                                               message.strip()))
+        return MergeResult(parts[0], conflicted, tuple(conflicts))
+
+    def merge_attributes(self, commit: str, paths: list[str]) -> dict[str, str]:
+        """path -> its `merge` attribute as the .gitattributes files of `commit` set it
+        ("set", "unset", "unspecified" or a driver name), matched by git itself.
+
+        `check-attr --source` needs git 2.40; on older gits the .gitattributes blobs of the
+        commit go into a scratch index that `check-attr --cached` reads. Only the files on
+        the paths' own directories are needed, and only they are put there."""
+        if not paths:
+            return {}
+        dirs = {posixpath.dirname(p) for p in paths}
+        candidates = {posixpath.join(d, ".gitattributes") for d in _ancestors(dirs)}
+        listed = self.run("ls-tree", "-z", commit, "--", *sorted(candidates))
+        entries = [e for e in listed.split("\0") if e and e.split(" ", 1)[0] == "100644"]
+        env = dict(self._scratch_env())
+        with self._lock:
+            self._snapshots += 1
+            assert self._scratch is not None
+            env["GIT_INDEX_FILE"] = os.path.join(self._scratch.name,
+                                                 f"attributes-{self._snapshots}")
+        self.run_bytes("update-index", "--index-info", env=env, stdin="".join(
+            f"{e}\n" for e in entries).encode("utf-8", "surrogateescape"))
+        out = self.run_bytes("check-attr", "--cached", "--stdin", "-z", "merge", env=env,
+                             stdin="".join(f"{p}\0" for p in paths).encode(
+                                 "utf-8", "surrogateescape")).decode("utf-8", "surrogateescape")
+        fields = out.split("\0")
+        return {fields[i]: fields[i + 2] for i in range(0, len(fields) - 2, 3)}
 
     def close(self) -> None:
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
         self.repo.close()
+
+
+def _ancestors(directories: Iterable[str]) -> set[str]:
+    """Every directory on the way to these, the root ("") included."""
+    result = {""}
+    for directory in directories:
+        while directory:
+            result.add(directory)
+            directory = posixpath.dirname(directory)
+    return result
 
 
 def _field(text: str) -> tuple[str, str]:
