@@ -20,6 +20,15 @@ from analyzer.index import ResourceIndex, identical
 from analyzer.model import Kind, Touch
 from analyzer.parsers.alembic import Revision, parse_revision
 from analyzer.parsers.django_migrations import DjangoMigration, migration_identity, parse_migration
+from analyzer.parsers.lockfiles import (
+    MATCHES,
+    NO_MATCH,
+    UNKNOWN,
+    Version,
+    lock_matches,
+    manifest_fingerprint,
+    parse_lock,
+)
 from analyzer.parsers.pyproject import PyprojectFacts, parse_pyproject
 from analyzer.parsers.requirements import RequirementsFacts, parse_requirements
 from analyzer.shared_paths import is_lockfile
@@ -88,6 +97,10 @@ def gather(scan: BranchScan, index: ResourceIndex, layout: RepoLayout,
     streams = {s.workstream.id: s for s in scan.streams}
     _simulate(scan, index, streams, facts, progress)
     _read_semantic(scan, layout, streams, facts)
+    _judge_locks(scan, index, streams, facts)
+    facts.problems += [InputError(f"git cannot read it at {spec.split(':', 1)[0][:12]}: {why}",
+                                  spec.split(":", 1)[-1], blocking=False)
+                       for spec, why in scan.git.unreadable.items()]
     return facts
 
 
@@ -254,6 +267,62 @@ def may_conflict(a: Touch, b: Touch, attribute: str = "unspecified") -> bool:
         return False
     nearest = closest(a.hunks, b.hunks)
     return nearest is None or nearest[0] <= _SAFE_GAP
+
+
+# --- lockfiles ------------------------------------------------------------------------
+
+
+def _judge_locks(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWorkstream],
+                 facts: GitFacts) -> None:
+    """For each lockfile several workstreams write: does git conflict on it, and if it merges,
+    does the merged lock still belong to the merged manifest? Judged on real merges only."""
+    asked: dict[str, list[tuple[str, str]]] = {}
+    for resource, writers in index.shared(Kind.FILE):
+        name = posixpath.basename(resource.key)
+        if not is_lockfile(resource.key):
+            continue
+        keys = [pair(a.workstream, b.workstream) for i, a in enumerate(writers)
+                for b in writers[i + 1:] if not identical([a, b])]
+        clash = next((k for k in keys if resource.key in facts.conflicting(*k)), None)
+        if clash is not None:
+            how = facts.attributes.get(resource.key, "")
+            facts.locks[resource.key] = LockVerdict(
+                "conflict", f"marked {_BINARY[how]} in .gitattributes" if how in _BINARY else "")
+        elif name in ("uv.lock", "poetry.lock") and any(k in facts.merged for k in keys):
+            asked[resource.key] = [k for k in keys if k in facts.merged]
+        elif any(k in facts.merged for k in keys):
+            facts.locks[resource.key] = LockVerdict("unknown", "")
+        else:
+            facts.locks[resource.key] = LockVerdict("unmerged", "")
+    specs: list[str] = []
+    for lock, keys in asked.items():
+        manifest = posixpath.join(posixpath.dirname(lock), "pyproject.toml")
+        for a, b in keys:
+            revs = [facts.merged[(a, b)], streams[a].merge_base, facts.commits[a],
+                    facts.commits[b]]
+            specs += [f"{rev}:{path}" for rev in revs for path in (lock, manifest)]
+    texts = scan.git.read_blobs(specs, scratch=True)
+    for lock, keys in asked.items():
+        uv = posixpath.basename(lock) == "uv.lock"
+        verdicts = []
+        for a, b in keys:
+            merged = _version(texts, facts.merged[(a, b)], lock)
+            sides = [_version(texts, rev, lock) for rev in (streams[a].merge_base,
+                                                            facts.commits[a], facts.commits[b])]
+            verdicts.append(lock_matches(merged, sides, uv))
+        worst = next((v for v in verdicts if v[0] == NO_MATCH), None) or next(
+            (v for v in verdicts if v[0] == UNKNOWN), verdicts[0])
+        kind = {NO_MATCH: "mismatch", UNKNOWN: "unknown", MATCHES: "valid"}[worst[0]]
+        facts.locks[lock] = LockVerdict(kind, worst[1])
+
+
+def _version(texts: dict[str, str | None], rev: str, lock: str) -> Version:
+    """A lock and its manifest, beside it, as one revision has them."""
+    text = texts.get(f"{rev}:{lock}")
+    manifest = texts.get(f"{rev}:{posixpath.join(posixpath.dirname(lock), 'pyproject.toml')}")
+    uv = posixpath.basename(lock) == "uv.lock"
+    return Version(parse_lock(text, lock) if text is not None else None,
+                   manifest_fingerprint(manifest, uv))
 
 
 # --- semantic contents ------------------------------------------------------------------
