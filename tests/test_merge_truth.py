@@ -123,3 +123,138 @@ def test_a_custom_merge_driver_cannot_be_predicted(repo, branches):
     found = [f for f in result.json["findings"] if f["rule"] == "CS106"]
     assert found and "towncrier" in found[0]["message"]
     assert "towncrier" in found[0]["mitigation"]
+
+
+# --- lockfiles -------------------------------------------------------------------------
+
+FILLERS = {f"filler{i}": "1.0" for i in range(8)}
+
+
+def _entry(name, version, poetry):
+    if poetry:
+        return (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\n'
+                f'optional = false\npython-versions = "*"\nfiles = [\n'
+                f'    {{file = "{name}-{version}.tar.gz", hash = "sha256:{name}{version}"}},\n'
+                f']\n\n')
+    return (f'[[package]]\nname = "{name}"\nversion = "{version}"\n'
+            f'source = {{ registry = "https://pypi.org/simple" }}\n'
+            f'sdist = {{ url = "https://files/{name}-{version}.tar.gz", '
+            f'hash = "sha256:{name}{version}" }}\nwheels = [\n'
+            f'    {{ url = "https://files/{name}-{version}.whl", hash = "sha256:w{version}" }},\n'
+            f']\n\n')
+
+
+def uv_project(requires):
+    deps = "".join(f'    "{n}{s}",\n' for n, s in requires)
+    return f'[project]\nname = "app"\nversion = "0.1.0"\ndependencies = [\n{deps}]\n'
+
+
+def uv_lock(packages, requires):
+    pinned = {**FILLERS, **packages}
+    text = 'version = 1\nrequires-python = ">=3.10"\n\n'
+    text += ('[[package]]\nname = "app"\nversion = "0.1.0"\nsource = { editable = "." }\n'
+             '\n[package.metadata]\nrequires-dist = [\n'
+             + "".join(f'    {{ name = "{n}", specifier = "{s}" }},\n' for n, s in requires)
+             + ']\n\n')
+    return text + "".join(_entry(n, v, False) for n, v in sorted(pinned.items()))
+
+
+def poetry_project(requires):
+    deps = "".join(f'{n} = "{s}"\n' for n, s in requires)
+    return (f'[tool.poetry]\nname = "app"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\n'
+            f'python = "^3.10"\n{deps}')
+
+
+def poetry_lock(packages, content_hash):
+    pinned = {**FILLERS, **packages}
+    return ("".join(_entry(n, v, True) for n, v in sorted(pinned.items()))
+            + f'[metadata]\nlock-version = "2.0"\npython-versions = "^3.10"\n'
+              f'content-hash = "{content_hash}"\n')
+
+
+BASE_REQS = [("django", ">=4.2"), *((f"filler{i}", ">=1") for i in range(8)),
+             ("requests", ">=2.31")]
+BASE_PINS = {"django": "4.2.0", "requests": "2.31.0"}
+
+
+def uv_repo(repo, attributes=""):
+    files = {"pyproject.toml": uv_project(BASE_REQS), "uv.lock": uv_lock(BASE_PINS, BASE_REQS)}
+    if attributes:
+        files[".gitattributes"] = attributes
+    root = repo(files)
+    added = sorted([*BASE_REQS, ("aiohttp", ">=3")])
+    branch(root, "add", {"pyproject.toml": uv_project(added),
+                         "uv.lock": uv_lock({**BASE_PINS, "aiohttp": "3.9.0"}, added)})
+    return root
+
+
+def cs202(result):
+    found = [f for f in result.json["findings"] if f["rule"] == "CS202"]
+    assert len(found) == 1, result.json["findings"]
+    return found[0]
+
+
+def test_uv_locks_that_both_add_at_one_place_conflict(repo, branches):
+    root = uv_repo(repo)
+    added = sorted([*BASE_REQS, ("anyio", ">=4")])
+    branch(root, "other", {"pyproject.toml": uv_project(added),
+                           "uv.lock": uv_lock({**BASE_PINS, "anyio": "4.0.0"}, added)})
+    found = cs202(branches(root))
+    assert "git will conflict" in found["message"] and found["severity"] == "error"
+
+
+def test_uv_lock_edits_far_apart_merge_and_stay_valid(repo, branches):
+    root = uv_repo(repo)
+    branch(root, "upgrade", {"uv.lock": uv_lock({**BASE_PINS, "requests": "2.32.0"},
+                                                BASE_REQS)})
+    found = cs202(branches(root))
+    assert "merges and stays valid" in found["message"], found["message"]
+    assert found["severity"] == "note"
+
+
+def test_a_lock_marked_no_merge_conflicts_however_far_apart(repo, branches):
+    root = uv_repo(repo, attributes="*.lock -merge\n")
+    branch(root, "upgrade", {"uv.lock": uv_lock({**BASE_PINS, "requests": "2.32.0"},
+                                                BASE_REQS)})
+    found = cs202(branches(root))
+    assert "git will conflict" in found["message"] and "-merge" in found["message"]
+
+
+POETRY_REQS = [("django", "^4.2"), ("requests", "^2.31")]
+
+
+def poetry_repo(repo):
+    root = repo({"pyproject.toml": poetry_project(POETRY_REQS),
+                 "poetry.lock": poetry_lock(BASE_PINS, "base")})
+    added = [("aiohttp", "^3"), *POETRY_REQS]
+    branch(root, "add", {"pyproject.toml": poetry_project(added),
+                         "poetry.lock": poetry_lock({**BASE_PINS, "aiohttp": "3.9.0"}, "add")})
+    return root
+
+
+def test_poetry_locks_both_rehashed_conflict(repo, branches):
+    root = poetry_repo(repo)
+    added = [*POETRY_REQS, ("zstd", "^1")]
+    branch(root, "other", {"pyproject.toml": poetry_project(added),
+                           "poetry.lock": poetry_lock({**BASE_PINS, "zstd": "1.5"}, "other")})
+    found = cs202(branches(root))
+    assert "git will conflict" in found["message"] and found["severity"] == "error"
+
+
+def test_poetry_lock_with_one_sides_hash_no_longer_matches(repo, branches):
+    root = poetry_repo(repo)
+    added = [*POETRY_REQS, ("zstd", "^1")]  # the manifest changes, the hash stays the base's
+    branch(root, "other", {"pyproject.toml": poetry_project(added),
+                           "poetry.lock": poetry_lock({**BASE_PINS, "zstd": "1.5"}, "base")})
+    found = cs202(branches(root))
+    assert "no longer matches the manifest" in found["message"], found["message"]
+    assert found["severity"] == "warning"
+
+
+def test_poetry_update_beside_an_added_package_stays_valid(repo, branches):
+    root = poetry_repo(repo)
+    branch(root, "update", {"poetry.lock": poetry_lock({**BASE_PINS, "requests": "2.32.0"},
+                                                       "base")})
+    found = cs202(branches(root))
+    assert "merges and stays valid" in found["message"], found["message"]
+    assert found["severity"] == "note"

@@ -84,10 +84,10 @@ def manifest_fingerprint(text: str | None, uv: bool) -> str | None:
     project, tool = _table(data, "project"), _table(data, "tool")
     if not uv:
         poetry = _table(tool, "poetry")
-        relevant = {k: poetry.get(k) for k in ("dependencies", "dev-dependencies", "group",
-                                               "source", "extras")}
-        relevant.update({k: project.get(k) for k in ("dependencies", "optional-dependencies",
-                                                     "requires-python")})
+        relevant = {"poetry": {k: poetry.get(k) for k in (
+            "dependencies", "dev-dependencies", "group", "source", "extras")},
+            "project": {k: project.get(k) for k in (
+                "dependencies", "optional-dependencies", "requires-python")}}
         return json.dumps(relevant, sort_keys=True, default=str)
     entries: list[Any] = list(_strings(project.get("dependencies")))
     for group in (data.get("dependency-groups") or {}, project.get("optional-dependencies") or {}):
