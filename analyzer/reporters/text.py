@@ -11,7 +11,6 @@ from analyzer.report import Report
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.markup import escape
 
 MAX_ROWS = 15
 MAX_COLUMNS = 16
@@ -21,6 +20,7 @@ _MODE_MARK = {Mode.WRITE: "W", Mode.CREATE: "C", Mode.READ: "r"}
 
 def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False,
                       force_terminal=color or None, width=None if color else 110)
@@ -32,7 +32,8 @@ def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
     if count == 1 and report.mode == "plan":
         console.print("A single task cannot collide with another; nothing to schedule.\n")
     for problem in report.problems:
-        console.print(f"[bold red]could not read[/] {escape(str(problem))}", soft_wrap=True)
+        label = "[bold red]could not read[/]" if problem.blocking else "[yellow]note[/]"
+        console.print(f"{label} {escape(str(problem))}", soft_wrap=True)
     if report.problems:
         console.print()
     if count > 1:

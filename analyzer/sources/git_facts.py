@@ -98,9 +98,11 @@ def gather(scan: BranchScan, index: ResourceIndex, layout: RepoLayout,
     _simulate(scan, index, streams, facts, progress)
     _read_semantic(scan, layout, streams, facts)
     _judge_locks(scan, index, streams, facts)
-    facts.problems += [InputError(f"git cannot read it at {spec.split(':', 1)[0][:12]}: {why}",
-                                  spec.split(":", 1)[-1], blocking=False)
-                       for spec, why in scan.git.unreadable.items()]
+    for spec, why in scan.git.unreadable.items():
+        rev, _, path = spec.partition(":")
+        what = f"git cannot read it at {rev[:12]}" if path else (
+            f"git cannot diff {rev[:12]}; its files are compared by name only")
+        facts.problems.append(InputError(f"{what}: {why}", path or None, blocking=False))
     return facts
 
 
@@ -170,7 +172,7 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
         except InputError as problem:  # e.g. a blob a partial clone does not have
             facts.problems.append(InputError(
                 f"cannot merge '{key[0]}' with '{key[1]}' to check them: {problem.message}",
-                problem.path, blocking=False))
+                blocking=False))
             return None
 
     ordered = sorted(pairs)
@@ -405,6 +407,11 @@ def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | 
             if parsed and which == "new":
                 facts.problems += [InputError(f"invalid requirement: {message} (in {ws_id})",
                                               path, line) for line, message in parsed.invalid]
+                known = {r.text for r in old.requirements} if old else set()
+                facts.problems += [InputError(
+                    f"'{r.text}' is not a PEP 440 specifier; read as text, compared as written "
+                    f"(in {ws_id})", path, r.line, blocking=False)
+                    for r in parsed.requirements if r.legacy and r.text not in known]
         elif posixpath.basename(path) == "pyproject.toml":
             old_p, new_p = facts.pyprojects.get((ws_id, path), (None, None))
             parsed_p = parse_pyproject(text, path) if text is not None else None

@@ -166,6 +166,29 @@ class GitRepo:
         """Zero-context diffs old..new for many commit pairs through one `git diff-tree`."""
         if not pairs:
             return []
+        try:
+            return self._diffs(pairs)
+        except InputError as exc:
+            if len(pairs) > 1:  # one pair git cannot diff does not cost the others theirs
+                return [d for p in pairs for d in self.diffs([p])]
+            self.unreadable[f"{pairs[0][1]}"] = exc.message
+            return [self._names_only(*pairs[0])]
+
+    def _names_only(self, old: str, new: str) -> str:
+        """A diff of names alone, for when a blob is missing (a partial clone): each changed
+        file reads as a binary change, so it is merged for real rather than assumed clean."""
+        out = self.run("diff-tree", "-r", "-z", "--no-renames", "--raw", old, new)
+        fields = out.split("\0")
+        text = []
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.lstrip(":").split()
+            if len(parts) < 5:
+                continue
+            text.append(f"diff --git a/{path} b/{path}\nindex {parts[2]}..{parts[3]} {parts[1]}\n"
+                        f"Binary files a/{path} and b/{path} differ\n")
+        return "".join(text)
+
+    def _diffs(self, pairs: list[tuple[str, str]]) -> list[str]:
         stdin = "".join(f"{new} {old}\n" for old, new in pairs).encode()
         out = self.run_bytes("diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--full-index",
                              "--no-color", "--no-ext-diff", "--no-textconv", "--find-renames",
