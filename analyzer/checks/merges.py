@@ -67,7 +67,9 @@ def _why(ctx: CheckContext, a: str, b: str, conflict: MergeConflict,
     theirs = [t for t in touches if t.workstream == b and t.detail == "modified"]
     if conflict.kind == "contents" and mine and theirs:
         return f"{names} ({relation(mine[0].hunks, theirs[0].hunks)})"
-    message = conflict.message.removeprefix(f"CONFLICT ({conflict.kind}): ")
+    message = conflict.message
+    if message.startswith("CONFLICT (") and "): " in message:
+        message = message.split("): ", 1)[1]
     for ws in (a, b):
         commit = ctx.git.commits.get(ws, "")
         if commit:
