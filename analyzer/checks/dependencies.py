@@ -81,8 +81,8 @@ _LOCK_VERDICTS = {
     "mismatch": ("it merges without a conflict, but the lock no longer matches the manifest",
                  Risk.MEDIUM),
     "valid": ("it merges and stays valid - regenerate it to be sure", Risk.LOW),
-    "unknown": ("it merges without a conflict; nothing in it tells whether it still matches "
-                "the manifest - regenerate it to be sure", Risk.LOW),
+    "unknown": ("it merges without a conflict - regenerate it to be sure it still matches the "
+                "manifest", Risk.LOW),
     "unmerged": ("git could not merge it here to check", Risk.MEDIUM),
 }
 

@@ -141,6 +141,8 @@ def lock_matches(merged: Version, sides: list[Version], uv: bool) -> tuple[str, 
                        side.lock and side.lock.packages.get(name) == versions for side in sides))
     if twice:
         return NO_MATCH, f"it locks {', '.join(twice[:3])} at two versions"
+    if merged.manifest is None and any(side.manifest is not None for side in sides):
+        return NO_MATCH, "pyproject.toml itself conflicts: resolved, it is neither side's"
     if merged.manifest is None or merged.lock.manifest_record is None:
         return UNKNOWN, ""
     if uv and merged.lock.manifest_record == merged.manifest:
