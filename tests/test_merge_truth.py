@@ -4,7 +4,7 @@ beside the near-miss that must stay quiet."""
 
 from __future__ import annotations
 
-from tests.conftest import branch, git
+from tests.conftest import branch
 
 LINES = "".join(f"line {i}\n" for i in range(1, 31))
 SETTINGS = LINES.replace("line 1\n", "first = 1\n").replace("line 30\n", "last = 30\n")

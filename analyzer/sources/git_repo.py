@@ -334,8 +334,9 @@ class GitRepo:
             assert self._scratch is not None
             env["GIT_INDEX_FILE"] = os.path.join(self._scratch.name,
                                                  f"attributes-{self._snapshots}")
-        self.run_bytes("update-index", "--index-info", env=env, stdin="".join(
-            f"{e}\n" for e in entries).encode("utf-8", "surrogateescape"))
+        if entries:  # none: check-attr still reads info/attributes and the user's own
+            self.run_bytes("update-index", "--index-info", env=env, stdin="".join(
+                f"{e}\n" for e in entries).encode("utf-8", "surrogateescape"))
         out = self.run_bytes("check-attr", "--cached", "--stdin", "-z", "merge", env=env,
                              stdin="".join(f"{p}\0" for p in paths).encode(
                                  "utf-8", "surrogateescape")).decode("utf-8", "surrogateescape")
