@@ -176,8 +176,16 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
             return None
 
     ordered = sorted(pairs)
-    for key in ordered:
-        commit_of(key[0]), commit_of(key[1])  # snapshots first, one at a time
+    failed: set[str] = set()
+    for ws_id in sorted({ws for key in ordered for ws in key}):  # snapshots first, in turn
+        try:
+            commit_of(ws_id)
+        except InputError as problem:  # a worktree file git cannot read
+            failed.add(ws_id)
+            facts.problems.append(InputError(f"cannot snapshot '{ws_id}' to merge it: "
+                                             f"{problem.message}", blocking=False))
+    facts.unmerged |= {key for key in ordered if failed & set(key)}
+    ordered = [key for key in ordered if not failed & set(key)]
     # merge-tree runs are independent processes: run them side by side
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
         for key, result in zip(ordered, pool.map(merge, ordered), strict=True):
@@ -354,8 +362,14 @@ def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitW
                 django_apps[migration_identity(path)[0]] = posixpath.dirname(path)  # type: ignore[index]
         _venv_target(stream, facts)
     texts = _texts(scan, streams, wanted)
+    lost = {(ws_id, path) for (ws_id, path, which), text in zip(wanted, texts, strict=True)
+            if text is None and _unreadable(streams[ws_id], path, which, scan.git)}
+    facts.problems += [InputError(f"cannot read it in '{ws_id}'; its dependencies are not "
+                                  "compared", path, blocking=False)
+                       for ws_id, path in sorted(lost) if streams[ws_id].worktree]
     for (ws_id, path, which), text in zip(wanted, texts, strict=True):
-        _parse_into(facts, ws_id, path, which, text)
+        if (ws_id, path) not in lost:
+            _parse_into(facts, ws_id, path, which, text)
     # the base's history matters only for the chains some workstream adds to
     alembic_dirs = layout.alembic_versions if facts.alembic_added or facts.problems else ()
     tip_files = git.list_tree(scan.base_commit, [*alembic_dirs, *django_apps.values()])
@@ -396,6 +410,15 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
             rev = stream.commit if which == "new" else stream.merge_base
             result.append(blobs.get(f"{rev}:{path}"))
     return result
+
+
+def _unreadable(stream: GitWorkstream, path: str, which: str, git: GitRepo) -> bool:
+    """A version that exists but could not be read, as opposed to one that is not there: a
+    file in a worktree we may not open, a blob a partial clone lacks."""
+    if which == "new" and stream.worktree and not stream.staged:
+        return os.path.lexists(os.path.join(stream.worktree, path))
+    rev = stream.commit if which == "new" else stream.merge_base
+    return f"{rev}:{path}" in git.unreadable
 
 
 def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | None) -> None:
