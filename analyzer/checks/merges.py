@@ -32,7 +32,8 @@ def will_conflict(ctx: CheckContext) -> Iterator[Finding]:
             continue  # CS105
         conflicts = list(ctx.git.details.get((a, b), ()))
         told = {p for c in conflicts for p in c.paths}
-        conflicts += [MergeConflict("attributes", (p,), "") for p in paths if p not in told]
+        conflicts += [MergeConflict("attributes" if p in ctx.git.attributes else "conflict",
+                                    (p,), "") for p in paths if p not in told]
         for conflict in conflicts:
             touches = [t for ws in (a, b) for t in ctx.index.workstreams[ws].touches
                        if t.resource.kind is Kind.FILE and t.resource.key in conflict.paths]
@@ -63,6 +64,8 @@ def _why(ctx: CheckContext, a: str, b: str, conflict: MergeConflict,
         marked = "-merge" if how == "unset" else f"merge={how}"
         return (f"{names} (both change it and .gitattributes marks it {marked}: git keeps one "
                 "side and reports a conflict, however far apart the edits are)")
+    if not conflict.message:
+        return f"{names} (git reports a conflict)"
     mine = [t for t in touches if t.workstream == a and t.detail == "modified"]
     theirs = [t for t in touches if t.workstream == b and t.detail == "modified"]
     if conflict.kind == "contents" and mine and theirs:

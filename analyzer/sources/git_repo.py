@@ -291,10 +291,6 @@ class GitRepo:
         return self.run("commit-tree", tree, "-p", head, "-m", "conflictscan snapshot",
                         cwd=worktree, env=env).strip()
 
-    def merge_conflicts(self, a: str, b: str) -> list[str]:
-        """Paths `git merge-tree --write-tree` reports as conflicted when merging a and b."""
-        return list(self.merge(a, b).conflicted)
-
     def merge(self, a: str, b: str) -> MergeResult:
         """`git merge-tree --write-tree` of a and b: the merged tree, the conflicted paths and
         each conflict with every path it involves (renames name source and destination)."""
