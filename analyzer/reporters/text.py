@@ -32,9 +32,11 @@ def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
     if count == 1 and report.mode == "plan":
         console.print("A single task cannot collide with another; nothing to schedule.\n")
     for problem in report.problems:
-        label = "[bold red]could not read[/]" if problem.blocking else "[yellow]note[/]"
+        label = "[bold red]could not read[/]" if problem.blocking else "[yellow]note:[/]"
         console.print(f"{label} {escape(str(problem))}", soft_wrap=True)
-    if report.problems:
+    for note in report.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+    if report.problems or report.notes:
         console.print()
     if count > 1:
         _matrix(console, report)

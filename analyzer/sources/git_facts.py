@@ -32,7 +32,7 @@ from analyzer.parsers.lockfiles import (
 from analyzer.parsers.pyproject import PyprojectFacts, parse_pyproject
 from analyzer.parsers.requirements import RequirementsFacts, parse_requirements
 from analyzer.shared_paths import is_lockfile
-from analyzer.sources.branches import BranchScan, GitWorkstream, read_worktree_file
+from analyzer.sources.branches import BranchScan, GitWorkstream
 from analyzer.sources.git_repo import GitRepo, MergeConflict, MergeResult
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
 
@@ -175,6 +175,7 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                 blocking=False))
             return None
 
+    _custom_drivers(scan, index, set(maybe))
     ordered = sorted(pairs)
     failed: set[str] = set()
     for ws_id in sorted({ws for key in ordered for ws in key}):  # snapshots first, in turn
@@ -260,6 +261,19 @@ def _directory_renames(scan: BranchScan, streams: dict[str, GitWorkstream]
     return pairs
 
 
+def _custom_drivers(scan: BranchScan, index: ResourceIndex,
+                    pairs: set[tuple[str, str]]) -> None:
+    """A file the repository merges with its own driver: git's built-in merge is what we
+    can simulate (the driver never runs here), so say that the prediction may differ."""
+    if not pairs or scan.git.bare:
+        return
+    shared = [resource.key for resource, _ in index.shared(Kind.FILE)]
+    for path, driver in sorted(scan.git.custom_merge_drivers(shared).items()):
+        scan.notes.append(f"{path} is merged by the repository's own merge driver "
+                          f"'{driver}'; conflictscan never runs it, so its conflict prediction "
+                          "for this file is git's built-in text merge")
+
+
 _SAFE_GAP = 3  # lines between two hunks that git's merge never joins, with margin
 
 
@@ -311,7 +325,7 @@ def _judge_locks(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitW
             revs = [facts.merged[(a, b)], streams[a].merge_base, facts.commits[a],
                     facts.commits[b]]
             specs += [f"{rev}:{path}" for rev in revs for path in (lock, manifest)]
-    texts = scan.git.read_blobs(specs, scratch=True)
+    texts = scan.git.read_blobs(specs)
     for lock, keys in asked.items():
         uv = posixpath.basename(lock) == "uv.lock"
         verdicts = []
@@ -361,15 +375,18 @@ def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitW
                 wanted.append((ws_id, path, "new"))
                 django_apps[migration_identity(path)[0]] = posixpath.dirname(path)  # type: ignore[index]
         _venv_target(stream, facts)
-    texts = _texts(scan, streams, wanted)
-    lost = {(ws_id, path) for (ws_id, path, which), text in zip(wanted, texts, strict=True)
-            if text is None and _unreadable(streams[ws_id], path, which, scan.git)}
+    read = _texts(scan, streams, wanted)
+    lost = {(ws_id, path) for (ws_id, path, _), (_, unreadable) in zip(wanted, read, strict=True)
+            if unreadable}
     facts.problems += [InputError(f"cannot read it in '{ws_id}'; its dependencies are not "
                                   "compared", path, blocking=False)
                        for ws_id, path in sorted(lost) if streams[ws_id].worktree]
-    for (ws_id, path, which), text in zip(wanted, texts, strict=True):
+    for (ws_id, path, which), (text, _) in zip(wanted, read, strict=True):
         if (ws_id, path) not in lost:
             _parse_into(facts, ws_id, path, which, text)
+    for path, target in dict.fromkeys(git.links_out):
+        facts.problems.append(InputError("is a symbolic link to outside the repository "
+                                         f"({_printable(target)}); not followed", path))
     # the base's history matters only for the chains some workstream adds to
     alembic_dirs = layout.alembic_versions if facts.alembic_added or facts.problems else ()
     tip_files = git.list_tree(scan.base_commit, [*alembic_dirs, *django_apps.values()])
@@ -385,40 +402,32 @@ def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitW
 
 
 def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
-           wanted: list[tuple[str, str, str]]) -> list[str | None]:
-    specs: list[str] = []
-    for ws_id, path, which in wanted:
-        stream = streams[ws_id]
-        if which == "new" and not stream.worktree and not stream.staged:
-            specs.append(f"{stream.commit}:{path}")
-        elif which == "old":
-            specs.append(f"{stream.merge_base}:{path}")
-    blobs = scan.git.read_blobs(specs)
-    staged = next((s for s in streams.values() if s.staged), None)
-    if staged is not None and staged.worktree:  # ":path" is the index of that worktree
-        blobs.update(scan.git.read_blobs([f":{p}" for ws, p, which in wanted
-                                          if ws == staged.workstream.id and which == "new"],
-                                         cwd=staged.worktree))
-    result: list[str | None] = []
-    for ws_id, path, which in wanted:
-        stream = streams[ws_id]
-        if which == "new" and stream.staged:
-            result.append(blobs.get(f":{path}"))
-        elif which == "new" and stream.worktree:
-            result.append(read_worktree_file(os.path.join(stream.worktree, path)))
-        else:
-            rev = stream.commit if which == "new" else stream.merge_base
-            result.append(blobs.get(f"{rev}:{path}"))
-    return result
+           wanted: list[tuple[str, str, str]]) -> list[tuple[str | None, bool]]:
+    """Each wanted version from git's objects: a worktree's files from its snapshot (never
+    from the file system, where a link could point anywhere). With each, whether it exists
+    but could not be read (a blob a partial clone lacks, a worktree git cannot snapshot)."""
+    git = scan.git
+    failed: set[str] = set()
 
+    def rev(ws_id: str, which: str) -> str:
+        stream = streams[ws_id]
+        if which == "old":
+            return stream.merge_base
+        if stream.worktree:
+            try:
+                return git.snapshot_worktree(stream.worktree, stream.commit,
+                                             staged_only=stream.staged)
+            except InputError:
+                failed.add(ws_id)
+                return ""
+        return stream.commit
 
-def _unreadable(stream: GitWorkstream, path: str, which: str, git: GitRepo) -> bool:
-    """A version that exists but could not be read, as opposed to one that is not there: a
-    file in a worktree we may not open, a blob a partial clone lacks."""
-    if which == "new" and stream.worktree and not stream.staged:
-        return os.path.lexists(os.path.join(stream.worktree, path))
-    rev = stream.commit if which == "new" else stream.merge_base
-    return f"{rev}:{path}" in git.unreadable
+    specs = [f"{rev(ws_id, which)}:{path}" for ws_id, path, which in wanted]
+    blobs = git.read_blobs([s for s in dict.fromkeys(specs) if not s.startswith(":")])
+    links_out = {path for path, _ in git.links_out}  # reported as such, never followed
+    return [(blobs.get(spec), (ws_id in failed and which == "new") or spec in git.unreadable
+             or (blobs.get(spec) is None and path in links_out))
+            for spec, (ws_id, path, which) in zip(specs, wanted, strict=True)]
 
 
 def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | None) -> None:
@@ -466,6 +475,11 @@ def _parse_base(facts: GitFacts, path: str, text: str, layout: RepoLayout) -> No
     except InputError as problem:
         problem.message = f"{problem.message} (on {facts.base_name})"
         facts.problems.append(problem)
+
+
+def _printable(text: str) -> str:
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return clean if len(clean) <= 80 else clean[:80] + "…"
 
 
 def _venv_target(stream: GitWorkstream, facts: GitFacts) -> None:
