@@ -13,7 +13,6 @@ import datetime
 import os
 import posixpath
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 
@@ -31,6 +30,7 @@ from analyzer.model import Finding
 from analyzer.parsers.alembic import heads
 from analyzer.parsers.django_migrations import DjangoMigration, leaves
 from analyzer.sources.branches import BranchSelection, GitWorkstream, read_worktree_file
+from analyzer.sources.git.runner import run_lock_command
 from analyzer.sources.git_facts import BASE
 from analyzer.sources.repo_layout import is_requirements
 
@@ -386,5 +386,4 @@ def _run_lock(fix: Fix, root: str, result: GitScan, args: argparse.Namespace) ->
         print(f"conflictscan fix: {tool_command[0]} is not installed; run "
               f"`{' '.join(tool_command)}` in {directory}", file=sys.stderr)
         return 1
-    done = subprocess.run(tool_command, cwd=directory, check=False)
-    return 0 if done.returncode == 0 else 1
+    return 0 if run_lock_command(tool_command, directory) == 0 else 1

@@ -1,4 +1,5 @@
-"""The one door to git: every git process conflictscan starts is started here.
+"""The one door to git: every git process conflictscan starts is started here (and the one
+package-manager command `fix --run-lock` runs, when asked).
 
 A scanned repository is untrusted: its configuration (or a file it `include.path`s) can name
 programs for git to run — fsmonitor, hooks, clean/smudge/process filters, merge and diff
@@ -125,3 +126,10 @@ def last_line(stderr: bytes, code: int) -> str:
     text = lines[-1] if lines else f"exit code {code}"
     text = "".join(ch if ch.isprintable() else "?" for ch in text)
     return text if len(text) <= 300 else text[:300] + "…"
+
+
+def run_lock_command(argv: list[str], cwd: str) -> int:
+    """The one program conflictscan runs that is not git: a package manager's own lock
+    command (`uv lock`, `poetry lock`), for `fix --apply --run-lock` only, where the user
+    asked for exactly that. It runs in the user's worktree with the user's environment."""
+    return subprocess.run(argv, cwd=cwd, check=False).returncode
