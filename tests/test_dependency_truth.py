@@ -9,18 +9,7 @@ import shutil
 import subprocess
 
 from tests.conftest import branch, git
-
-REQUIREMENTS = "django==4.2\nrequests==2.31.0\nflask==3.0\n" + "".join(
-    f"pkg{i}==1.0\n" for i in range(10))
-PYPROJECT = """
-[project]
-name = "shop"
-version = "1.0.0"
-dependencies = [
-    "django>=4.2",
-    "requests>=2.31",
-]
-"""
+from tests.test_branches import PYPROJECT, REQUIREMENTS
 
 
 def test_a_package_and_the_same_package_with_an_extra_are_not_duplicates(repo, branches):
