@@ -79,26 +79,9 @@ def remove_all_detached() -> None:
         _DIRS.clear()
     if not paths:
         return
-    try:
-        pid = os.fork()
-    except (AttributeError, OSError):
-        pid = -1
-    if pid == 0:  # the child: leave the caller's terminal and pipes, then a grandchild works
-        try:
-            os.setsid()
-            devnull = os.open(os.devnull, os.O_RDWR)
-            for descriptor in (0, 1, 2):
-                os.dup2(devnull, descriptor)
-            if os.fork() == 0:
-                for path in paths:
-                    shutil.rmtree(path, ignore_errors=True)
-        finally:
-            os._exit(0)
-    if pid > 0:
-        os.waitpid(pid, 0)  # the child exits at once; the grandchild belongs to init
-        return
-    for path in paths:
-        shutil.rmtree(path, ignore_errors=True)
+    from analyzer.sources.git.runner import delete_detached
+
+    delete_detached(paths)
 
 
 def remove_all() -> None:

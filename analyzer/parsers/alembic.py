@@ -19,6 +19,8 @@ from analyzer.errors import InputError
 if TYPE_CHECKING:
     import ast
 
+_MAX_SCANNED = 2_000_000  # larger files go to the parser, which refuses them clearly
+
 
 class Revision(NamedTuple):  # a NamedTuple: `dataclasses` costs more to import than a scan
     revision: str
@@ -50,6 +52,8 @@ def parse_revision(text: str, path: str) -> Revision | None:
 
 def _scan(text: str, path: str) -> Revision | None:
     """The four fields from plain literal lines; None when the file needs the parser."""
+    if len(text) > _MAX_SCANNED:
+        return None
     values: dict[str, tuple[str, ...] | None] = {}
     lines: dict[str, int] = {}
     for found in _FIELD_LINE.finditer(text):
@@ -75,30 +79,27 @@ def _scan(text: str, path: str) -> Revision | None:
 
 
 def _parse(text: str, path: str) -> Revision | None:
-    import ast  # loaded only for the files the scanner leaves
+    from analyzer.parsers.python_source import literal, parse_python  # loads ast
 
-    try:
-        tree = ast.parse(text, filename=path)
-    except SyntaxError as exc:
-        raise InputError(f"does not parse as Python: {exc.msg}", path, exc.lineno) from None
     values: dict[str, object] = {}
     lines: dict[str, int] = {}
-    for node in tree.body:
+    for node in parse_python(text, path).body:
         target, value = _assignment(node)
         if target in _FIELDS and value is not None:
-            try:
-                values[target] = ast.literal_eval(value)
-            except ValueError:
-                raise InputError(f"{target} is not a literal", path, node.lineno) from None
+            values[target] = literal(value, target, path, node.lineno)
             lines[target] = node.lineno
     revision = values.get("revision")
     if not isinstance(revision, str):
         return None
+
+    def strings(field: str) -> tuple[str, ...]:
+        return _strings(values.get(field), field, path, lines.get(field, 1))
+
     return Revision(
         revision=revision,
-        down_revisions=_strings(values.get("down_revision")),
-        branch_labels=_strings(values.get("branch_labels")),
-        depends_on=_strings(values.get("depends_on")),
+        down_revisions=strings("down_revision"),
+        branch_labels=strings("branch_labels"),
+        depends_on=strings("depends_on"),
         path=path,
         down_line=lines.get("down_revision", lines.get("revision", 1)),
     )
@@ -116,14 +117,15 @@ def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
     return None, None
 
 
-def _strings(value: object) -> tuple[str, ...]:
+def _strings(value: object, field: str, path: str, line: int) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, (tuple, list, set, frozenset)):
-        return tuple(str(v) for v in value)
-    return (str(value),)
+    if isinstance(value, (tuple, list, set, frozenset)) and all(isinstance(v, str)
+                                                                 for v in value):
+        return tuple(sorted(value) if isinstance(value, (set, frozenset)) else value)
+    raise InputError(f"{field} must be a revision id, a tuple of them or None", path, line)
 
 
 def heads(revisions: dict[str, Revision]) -> set[str]:

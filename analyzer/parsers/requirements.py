@@ -17,6 +17,15 @@ class Requirement:
     spec: str  # "==2.31.0", ">=4,<5", "" (any), or the URL for direct references
     line: int
     text: str
+    extras: tuple[str, ...] = ()  # canonical, sorted
+    marker: str = ""
+    legacy: bool = False  # a specifier packaging refuses (`==dev`, `>=2.*`), kept as text
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...], str]:
+        """What pip would install twice: `pkg` and `pkg[extra]`, or one package under two
+        markers, are different requirements, not a duplicate."""
+        return self.name, self.extras, self.marker
 
 
 @dataclass
@@ -25,16 +34,34 @@ class RequirementsFacts:
     includes: list[tuple[str, str, int]] = field(default_factory=list)  # (-r|-c, path, line)
     invalid: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
 
-    def by_name(self) -> dict[str, list[Requirement]]:
-        result: dict[str, list[Requirement]] = {}
+    def by_key(self) -> dict[tuple[str, tuple[str, ...], str], list[Requirement]]:
+        result: dict[tuple[str, tuple[str, ...], str], list[Requirement]] = {}
         for req in self.requirements:
-            result.setdefault(req.name, []).append(req)
+            result.setdefault(req.key, []).append(req)
         return result
 
 
-# `name[extras] specifier ; marker  # comment`: the common line, read with packaging.
-_SIMPLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*([<>=!~][^;#]*)?"
-                     r"(;[^#]*)?(\s+#.*)?$")
+# The start of the common line `name[extras] specifier ; marker  # comment`. Each part takes
+# characters the next cannot, so the regex never backtracks (the old one-line pattern had
+# `\s*(…)?\s*` and `[^;#]*(\s+#.*)?`: a 4 KB line of spaces took 36 s).
+_NAME_AND_EXTRAS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?")
+_WHITESPACE = re.compile(r"\s+")
+_COMMENT_LINE = re.compile(r"\s*#")
+
+
+def _plain_requirement(line: str) -> str | None:
+    """The requirement of a plain line (comment dropped), or None when the line needs pip's
+    parser: options, includes, URLs, editables, a `#` that does not start a comment."""
+    hash_at = line.find("#")
+    if hash_at >= 0:
+        if hash_at == 0 or not line[hash_at - 1].isspace():
+            return None
+        line = line[:hash_at].rstrip()
+    head = _NAME_AND_EXTRAS.match(line)
+    if head is None:
+        return None
+    rest = line[head.end():].lstrip()
+    return line if not rest or rest[0] in "<>=!~;" else None
 
 
 @lru_cache(maxsize=256)
@@ -54,46 +81,66 @@ def parse_requirements(text: str) -> RequirementsFacts:
         if not line or line.startswith("#"):
             others.append("")
             continue
-        if _SIMPLE.match(line) and not raw.rstrip().endswith("\\"):
-            parsed = _name_and_specifier(line.split(" #", 1)[0].strip())
+        plain = _plain_requirement(line) if not line.endswith("\\") else None
+        if plain is not None:
+            parsed = _read_plain(plain)
             if parsed is not None:
-                facts.requirements.append(Requirement(canonicalize_name(parsed[0]),
-                                                      parsed[1], number, line))
+                name, spec, extras, marker = parsed
+                facts.requirements.append(Requirement(canonicalize_name(name), spec, number,
+                                                      line, _extras(extras), marker))
                 others.append("")
                 continue
         others.append(raw)
     if any(others):
-        _parse_with_pip(others, facts)
+        _parse_with_pip(_within_pips_reach(_joined(others), facts), facts)
         facts.requirements.sort(key=lambda r: r.line)
     return facts
 
 
-_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-# `name[extras] specifiers` with no marker: packaging's own grammar for these, checked here
-# so that only packaging.specifiers loads (packaging.requirements loads markers, tags and
-# platform: ~70 ms a pre-commit hook would pay on every commit)
-_PLAIN = re.compile(rf"({_NAME})\s*(?:\[\s*(?:{_NAME}(?:\s*,\s*{_NAME})*)?\s*\])?\s*"
-                    r"([<>=!~][^;]*)?")
+def _joined(lines: list[str]) -> list[str]:
+    """pip's joining of backslash-continued lines, done here so that each joined line can have
+    its whitespace collapsed: pip-requirements-parser's comment regex, `(^|\\s+)(#.*)$`, is
+    quadratic in a run of whitespace, and continued lines of blanks make one of any length.
+    One space means the same to pip's tokenizer. A joined line keeps its first line's number;
+    the lines it took become blank, as pip numbers them."""
+    out: list[str] = []
+    start: int | None = None
+    for number, line in enumerate(lines):
+        is_comment = _COMMENT_LINE.match(line) is not None
+        if line.endswith("\\") and not is_comment:
+            if start is None:
+                start = number
+            out.append(line.strip("\\"))
+            continue
+        if start is None:
+            out.append(_WHITESPACE.sub(" ", line))
+            continue
+        out.append("")
+        tail = " " + line if is_comment else line
+        out[start] = _WHITESPACE.sub(" ", "".join(out[start:number]) + tail)
+        out[start + 1:number] = [""] * (number - start - 1)
+        start = None
+    if start is not None:
+        out[start] = _WHITESPACE.sub(" ", "".join(out[start:]))
+        out[start + 1:] = [""] * (len(out) - start - 1)
+    return out
 
 
-def _name_and_specifier(line: str) -> tuple[str, str] | None:
-    """(name, normalised specifier) as packaging reads the requirement, None when invalid."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+# pip-requirements-parser's regexes are quadratic on some long lines (`^(.+)(\[[^\]]+\])$` on
+# a line of brackets: 20,000 of them take 0.4 s); no real requirement line comes near these.
+MAX_PIP_LINE = 16_384
+MAX_BRACKETS = 16
 
-    plain = _PLAIN.fullmatch(line)
-    if plain is not None:
-        try:
-            return plain.group(1), str(SpecifierSet(plain.group(2) or ""))
-        except InvalidSpecifier:
-            return None
-    from packaging.requirements import InvalidRequirement
-    from packaging.requirements import Requirement as Parsed
 
-    try:
-        parsed = Parsed(line)
-    except InvalidRequirement:
-        return None
-    return parsed.name, str(parsed.specifier)
+def _within_pips_reach(lines: list[str], facts: RequirementsFacts) -> list[str]:
+    """Lines pip's parser can take in linear time; the others are invalid lines of ours."""
+    for index, line in enumerate(lines):
+        if len(line) > MAX_PIP_LINE or line.count("[") > MAX_BRACKETS:
+            facts.invalid.append((index + 1, f"not a requirement: longer than "
+                                             f"{MAX_PIP_LINE:,} characters or with more than "
+                                             f"{MAX_BRACKETS} '['"))
+            lines[index] = ""
+    return lines
 
 
 def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
@@ -106,7 +153,9 @@ def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
 
     handle, path = tempfile.mkstemp(suffix=".txt", dir=shared_private_dir())
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
+        # A BOM makes it read UTF-8 whatever the locale (it would guess, and fail on an
+        # ASCII one); undecodable bytes were never a requirement, `?` says so as well.
+        with os.fdopen(handle, "w", encoding="utf-8-sig", errors="replace") as out:
             out.write("\n".join(lines) + "\n")
         parsed = RequirementsFile.from_file(path, include_nested=False)
     finally:
@@ -116,10 +165,67 @@ def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
             continue
         spec = str(req.specifier or "") or (req.link.url if getattr(req, "link", None) else "")
         facts.requirements.append(Requirement(canonicalize_name(req.name), spec,
-                                              req.line_number or 0, (req.line or "").strip()))
+                                              req.line_number or 0, (req.line or "").strip(),
+                                              _extras(req.extras or ()), str(req.marker or "")))
     for option in parsed.options:
         for kind, key in (("-r", "requirements"), ("-c", "constraints")):
             for target in option.options.get(key, []):
                 facts.includes.append((kind, target, option.line_number or 0))
-    facts.invalid = [(line.line_number or 0, (line.error_message or "").split("\n")[0])
-                     for line in parsed.invalid_lines]
+    for line in parsed.invalid_lines:
+        legacy = _legacy(line.line or "", line.line_number or 0)
+        if legacy is not None:
+            facts.requirements.append(legacy)
+        else:
+            facts.invalid.append((line.line_number or 0,
+                                  (line.error_message or "").split("\n")[0]))
+
+
+# A name, then a specifier packaging no longer accepts (PEP 440 came after these files):
+# `webassets==dev`, `molecule>=2.*`. Read as text: the name and the specifier as written.
+_LEGACY = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]{0,200})[ \t]{0,20}((?:===|==|!=|<=|>=|~=|<|>)"
+                     r"[ \t]{0,20}[A-Za-z0-9.*+!_-]{1,100}(?:[ \t]{0,20},[ \t]{0,20}"
+                     r"(?:===|==|!=|<=|>=|~=|<|>)[ \t]{0,20}[A-Za-z0-9.*+!_-]{1,100}){0,10})[ \t]*"
+                     r"(?:#.*)?")
+
+
+def _legacy(line: str, number: int) -> Requirement | None:
+    match = _LEGACY.fullmatch(line.strip()[:2000])
+    if match is None:
+        return None
+    return Requirement(canonicalize_name(match.group(1)), match.group(2).replace(" ", ""),
+                       number, line.strip(), legacy=True)
+
+
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+# `name[extras] specifiers` with no marker: packaging's own grammar for these, checked here
+# so that only packaging.specifiers loads (packaging.requirements loads markers, tags and
+# platform: ~70 ms a pre-commit hook would pay on every commit)
+_NO_MARKER = re.compile(rf"({_NAME})\s*(?:\[\s*({_NAME}(?:\s*,\s*{_NAME})*)?\s*\])?\s*"
+                        r"([<>=!~][^;@]*)?")
+
+
+def _read_plain(line: str) -> tuple[str, str, list[str], str] | None:
+    """(name, normalised specifier, extras, marker) as packaging reads the requirement;
+    None when it is invalid."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    plain = _NO_MARKER.fullmatch(line)
+    if plain is not None:
+        try:
+            spec = str(SpecifierSet(plain.group(3) or ""))
+        except InvalidSpecifier:
+            return None
+        extras = [e.strip() for e in (plain.group(2) or "").split(",") if e.strip()]
+        return plain.group(1), spec, extras, ""
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as Parsed
+
+    try:
+        parsed = Parsed(line)
+    except InvalidRequirement:
+        return None
+    return parsed.name, str(parsed.specifier), list(parsed.extras), str(parsed.marker or "")
+
+
+def _extras(extras: object) -> tuple[str, ...]:
+    return tuple(sorted(canonicalize_name(e) for e in extras))  # type: ignore[attr-defined]

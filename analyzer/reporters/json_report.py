@@ -7,13 +7,14 @@ from typing import Any
 from analyzer import __version__
 from analyzer.model import Finding, Severity, Touch, Workstream
 from analyzer.report import Report
+from analyzer.reporters import valid_unicode
 from analyzer.reporters.json_text import to_json
 
 SCHEMA_VERSION = 1
 
 
 def render(report: Report) -> str:
-    return to_json(as_dict(report))
+    return valid_unicode(to_json(as_dict(report)))
 
 
 def as_dict(report: Report) -> dict[str, Any]:

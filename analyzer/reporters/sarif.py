@@ -9,6 +9,7 @@ from analyzer.baseline import fingerprint
 from analyzer.catalog import Rule
 from analyzer.model import Finding
 from analyzer.report import Report
+from analyzer.reporters import path_uri, valid_unicode
 from analyzer.reporters.json_text import to_json
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -39,7 +40,7 @@ def render(report: Report) -> str:
                 for p in report.problems],
         }]
     sarif = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return to_json(sarif)
+    return valid_unicode(to_json(sarif))
 
 
 def _rule(rule: Rule) -> dict[str, Any]:
@@ -57,7 +58,8 @@ def _rule(rule: Rule) -> dict[str, Any]:
 
 
 def _location(path: str | None, line: int | None) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}}
+    location = {"uri": path_uri(path or ""), "uriBaseId": "%SRCROOT%"}
+    physical: dict[str, Any] = {"artifactLocation": location}
     if line:
         physical["region"] = {"startLine": line}
     return {"physicalLocation": physical}

@@ -1,5 +1,6 @@
 """The one door to git: every git process conflictscan starts is started here (and the one
-package-manager command `fix --run-lock` runs, when asked).
+package-manager command `fix --run-lock` runs, when asked, and the fork of ourselves that
+deletes our temporary files after a command-line run).
 
 A scanned repository is untrusted: its configuration (or a file it `include.path`s) can name
 programs for git to run — fsmonitor, hooks, clean/smudge/process filters, merge and diff
@@ -19,6 +20,7 @@ Two ways to run:
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
 
@@ -133,3 +135,29 @@ def run_lock_command(argv: list[str], cwd: str) -> int:
     command (`uv lock`, `poetry lock`), for `fix --apply --run-lock` only, where the user
     asked for exactly that. It runs in the user's worktree with the user's environment."""
     return subprocess.run(argv, cwd=cwd, check=False).returncode
+
+
+def delete_detached(paths: list[str]) -> None:
+    """Delete our own temporary directories in a detached child (a fork of this process,
+    never a program): the caller, a hook or CI job, does not wait for it. The child leaves
+    the caller's terminal and pipes first; where fork is not possible they go here."""
+    try:
+        pid = os.fork()
+    except (AttributeError, OSError):
+        pid = -1
+    if pid == 0:
+        try:
+            os.setsid()
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for descriptor in (0, 1, 2):
+                os.dup2(devnull, descriptor)
+            if os.fork() == 0:  # the grandchild works; it belongs to init, never a zombie
+                for path in paths:
+                    shutil.rmtree(path, ignore_errors=True)
+        finally:
+            os._exit(0)
+    if pid > 0:
+        os.waitpid(pid, 0)  # the child exits at once
+        return
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
