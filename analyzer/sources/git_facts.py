@@ -193,7 +193,10 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
     facts.unmerged |= {key for key in ordered if failed & set(key)}
     ordered = [key for key in ordered if not failed & set(key)]
     # merge-tree runs are independent processes: run them side by side
-    for key, result in zip(ordered, parallel_map(merge, ordered), strict=True):
+    # one merge-tree --stdin process where git has it; else merge-tree runs side by side
+    batched = git.merges([(commit_of(a), commit_of(b)) for a, b in ordered])
+    results = batched if batched is not None else parallel_map(merge, ordered)
+    for key, result in zip(ordered, results, strict=True):
         progress(f"merged {key[0]} with {key[1]}")
         _record(facts, key, result)
     for lockfile, candidates in lock_pairs.items():

@@ -96,6 +96,7 @@ class GitRepo:
         self._scratch: ScratchRepo | None = None
         self._snapshots: dict[tuple[str, bool, tuple[str, ...]], str] = {}
         self._refs: dict[str, str] | None = None
+        self._version: tuple[int, int] | None = None
         self._every_ref = False
         self._worktrees: list[Worktree] | None = None
         self.links_out: list[tuple[str, str]] = []  # committed links leaving the repository
@@ -496,20 +497,29 @@ class GitRepo:
         with every path it involves (renames name source and destination)."""
         out = self.scratch().run("merge-tree", "--write-tree", "--name-only", "-z", a, b,
                                  ok=(0, 1)).decode("utf-8", "surrogateescape")
-        parts = out.split("\0")
-        end = parts.index("", 1) if "" in parts[1:] else len(parts)
-        conflicted = tuple(sorted(set(parts[1:end])))
-        conflicts: list[MergeConflict] = []
-        position = end + 1
-        while position < len(parts) and parts[position].isdigit():
-            count = int(parts[position])
-            paths = tuple(parts[position + 1:position + 1 + count])
-            kind, message = parts[position + 1 + count:position + 3 + count]
-            position += count + 3
-            if kind.startswith("CONFLICT ("):
-                conflicts.append(MergeConflict(kind[len("CONFLICT ("):].rstrip(")"), paths,
-                                               message.strip()))
-        return MergeResult(parts[0], conflicted, tuple(conflicts))
+        return read_merge(out.split("\0"), 0)[0]
+
+    def merges(self, pairs: list[tuple[str, str]]) -> list[MergeResult] | None:
+        """Many merges in one `git merge-tree --stdin` process (git 2.40+); None where git
+        has no --stdin, or the batch failed: the caller merges pair by pair then."""
+        if len(pairs) < 2 or self.git_version() < (2, 40):
+            return None
+        stdin = "".join(f"{a} {b}\n" for a, b in pairs).encode()
+        try:
+            # --messages: without it git decides by the first merge whether all show them
+            out = self.scratch().run("merge-tree", "--stdin", "--write-tree", "--name-only",
+                                     "--messages", stdin=stdin, ok=(0, 1))
+            return read_merges(out.decode("utf-8", "surrogateescape"), len(pairs))
+        except InputError:
+            return None
+
+    def git_version(self) -> tuple[int, int]:
+        """(major, minor) of the git on PATH, asked once."""
+        if self._version is None:
+            words = self.run("version").split()
+            found = re.match(r"(\d+)\.(\d+)", words[2] if len(words) > 2 else "")
+            self._version = (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+        return self._version
 
     def merge_attributes(self, commit: str, paths: list[str]) -> dict[str, str]:
         """path -> its `merge` attribute as the .gitattributes files of `commit` set it
@@ -712,6 +722,44 @@ def _raw_entries(out: bytes) -> list[tuple[str, bytes]]:
     parts = out.split(b"\0")
     return [(parts[i].decode(), parts[i + 1]) for i in range(0, len(parts) - 1, 2)
             if parts[i].startswith(b":")]
+
+
+def read_merge(parts: list[str], position: int) -> tuple[MergeResult, int]:
+    """One merge of `merge-tree -z --name-only` output, its tree at `position`: the
+    conflicted paths up to an empty field, then the messages (a count, that many paths, a
+    kind, the text); and where the next field starts."""
+    tree = parts[position]
+    end = parts.index("", position + 1) if "" in parts[position + 1:] else len(parts)
+    conflicted = tuple(sorted(set(parts[position + 1:end])))
+    conflicts: list[MergeConflict] = []
+    position = end + 1
+    while position < len(parts) and parts[position].isdigit():
+        count = int(parts[position])
+        paths = tuple(parts[position + 1:position + 1 + count])
+        kind, message = parts[position + 1 + count:position + 3 + count]
+        position += count + 3
+        if kind.startswith("CONFLICT ("):
+            conflicts.append(MergeConflict(kind[len("CONFLICT ("):].rstrip(")"), paths,
+                                           message.strip()))
+    return MergeResult(tree, conflicted, tuple(conflicts)), position
+
+
+def read_merges(out: str, count: int) -> list[MergeResult]:
+    """`merge-tree --stdin --messages` output (git 2.40+): per merge its status (1 clean,
+    0 conflicted), then what one merge prints (tree, paths, an empty field, messages), then
+    an empty field."""
+    parts = out.split("\0")
+    results: list[MergeResult] = []
+    position = 0
+    while len(results) < count:
+        if position + 1 >= len(parts) or parts[position] not in ("0", "1"):
+            raise InputError(f"git merge-tree --stdin answered {len(results)} merges of "
+                             f"{count}")
+        result, position = read_merge(parts, position + 1)
+        results.append(result)
+        if position < len(parts) and parts[position] == "":
+            position += 1  # the empty field that ends this merge
+    return results
 
 
 def _explained(error: GitError) -> InputError:
