@@ -35,6 +35,7 @@ def run_plan(args: argparse.Namespace) -> int:
         findings = run_checks(CheckContext(index, catalog, layout), args.select, args.ignore)
         findings, _ = accept(findings, args, config, root)
         schedule = propose_schedule(index, findings, plan_file)
-        report = Report("plan", plan_file, plan.shape, workstreams, findings, catalog, schedule)
+        report = Report("plan", plan_file, plan.shape, workstreams, findings, catalog, schedule,
+                        layout.problems)
         worst = max(worst, finish(report, args))
     return worst

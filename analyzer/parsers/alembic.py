@@ -1,8 +1,13 @@
-"""Alembic revision files, read with `ast` (never imported): ids, parents, labels."""
+"""Alembic revision files, read with `ast` (never imported): ids, parents, labels.
+
+Old projects keep Python 2 revision files (`print "x"`, `u'abc'`, `except E, e`) that `ast`
+cannot parse; the four names alembic itself reads are then taken from their assignment lines.
+"""
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
@@ -19,24 +24,22 @@ class Revision:
 
 
 _FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
+# `down_revision = 'a1'`, `down_revision: Union[str, None] = u'a1'  # comment`, at column 0
+_ASSIGNMENT = re.compile(
+    r"(revision|down_revision|branch_labels|depends_on)[ \t]*(?::[^=\n]{0,200})?=(?!=)(.*)")
+_SCAN_LINES = 500  # the names sit near the top of every template
+_VALUE_LINES = 20  # a tuple of parents may span a few lines
+_LITERAL_ERRORS = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError)
 
 
 def parse_revision(text: str, path: str) -> Revision | None:
     """The revision a file declares, or None when the file declares none (an __init__.py)."""
     try:
         tree = ast.parse(text, filename=path)
-    except SyntaxError as exc:
-        raise InputError(f"does not parse as Python: {exc.msg}", path, exc.lineno) from None
-    values: dict[str, object] = {}
-    lines: dict[str, int] = {}
-    for node in tree.body:
-        target, value = _assignment(node)
-        if target in _FIELDS and value is not None:
-            try:
-                values[target] = ast.literal_eval(value)
-            except ValueError:
-                raise InputError(f"{target} is not a literal", path, node.lineno) from None
-            lines[target] = node.lineno
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        values, lines = _scan_assignments(text, path, exc)
+    else:
+        values, lines = _read_tree(tree, path)
     revision = values.get("revision")
     if not isinstance(revision, str):
         return None
@@ -48,6 +51,68 @@ def parse_revision(text: str, path: str) -> Revision | None:
         path=path,
         down_line=lines.get("down_revision", lines.get("revision", 1)),
     )
+
+
+def _read_tree(tree: ast.Module, path: str) -> tuple[dict[str, object], dict[str, int]]:
+    values: dict[str, object] = {}
+    lines: dict[str, int] = {}
+    for node in tree.body:
+        target, value = _assignment(node)
+        if target in _FIELDS and value is not None:
+            try:
+                values[target] = ast.literal_eval(value)
+            except _LITERAL_ERRORS:
+                raise InputError(f"{target} is not a literal", path, node.lineno) from None
+            lines[target] = node.lineno
+    return values, lines
+
+
+def _scan_assignments(text: str, path: str,
+                      error: Exception) -> tuple[dict[str, object], dict[str, int]]:
+    """The four names from their own lines, for a file `ast` cannot parse (Python 2). A file
+    that declares no revision this way is reported with the parser's own complaint."""
+    values: dict[str, object] = {}
+    lines: dict[str, int] = {}
+    source = text.splitlines()[:_SCAN_LINES]
+    for number, line in enumerate(source, 1):
+        match = _ASSIGNMENT.match(line)
+        if not match or match.group(1) in values:
+            continue
+        value = _literal(match.group(2), source[number:number + _VALUE_LINES])
+        if value is _UNREADABLE:
+            raise _parse_error(path, error, number)
+        values[match.group(1)] = value
+        lines[match.group(1)] = number
+    if not isinstance(values.get("revision"), str):
+        raise _parse_error(path, error, None)
+    return values, lines
+
+
+_UNREADABLE = object()
+
+
+def _literal(first: str, following: list[str]) -> object:
+    """The literal that starts on `first`, continued over the following lines if open."""
+    text = first
+    for extra in ["", *following]:
+        text = f"{text}\n{extra}" if extra else text
+        candidate = _without_comment(text).strip()
+        try:
+            return ast.literal_eval(candidate)
+        except _LITERAL_ERRORS:
+            continue
+    return _UNREADABLE
+
+
+def _without_comment(text: str) -> str:
+    """Drop a trailing `# …` outside quotes: revision ids never hold a '#'."""
+    return "\n".join(re.sub(r"#[^'\"]*$", "", line) for line in text.splitlines())
+
+
+def _parse_error(path: str, error: Exception, line: int | None) -> InputError:
+    if isinstance(error, SyntaxError):
+        return InputError(f"does not parse as Python: {error.msg}", path, line or error.lineno)
+    return InputError("does not parse as Python", path, line)
 
 
 def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
