@@ -21,6 +21,7 @@ _MODE_MARK = {Mode.WRITE: "W", Mode.CREATE: "C", Mode.READ: "r"}
 
 def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False,
                       force_terminal=color or None, width=None if color else 110)
