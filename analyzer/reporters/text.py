@@ -11,7 +11,6 @@ from analyzer.report import Report
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.markup import escape
 
 MAX_ROWS = 15
 MAX_COLUMNS = 16
