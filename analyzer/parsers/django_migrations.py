@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -130,14 +131,15 @@ def _keys(value: ast.expr) -> list[Key]:
     return keys
 
 
-def own_label(migrations: list[DjangoMigration], names: set[str]) -> str | None:
+def own_label(migrations: list[DjangoMigration], names: set[str], default: str) -> str:
     """The label a folder's migrations call their own app by: the one their dependencies use
-    for migrations of this same folder (an app's label need not be its folder's name)."""
-    for migration in migrations:
-        for app, name in migration.dependencies:
-            if name in names and name != migration.name:
-                return app
-    return None
+    for names of this same folder (an app's label need not be its folder's name). Apps share
+    names like `0002_initial`, so the folder's default label wins when it is among them."""
+    votes = Counter(app for m in migrations for app, name in m.dependencies
+                    if name in names and name != m.name)
+    if not votes or default in votes:
+        return default
+    return votes.most_common(1)[0][0]
 
 
 def graph(migrations: Mapping[str, DjangoMigration]) -> dict[str, tuple[str, ...]]:

@@ -48,12 +48,15 @@ def read_migrations(git: GitRepo, base_commit: str, base_name: str, layout: Repo
                     problems: list[InputError]) -> MigrationFacts:
     facts = MigrationFacts()
     wanted: Wanted = []
+    removed: set[str] = set()  # gone once merged: a reset of an app's migrations, a move
     for ws_id, stream in streams.items():
         for touch in stream.workstream.touches:
             path = touch.resource.key
-            if (touch.resource.kind is Kind.FILE and touch.mode.writes
-                    and touch.detail != "deleted"
-                    and (layout.alembic_chain(path) or _django_candidate(path, layout))):
+            if touch.resource.kind is not Kind.FILE or not touch.mode.writes:
+                continue
+            if touch.detail == "deleted" or touch.detail.startswith("renamed to"):
+                removed.add(path)
+            elif layout.alembic_chain(path) or _django_candidate(path, layout):
                 wanted.append((ws_id, path, "new"))
     new_django: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # dir -> ws, path, text
     for (ws_id, path, _), text in zip(wanted, read_texts(wanted), strict=True):
@@ -74,7 +77,8 @@ def read_migrations(git: GitRepo, base_commit: str, base_name: str, layout: Repo
     # the base's history matters only for the chains and apps some workstream adds to
     alembic_dirs = [loc for loc in layout.alembic_versions
                     if layout.alembic_chain(f"{loc}/_.py") in facts.alembic_added]
-    tip_files = git.list_tree(base_commit, [*alembic_dirs, *new_django])
+    tip_files = [f for f in git.list_tree(base_commit, [*alembic_dirs, *new_django])
+                 if f not in removed]
     base_revisions = [f for f in tip_files if layout.alembic_chain(f) in facts.alembic_added]
     base_django = [f for f in tip_files
                    if posixpath.dirname(f) in new_django and migration_name(f)
@@ -135,8 +139,8 @@ def _django_folder(facts: MigrationFacts, layout: RepoLayout, directory: str,
         if migration:
             base.append(migration)
     names = {m.name for _, m in new} | {m.name for m in base}
-    label: str = (layout.django_label(directory)
-                  or own_label([m for _, m in new] + base, names) or default_label(directory))
+    label = layout.django_label(directory) or own_label(
+        [m for _, m in new] + base, names, default_label(directory))
     for ws_id, migration in new:
         facts.django_added.setdefault(ws_id, []).append(replace(migration, app=label))
     for migration in base:

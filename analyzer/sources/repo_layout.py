@@ -503,7 +503,7 @@ def _django_apps(tree: _Tree, texts: dict[str, str | None], candidates: _Migrati
         if migration is None:
             continue
         names = {posixpath.basename(p)[:-3] for p in candidates.numbered[directory]}
-        label = own_label([migration], names) or default_label(directory)
+        label = own_label([migration], names, default_label(directory))
         apps.setdefault(label, directory)
     for path in tree.settings():
         for label, module in _migration_modules(texts.get(path)).items():
