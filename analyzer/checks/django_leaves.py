@@ -66,8 +66,9 @@ def _finding(ctx: CheckContext, app: str, parent: str,
     prefixes = [m.name[:4] for _, m in by_ws] + [n[:4] for n in newer]
     if len(set(prefixes)) < len(prefixes):
         message += f"; the number prefix {sorted(prefixes)[0]} is used twice"
-    if ctx.git and app in ctx.git.migrations.max_migration_apps:
-        message += (f"; {app}/migrations/max_migration.txt will conflict too "
+    max_migration = ctx.git.migrations.max_migration_files.get(app) if ctx.git else None
+    if max_migration:
+        message += (f"; {max_migration} will conflict too "
                     f"(`python manage.py rebase_migration {app}` fixes it)")
     return ctx.finding("CS304", [_touch(ws, m) for ws, m in by_ws], message,
                        Resource(Kind.MIGRATION, f"django:{app}"), merge_time=False,

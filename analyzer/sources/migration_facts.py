@@ -39,7 +39,7 @@ class MigrationFacts:
     alembic_added: dict[str, dict[str, list[Revision]]] = field(default_factory=dict)  # -> ws
     django_base: dict[str, dict[str, DjangoMigration]] = field(default_factory=dict)  # by label
     django_added: dict[str, list[DjangoMigration]] = field(default_factory=dict)  # ws -> new
-    max_migration_apps: set[str] = field(default_factory=set)
+    max_migration_files: dict[str, str] = field(default_factory=dict)  # label -> its path
     django_folders: dict[str, str] = field(default_factory=dict)  # directory -> its label
 
 
@@ -100,7 +100,7 @@ def read_migrations(git: GitRepo, base_commit: str, base_name: str, layout: Repo
         _django_folder(facts, layout, directory, added, on_base, base_name, problems)
         label = facts.django_folders.get(directory)
         if label and f"{directory}/max_migration.txt" in tip_files:
-            facts.max_migration_apps.add(label)
+            facts.max_migration_files[label] = f"{directory}/max_migration.txt"
     return facts
 
 
