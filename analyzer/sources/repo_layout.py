@@ -13,6 +13,7 @@ import os
 import posixpath
 import re
 import subprocess
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -255,7 +256,7 @@ def layout_of(files: Iterable[str], read: Reader) -> RepoLayout:
     tree = _Tree(files)
     candidates = _MigrationFolders(tree)
     wanted = sorted({*tree.named("alembic.ini"), *tree.named("pyproject.toml"),
-                     *tree.settings(), *candidates.env_files, *candidates.samples.values()})
+                     *tree.settings, *candidates.env_files, *candidates.samples.values()})
     texts = read(wanted)
     layout = RepoLayout()
     pyprojects: dict[str, dict[str, Any]] = {}
@@ -263,7 +264,7 @@ def layout_of(files: Iterable[str], read: Reader) -> RepoLayout:
         pyprojects[path] = _toml(texts.get(path), path, layout.problems)
     layout.projects = _projects(tree, pyprojects)
     root = next((p for p in layout.projects if not p.directory), None)
-    layout.requirements = tuple(sorted(f for f in tree.files if is_requirements(f)))
+    layout.requirements = tuple(tree.requirements)
     if root is not None:
         layout.manager, layout.lockfile = root.manager, root.lockfile
     layout.alembic_chains = _alembic_chains(tree, texts, pyprojects, candidates, layout.problems)
@@ -277,25 +278,29 @@ def layout_of(files: Iterable[str], read: Reader) -> RepoLayout:
 
 
 class _Tree:
-    """The paths of a repository, with their directories."""
+    """The paths of a repository, indexed by folder and by name (monorepos list 100k files)."""
 
     def __init__(self, files: Iterable[str]):
         self.files = set(files)
         self.dirs: set[str] = set()
-        for path in self.files:
-            parent = posixpath.dirname(path)
+        self.children: dict[str, list[str]] = defaultdict(list)  # folder -> file names
+        self.by_name: dict[str, list[str]] = defaultdict(list)  # file name -> paths
+        for path in sorted(self.files):
+            parent, _, name = path.rpartition("/")
+            self.children[parent].append(name)
+            self.by_name[name].append(path)
             while parent and parent not in self.dirs:
                 self.dirs.add(parent)
-                parent = posixpath.dirname(parent)
+                parent = parent.rpartition("/")[0]
+        in_settings = [f"{d}/{n}" for d in self.dirs if d.rpartition("/")[2] == "settings"
+                       for n in self.children.get(d, ()) if n.endswith(".py")]
+        named = [p for n, paths in self.by_name.items() if "settings" in n and n.endswith(".py")
+                 for p in paths]
+        self.settings = sorted({*in_settings, *named})[:200]
+        self.requirements = sorted(f for f in self.files if is_requirements(f))
 
     def named(self, name: str) -> list[str]:
-        return sorted(f for f in self.files if posixpath.basename(f) == name)
-
-    def settings(self) -> list[str]:
-        """Django settings modules, where MIGRATION_MODULES is set."""
-        return sorted(f for f in self.files if f.endswith(".py") and (
-            "settings" in posixpath.basename(f)
-            or posixpath.basename(posixpath.dirname(f)) == "settings"))[:200]
+        return self.by_name.get(name, [])
 
     def has_dir(self, path: str) -> bool:
         return path == "" or path in self.dirs
@@ -309,11 +314,12 @@ class _MigrationFolders:
         self.env_files = [f for f in tree.named("env.py")
                           if tree.has_dir(posixpath.join(posixpath.dirname(f), "versions"))]
         numbered: dict[str, list[str]] = {}
-        for path in tree.files:
-            directory = posixpath.dirname(path)
-            if NUMBERED.fullmatch(posixpath.basename(path)) and (
-                    posixpath.join(directory, "__init__.py") in tree.files):
-                numbered.setdefault(directory, []).append(path)
+        for name, paths in tree.by_name.items():
+            if NUMBERED.fullmatch(name):
+                for path in paths:
+                    directory = path.rpartition("/")[0]
+                    if f"{directory}/__init__.py" in tree.files:
+                        numbered.setdefault(directory, []).append(path)
         self.numbered = numbered
         self.samples = {d: max(paths) for d, paths in numbered.items()}
 
@@ -333,19 +339,21 @@ def _toml(text: str | None, path: str, problems: list[InputError]) -> dict[str, 
 def _projects(tree: _Tree, pyprojects: dict[str, dict[str, Any]]) -> tuple[Project, ...]:
     """Every directory with a manifest or a lockfile is a project (monorepos have several)."""
     markers = {"pyproject.toml", "Pipfile", "setup.py", *LOCKFILES}
-    directories = {posixpath.dirname(f) for f in tree.files
-                   if posixpath.basename(f) in markers or _PYLOCK.fullmatch(posixpath.basename(f))
-                   or (is_requirements(f) and "/requirements/" not in f"/{f}")}
-    directories |= {posixpath.dirname(posixpath.dirname(f)) for f in tree.files
-                    if is_requirements(f) and "/requirements/" in f"/{f}"}
+    directories = {path.rpartition("/")[0] for name, paths in tree.by_name.items()
+                   if name in markers or _PYLOCK.fullmatch(name) for path in paths}
+    for path in tree.requirements:  # requirements/base.txt belongs to the folder above
+        folder = path.rpartition("/")[0]
+        directories.add(folder.rpartition("/")[0] if folder.rpartition("/")[2] == "requirements"
+                        else folder)
     projects = []
     for directory in sorted(directories):
-        names = {posixpath.basename(f) for f in tree.files if posixpath.dirname(f) == directory}
+        names = set(tree.children.get(directory, ()))
         pyproject = pyprojects.get(posixpath.join(directory, "pyproject.toml"), {})
         manager, lockfile = _manager(names, pyproject)
-        requirements = sorted(f for f in tree.files if is_requirements(f) and (
-            posixpath.dirname(f) == directory
-            or posixpath.dirname(f) == posixpath.join(directory, "requirements")))
+        nested = posixpath.join(directory, "requirements")
+        requirements = sorted(path for folder in (directory, nested)
+                              for name in tree.children.get(folder, ())
+                              if is_requirements(path := posixpath.join(folder, name)))
         if manager == "pip" and requirements:
             manifest = min(requirements, key=_main_requirements_first)
         elif manager == "pip" and "pyproject.toml" in names:
@@ -490,10 +498,10 @@ def _django_apps(tree: _Tree, texts: dict[str, str | None], candidates: _Migrati
     """label -> migrations folder: `<app>/migrations` packages, packages whose migrations say
     they are Django's (whatever their name), and MIGRATION_MODULES in settings."""
     apps: dict[str, str] = {}
-    for path in sorted(tree.files):
+    for path in tree.named("__init__.py"):
         directory = posixpath.dirname(path)
-        if (posixpath.basename(path) == "__init__.py" and posixpath.basename(directory)
-                == "migrations" and "/" in path and directory not in candidates.samples
+        if (posixpath.basename(directory) == "migrations" and "/" in path
+                and directory not in candidates.samples
                 and not _within(directory, alembic_folders)):
             apps.setdefault(default_label(directory), directory)
     for directory, sample in sorted(candidates.samples.items()):
@@ -505,7 +513,7 @@ def _django_apps(tree: _Tree, texts: dict[str, str | None], candidates: _Migrati
         names = {posixpath.basename(p)[:-3] for p in candidates.numbered[directory]}
         label = own_label([migration], names, default_label(directory))
         apps.setdefault(label, directory)
-    for path in tree.settings():
+    for path in tree.settings:
         for label, module in _migration_modules(texts.get(path)).items():
             suffix = module.replace(".", "/")
             found = sorted((d for d in tree.dirs if d == suffix or d.endswith("/" + suffix)),
