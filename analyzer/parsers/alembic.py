@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
+from analyzer.parsers.python_ast import PARSE_ERRORS, parse_source
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ _LITERAL_ERRORS = (ValueError, TypeError, SyntaxError, MemoryError, RecursionErr
 def parse_revision(text: str, path: str) -> Revision | None:
     """The revision a file declares, or None when the file declares none (an __init__.py)."""
     try:
-        tree = ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        tree = parse_source(text, path)
+    except PARSE_ERRORS as exc:
         values, lines = _scan_assignments(text, path, exc)
     else:
         values, lines = _read_tree(tree, path)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
+from analyzer.parsers.python_ast import PARSE_ERRORS, parse_source
 
 Key = tuple[str, str]  # (app label, migration name)
 
@@ -64,8 +65,8 @@ def parse_migration(text: str, path: str, app: str | None = None) -> DjangoMigra
     if name is None:
         return None
     try:
-        tree = ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        tree = parse_source(text, path)
+    except PARSE_ERRORS as exc:
         if not _DJANGO_IMPORT.search(text):
             return None  # Python 2 South migrations and the like: not a node of Django's graph
         line = exc.lineno if isinstance(exc, SyntaxError) else None

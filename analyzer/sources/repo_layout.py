@@ -28,6 +28,7 @@ from analyzer.parsers.django_migrations import (
     own_label,
     parse_migration,
 )
+from analyzer.parsers.python_ast import PARSE_ERRORS, parse_source
 
 if TYPE_CHECKING:
     from analyzer.sources.git_repo import GitRepo
@@ -543,8 +544,8 @@ def _migration_modules(text: str | None) -> dict[str, str]:
     if not text or "MIGRATION_MODULES" not in text:
         return {}
     try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        tree = parse_source(text, "settings")
+    except PARSE_ERRORS:
         return {}
     result: dict[str, str] = {}
     for node in ast.walk(tree):
