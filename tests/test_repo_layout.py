@@ -270,9 +270,11 @@ def test_relative_script_location_and_pyproject_in_a_sub_project(repo):
         "api/alembic.ini": "[alembic]\nscript_location = migrations\n",
         "api/migrations/env.py": "",
         "jobs/pyproject.toml": "[tool.alembic]\nscript_location = '%(here)s/schema'\n",
-        "jobs/schema/env.py": ""})))
+        "jobs/schema/env.py": "",
+        "worker/alembic.ini": "[alembic]\nscript_location = /srv/app/worker/db\n",
+        "worker/db/env.py": ""})))
     assert {c.script_location for c in layout.alembic_chains} == {"api/migrations",
-                                                                  "jobs/schema"}
+                                                                  "jobs/schema", "worker/db"}
 
 
 def test_django_apps_by_content_not_by_folder_name(repo):

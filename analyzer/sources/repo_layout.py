@@ -466,7 +466,8 @@ def _split_locations(value: str, section: dict[str, Any]) -> list[str]:
 def _resolve(tree: _Tree, location: str, here: str) -> str | None:
     """A location as a repository path: `%(here)s` is the config's folder; a plain relative
     path is taken from the config's folder or the root, whichever exists (alembic runs from
-    where it is called); `package:folder` is found in the tree. None when outside it."""
+    where it is called); `package:folder` is found in the tree, an absolute path by its
+    longest tail that is a folder of the tree. None when outside it."""
     location = location.strip()
     if "%(here)s" in location:
         options = [location.replace("%(here)s", here or ".")]
@@ -481,8 +482,11 @@ def _resolve(tree: _Tree, location: str, here: str) -> str | None:
         options = [posixpath.join(here, location), location] if here else [location]
     resolved = []
     for option in options:
-        if option.startswith("/"):
-            continue  # an absolute path: nothing of the repository's
+        if option.startswith("/"):  # where a container mounts it (/app/alembic): the tail
+            parts = posixpath.normpath(option).strip("/").split("/")
+            tails = ["/".join(parts[i:]) for i in range(1, len(parts))]
+            resolved += [tail for tail in tails if tree.has_dir(tail)][:1]
+            continue
         normal = posixpath.normpath(option)
         if normal == ".." or normal.startswith("../"):
             continue
