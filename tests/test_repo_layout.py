@@ -296,7 +296,10 @@ def test_files_outside_the_repository_are_never_read(repo, tmp_path):
     os.symlink(outside, root / "alembic.ini")
     from tests.conftest import git
     git(root, "add", "alembic.ini")
-    assert read_layout(str(root)).alembic_chains == ()
+    layout = read_layout(str(root))
+    assert layout.alembic_chains == ()
+    assert [(p.path, "outside the repository" in p.message) for p in layout.problems] == [
+        ("alembic.ini", True)]
 
 
 def test_a_broken_sub_project_ini_is_a_problem_not_an_exit(repo):

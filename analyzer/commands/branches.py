@@ -64,7 +64,7 @@ def report_and_exit(mode: str, result: GitScan, args: argparse.Namespace) -> int
     findings, accepted = accept(result.findings, args, result.config, result.git.root)
     report = Report(mode, result.git.root, f"against {result.scan.base_name}",
                     result.scan.workstreams, findings, result.catalog, None,
-                    result.facts.problems, accepted)
+                    result.facts.problems, accepted, result.scan.notes)
     return finish(report, args)
 
 

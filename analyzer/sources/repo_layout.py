@@ -12,7 +12,6 @@ import configparser
 import os
 import posixpath
 import re
-import subprocess
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from analyzer.parsers.django_migrations import (
     parse_migration,
 )
 from analyzer.parsers.python_ast import PARSE_ERRORS, parse_source
+from analyzer.safe_files import read_repo_text
 
 if TYPE_CHECKING:
     from analyzer.sources.git_repo import GitRepo
@@ -158,7 +158,7 @@ def conventions() -> RepoLayout:
 
 # --- where the files come from: a worktree on disk, or a commit's tree -------------------
 
-Reader = Callable[[list[str]], dict[str, "str | None"]]
+Reader = Callable[[list[str], list[InputError]], dict[str, "str | None"]]
 _MAX_CONFIG_BYTES = 2_000_000
 
 
@@ -168,7 +168,8 @@ def read_layout(root: str) -> RepoLayout:
     base = Path(root)
     if not base.is_dir():
         raise InputError("--repo must be a directory", root)
-    layout = layout_of(_list_files(base), lambda paths: _read_on_disk(base, paths))
+    layout = layout_of(_list_files(base), lambda paths, problems: _read_on_disk(base, paths,
+                                                                                 problems))
     layout.root = str(base)
     layout.venvs = _venvs(base)
     return layout
@@ -184,30 +185,25 @@ def read_layout_at(git: GitRepo, commit: str) -> RepoLayout:
         if path and meta.split(" ", 1)[0] in _REGULAR:
             files.add(path)
 
-    def read(paths: list[str]) -> dict[str, str | None]:
+    def read(paths: list[str], problems: list[InputError]) -> dict[str, str | None]:
         blobs = git.read_blobs([f"{commit}:{p}" for p in paths])
         return {p: blobs.get(f"{commit}:{p}") for p in paths}
 
     layout = layout_of(files, read)
     layout.root = git.root
-    layout.venvs = _venvs(Path(git.root))
+    layout.venvs = {} if git.bare else _venvs(Path(git.root))
     return layout
 
 
-_REGULAR = ("100644", "100755")  # symlinks (120000) and submodules are never followed
+_REGULAR = ("100644", "100755")  # a commit's symlinks (120000) and submodules are not files
 
 
 def _list_files(base: Path) -> set[str]:
-    """Tracked files (regular ones: a symlink is never followed out of the repository); a
+    """Tracked files (a tracked link is read only if it stays inside the repository); a
     directory that is not a git repository is walked instead."""
-    result = _git(base, "ls-files", "-z", "--stage")
+    result = _git(base, "ls-files", "-z")
     if result is not None:
-        files = set()
-        for entry in result.split("\0"):
-            meta, _, path = entry.partition("\t")
-            if path and meta.split(" ", 1)[0] in _REGULAR:
-                files.add(path)
-        return files
+        return {path for path in result.split("\0") if path}
     found: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS
@@ -217,34 +213,32 @@ def _list_files(base: Path) -> set[str]:
     return found
 
 
-def _read_on_disk(base: Path, paths: list[str]) -> dict[str, str | None]:
-    """Files of the worktree, never one outside it (a path through a symlinked directory)."""
-    real_root = os.path.realpath(base)
+def _read_on_disk(base: Path, paths: list[str],
+                  problems: list[InputError]) -> dict[str, str | None]:
+    """Files of the worktree through the one safe reader: a link out of the repository, a
+    FIFO or a huge file is a problem in the report, never read."""
     result: dict[str, str | None] = {}
     for path in paths:
-        full = os.path.realpath(base / path)
-        result[path] = None
-        if not full.startswith(real_root + os.sep) or not os.path.isfile(full):
-            continue
         try:
-            with open(full, "rb") as handle:
-                data = handle.read(_MAX_CONFIG_BYTES + 1)
-        except OSError:
-            continue
-        if len(data) <= _MAX_CONFIG_BYTES and b"\0" not in data[:8000]:
-            result[path] = data.decode("utf-8", "replace")
+            result[path] = read_repo_text(str(base / path), str(base))
+        except InputError as problem:
+            problem.path = path
+            problems.append(problem)
+            result[path] = None
     return result
 
 
 def _git(base: Path, *args: str) -> str | None:
+    """A git answer about the directory, hardened; None when it is no git checkout."""
+    from analyzer.sources.git.runner import run_git
+
     try:
-        done = subprocess.run(["git", "-C", str(base), *args], capture_output=True,
-                              text=True, errors="surrogateescape", check=False)
-    except OSError:
+        # check-ignore refuses literal pathspecs; its names are ours (venv folders)
+        literal = "0" if args[0] == "check-ignore" else "1"
+        out = run_git(args, str(base), ok=(0, 1), env={"GIT_LITERAL_PATHSPECS": literal})
+    except InputError:
         return None
-    if done.returncode not in (0, 1) or "not a git repository" in done.stderr:
-        return None
-    return done.stdout
+    return out.decode("utf-8", "surrogateescape")
 
 
 # --- the layout of a list of files --------------------------------------------------------
@@ -258,8 +252,8 @@ def layout_of(files: Iterable[str], read: Reader) -> RepoLayout:
     candidates = _MigrationFolders(tree)
     wanted = sorted({*tree.named("alembic.ini"), *tree.named("pyproject.toml"),
                      *tree.settings, *candidates.env_files, *candidates.samples.values()})
-    texts = read(wanted)
     layout = RepoLayout()
+    texts = read(wanted, layout.problems)
     pyprojects: dict[str, dict[str, Any]] = {}
     for path in tree.named("pyproject.toml"):
         pyprojects[path] = _toml(texts.get(path), path, layout.problems)
@@ -424,7 +418,9 @@ def _ini_chains(tree: _Tree, path: str, text: str | None,
     try:
         parser.read_string(text, source=path)
     except configparser.Error as exc:
-        problems.append(InputError(f"does not parse: {exc}".splitlines()[0], path))
+        # configparser quotes the offending line: say where, never what
+        problems.append(InputError(f"does not parse as INI ({type(exc).__name__})", path,
+                                   getattr(exc, "lineno", None)))
         return []
     here = posixpath.dirname(path)
     chains = []
