@@ -68,3 +68,16 @@ def test_recipe_matches_snapshot(recipe_path, tmp_path, branches):
 def test_every_recipe_has_a_snapshot():
     snapshots = {p.stem for p in (FIXTURES / "expected" / "repos").glob("*.txt")}
     assert snapshots == {p.stem for p in RECIPES}
+
+
+def test_a_bare_clone_finds_the_same_chains(tmp_path, branches):
+    """CI mirrors are bare: the layout comes from the base commit, not from files on disk."""
+    recipe = yaml.safe_load((FIXTURES / "repos" / "alembic-anywhere.yaml").read_text())
+    root = tmp_path / "repo"
+    build(recipe, root)
+    bare = tmp_path / "mirror.git"
+    git(tmp_path, "clone", "-q", "--bare", str(root), str(bare))
+    refs = list(recipe["branches"])
+    actual = snapshot(branches(bare, *refs, "--base", "main").json)
+    expected = FIXTURES / "expected" / "repos" / "alembic-anywhere.txt"
+    assert actual == expected.read_text(encoding="utf-8")
