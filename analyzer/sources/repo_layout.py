@@ -1,8 +1,10 @@
 """What a real repository says about its shared resources (`--repo`), read-only.
 
 A plan says "add pyjwt"; whether that writes `requirements/base.txt` or `pyproject.toml` and
-`uv.lock` depends on the repository. Everything here is read from files (configparser,
-TOML) and from `git ls-files` / `git check-ignore`; nothing of the user's is imported or run.
+`uv.lock` depends on the repository. Everything here comes from the list of files (one `git
+ls-files` for a worktree, one `git ls-tree -r` for a commit) and the few files that configure
+things, parsed (configparser, TOML, `ast`); nothing of the user's is imported or run, and no
+file outside the repository is read.
 """
 
 from __future__ import annotations
@@ -159,7 +161,6 @@ def conventions() -> RepoLayout:
 # --- where the files come from: a worktree on disk, or a commit's tree -------------------
 
 Reader = Callable[[list[str], list[InputError]], dict[str, "str | None"]]
-_MAX_CONFIG_BYTES = 2_000_000
 
 
 def read_layout(root: str) -> RepoLayout:
