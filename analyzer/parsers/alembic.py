@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
-from analyzer.parsers.python_ast import PARSE_ERRORS, parse_source
+from analyzer.parsers.python_ast import PARSE_ERRORS, assignment, parse_source
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def _read_tree(tree: ast.Module, path: str) -> tuple[dict[str, object], dict[str
     values: dict[str, object] = {}
     lines: dict[str, int] = {}
     for node in tree.body:
-        target, value = _assignment(node)
+        target, value = assignment(node)
         if target in _FIELDS and value is not None:
             try:
                 values[target] = ast.literal_eval(value)
@@ -114,16 +114,6 @@ def _parse_error(path: str, error: Exception, line: int | None) -> InputError:
     if isinstance(error, SyntaxError):
         return InputError(f"does not parse as Python: {error.msg}", path, line or error.lineno)
     return InputError("does not parse as Python", path, line)
-
-
-def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
-    """`x = v` and `x: T = v` alike: recent alembic templates annotate these names."""
-    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
-            node.targets[0], ast.Name):
-        return node.targets[0].id, node.value
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return node.target.id, node.value
-    return None, None
 
 
 def _strings(value: object) -> tuple[str, ...]:

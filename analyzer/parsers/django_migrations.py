@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
-from analyzer.parsers.python_ast import PARSE_ERRORS, parse_source
+from analyzer.parsers.python_ast import PARSE_ERRORS, assignment, parse_source
 
 Key = tuple[str, str]  # (app label, migration name)
 
@@ -78,7 +78,7 @@ def parse_migration(text: str, path: str, app: str | None = None) -> DjangoMigra
     values: dict[str, tuple[Key, ...]] = {}
     lines: dict[str, int] = {}
     for node in migration.body:
-        target, value = _assignment(node)
+        target, value = assignment(node)
         if target in ("dependencies", "replaces") and value is not None:
             values[target] = tuple(_keys(value))
             lines[target] = node.lineno
@@ -108,15 +108,6 @@ def _imports_django_migrations(node: ast.stmt) -> bool:
     if isinstance(node, ast.Import):
         return any(alias.name.startswith("django.db.migrations") for alias in node.names)
     return False
-
-
-def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
-    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
-            node.targets[0], ast.Name):
-        return node.targets[0].id, node.value
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return node.target.id, node.value
-    return None, None
 
 
 def _keys(value: ast.expr) -> list[Key]:

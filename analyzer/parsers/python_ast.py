@@ -13,3 +13,13 @@ def parse_source(text: str, path: str) -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return ast.parse(text, filename=path)
+
+
+def assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    """The name and value of `x = v` and `x: T = v` alike (recent templates annotate)."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
+            node.targets[0], ast.Name):
+        return node.targets[0].id, node.value
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id, node.value
+    return None, None

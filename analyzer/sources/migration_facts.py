@@ -12,6 +12,7 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from analyzer.errors import InputError
 from analyzer.model import Kind
@@ -31,6 +32,7 @@ from analyzer.sources.repo_layout import RepoLayout
 # (workstream, path, "new") -> the workstream's text of it, None when it cannot be read
 Wanted = list[tuple[str, str, str]]
 ReadTexts = Callable[[Wanted], list["str | None"]]
+T = TypeVar("T")
 
 
 @dataclass
@@ -67,11 +69,7 @@ def read_migrations(git: GitRepo, base_commit: str, base_name: str, layout: Repo
         if chain is None:
             new_django[posixpath.dirname(path)].append((ws_id, path, text))
             continue
-        try:
-            revision = parse_revision(text, path)
-        except InputError as problem:
-            problems.append(_in(problem, ws_id))
-            continue
+        revision = _parsed(parse_revision, text, path, f"in {ws_id}", problems)
         if revision:
             facts.alembic_added.setdefault(chain, {}).setdefault(ws_id, []).append(revision)
     # the base's history matters only for the chains and apps some workstream adds to
@@ -85,12 +83,8 @@ def read_migrations(git: GitRepo, base_commit: str, base_name: str, layout: Repo
                    and not layout.alembic_chain(f)]
     blobs = git.read_blobs([f"{base_commit}:{f}" for f in [*base_revisions, *base_django]])
     for path in base_revisions:
-        text = blobs.get(f"{base_commit}:{path}")
-        try:
-            revision = parse_revision(text, path) if text is not None else None
-        except InputError as problem:
-            problems.append(_on(problem, base_name))
-            continue
+        revision = _parsed(parse_revision, blobs.get(f"{base_commit}:{path}"), path,
+                           f"on {base_name}", problems)
         if revision:
             chain = layout.alembic_chain(path) or ""
             facts.alembic_base.setdefault(chain, {})[revision.revision] = revision
@@ -120,24 +114,16 @@ def _django_folder(facts: MigrationFacts, layout: RepoLayout, directory: str,
     """One migrations folder: its new and base migrations, under the label they use."""
     new: list[tuple[str, DjangoMigration]] = []
     for ws_id, path, text in added:
-        try:
-            migration = parse_migration(text, path)
-        except InputError as problem:
-            problems.append(_in(problem, ws_id))
-            continue
+        migration = _parsed(parse_migration, text, path, f"in {ws_id}", problems)
         if migration:
             new.append((ws_id, migration))
     if not new:
         return  # not Django's: another tool's numbered files, or South's
     base: list[DjangoMigration] = []
     for path, base_text in on_base:
-        try:
-            migration = parse_migration(base_text, path) if base_text is not None else None
-        except InputError as problem:
-            problems.append(_on(problem, base_name))
-            continue
-        if migration:
-            base.append(migration)
+        on_tip = _parsed(parse_migration, base_text, path, f"on {base_name}", problems)
+        if on_tip:
+            base.append(on_tip)
     names = {m.name for _, m in new} | {m.name for m in base}
     label = layout.django_label(directory) or own_label(
         [m for _, m in new] + base, names, default_label(directory))
@@ -149,11 +135,14 @@ def _django_folder(facts: MigrationFacts, layout: RepoLayout, directory: str,
     facts.django_folders[directory] = label
 
 
-def _in(problem: InputError, ws_id: str) -> InputError:
-    problem.message = f"{problem.message} (in {ws_id})"
-    return problem
-
-
-def _on(problem: InputError, base_name: str) -> InputError:
-    problem.message = f"{problem.message} (on {base_name})"
-    return problem
+def _parsed(parse: Callable[[str, str], T | None], text: str | None, path: str, where: str,
+            problems: list[InputError]) -> T | None:
+    """What a parser reads from a file, or None with its problem recorded, said where."""
+    if text is None:
+        return None
+    try:
+        return parse(text, path)
+    except InputError as problem:
+        problem.message = f"{problem.message} ({where})"
+        problems.append(problem)
+        return None
