@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import branch, git, write_files
+from tests.conftest import branch, git, write_files
 
 # Heavy, or only for other commands: each with why it stays off the hook path.
 FORBIDDEN = {

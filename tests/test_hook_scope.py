@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import git, write_files
+from tests.conftest import git, write_files
 
 
 def migration(app: str, parent: str | None) -> str:

@@ -8,9 +8,8 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from conftest import git, write_files
-
 from analyzer.sources.git_repo import GitRepo
+from tests.conftest import git, write_files
 
 
 def digest(path: Path) -> str:

@@ -19,7 +19,7 @@ from analyzer.report import Report
 from analyzer.sources.branches import BranchScan, BranchSelection, collect
 from analyzer.sources.git_facts import GitFacts, gather
 from analyzer.sources.git_repo import GitRepo
-from analyzer.sources.repo_layout import conventions, read_layout
+from analyzer.sources.repo_layout import read_layout_at
 from analyzer.sources.scope import pathspecs
 
 
@@ -44,8 +44,8 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
         config = load_config(git.root)
         merge_options(args, config)
         catalog = configured_catalog(config)
-        # a bare repository has no files on disk: the usual layout, configured or not
-        layout = conventions() if git.bare else read_layout(git.root)
+        # the base's tree says where migrations live, whatever is checked out here
+        layout = read_layout_at(git, git.resolve(args.base or git.default_base()))
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
         if selection.staged_in:  # the hook: the others only where the commit can collide
@@ -54,6 +54,7 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
             scan = collect(git, selection, args.base, progress.step)
             index = ResourceIndex(scan.workstreams)
             facts = gather(scan, index, layout, progress.step)
+            facts.problems[:0] = layout.problems
         findings = [f for f in run_checks(CheckContext(index, catalog, layout, facts),
                                           args.select, args.ignore) if keep(f)]
     except BaseException:

@@ -43,7 +43,7 @@ def run_plan(args: argparse.Namespace) -> int:
         findings, accepted = accept(findings, args, config, root)
         schedule = propose_schedule(index, findings, loaded.plan.path)
         reports.append(Report("plan", loaded.plan.path, loaded.plan.shape, loaded.workstreams,
-                              findings, catalog, schedule, accepted=accepted,
+                              findings, catalog, schedule, layout.problems, accepted=accepted,
                               reading=loaded.reading, why=loaded.plan.why,
                               concurrency=tuple(loaded.plan.declared
                                                 + concurrency_lines(index)),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 
-from analyzer.parsers.django_migrations import migration_identity
 from analyzer.shared_paths import is_env_file, is_lockfile, is_manifest
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
 
@@ -43,7 +42,7 @@ def pathspecs(paths: Iterable[str], layout: RepoLayout) -> tuple[str, ...]:
         chains = [d for d in layout.alembic_versions if path.startswith(d.rstrip("/") + "/")]
         if chains:
             specs |= {d.rstrip("/") + "/" for d in layout.alembic_versions}
-        elif migration_identity(path):
+        elif _django_migrations(path, layout):
             specs.add(posixpath.dirname(path) + "/")
     return tuple(sorted(specs))
 
@@ -55,3 +54,11 @@ def _folder(path: str) -> str:
     if posixpath.basename(folder) == "requirements":
         folder = posixpath.dirname(folder)
     return f"{folder}/" if folder else ""
+
+
+def _django_migrations(path: str, layout: RepoLayout) -> bool:
+    """Whether a file sits in a Django migrations folder: one the base knows, or a new
+    `migrations/` folder the change starts."""
+    folder = posixpath.dirname(path)
+    return path.endswith(".py") and (folder in layout.django_apps.values()
+                                     or posixpath.basename(folder) == "migrations")
