@@ -1,3 +1,3 @@
 """conflictscan: predict where parallel work collides, and say what to do about it."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -43,6 +43,7 @@ class BranchSelection:
     remote_patterns: list[str] = field(default_factory=list)
     worktrees: bool = True
     staged_in: str | None = None  # a worktree whose staged change is the workstream to check
+    as_committed: bool = False  # with staged_in: that worktree's branch without the staged part
     ref_patterns: list[str] = field(default_factory=list)  # any refs: 'refs/pull/*/head'
     base_since_fork: bool = False  # the base's own changes since the first ref forked
 
@@ -72,7 +73,8 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
                       if c[4] is None or os.path.realpath(c[4]) != os.path.realpath(current.path)]
         if current.branch:
             candidates = [c for c in candidates if c[0] != current.branch]
-        streams.append(_staged_stream(git, current, base_commit, base_name))
+        streams.append(_staged_stream(git, current, base_commit, base_name,
+                                      selection.as_committed))
     for ws_id, name, origin, commit, worktree in candidates:
         progress(name)
         merge_base = base_commit if commit in up_to_date else git.merge_base(base_commit, commit)
@@ -112,14 +114,17 @@ STAGED = "staged"
 
 
 def _staged_stream(git: GitRepo, current: Worktree, base_commit: str,
-                   base_name: str) -> GitWorkstream:
-    """The change being committed: the branch so far plus what is staged, in one diff."""
+                   base_name: str, as_committed: bool = False) -> GitWorkstream:
+    """The change being committed: the branch so far plus what is staged, in one diff; or,
+    as_committed, the branch so far alone (its diff is read with the other commits')."""
     merge_base = git.merge_base(base_commit, current.head)
     if merge_base is None:
         raise InputError(_no_merge_base(git, "HEAD", base_name), git.root)
     label = current.branch or f"detached at {current.head[:8]}"
     workstream = Workstream(STAGED, f"staged changes on {label}", "staged",
                             Evidence(current.path, None, label))
+    if as_committed:
+        return GitWorkstream(workstream, current.head, merge_base)
     text = git.run("diff", "--cached", "-U0", "--full-index", "--no-color", "--no-ext-diff",
                    "--no-textconv",
                    "--find-renames", "--src-prefix=a/", "--dst-prefix=b/", "--submodule=short",
