@@ -91,9 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     branches.add_argument("--no-worktrees", action="store_true",
                           help="leave out the worktrees' uncommitted changes")
     _git_options(branches)
-    branches.add_argument("--file", metavar="PATH",
-                          help="only say which other workstreams change PATH (exit 1 if any): "
-                               "for a pre-edit hook")
+    branches.add_argument("--file", action="append", default=[], metavar="PATH",
+                          help="the pre-edit question, for PATH (repeat for several): the "
+                               "collisions editing it now would make, by the full scan's rules "
+                               "(exit 1 at or above --fail-on); JSON: "
+                               "docs/file-query.schema.json")
     _report_options(branches)
 
     check = commands.add_parser(
@@ -123,6 +125,22 @@ def build_parser() -> argparse.ArgumentParser:
     _git_options(pr)
     _report_options(pr)
 
+    hook = commands.add_parser(
+        "hook", help="answer a coding agent's pre-tool-use hook (JSON on stdin)",
+        description="Read an agent's pre-tool-use call as JSON on stdin (Claude Code's "
+                    "PreToolUse: tool_name, tool_input.file_path, cwd) and, for Edit, Write, "
+                    "MultiEdit and NotebookEdit, say whether writing that file now collides "
+                    "with another branch or worktree, by the full scan's rules and "
+                    "severities. Exit 2 with a one-line reason on stderr blocks the edit; "
+                    "exit 0 lets it run; exit 1 means it could not be checked (not blocking).")
+    hook.add_argument("agent", choices=("agent",), help="the hook protocol: agent")
+    hook.add_argument("--base", metavar="REF", help="what the work merges into (as for branches)")
+    hook.add_argument("--fail-on", choices=FAIL_LEVELS, default=None,
+                      help="block at or above this severity (default: error, or fail-on in "
+                           "[tool.conflictscan])")
+    hook.add_argument("--select", type=_csv, default=[], metavar="IDS")
+    hook.add_argument("--ignore", type=_csv, default=[], metavar="IDS")
+
     commands.add_parser("rules", help="list the rule catalog",
                         description="List every rule: id, severity, risk and title.")
     explain = commands.add_parser("explain", help="why a rule matters and what to do",
@@ -150,6 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from analyzer.commands.pr import run_pr
 
             return run_pr(args)
+        if args.command == "hook":
+            from analyzer.commands.agent_hook import run_agent_hook
+
+            return run_agent_hook(args)
         if args.command == "rules":
             from analyzer.commands.rules import list_rules
 

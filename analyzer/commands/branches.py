@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,14 +11,15 @@ from analyzer.catalog import Catalog
 from analyzer.commands.output import accept, configured_catalog, finish, merge_options
 from analyzer.config import Config, load_config
 from analyzer.engine import CheckContext, run_checks
+from analyzer.errors import InputError
 from analyzer.index import ResourceIndex
-from analyzer.model import Finding, Kind
+from analyzer.model import Finding
 from analyzer.progress import DelayedProgress
 from analyzer.report import Report
 from analyzer.sources.branches import BranchScan, BranchSelection, collect
 from analyzer.sources.git_facts import GitFacts, gather
 from analyzer.sources.git_repo import GitRepo
-from analyzer.sources.repo_layout import read_layout
+from analyzer.sources.repo_layout import RepoLayout, read_layout
 
 
 @dataclass
@@ -36,9 +36,14 @@ class GitScan:
 
 
 def scan_repository(args: argparse.Namespace, selection: BranchSelection,
-                    keep: Callable[[Finding], bool] = lambda _: True) -> GitScan:
-    """Collect the workstreams, read the facts, run the checks; the caller closes git."""
-    git = GitRepo(args.repo)
+                    keep: Callable[[Finding], bool] = lambda _: True,
+                    adjust: Callable[[BranchScan], None] = lambda _: None,
+                    narrow: Callable[[RepoLayout], tuple[str, ...]] | None = None,
+                    git: GitRepo | None = None) -> GitScan:
+    """Collect the workstreams, read the facts, run the checks; the caller closes git.
+    `adjust` may change the workstreams before the facts are read (an edit about to happen);
+    `narrow` gives the pathspecs that bound every diff, once the layout is known."""
+    git = git or GitRepo(args.repo)
     try:
         config = load_config(git.root)
         merge_options(args, config)
@@ -46,8 +51,11 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
         layout = read_layout(git.root)
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
+        if narrow is not None:
+            selection.paths = narrow(layout)
         with DelayedProgress(0, "reading branches") as progress:
             scan = collect(git, selection, args.base, progress.step)
+            adjust(scan)
             index = ResourceIndex(scan.workstreams)
             facts = gather(scan, index, layout, progress.step)
         findings = [f for f in run_checks(CheckContext(index, catalog, layout, facts),
@@ -67,65 +75,30 @@ def report_and_exit(mode: str, result: GitScan, args: argparse.Namespace) -> int
 
 
 def run_branches(args: argparse.Namespace) -> int:
+    if args.file:
+        return _file_query(args)
     selection = BranchSelection(args.refs, args.all, args.remote, not args.no_worktrees)
     result = scan_repository(args, selection)
     try:
-        if args.file:
-            return _file_query(args, result)
         return report_and_exit("branches", result, args)
     finally:
         result.git.close()
 
 
-def _file_query(args: argparse.Namespace, result: GitScan) -> int:
-    """Which other workstreams change PATH, and how risky editing it now is."""
-    scan, facts = result.scan, result.facts
-    here = _worktree_of(scan, os.getcwd()) or scan.git.root
-    path = os.path.relpath(args.file, here) if os.path.isabs(args.file) else args.file
-    path = path.replace(os.sep, "/")
-    current = _current_workstream(scan)
-    mine = current is not None and any(
-        t.resource.key == path for t in result.index.workstreams[current].touches)
-    answers = []
-    for stream in scan.streams:
-        ws = stream.workstream
-        touch = next((t for t in ws.touches if t.resource.kind is Kind.FILE
-                      and t.resource.key == path), None)
-        if ws.id == current or touch is None:
-            continue
-        if current and path in facts.conflicting(current, ws.id):
-            risk, why = "high", "will conflict with your changes"
-        elif mine:
-            risk, why = "low", "also changes it; merges cleanly with your changes"
-        else:
-            risk, why = "medium", f"changes it ({touch.detail})"
-        answers.append({"workstream": ws.id, "name": ws.name, "risk": risk, "reason": why})
+def _file_query(args: argparse.Namespace) -> int:
+    """`--file PATH…`: the agent hook's answer, for people and scripts."""
+    from analyzer.commands.edits import PlannedEdit, answer_edits, as_json, render_text
+    from analyzer.commands.output import emit
+
+    if args.refs or args.all or args.remote or args.no_worktrees:
+        raise InputError("--file answers against every branch and worktree; leave out REF, "
+                         "--all, --remote and --no-worktrees")
+    if args.format not in ("text", "json"):
+        raise InputError("--file writes text or json")
+    answer = answer_edits(args, args.repo, [PlannedEdit(p) for p in args.file])
+    fail_on = args.fail_on or "error"
     if args.format == "json":
-        print(json.dumps({"path": path, "current": current, "others": answers}, indent=2))
-    elif not answers:
-        print(f"{path}: no other workstream changes it")
+        emit(json.dumps(as_json(answer, fail_on), indent=2) + "\n", args.output)
     else:
-        print(f"{path} is changed by {len(answers)} other workstream(s):")
-        for answer in answers:
-            print(f"  {answer['risk']:<6} {answer['name']}: {answer['reason']}")
-    return 1 if answers else 0
-
-
-def _worktree_of(scan: BranchScan, directory: str) -> str | None:
-    here = os.path.realpath(directory)
-    best = None
-    for stream in scan.streams:
-        if stream.worktree:
-            root = os.path.realpath(stream.worktree)
-            if (here == root or here.startswith(root + os.sep)) and (
-                    best is None or len(root) > len(best)):
-                best = root
-    return best
-
-
-def _current_workstream(scan: BranchScan) -> str | None:
-    root = _worktree_of(scan, os.getcwd())
-    for stream in scan.streams:
-        if stream.worktree and os.path.realpath(stream.worktree) == root:
-            return stream.workstream.id
-    return None
+        emit(render_text(answer), args.output)
+    return answer.worst(fail_on)

@@ -15,7 +15,7 @@ from analyzer.errors import InputError
 from analyzer.model import Finding
 from analyzer.report import Report
 
-_THRESHOLD = {"error": 3, "warning": 2, "note": 1, "never": 99}
+THRESHOLD = {"error": 3, "warning": 2, "note": 1, "never": 99}
 
 
 def configured_catalog(config: Config) -> Catalog:
@@ -53,7 +53,7 @@ def accept(findings: list[Finding], args: argparse.Namespace, config: Config,
 def exit_code(findings: list[Finding], fail_on: str, problems: int = 0) -> int:
     if problems:
         return 2
-    return 1 if any(f.severity.rank >= _THRESHOLD[fail_on] for f in findings) else 0
+    return 1 if any(f.severity.rank >= THRESHOLD[fail_on] for f in findings) else 0
 
 
 def finish(report: Report, args: argparse.Namespace) -> int:
@@ -90,10 +90,10 @@ def write_report(report: Report, args: argparse.Namespace) -> None:
         from analyzer.reporters.github import render
     else:
         from analyzer.reporters.markdown import render
-    _emit(render(report), args.output)
+    emit(render(report), args.output)
 
 
-def _emit(text: str, output: str | None) -> None:
+def emit(text: str, output: str | None) -> None:
     if not output:
         sys.stdout.write(text)
         return

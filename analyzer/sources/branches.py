@@ -34,6 +34,7 @@ class GitWorkstream:
     merge_base: str
     worktree: str | None = None  # the worktree's files on disk are its version
     staged: bool = False  # the worktree's index is its version: the change being committed
+    overlay: dict[str, str] = field(default_factory=dict)  # path -> text about to be written
 
 
 @dataclass
@@ -46,6 +47,9 @@ class BranchSelection:
     as_committed: bool = False  # with staged_in: that worktree's branch without the staged part
     ref_patterns: list[str] = field(default_factory=list)  # any refs: 'refs/pull/*/head'
     base_since_fork: bool = False  # the base's own changes since the first ref forked
+    keep_worktree: str | None = None  # kept even when clean: where an edit is about to happen;
+    # its workstream is then the focus: only the pairs that involve it are merged
+    paths: tuple[str, ...] = ()  # git pathspecs that limit every diff (the pre-edit question)
 
 
 @dataclass
@@ -54,6 +58,8 @@ class BranchScan:
     base_name: str
     base_commit: str
     streams: list[GitWorkstream]
+    focus: str | None = None  # a workstream id: merge simulations only for its pairs
+    paths: tuple[str, ...] = ()  # the pathspecs that bounded the diffs, if any
 
     @property
     def workstreams(self) -> list[Workstream]:
@@ -89,13 +95,14 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     # committed work: every diff from one git process; worktrees: their files on disk
     committed = [s for s in streams if not s.worktree]
     texts = dict(zip((id(s) for s in committed),
-                     git.diffs([(s.merge_base, s.commit) for s in committed]), strict=True))
+                     git.diffs([(s.merge_base, s.commit) for s in committed], selection.paths),
+                     strict=True))
     on_disk = [s for s in streams if s.worktree and not s.staged]
 
     def read_worktree(stream: GitWorkstream) -> tuple[str, list[str]]:
         assert stream.worktree is not None
-        return (git.worktree_diff(stream.merge_base, stream.worktree),
-                git.untracked(stream.worktree))
+        return (git.worktree_diff(stream.merge_base, stream.worktree, selection.paths),
+                git.untracked(stream.worktree, selection.paths))
 
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
         local = dict(zip((id(s) for s in on_disk), pool.map(read_worktree, on_disk),
@@ -106,8 +113,12 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
         text, untracked = local.get(id(stream), (texts.get(id(stream), ""), []))
         stream.workstream.touches = touches_from_diff(stream.workstream.id, text, untracked,
                                                       stream.worktree)
-    streams = [s for s in streams if s.workstream.touches or not s.worktree or s.staged]
-    return BranchScan(git, base_name, base_commit, streams)
+    keep = os.path.realpath(selection.keep_worktree) if selection.keep_worktree else None
+    streams = [s for s in streams if s.workstream.touches or not s.worktree or s.staged
+               or os.path.realpath(s.worktree) == keep]
+    focus = next((s.workstream.id for s in streams
+                  if s.worktree and os.path.realpath(s.worktree) == keep), None)
+    return BranchScan(git, base_name, base_commit, streams, focus, selection.paths)
 
 
 STAGED = "staged"

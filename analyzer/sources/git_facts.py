@@ -79,13 +79,15 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                 same_base = (streams[mine.workstream].merge_base
                              == streams[theirs.workstream].merge_base)
                 maybe[key] = maybe.get(key, False) or not same_base or may_conflict(mine, theirs)
-    pairs = {key for key, suspicious in maybe.items() if suspicious}
+    pairs = {key for key, suspicious in maybe.items()
+             if suspicious and (scan.focus is None or scan.focus in key)}
     # A workstream that is the base's own changes since a fork (pr mode) already meets the
     # workstreams of that fork pair by pair: no separate merge with the base tip for them.
     covered = {s.merge_base for s in streams.values() if s.commit == scan.base_commit}
     changed_since: dict[str, set[str]] = {}
     for ws_id, stream in streams.items():
-        if stream.merge_base == scan.base_commit or stream.merge_base in covered:
+        if stream.merge_base == scan.base_commit or stream.merge_base in covered or (
+                scan.focus is not None and ws_id != scan.focus):
             continue
         if stream.merge_base not in changed_since:
             changed_since[stream.merge_base] = git.changed_paths(stream.merge_base,
@@ -102,7 +104,10 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
             stream = streams[ws_id]
             if stream.worktree:
                 commits[ws_id] = git.snapshot_worktree(stream.worktree, stream.commit,
-                                                       staged_only=stream.staged)
+                                                       staged_only=stream.staged,
+                                                       overlay=stream.overlay,
+                                                       paths=_changed_files(stream)
+                                                       if scan.paths else None)
             else:
                 commits[ws_id] = stream.commit
         return commits[ws_id]
@@ -116,6 +121,11 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
             progress(f"merged {a} with {b}")
             if conflicted:
                 facts.conflicts[(a, b)] = tuple(conflicted)
+
+
+def _changed_files(stream: GitWorkstream) -> list[str]:
+    return sorted({t.resource.key for t in stream.workstream.touches
+                   if t.resource.kind is Kind.FILE and t.resource.key not in stream.overlay})
 
 
 _SAFE_GAP = 3  # lines between two hunks that git's merge never joins, with margin
@@ -195,6 +205,8 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
         stream = streams[ws_id]
         if which == "new" and stream.staged:
             result.append(blobs.get(f":{path}"))
+        elif which == "new" and path in stream.overlay:
+            result.append(stream.overlay[path])
         elif which == "new" and stream.worktree:
             result.append(read_worktree_file(os.path.join(stream.worktree, path)))
         else:

@@ -137,13 +137,14 @@ class GitRepo:
 
     # -- diffs and contents --------------------------------------------------------------
 
-    def worktree_diff(self, old: str, worktree: str) -> str:
-        """Zero-context diff from commit `old` to the files of a worktree (staged or not)."""
+    def worktree_diff(self, old: str, worktree: str, paths: Iterable[str] = ()) -> str:
+        """Zero-context diff from commit `old` to the files of a worktree (staged or not),
+        limited to `paths` (pathspecs) when given."""
         return self.run("diff", "-U0", "--full-index", "--no-color", "--no-ext-diff",
                         "--no-textconv", "--find-renames", "--src-prefix=a/", "--dst-prefix=b/",
-                        "--submodule=short", old, cwd=worktree)
+                        "--submodule=short", old, "--", *paths, cwd=worktree)
 
-    def diffs(self, pairs: list[tuple[str, str]]) -> list[str]:
+    def diffs(self, pairs: list[tuple[str, str]], paths: Iterable[str] = ()) -> list[str]:
         """Zero-context diffs old..new for many commit pairs through one `git diff-tree`."""
         if not pairs:
             return []
@@ -151,7 +152,7 @@ class GitRepo:
         out = self.run_bytes("diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--full-index",
                              "--no-color", "--no-ext-diff", "--no-textconv", "--find-renames",
                              "--src-prefix=a/", "--dst-prefix=b/", "--submodule=short",
-                             stdin=stdin).decode("utf-8", "surrogateescape")
+                             "--", *paths, stdin=stdin).decode("utf-8", "surrogateescape")
         chunks: list[list[str]] = []
         for line in out.splitlines(keepends=True):
             if len(line.rstrip("\n")) == 40 and _HEX.fullmatch(line.rstrip("\n")):
@@ -172,8 +173,8 @@ class GitRepo:
         out = self.run("diff", "--name-only", "-z", "--no-renames", old, new)
         return {p for p in out.split("\0") if p}
 
-    def untracked(self, cwd: str) -> list[str]:
-        out = self.run("ls-files", "-z", "--others", "--exclude-standard", cwd=cwd)
+    def untracked(self, cwd: str, paths: Iterable[str] = ()) -> list[str]:
+        out = self.run("ls-files", "-z", "--others", "--exclude-standard", "--", *paths, cwd=cwd)
         return [p for p in out.split("\0") if p]
 
     def list_tree(self, commit: str, directories: Iterable[str]) -> list[str]:
@@ -214,9 +215,13 @@ class GitRepo:
         return {"GIT_OBJECT_DIRECTORY": os.path.join(self._scratch.name, "objects"),
                 "GIT_ALTERNATE_OBJECT_DIRECTORIES": self.objects_dir, **_IDENTITY}
 
-    def snapshot_worktree(self, worktree: str, head: str, staged_only: bool = False) -> str:
+    def snapshot_worktree(self, worktree: str, head: str, staged_only: bool = False,
+                          overlay: dict[str, str] | None = None,
+                          paths: list[str] | None = None) -> str:
         """A commit of the worktree as it is (staged, unstaged, untracked), or of its index
-        alone, written only to the scratch object store through a scratch index."""
+        alone, written only to the scratch object store through a scratch index; `overlay`
+        puts in the files an edit is about to write (path -> text); `paths` (files that
+        exist in the worktree or its index) limits the snapshot to them."""
         env = self._scratch_env()
         self._snapshots += 1
         assert self._scratch is not None
@@ -231,8 +236,14 @@ class GitRepo:
         else:
             env["GIT_INDEX_FILE"] = scratch_index
             self.run("read-tree", head, cwd=worktree, env=env)
-        if not staged_only:
-            self.run("add", "-A", "--", ".", cwd=worktree, env=env)
+        if not staged_only and (paths is None or paths):
+            self.run("add", "-A", "--", *(["."] if paths is None else paths), cwd=worktree,
+                     env=env)
+        for path, text in (overlay or {}).items():
+            blob = self.run_bytes("hash-object", "-w", "--no-filters", "--stdin", cwd=worktree,
+                                  env=env, stdin=text.encode("utf-8", "surrogateescape"))
+            self.run("update-index", "--add", "--cacheinfo",
+                     f"100644,{blob.decode().strip()},{path}", cwd=worktree, env=env)
         tree = self.run("write-tree", cwd=worktree, env=env).strip()
         return self.run("commit-tree", tree, "-p", head, "-m", "conflictscan snapshot",
                         cwd=worktree, env=env).strip()
