@@ -32,6 +32,9 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
                         help="text (default), json, sarif (code scanning), github (workflow "
                              "annotations), markdown (PR comment or job summary)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report here")
+    parser.add_argument("--sarif-output", metavar="FILE",
+                        help="also write SARIF to FILE, from the same run (with --format "
+                             "github: annotations, job summary and SARIF at once)")
     parser.add_argument("--fail-on", choices=FAIL_LEVELS, default=None,
                         help="exit 1 when a finding is at or above this severity "
                              "(default: error, or fail-on in [tool.conflictscan])")
@@ -184,6 +187,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except InputError as exc:
         print(f"conflictscan: error: {exc}", file=sys.stderr)
+        _annotate_fatal(exc, sys.argv[1:] if argv is None else argv)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+
+
+def _annotate_fatal(exc: InputError, argv: Sequence[str]) -> None:
+    """With --format github, a fatal error is an annotation too, on its file and line."""
+    words = list(argv)
+    wants = any(a == "--format=github" or (a == "--format" and words[i + 1:i + 2] == ["github"])
+                for i, a in enumerate(words))
+    if wants:
+        from analyzer.reporters.github import error_command
+
+        print(error_command(exc))

@@ -64,6 +64,10 @@ def finish(report: Report, args: argparse.Namespace) -> int:
               f"{args.write_baseline}", file=sys.stderr)
         return 0
     write_report(report, args)
+    if getattr(args, "sarif_output", None):
+        from analyzer.reporters.sarif import render as render_sarif
+
+        emit(render_sarif(report), args.sarif_output)
     for problem in report.problems:
         print(f"conflictscan: error: {problem}", file=sys.stderr)
     return exit_code(report.findings, args.fail_on, len(report.problems))
