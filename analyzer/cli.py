@@ -144,8 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     hook.add_argument("--select", type=_csv, default=[], metavar="IDS")
     hook.add_argument("--ignore", type=_csv, default=[], metavar="IDS")
 
-    commands.add_parser("rules", help="list the rule catalog",
-                        description="List every rule: id, severity, risk and title.")
+    rules = commands.add_parser("rules", help="list the rule catalog",
+                                description="List every rule: id, severity, risk and title.")
+    rules.add_argument("--format", choices=("text", "markdown"), default="text",
+                       help="markdown: the whole catalog as docs/rules.md")
     explain = commands.add_parser("explain", help="why a rule matters and what to do",
                                   description="Print a rule's rationale, example and fix.")
     explain.add_argument("rule_id", metavar="ID", help="a rule id, such as CS201")
@@ -178,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rules":
             from analyzer.commands.rules import list_rules
 
-            return list_rules()
+            return list_rules(args.format)
         if args.command == "explain":
             from analyzer.commands.rules import explain_rule
 

@@ -66,11 +66,12 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
     return GitScan(git, config, catalog, scan, index, facts, findings)
 
 
-def report_and_exit(mode: str, result: GitScan, args: argparse.Namespace) -> int:
+def report_and_exit(mode: str, result: GitScan, args: argparse.Namespace,
+                    subject: str | None = None) -> int:
     findings, accepted = accept(result.findings, args, result.config, result.git.root)
     report = Report(mode, result.git.root, f"against {result.scan.base_name}",
                     result.scan.workstreams, findings, result.catalog, None,
-                    result.facts.problems, accepted)
+                    result.facts.problems, accepted, subject)
     return finish(report, args)
 
 

@@ -158,8 +158,11 @@ def _candidates(git: GitRepo, selection: BranchSelection,
         if not matched:
             raise InputError(f"no remote branch matches {pattern!r}", git.root)
         refs += [r for r in matched if r != base_name]
+    head = git.resolve(refs[0]) if refs and selection.ref_patterns else None
     for pattern in selection.ref_patterns:  # no match is fine: there may be no other PR
-        refs += [r for r in git.refs_matching(pattern) if r not in refs and r != base_name]
+        # the head itself is no other pull request, by name or by commit
+        refs += [r for r in git.refs_matching(pattern) if r not in refs and r != base_name
+                 and git.resolve(r) != head]
     worktrees: list[Worktree] = git.worktrees() if selection.worktrees else []
     by_branch = {wt.branch: wt for wt in worktrees if wt.branch}
     result: list[tuple[str, str, str, str, str | None]] = []
