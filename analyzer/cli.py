@@ -14,7 +14,7 @@ from analyzer.config import FAIL_LEVELS
 from analyzer.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "concise", "json", "sarif", "github", "markdown")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,9 +28,16 @@ def _csv(value: str) -> list[str]:
 
 
 def _report_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="text (default), json, sarif (code scanning), github (workflow "
-                             "annotations), markdown (PR comment or job summary)")
+    parser.add_argument("--format", "--output-format", dest="format", choices=FORMATS,
+                        default="text",
+                        help="text (default), concise (path:line: CS203 message), json, sarif "
+                             "(code scanning), github (workflow annotations), markdown (PR "
+                             "comment or job summary)")
+    parser.add_argument("--statistics", action="store_true",
+                        help="one line per rule with its count, instead of the findings")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="the findings and errors only: no header, table, schedule or "
+                             "summary")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report here")
     parser.add_argument("--sarif-output", metavar="FILE",
                         help="also write SARIF to FILE, from the same run (with --format "
@@ -45,7 +52,13 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--select", type=_csv, default=[], metavar="IDS",
                         help="only these rules or prefixes, comma-separated (CS2,CS401)")
     parser.add_argument("--ignore", type=_csv, default=[], metavar="IDS",
-                        help="skip these rules or prefixes, comma-separated")
+                        help="skip these rules or prefixes, comma-separated (added to the "
+                             "configured ignore)")
+    parser.add_argument("--extend-select", type=_csv, default=[], metavar="IDS",
+                        help="add these rules or prefixes to the selection (configured or "
+                             "--select)")
+    parser.add_argument("--extend-ignore", type=_csv, default=[], metavar="IDS",
+                        help="skip these rules or prefixes too (same as --ignore)")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
 

@@ -54,10 +54,10 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
         if narrow is not None:
             selection.paths = narrow(layout)
         with DelayedProgress(0, "reading branches") as progress:
-            scan = collect(git, selection, args.base, progress.step)
+            scan = collect(git, selection, args.base, progress.step, progress.expect)
             adjust(scan)
             index = ResourceIndex(scan.workstreams)
-            facts = gather(scan, index, layout, progress.step)
+            facts = gather(scan, index, layout, progress.step, progress.expect)
         findings = [f for f in run_checks(CheckContext(index, catalog, layout, facts),
                                           args.select, args.ignore) if keep(f)]
     except BaseException:

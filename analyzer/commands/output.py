@@ -29,8 +29,15 @@ def configured_catalog(config: Config) -> Catalog:
 def merge_options(args: argparse.Namespace, config: Config) -> None:
     """Command-line options win; the repository's [tool.conflictscan] fills the rest."""
     args.fail_on = args.fail_on or config.fail_on or "error"
-    args.select = args.select or config.select
-    args.ignore = args.ignore or config.ignore
+    # as in ruff: --select replaces the configured selection, --extend-select adds to it;
+    # --ignore and --extend-ignore add to the configured ignores, never drop them
+    if not getattr(args, "layered", False):
+        select = args.select or config.select
+        extend = getattr(args, "extend_select", [])
+        args.select = [*select, *extend] if select else []
+        args.ignore = list(dict.fromkeys([*config.ignore, *args.ignore,
+                                          *getattr(args, "extend_ignore", [])]))
+        args.layered = True
     if hasattr(args, "base"):
         args.base = args.base or config.base
 
@@ -74,15 +81,27 @@ def finish(report: Report, args: argparse.Namespace) -> int:
 
 
 def write_report(report: Report, args: argparse.Namespace) -> None:
+    quiet = getattr(args, "quiet", False)
+    if getattr(args, "statistics", False) and args.format in ("text", "concise"):
+        from analyzer.reporters.concise import statistics
+
+        emit(statistics(report), args.output)
+        return
+    if args.format == "concise":
+        from analyzer.reporters.concise import render as render_concise
+
+        emit(render_concise(report, quiet), args.output)
+        return
     if args.format == "text":
         from analyzer.reporters.text import render as render_text
 
         if not args.output:
-            render_text(report, sys.stdout, color=_color(args.color), fail_on=args.fail_on)
+            render_text(report, sys.stdout, color=_color(args.color), fail_on=args.fail_on,
+                        quiet=quiet)
             return
         try:
             with open(args.output, "w", encoding="utf-8") as handle:
-                render_text(report, handle, color=False, fail_on=args.fail_on)
+                render_text(report, handle, color=False, fail_on=args.fail_on, quiet=quiet)
         except OSError as exc:
             raise InputError(f"cannot write the report: {exc.strerror}", args.output) from None
         return
@@ -111,4 +130,4 @@ def emit(text: str, output: str | None) -> None:
 def _color(choice: str) -> bool:
     if choice != "auto":
         return choice == "always"
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: set, non-empty

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from typing import IO, TYPE_CHECKING
 
@@ -19,11 +20,26 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE:
 _MODE_MARK = {Mode.WRITE: "W", Mode.CREATE: "C", Mode.READ: "r"}
 
 
-def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
+def width_for(out: IO[str]) -> int | None:
+    """The terminal's width; off a terminal, $COLUMNS or 100: lines a reader can follow."""
+    if hasattr(out, "isatty") and out.isatty():
+        return None  # rich asks the terminal
+    try:
+        return max(40, int(os.environ.get("COLUMNS", "")))
+    except ValueError:
+        return 100
+
+
+def render(report: Report, out: IO[str], *, color: bool, fail_on: str,
+           quiet: bool = False) -> None:
     from rich.console import Console
 
     console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False,
-                      force_terminal=color or None, width=None if color else 110)
+                      force_terminal=color or None, width=width_for(out))
+    if quiet:  # the findings, nothing else
+        for finding in report.findings:
+            _finding(console, report, finding)
+        return
     count = len(report.workstreams)
     noun = "task" if report.mode == "plan" else "workstream"
     how = f"read as {report.shape}" if report.mode == "plan" else report.shape
@@ -32,7 +48,7 @@ def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
     if count == 1 and report.mode == "plan":
         console.print("A single task cannot collide with another; nothing to schedule.\n")
     for problem in report.problems:
-        console.print(f"[bold red]could not read[/] {escape(str(problem))}", soft_wrap=True)
+        console.print(f"[bold red]could not read[/] {escape(str(problem))}")
     if report.problems:
         console.print()
     if count > 1:
@@ -79,7 +95,7 @@ def _matrix(console: Console, report: Report) -> None:
     legend = "  ".join(f"T{n} {ws.name}" for n, ws in enumerate(columns, 1))
     hidden = len(rows) - len(shown_rows)
     more = f"  (+{hidden} more shared resources in --format json)" if hidden > 0 else ""
-    console.print(f"[dim]{legend}{more}[/]\n", soft_wrap=True)
+    console.print(f"[dim]{legend}{more}[/]\n")
 
 
 def _findings(console: Console, report: Report) -> None:
@@ -98,20 +114,34 @@ def _findings(console: Console, report: Report) -> None:
 
 
 def _finding(console: Console, report: Report, finding: Finding) -> None:
+    """The rule line, then the message, places, fix and command, each wrapped at word
+    boundaries under its own label (a hanging indent), never broken mid-word."""
     from rich.markup import escape
 
     rule = report.catalog.rules[finding.rule]
     style = _STYLE[finding.severity]
-    print_ = console.print
-    print_(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · {rule.title}[/]",
-           soft_wrap=True)
-    print_(f"   {escape(finding.message)}", soft_wrap=True)
+    console.print(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · "
+                  f"{escape(rule.title)}[/]")
+    _hanging(console, "", finding.message)
     where = _locations(report, finding)
     if where:
-        print_(f"   [dim]at {escape(where)}[/]", soft_wrap=True)
-    print_(f"   [bold]fix:[/] {escape(finding.mitigation)}", soft_wrap=True)
+        _hanging(console, "at", where, "dim")
+    _hanging(console, "fix:", finding.mitigation)
     if finding.command:
-        print_(f"   [bold]run:[/] {escape(finding.command)}", soft_wrap=True)
+        _hanging(console, "run:", finding.command)
+
+
+def _hanging(console: Console, label: str, body: str, style: str = "") -> None:
+    """`  fix: text…` with its continuation lines under the text, not under the label."""
+    from rich.text import Text
+
+    indent = 7  # two spaces, the widest label ("fix:", "run:"), a space
+    lines = Text(body, style=style).wrap(console, max(20, console.width - indent))
+    head = Text(f"  {label:<4} ", style="bold" if label in ("fix:", "run:") else style)
+    for number, line in enumerate(lines):
+        line.rstrip()
+        console.print(Text.assemble(head if number == 0 else " " * indent, line),
+                      soft_wrap=True)
 
 
 def _locations(report: Report, finding: Finding) -> str:
@@ -138,18 +168,18 @@ def _schedule(console: Console, report: Report) -> None:
     print_("[bold]Proposed schedule[/]")
     number = 1
     if schedule.setup:
-        print_(f" Wave {number} (setup, one person, before anything else):", soft_wrap=True)
+        print_(f" Wave {number} (setup, one person, before anything else):")
         for step in schedule.setup:
-            print_(f"   - {step}", soft_wrap=True)
+            print_(f"   - {step}")
         number += 1
     for wave in schedule.waves:
         names = ", ".join(f"'{report.name(ws_id)}'" for ws_id in wave)
-        print_(f" Wave {number}: {names}", soft_wrap=True)
+        print_(f" Wave {number}: {names}")
         number += 1
     if schedule.owners:
         print_(" Owners of the high-risk shared resources:")
         for resource, ws_id in schedule.owners.items():
-            print_(f"   - {resource}: '{report.name(ws_id)}'", soft_wrap=True)
+            print_(f"   - {resource}: '{report.name(ws_id)}'")
     if schedule.alternative:
-        print_(f" [dim](alternative {schedule.alternative})[/]", soft_wrap=True)
+        print_(f" [dim](alternative {schedule.alternative})[/]")
     print_()

@@ -67,10 +67,12 @@ class BranchScan:
 
 
 def collect(git: GitRepo, selection: BranchSelection, base: str | None,
-            progress: Callable[[str], None] = lambda _: None) -> BranchScan:
+            progress: Callable[[str], None] = lambda _: None,
+            expect: Callable[[int], None] = lambda _: None) -> BranchScan:
     base_name = base or git.default_base()
     base_commit = git.resolve(base_name)
     candidates = _candidates(git, selection, base_name)
+    expect(len(candidates))
     up_to_date = git.commits_containing(base_commit)
     streams: list[GitWorkstream] = []
     if selection.staged_in:

@@ -55,10 +55,11 @@ class GitFacts:
 
 
 def gather(scan: BranchScan, index: ResourceIndex, layout: RepoLayout,
-           progress: Callable[[str], None] = lambda _: None) -> GitFacts:
+           progress: Callable[[str], None] = lambda _: None,
+           expect: Callable[[int], None] = lambda _: None) -> GitFacts:
     facts = GitFacts(scan.base_name)
     streams = {s.workstream.id: s for s in scan.streams}
-    _simulate(scan, index, streams, facts, progress)
+    _simulate(scan, index, streams, facts, progress, expect)
     _read_semantic(scan, layout, streams, facts)
     return facts
 
@@ -67,7 +68,8 @@ def gather(scan: BranchScan, index: ResourceIndex, layout: RepoLayout,
 
 
 def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWorkstream],
-              facts: GitFacts, progress: Callable[[str], None]) -> None:
+              facts: GitFacts, progress: Callable[[str], None],
+              expect: Callable[[int], None]) -> None:
     git = scan.git
     # Pairs whose edits of every shared file are far apart on the same merge-base merge
     # cleanly: only the others are confirmed with a real merge.
@@ -113,6 +115,7 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
         return commits[ws_id]
 
     ordered = sorted(pairs)
+    expect(len(ordered))
     jobs = [(commit_of(a), commit_of(b)) for a, b in ordered]
     # merge-tree runs are independent processes: run them side by side
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
