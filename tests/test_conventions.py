@@ -92,3 +92,49 @@ def test_baseline_names_the_pair(repo, cli, tmp_path):
     assert any("c" in f["workstreams"] for f in grown.json["findings"])
     git(root, "branch", "-D", "c")
     assert revision  # the helpers are shared with test_gates
+
+
+def test_inline_suppression_in_a_requirements_file(repo, cli, monkeypatch):
+    root = repo({"requirements.txt": "django==4.2\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    (root / "requirements.txt").write_text("django==4.2\nhttpx\nhttpx==0.27\n")
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    assert "CS204" in cli("check", "--format", "json", "--fail-on", "never").rules()
+    (root / "requirements.txt").write_text(
+        "django==4.2\nhttpx\nhttpx==0.27  # conflictscan: ignore[CS204]\n")
+    git(root, "add", "-A")
+    quiet = cli("check", "--format", "json", "--fail-on", "never")
+    assert "CS204" not in quiet.rules() and "unused" not in quiet.err
+
+
+def test_inline_suppression_in_a_plan_and_unused_ones_reported(cli, plan):
+    text = """
+        ## Task 1: API
+        Run `uvicorn app:app --port 8000`.
+        ## Task 2: Admin
+        <!-- conflictscan: ignore CS401 -->
+        Run `uvicorn admin:app --port 8000`.
+        ## Task 3: Docs
+        Write docs/index.md. <!-- conflictscan: ignore CS204 -->
+    """
+    result = cli("plan", plan(text), "--format", "json", "--fail-on", "never")
+    assert "CS401" not in result.rules()
+    assert "unused suppression ignore[CS204]" in result.err and ":7:" in result.err
+    bare = cli("plan", plan(text.replace("<!-- conflictscan: ignore CS401 -->", "")),
+               "--format", "json", "--fail-on", "never")
+    assert "CS401" in bare.rules()
+
+
+def test_one_finding_per_cause_lists_the_members(repo, branches):
+    pyproject = '[project]\nname = "x"\nversion = "1"\ndependencies = [\n    "requests",\n]\n'
+    root = repo({"pyproject.toml": pyproject, "uv.lock": "# lock\n"})
+    branch(root, "deps", {"pyproject.toml": pyproject.replace('"requests",',
+                                                              '"requests",\n    "httpx",')})
+    for n in range(5):
+        branch(root, f"feature-{n}", {f"src/f{n}.py": "x = 1\n"}, base="deps")
+    result = branches(root)
+    lock = [f for f in result.json["findings"] if f["rule"] == "CS207"]
+    assert len(lock) == 1, lock
+    assert set(lock[0]["workstreams"]) == {"deps", *(f"feature-{n}" for n in range(5))}
+    assert "the same in 5 more workstreams" in lock[0]["message"]

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from analyzer.catalog import Catalog
-from analyzer.commands.output import accept, configured_catalog, finish, merge_options
+from analyzer.commands.output import (
+    accept,
+    configured_catalog,
+    finish,
+    merge_options,
+    suppress,
+)
 from analyzer.config import Config, load_config
 from analyzer.engine import CheckContext, run_checks
 from analyzer.errors import InputError
@@ -16,10 +23,11 @@ from analyzer.index import ResourceIndex
 from analyzer.model import Finding
 from analyzer.progress import DelayedProgress
 from analyzer.report import Report
-from analyzer.sources.branches import BranchScan, BranchSelection, collect
+from analyzer.sources.branches import BranchScan, BranchSelection, collect, read_worktree_file
 from analyzer.sources.git_facts import GitFacts, gather
 from analyzer.sources.git_repo import GitRepo
 from analyzer.sources.repo_layout import RepoLayout, read_layout
+from analyzer.suppressions import Source
 
 
 @dataclass
@@ -68,11 +76,29 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
 
 def report_and_exit(mode: str, result: GitScan, args: argparse.Namespace,
                     subject: str | None = None) -> int:
-    findings, accepted = accept(result.findings, args, result.config, result.git.root)
+    findings = suppress(result.findings, workstream_text(result))
+    findings, accepted = accept(findings, args, result.config, result.git.root)
     report = Report(mode, result.git.root, f"against {result.scan.base_name}",
                     result.scan.workstreams, findings, result.catalog, None,
                     result.facts.problems, accepted, subject)
     return finish(report, args)
+
+
+def workstream_text(result: GitScan) -> Source:
+    """A file as a workstream has it: a worktree's on disk, the staged change's in the index,
+    a branch's in its commit, the base's at its tip."""
+    streams = {s.workstream.id: s for s in result.scan.streams}
+
+    def text_of(ws_id: str, path: str) -> str | None:
+        stream = streams.get(ws_id)
+        if stream is not None and stream.staged and stream.worktree:
+            return result.git.read_blobs([f":{path}"], cwd=stream.worktree).get(f":{path}")
+        if stream is not None and stream.worktree:
+            return read_worktree_file(os.path.join(stream.worktree, path))
+        commit = stream.commit if stream is not None else result.scan.base_commit
+        return result.git.read_blobs([f"{commit}:{path}"]).get(f"{commit}:{path}")
+
+    return text_of
 
 
 def run_branches(args: argparse.Namespace) -> int:

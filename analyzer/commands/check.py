@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analyzer.commands.branches import GitScan, scan_repository
-from analyzer.commands.output import accept, finish, merge_options
+from analyzer.commands.branches import GitScan, scan_repository, workstream_text
+from analyzer.commands.output import accept, finish, merge_options, suppress
 from analyzer.config import load_config
 from analyzer.errors import InputError
 from analyzer.model import Finding
@@ -41,6 +41,7 @@ def run_check(args: argparse.Namespace) -> int:
             findings = [f for f in findings if identity(f) not in before]
             known = {str(p) for p in _own_problems(committed)}
             problems = [p for p in problems if str(p) not in known]
+        findings = suppress(findings, workstream_text(staged))
         findings, accepted = accept(findings, args, staged.config, staged.git.root)
         report = Report("check", staged.git.root, f"against {staged.scan.base_name}",
                         staged.scan.workstreams, findings, staged.catalog, None, problems,

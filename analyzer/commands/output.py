@@ -14,6 +14,7 @@ from analyzer.config import Config
 from analyzer.errors import InputError
 from analyzer.model import Finding
 from analyzer.report import Report
+from analyzer.suppressions import Source, apply_suppressions
 
 THRESHOLD = {"error": 3, "warning": 2, "note": 1, "never": 99}
 
@@ -55,6 +56,24 @@ def accept(findings: list[Finding], args: argparse.Namespace, config: Config,
     accepted = load_baseline(baseline)
     kept = [f for f in findings if fingerprint(f) not in accepted]
     return kept, len(findings) - len(kept)
+
+
+def suppress(findings: list[Finding], text_of: Source) -> list[Finding]:
+    """Drop the findings an inline `conflictscan: ignore[…]` comment accepts; warn of the
+    suppressions that accept nothing."""
+    kept, _, unused = apply_suppressions(findings, text_of)
+    for suppression in unused:
+        print(f"conflictscan: warning: {suppression}", file=sys.stderr)
+    return kept
+
+
+def plan_text(owner: str, path: str) -> str | None:
+    """A plan's own file, as suppressions read it."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def exit_code(findings: list[Finding], fail_on: str, problems: int = 0) -> int:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 
-from analyzer.commands.output import accept, configured_catalog, finish, merge_options
+from analyzer.commands.output import (
+    accept,
+    configured_catalog,
+    finish,
+    merge_options,
+    plan_text,
+    suppress,
+)
 from analyzer.config import load_config
 from analyzer.engine import CheckContext, run_checks
 from analyzer.errors import InputError
@@ -33,7 +40,7 @@ def run_plan(args: argparse.Namespace) -> int:
         plan, workstreams = load_plan(plan_file, layout)
         index = ResourceIndex(workstreams)
         findings = run_checks(CheckContext(index, catalog, layout), args.select, args.ignore)
-        findings, _ = accept(findings, args, config, root)
+        findings, _ = accept(suppress(findings, plan_text), args, config, root)
         schedule = propose_schedule(index, findings, plan_file)
         report = Report("plan", plan_file, plan.shape, workstreams, findings, catalog, schedule)
         worst = max(worst, finish(report, args))
