@@ -140,18 +140,17 @@ def main() -> int:
             build(root, count)
             for scenario in ("source", "requirements", "migration"):
                 floor_command = [sys.executable, "-c", FLOOR, *FLOOR_PATHS[scenario]]
-                stage(root, scenario)
                 check: list[float] = []
+                agent: list[float] = []
                 floor: list[float] = []
-                for _ in range(args.runs):
+                payload = agent_call(root, scenario)
+                for _ in range(args.runs):  # alternated: the same load for all three
+                    stage(root, scenario)
                     elapsed, check_exit = timed([*tool, "check", "--fail-on", "never"], root)
                     check.append(elapsed)
                     floor.append(timed(floor_command, root)[0])
-                git(root, "reset", "-q", "--hard")
-                git(root, "clean", "-qfd")
-                payload = agent_call(root, scenario)
-                agent: list[float] = []
-                for _ in range(args.runs):
+                    git(root, "reset", "-q", "--hard")
+                    git(root, "clean", "-qfd")
                     elapsed, agent_exit = timed([*tool, "hook", "agent"], root, payload)
                     agent.append(elapsed)
                 print(f"{count:>2} worktrees  {scenario:<12}  check {figure(check)} "

@@ -106,3 +106,14 @@ def test_file_view_gives_the_same_answer(two_worktrees, cli, monkeypatch):
     assert cli("branches", "--file", "app/main.py", "--fail-on", "note").code == 0
     text = cli("branches", "--file", "uv.lock")
     assert "CS202" in text.out and "uv lock" in text.out
+
+
+def test_an_inline_suppression_in_the_new_text_is_honoured(two_worktrees):
+    mine = two_worktrees
+    target = mine / "migrations" / "versions" / "d4.py"
+    text = revision("d4", "a1").replace("down_revision: str | None = 'a1'",
+                                        "down_revision: str | None = 'a1'  # conflictscan: "
+                                        "ignore[CS301]")
+    assert "ignore[CS301]" in text
+    done = hook(call("Write", mine, file_path=str(target), content=text))
+    assert done.returncode == 0, done.stderr

@@ -91,6 +91,8 @@ def workstream_text(result: GitScan) -> Source:
 
     def text_of(ws_id: str, path: str) -> str | None:
         stream = streams.get(ws_id)
+        if stream is not None and path in stream.overlay:
+            return stream.overlay[path]  # an edit about to be made
         if stream is not None and stream.staged and stream.worktree:
             return result.git.read_blobs([f":{path}"], cwd=stream.worktree).get(f":{path}")
         if stream is not None and stream.worktree:

@@ -16,8 +16,8 @@ import os
 import posixpath
 from dataclasses import dataclass, field
 
-from analyzer.commands.branches import GitScan, scan_repository
-from analyzer.commands.output import exit_code
+from analyzer.commands.branches import GitScan, scan_repository, workstream_text
+from analyzer.commands.output import exit_code, suppress
 from analyzer.errors import InputError
 from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Touch
 from analyzer.parsers.django_migrations import migration_identity
@@ -90,6 +90,7 @@ def answer_edits(args: argparse.Namespace, directory: str,
                              git=git)
     try:
         me = state["me"]
+        result.findings = suppress(result.findings, workstream_text(result), warn=False)
         files = [_file_answer(result, me, rel) for rel, _ in wanted]
         return EditAnswer(files, me, result.scan.base_name)
     finally:

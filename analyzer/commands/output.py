@@ -58,11 +58,11 @@ def accept(findings: list[Finding], args: argparse.Namespace, config: Config,
     return kept, len(findings) - len(kept)
 
 
-def suppress(findings: list[Finding], text_of: Source) -> list[Finding]:
+def suppress(findings: list[Finding], text_of: Source, warn: bool = True) -> list[Finding]:
     """Drop the findings an inline `conflictscan: ignore[…]` comment accepts; warn of the
     suppressions that accept nothing."""
     kept, _, unused = apply_suppressions(findings, text_of)
-    for suppression in unused:
+    for suppression in unused if warn else ():
         print(f"conflictscan: warning: {suppression}", file=sys.stderr)
     return kept
 
