@@ -450,3 +450,30 @@ def test_pr_conflict_with_the_base_is_reported_once(repo, cli, monkeypatch):
     monkeypatch.chdir(root)
     result = cli("pr", "--head", "feature", "--base", "main", "--format", "json")
     assert result.findings() == [("CS103", "app.py", ("feature", "main since fork"))]
+
+
+def test_check_reads_the_index_of_the_commit_being_made(repo, cli, tmp_path, monkeypatch):
+    """`git commit PATHS` runs the hook with GIT_INDEX_FILE set to the commit's own index:
+    that is the change being committed, and no other worktree may be read through it."""
+    root = repo({"poetry.lock": "# lock\n", "app.py": "x = 1\n"})
+    other = tmp_path / "other"
+    git(root, "worktree", "add", "-q", "-b", "other", str(other))
+    write_files(other, {"poetry.lock": "# lock other\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"poetry.lock": "# lock mine\n", "app.py": "x = 2\n"})
+    git(root, "add", "-A")  # the worktree's index stages the lock too
+    partial = tmp_path / "next-index"
+    partial.write_bytes((root / ".git" / "index").read_bytes())
+    subprocess.run(["git", "reset", "-q", "HEAD", "--", "poetry.lock"], cwd=root, check=True,
+                   env={**os.environ, "GIT_INDEX_FILE": str(partial)})
+    monkeypatch.chdir(root)
+    assert "CS202" in cli("check", "--format", "json").rules()
+    monkeypatch.setenv("GIT_INDEX_FILE", str(partial))  # `git commit app.py`
+    only_app = cli("check", "--format", "json", "--fail-on", "note")
+    assert only_app.code == 0 and only_app.json["findings"] == [], only_app.out
+    write_files(root, {"poetry.lock": "# lock mine\n"})
+    subprocess.run(["git", "add", "poetry.lock"], cwd=root, check=True,
+                   env={**os.environ, "GIT_INDEX_FILE": str(partial)})
+    with_lock = cli("check", "--format", "json")  # the other worktree is still read right
+    lock = next(f for f in with_lock.json["findings"] if f["rule"] == "CS202")
+    assert set(lock["workstreams"]) == {"staged", "other"}

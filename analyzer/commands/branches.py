@@ -94,7 +94,8 @@ def workstream_text(result: GitScan) -> Source:
         if stream is not None and path in stream.overlay:
             return stream.overlay[path]  # an edit about to be made
         if stream is not None and stream.staged and stream.worktree:
-            return result.git.read_blobs([f":{path}"], cwd=stream.worktree).get(f":{path}")
+            return result.git.read_blobs([f":{path}"], cwd=stream.worktree,
+                                         env=result.git.staged_env()).get(f":{path}")
         if stream is not None and stream.worktree:
             return read_worktree_file(os.path.join(stream.worktree, path))
         commit = stream.commit if stream is not None else result.scan.base_commit

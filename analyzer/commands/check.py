@@ -75,7 +75,8 @@ def _nothing_to_compare(args: argparse.Namespace) -> str:
         except InputError:
             return (f"no base branch {args.base!r} in this clone" if args.base else
                     "no base branch here (no origin/HEAD, main or master; set --base)")
-        if not git.run("diff", "--cached", "--name-only", "-z", cwd=args.repo).strip("\0"):
+        if not git.run("diff", "--cached", "--name-only", "-z", cwd=args.repo,
+                       env=git.staged_env()).strip("\0"):
             return "nothing staged (the hook judges the change being committed)"
         if git.merge_base(base_commit, "HEAD") is None:
             why = "a shallow clone" if git.is_shallow() else "unrelated histories"

@@ -141,7 +141,7 @@ def _staged_stream(git: GitRepo, current: Worktree, base_commit: str,
     text = git.run("diff", "--cached", "-U0", "--full-index", "--no-color", "--no-ext-diff",
                    "--no-textconv",
                    "--find-renames", "--src-prefix=a/", "--dst-prefix=b/", "--submodule=short",
-                   merge_base, cwd=current.path)
+                   merge_base, cwd=current.path, env=git.staged_env())
     workstream.touches = touches_from_diff(STAGED, text, [], None)
     return GitWorkstream(workstream, current.head, merge_base, current.path, staged=True)
 

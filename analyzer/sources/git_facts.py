@@ -202,7 +202,7 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
     if staged is not None and staged.worktree:  # ":path" is the index of that worktree
         blobs.update(scan.git.read_blobs([f":{p}" for ws, p, which in wanted
                                           if ws == staged.workstream.id and which == "new"],
-                                         cwd=staged.worktree))
+                                         cwd=staged.worktree, env=scan.git.staged_env()))
     result: list[str | None] = []
     for ws_id, path, which in wanted:
         stream = streams[ws_id]

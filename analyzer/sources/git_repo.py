@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from analyzer.errors import InputError
 
 _HEX = re.compile(r"[0-9a-f]{40}")
+# What git sets for the hooks it runs, about the repository that runs them. Inherited by a
+# git call in another worktree, they would make it read this worktree's index or git dir.
+_LOCATION_VARIABLES = ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR",
+                       "GIT_PREFIX", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES")
 _IDENTITY = {"GIT_AUTHOR_NAME": "conflictscan", "GIT_AUTHOR_EMAIL": "conflictscan@localhost",
              "GIT_COMMITTER_NAME": "conflictscan", "GIT_COMMITTER_EMAIL": "conflictscan@localhost"}
 
@@ -44,6 +48,10 @@ class GitRepo:
             raise InputError("a bare repository has no worktrees to compare; run it in a "
                              "checkout", path)
         self.root = str(self.repo.working_tree_dir)
+        # A pre-commit hook of `git commit PATHS` gets the commit's own index here: that,
+        # not the worktree's index, is the change being committed.
+        index = os.environ.get("GIT_INDEX_FILE")
+        self.commit_index = os.path.abspath(index) if index else None
         common = self.run("rev-parse", "--path-format=absolute", "--git-common-dir").strip()
         self.objects_dir = os.path.join(common, "objects")
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
@@ -59,8 +67,9 @@ class GitRepo:
     def run_bytes(self, *args: str, cwd: str | None = None, env: dict[str, str] | None = None,
                   ok: Iterable[int] = (0,), stdin: bytes | None = None) -> bytes:
         command = ["git", "-c", "core.quotePath=false", *args]
+        inherited = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARIABLES}
         done = subprocess.run(command, cwd=cwd or self.root, capture_output=True, input=stdin,
-                              env={**os.environ, **(env or {})}, check=False)
+                              env={**inherited, **(env or {})}, check=False)
         if done.returncode not in tuple(ok):
             message = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise InputError(f"git {args[0]} failed: {message[-1] if message else done.returncode}",
@@ -128,6 +137,10 @@ class GitRepo:
                 return worktree
         raise InputError("not inside a worktree of this repository", directory)
 
+    def staged_env(self) -> dict[str, str]:
+        """The environment that reads the index of the commit being made."""
+        return {"GIT_INDEX_FILE": self.commit_index} if self.commit_index else {}
+
     def is_shallow(self) -> bool:
         return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
 
@@ -184,11 +197,12 @@ class GitRepo:
         out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", *dirs)
         return [p for p in out.split("\0") if p]
 
-    def read_blobs(self, specs: list[str], cwd: str | None = None) -> dict[str, str | None]:
+    def read_blobs(self, specs: list[str], cwd: str | None = None,
+                   env: dict[str, str] | None = None) -> dict[str, str | None]:
         """`rev:path` -> text (None when absent or binary), through one `git cat-file --batch`."""
         if not specs:
             return {}
-        out = self.run_bytes("cat-file", "--batch", cwd=cwd, stdin="".join(
+        out = self.run_bytes("cat-file", "--batch", cwd=cwd, env=env, stdin="".join(
             f"{s}\n" for s in specs).encode("utf-8", "surrogateescape"))
         result: dict[str, str | None] = {}
         position = 0
@@ -228,8 +242,9 @@ class GitRepo:
         scratch_index = os.path.join(self._scratch.name, f"index-{self._snapshots}")
         # Start from a copy of the worktree's own index: its stat data lets `git add` hash
         # only the files that changed, and the real index is never written.
-        real_index = self.run("rev-parse", "--path-format=absolute", "--git-path", "index",
-                              cwd=worktree).strip()
+        real_index = (self.commit_index if staged_only and self.commit_index else
+                      self.run("rev-parse", "--path-format=absolute", "--git-path", "index",
+                               cwd=worktree).strip())
         if os.path.exists(real_index):
             shutil.copyfile(real_index, scratch_index)
             env["GIT_INDEX_FILE"] = scratch_index
