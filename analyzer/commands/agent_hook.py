@@ -79,10 +79,10 @@ def planned_edit(payload: dict[str, Any]) -> PlannedEdit | None:
 
 def _replaced(path: str, edits: list[Any]) -> str | None:
     """The file's text after Edit/MultiEdit replacements; None when they cannot be applied."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError):
+    from analyzer.sources.branches import read_worktree_file
+
+    text = read_worktree_file(path)
+    if text is None:
         return None
     for edit in edits:
         if not isinstance(edit, dict):

@@ -23,10 +23,10 @@ from analyzer.index import ResourceIndex
 from analyzer.model import Finding
 from analyzer.progress import DelayedProgress
 from analyzer.report import Report
-from analyzer.sources.branches import BranchScan, BranchSelection, collect, read_worktree_file
+from analyzer.sources.branches import BranchScan, BranchSelection, collect
 from analyzer.sources.git_facts import GitFacts, gather
 from analyzer.sources.git_repo import GitRepo
-from analyzer.sources.repo_layout import RepoLayout, read_layout
+from analyzer.sources.repo_layout import RepoLayout, conventions, read_layout
 from analyzer.suppressions import Source
 
 
@@ -56,7 +56,8 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
         config = load_config(git.root)
         merge_options(args, config)
         catalog = configured_catalog(config)
-        layout = read_layout(git.root)
+        # a bare repository has no files on disk: the usual layout, configured or not
+        layout = conventions() if git.bare else read_layout(git.root)
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
         if narrow is not None:
@@ -80,26 +81,26 @@ def report_and_exit(mode: str, result: GitScan, args: argparse.Namespace,
     findings, accepted = accept(findings, args, result.config, result.git.root)
     report = Report(mode, result.git.root, f"against {result.scan.base_name}",
                     result.scan.workstreams, findings, result.catalog, None,
-                    result.facts.problems, accepted, subject)
+                    result.facts.problems, accepted, result.scan.notes, subject)
     return finish(report, args)
 
 
 def workstream_text(result: GitScan) -> Source:
-    """A file as a workstream has it: a worktree's on disk, the staged change's in the index,
-    a branch's in its commit, the base's at its tip."""
+    """A file as a workstream has it, from git's objects: a worktree's (or the staged
+    change's) from its snapshot, a branch's from its commit, the base's at its tip."""
     streams = {s.workstream.id: s for s in result.scan.streams}
 
     def text_of(ws_id: str, path: str) -> str | None:
         stream = streams.get(ws_id)
-        if stream is not None and path in stream.overlay:
-            return stream.overlay[path]  # an edit about to be made
-        if stream is not None and stream.staged and stream.worktree:
-            return result.git.read_blobs([f":{path}"], cwd=stream.worktree,
-                                         env=result.git.staged_env()).get(f":{path}")
-        if stream is not None and stream.worktree:
-            return read_worktree_file(os.path.join(stream.worktree, path))
-        commit = stream.commit if stream is not None else result.scan.base_commit
-        return result.git.read_blobs([f"{commit}:{path}"]).get(f"{commit}:{path}")
+        if stream is None:
+            rev = result.scan.base_commit
+        elif stream.worktree:
+            rev = result.git.snapshot_worktree(stream.worktree, stream.commit,
+                                               staged_only=stream.staged,
+                                               overlay=stream.overlay)
+        else:
+            rev = stream.commit
+        return result.git.read_blobs([f"{rev}:{path}"]).get(f"{rev}:{path}")
 
     return text_of
 
@@ -132,3 +133,24 @@ def _file_query(args: argparse.Namespace) -> int:
     else:
         emit(render_text(answer), args.output)
     return answer.worst(fail_on)
+
+
+def _worktree_of(scan: BranchScan, directory: str) -> str | None:
+    here = os.path.realpath(directory)
+    best = None
+    for stream in scan.streams:
+        if stream.worktree:
+            root = os.path.realpath(stream.worktree)
+            if (here == root or here.startswith(root + os.sep)) and (
+                    best is None or len(root) > len(best)):
+                best = root
+    return best
+
+
+def _current_workstream(scan: BranchScan) -> str | None:
+    """The workstream of the worktree holding the current directory (used by `fix`)."""
+    root = _worktree_of(scan, os.getcwd())
+    for stream in scan.streams:
+        if stream.worktree and os.path.realpath(stream.worktree) == root:
+            return stream.workstream.id
+    return None

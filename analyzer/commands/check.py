@@ -45,7 +45,7 @@ def run_check(args: argparse.Namespace) -> int:
         findings, accepted = accept(findings, args, staged.config, staged.git.root)
         report = Report("check", staged.git.root, f"against {staged.scan.base_name}",
                         staged.scan.workstreams, findings, staged.catalog, None, problems,
-                        accepted, STAGED)
+                        accepted, staged.scan.notes, STAGED)
         return finish(report, args)
     finally:
         staged.git.close()
@@ -75,8 +75,7 @@ def _nothing_to_compare(args: argparse.Namespace) -> str:
         except InputError:
             return (f"no base branch {args.base!r} in this clone" if args.base else
                     "no base branch here (no origin/HEAD, main or master; set --base)")
-        if not git.run("diff", "--cached", "--name-only", "-z", cwd=args.repo,
-                       env=git.staged_env()).strip("\0"):
+        if not git.staged_diff(git.resolve("HEAD"), git.root).strip():
             return "nothing staged (the hook judges the change being committed)"
         if git.merge_base(base_commit, "HEAD") is None:
             why = "a shallow clone" if git.is_shallow() else "unrelated histories"
