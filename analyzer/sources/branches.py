@@ -60,7 +60,6 @@ class BranchScan:
     streams: list[GitWorkstream]
     notes: list[str] = field(default_factory=list)  # worktrees left out or read partly, why
     focus: str | None = None  # a workstream id: merge simulations only for its pairs
-    paths: tuple[str, ...] = ()  # the pathspecs that bounded the diffs, if any
 
     @property
     def workstreams(self) -> list[Workstream]:
@@ -117,8 +116,7 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
                or os.path.realpath(s.worktree) == keep]
     focus = next((s.workstream.id for s in streams
                   if s.worktree and os.path.realpath(s.worktree) == keep), None)
-    return BranchScan(git, base_name, base_commit, streams, notes, focus,
-                      selection.paths)
+    return BranchScan(git, base_name, base_commit, streams, notes, focus)
 
 
 STAGED = "staged"
