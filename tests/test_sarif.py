@@ -55,8 +55,8 @@ def _rule_problems(rule: dict[str, Any]) -> list[str]:
         if not 0 < len(rule.get(key, {}).get("text", "")) <= 1024:
             problems.append(f"{rid}: {key}.text must be 1 to 1,024 characters")
     help_text = rule.get("help", {})
-    if not help_text.get("text") or _SLOT.search(help_text.get("text", "") +
-                                                 help_text.get("markdown", "")):
+    outside_code = re.sub(r"`[^`]*`", "", help_text.get("markdown", ""))  # code spans stay
+    if not help_text.get("text") or _SLOT.search(outside_code) or "{" in outside_code:
         problems.append(f"{rid}: help missing or with a <slot> GitHub's sanitizer strips")
     if not str(rule.get("helpUri", "")).startswith("https://"):
         problems.append(f"{rid}: helpUri must be an absolute https URL")

@@ -81,7 +81,7 @@ def report_and_exit(mode: str, result: GitScan, args: argparse.Namespace,
     findings, accepted = accept(findings, args, result.config, result.git.root)
     report = Report(mode, result.git.root, f"against {result.scan.base_name}",
                     result.scan.workstreams, findings, result.catalog, None,
-                    result.facts.problems, accepted, result.scan.notes, subject)
+                    result.facts.problems, accepted, notes=result.scan.notes, subject=subject)
     return finish(report, args)
 
 

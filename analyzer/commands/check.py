@@ -45,7 +45,7 @@ def run_check(args: argparse.Namespace) -> int:
         findings, accepted = accept(findings, args, staged.config, staged.git.root)
         report = Report("check", staged.git.root, f"against {staged.scan.base_name}",
                         staged.scan.workstreams, findings, staged.catalog, None, problems,
-                        accepted, staged.scan.notes, STAGED)
+                        accepted, notes=staged.scan.notes, subject=STAGED)
         return finish(report, args)
     finally:
         staged.git.close()

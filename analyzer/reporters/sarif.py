@@ -46,7 +46,7 @@ def render(report: Report) -> str:
             "informationUri": PROJECT_URL,
             "rules": [_rule(rule) for rule in rules],
         }},
-        "automationDetails": {"id": f"conflictscan/{report.mode}/"},
+        "automationDetails": {"id": _category(report)},
         "originalUriBaseIds": {"%SRCROOT%": {"description": {
             "text": "the root of the scanned repository"}}},
         "results": [_result(f, index[f.rule], report.subject) for f in report.findings],
@@ -60,6 +60,14 @@ def render(report: Report) -> str:
     }
     sarif = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+
+
+def _category(report: Report) -> str:
+    """One code-scanning category per mode, and per plan file: runs of one upload (several
+    plans) must not share one."""
+    if report.mode == "plan":
+        return f"conflictscan/plan/{artifact_uri(report.source)[0]}/"
+    return f"conflictscan/{report.mode}/"
 
 
 def _rule(rule: Rule) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from analyzer.report import Report
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.markup import escape
 
 MAX_ROWS = 15
 MAX_COLUMNS = 16
@@ -33,6 +32,7 @@ def width_for(out: IO[str]) -> int | None:
 def render(report: Report, out: IO[str], *, color: bool, fail_on: str,
            quiet: bool = False) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False,
                       force_terminal=color or None, width=width_for(out))
@@ -42,16 +42,36 @@ def render(report: Report, out: IO[str], *, color: bool, fail_on: str,
         return
     count = len(report.workstreams)
     noun = "task" if report.mode == "plan" else "workstream"
-    how = f"read as {report.shape}" if report.mode == "plan" else report.shape
-    console.print(f"[bold]conflictscan {report.mode}[/] {report.source}: {count} "
-                  f"{noun}{'' if count == 1 else 's'} ({how})\n")
+    if report.mode == "plan" and not count and report.problems:  # one of several plans
+        for problem in report.problems:
+            console.print(f"[bold]conflictscan plan[/] [bold red]could not read[/] "
+                          f"{escape(str(problem).splitlines()[0])}\n")
+        return
+    if report.mode == "plan" and report.reading:
+        # the title line keeps the path whole, for copying
+        console.print(f"[bold]conflictscan plan[/] {report.source}: read as {report.reading}",
+                      soft_wrap=True)
+        if report.why:
+            console.print(f"[dim]  because: {escape(report.why)}[/]")
+        for note in report.notes:
+            console.print(f"  [cyan]note:[/] {escape(note)}")
+        if report.concurrency:
+            console.print("[bold]Runs at the same time[/] (as the plan declares it)")
+            for line in report.concurrency:
+                console.print(f"  {escape(line)}")
+        console.print()
+    else:
+        how = f"read as {report.shape}" if report.mode == "plan" else report.shape
+        console.print(f"[bold]conflictscan {report.mode}[/] {report.source}: {count} "
+                      f"{noun}{'' if count == 1 else 's'} ({how})\n", soft_wrap=True)
     if count == 1 and report.mode == "plan":
         console.print("A single task cannot collide with another; nothing to schedule.\n")
     for problem in report.problems:
         console.print(f"[bold red]could not read[/] {escape(str(problem))}")
-    for note in report.notes:
+    scan_notes = [] if report.mode == "plan" and report.reading else report.notes
+    for note in scan_notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
-    if report.problems or report.notes:
+    if report.problems or scan_notes:
         console.print()
     if count > 1:
         _matrix(console, report)
@@ -86,15 +106,18 @@ def _matrix(console: Console, report: Report) -> None:
     console.print("[bold]Shared resources[/] (W write, C create, r read)")
     table = Table(show_lines=False, pad_edge=False)
     table.add_column("resource", overflow="fold")
-    for number in range(1, len(columns) + 1):
-        table.add_column(f"T{number}", justify="center")
+    # The plan's own short ids (T012, A1) name the columns; otherwise T1…Tn.
+    own = all(ws.label and len(ws.label) <= 8 for ws in columns)
+    headers = [ws.label if own else f"T{n}" for n, ws in enumerate(columns, 1)]
+    for header in headers:
+        table.add_column(header, justify="center")
     for resource in shown_rows:
         cells = [_MODE_MARK[touched[resource][ws.id]] if ws.id in touched[resource] else ""
                  for ws in columns]
         style = "bold" if resource in in_findings else ""
         table.add_row(describe(resource), *cells, style=style)
     console.print(table)
-    legend = "  ".join(f"T{n} {ws.name}" for n, ws in enumerate(columns, 1))
+    legend = "  ".join(f"{header} {ws.name}" for header, ws in zip(headers, columns, strict=True))
     hidden = len(rows) - len(shown_rows)
     more = f"  (+{hidden} more shared resources in --format json)" if hidden > 0 else ""
     console.print(f"[dim]{legend}{more}[/]\n")
@@ -125,6 +148,8 @@ def _finding(console: Console, report: Report, finding: Finding) -> None:
     console.print(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · "
                   f"{escape(rule.title)}[/]")
     _hanging(console, "", finding.message)
+    if finding.overlap and report.mode == "plan":
+        _hanging(console, "", f"at the same time: {finding.overlap}", "dim")
     where = _locations(report, finding)
     if where:
         _hanging(console, "at", where, "dim")
@@ -174,10 +199,14 @@ def _schedule(console: Console, report: Report) -> None:
         for step in schedule.setup:
             print_(f"   - {step}")
         number += 1
-    for wave in schedule.waves:
-        names = ", ".join(f"'{report.name(ws_id)}'" for ws_id in wave)
+    labels = {ws.id: ws.label for ws in report.workstreams if ws.label}
+    for wave in schedule.waves:  # the plan's own ids when it has them: T033, Agent 2
+        names = ", ".join(labels.get(ws_id) or f"'{report.name(ws_id)}'" for ws_id in wave)
         print_(f" Wave {number}: {names}")
         number += 1
+    if schedule.left_out:
+        print_(f" [dim]Done already, left out: {', '.join(schedule.left_out[:12])}"
+               f"{' …' if len(schedule.left_out) > 12 else ''}[/]")
     if schedule.owners:
         print_(" Owners of the high-risk shared resources:")
         for resource, ws_id in schedule.owners.items():
