@@ -87,10 +87,11 @@ class LockVerdict:
 
 
 def gather(scan: BranchScan, index: ResourceIndex, layout: RepoLayout,
-           progress: Callable[[str], None] = lambda _: None) -> GitFacts:
+           progress: Callable[[str], None] = lambda _: None,
+           expect: Callable[[int], None] = lambda _: None) -> GitFacts:
     facts = GitFacts(scan.base_name)
     streams = {s.workstream.id: s for s in scan.streams}
-    _simulate(scan, index, streams, facts, progress)
+    _simulate(scan, index, streams, facts, progress, expect)
     _read_semantic(scan, layout, streams, facts)
     _judge_locks(scan, index, streams, facts)
     for spec, why in scan.git.unreadable.items():
@@ -108,7 +109,8 @@ BUILTIN_DRIVERS = {"set", "unspecified", "text", "union", *_BINARY}
 
 
 def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWorkstream],
-              facts: GitFacts, progress: Callable[[str], None]) -> None:
+              facts: GitFacts, progress: Callable[[str], None],
+              expect: Callable[[int], None]) -> None:
     git = scan.git
     _read_attributes(git, index, streams, facts)
     # Pairs whose edits of every shared file are far apart on the same merge-base merge
@@ -132,12 +134,15 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                 maybe[key] = maybe.get(key, False) or suspicious
     pairs = {key for key, suspicious in maybe.items() if suspicious} | _directory_renames(
         scan, streams)
+    if scan.focus is not None:  # the hook: only the pairs the change being made is in
+        pairs = {key for key in pairs if scan.focus in key}
     # A workstream that is the base's own changes since a fork (pr mode) already meets the
     # workstreams of that fork pair by pair: no separate merge with the base tip for them.
     covered = {s.merge_base for s in streams.values() if s.commit == scan.base_commit}
     changed_since: dict[str, set[str]] = {}
     for ws_id, stream in streams.items():
-        if stream.merge_base == scan.base_commit or stream.merge_base in covered:
+        if stream.merge_base == scan.base_commit or stream.merge_base in covered or (
+                scan.focus is not None and ws_id != scan.focus):
             continue
         if stream.merge_base not in changed_since:
             changed_since[stream.merge_base] = git.changed_paths(stream.merge_base,
@@ -156,7 +161,8 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
             stream = streams[ws_id]
             if stream.worktree:
                 commits[ws_id] = git.snapshot_worktree(stream.worktree, stream.commit,
-                                                       staged_only=stream.staged)
+                                                       staged_only=stream.staged,
+                                                       overlay=stream.overlay)
             else:
                 commits[ws_id] = stream.commit
         return commits[ws_id]
@@ -182,6 +188,7 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                                              f"{problem.message}", blocking=False))
     facts.unmerged |= {key for key in ordered if failed & set(key)}
     ordered = [key for key in ordered if not failed & set(key)]
+    expect(len(ordered))
     # merge-tree runs are independent processes: run them side by side
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
         for key, result in zip(ordered, pool.map(merge, ordered), strict=True):
@@ -390,7 +397,8 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
         if stream.worktree:
             try:
                 return git.snapshot_worktree(stream.worktree, stream.commit,
-                                             staged_only=stream.staged)
+                                             staged_only=stream.staged,
+                                             overlay=stream.overlay)
             except InputError:
                 failed.add(ws_id)
                 return ""
