@@ -382,6 +382,31 @@ def test_no_app_module_guess_when_the_plan_has_route_modules():
     assert keys(third) == set()
 
 
+def test_new_routes_and_middleware_are_registered_in_fastapis_main_module():
+    first, second, third = read(
+        "Add rate limiting: install slowapi, create rate limit middleware",
+        "Create knowledge API routes",
+        "Fix CORS configuration: restrict origins")
+    for touches in (first, second, third):
+        assert "main.py" in keys(touches, mode=Mode.WRITE)
+    assert "registers its middleware" in next(t.detail for t in first if t.resource.key == "main.py")
+
+
+def test_the_app_module_the_repository_or_plan_names_is_the_one_registered_in():
+    _, second = read("Fix the key derivation in backend/app/main.py for FastAPI",
+                     "Create rate limit middleware")
+    assert keys(second, mode=Mode.WRITE) == {"backend/app/main.py"}
+
+
+def test_editing_routes_or_a_plan_without_a_web_framework_registers_nothing():
+    _, second, third = read("Set up the FastAPI project with uvicorn",
+                            "Add authentication to all protected routes",
+                            "Extract business logic from routers")
+    assert keys(second) == keys(third) == set()
+    _, second = read("Set up the Django project", "Create knowledge API routes")
+    assert keys(second) == set()
+
+
 def test_all_of_a_top_level_directory_is_that_directory():
     _, second = read("Move label templates to templates/labels/", "Update all templates: url tags")
     assert keys(second, Kind.AREA, Mode.WRITE) == {"templates/"}

@@ -43,6 +43,26 @@ def test_cs101_not_for_a_file_one_task_writes_and_another_reads(cli, plan):
     assert "CS101" not in result.rules()
 
 
+def test_cs101_two_tasks_registering_middleware_and_routes_in_the_fastapi_app(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Security
+        Install slowapi and create rate limit middleware.
+        ## Task 2: Knowledge
+        Create knowledge API routes.
+    """)
+    assert ("CS101", "main.py", ("Task 1: Security", "Task 2: Knowledge")) in result.findings()
+
+
+def test_cs101_not_for_a_task_that_edits_routes_instead_of_adding_them(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Security
+        Install slowapi and create rate limit middleware.
+        ## Task 2: Auth
+        Add authentication to all protected routes.
+    """)
+    assert "CS101" not in result.rules()
+
+
 def test_cs102_directory_scope_contains_another_tasks_file(cli, plan):
     result = scan(cli, plan, """
         ## Task 1: Refactor auth

@@ -167,7 +167,7 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     explicit_migrations = any(r.plans_migrations for r in readers)
     results = [resolve_names(r.finish(explicit_migrations), facts) for r in readers]
     inherit_named_places(tasks, results)
-    routes_into_the_app(tasks, results, [r.python_side for r in readers])
+    routes_into_the_app(tasks, results, [r.python_side for r in readers], facts)
     all_of_a_directory(tasks, results)
     return [dedupe(touches) for touches in results]
 
