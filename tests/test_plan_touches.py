@@ -389,7 +389,8 @@ def test_new_routes_and_middleware_are_registered_in_fastapis_main_module():
         "Fix CORS configuration: restrict origins")
     for touches in (first, second, third):
         assert "main.py" in keys(touches, mode=Mode.WRITE)
-    assert "registers its middleware" in next(t.detail for t in first if t.resource.key == "main.py")
+    detail = next(t.detail for t in first if t.resource.key == "main.py")
+    assert "registers its middleware" in detail
 
 
 def test_the_app_module_the_repository_or_plan_names_is_the_one_registered_in():
@@ -405,6 +406,38 @@ def test_editing_routes_or_a_plan_without_a_web_framework_registers_nothing():
     assert keys(second) == keys(third) == set()
     _, second = read("Set up the Django project", "Create knowledge API routes")
     assert keys(second) == set()
+
+
+_WEB = ("Create backend/app/main.py and backend/app/models/task.py",
+        "Create frontend/components/tasks/task-list.tsx and frontend/lib/api.ts")
+
+
+def test_fix_all_with_a_checker_sweeps_the_side_it_names_or_the_tools_side():
+    *_, ruff, eslint, strict = read(
+        *_WEB, "Run Python linting (ruff/black) and fix all backend errors",
+        "Run ESLint and fix all frontend linting errors",
+        "Add TypeScript strict mode checks and fix type errors")
+    assert keys(ruff, Kind.AREA, Mode.WRITE) == {"backend/app/"}  # the app module's package
+    assert keys(eslint, Kind.AREA, Mode.WRITE) == keys(strict, Kind.AREA, Mode.WRITE) == {
+        "frontend/"}
+
+
+def test_a_change_to_all_of_a_part_sweeps_the_directory_the_plan_names_for_it():
+    *_, logging, spinners = read(*_WEB, "Add logging to all backend operations",
+                                 "Add loading spinners to all async operations in task components")
+    assert keys(logging, Kind.AREA, Mode.WRITE) == {"backend/app/"}
+    assert keys(spinners, Kind.AREA, Mode.WRITE) == {"frontend/components/tasks/"}
+
+
+def test_no_sweep_without_a_named_directory_a_checker_or_when_the_task_names_its_files():
+    *_, lint, fix, scoped, nowhere = read(
+        *_WEB, "Run ruff and fix all errors in backend/app/models/task.py",
+        "Fix all bugs reported by users",
+        "Add error handling to all API functions in frontend/lib/api.ts",
+        "Add logging to all worker operations")
+    assert keys(lint, Kind.AREA) == keys(fix, Kind.AREA) == keys(scoped, Kind.AREA) == set()
+    assert keys(nowhere, Kind.AREA) == set()
+    assert keys(scoped, mode=Mode.WRITE) == {"frontend/lib/api.ts"}
 
 
 def test_all_of_a_top_level_directory_is_that_directory():

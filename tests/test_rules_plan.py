@@ -74,6 +74,33 @@ def test_cs102_directory_scope_contains_another_tasks_file(cli, plan):
     assert expected in result.findings()
 
 
+def test_cs102_a_sweep_collides_once_with_the_files_written_inside_beside_it(cli, plan):
+    result = scan(cli, plan, """
+        ## Phase 1: Setup
+        - [ ] T001 Create backend/app/main.py and backend/app/db.py
+        ## Phase 2: Polish
+        - [ ] T002 [P] Run ruff and fix all backend errors
+        - [ ] T003 [P] Add logging to all backend operations
+        - [ ] T004 [P] Add security headers in backend/app/security.py
+        - [ ] T005 [P] Add pooling in backend/app/db.py
+    """)
+    swept = [f for f in result.json["findings"] if f["rule"] == "CS102"]
+    # each file inside, with both sweeps; T001 comes before; no separate finding for the sweeps
+    assert [(f["severity"], f["resource"]["key"], sorted(f["workstreams"])) for f in swept] == [
+        ("warning", "backend/app/db.py", ["T002", "T003", "T005"]),
+        ("warning", "backend/app/security.py", ["T002", "T003", "T004"])]
+
+
+def test_cs102_not_for_a_sweep_sequenced_after_the_files_inside(cli, plan):
+    result = scan(cli, plan, """
+        ## Phase 1: Build
+        - [ ] T001 Create backend/app/main.py and backend/app/db.py
+        ## Phase 2: Polish
+        - [ ] T002 Run ruff and fix all backend errors
+    """)
+    assert {f["severity"] for f in result.json["findings"] if f["rule"] == "CS102"} <= {"note"}
+
+
 def test_cs102_not_for_sibling_directories(cli, plan):
     result = scan(cli, plan, """
         ## Task 1: Auth
