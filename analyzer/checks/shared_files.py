@@ -9,7 +9,7 @@ from dataclasses import replace
 from analyzer.engine import CheckContext
 from analyzer.model import Finding, Kind, Resource, Risk, Touch
 from analyzer.shared_paths import is_env_file, is_lockfile, is_manifest
-from analyzer.sources.plan_touches import WHOLE_AREA
+from analyzer.sources.plan_sweeps import WHOLE_AREA
 
 _NAMED_FILES = 3  # up to this many files inside an area get a finding each
 
