@@ -50,6 +50,11 @@ def test_names_starting_with_a_digit_are_files():
     assert paths("see 0001_initial.py") == ["0001_initial.py"]
 
 
+def test_cjk_prose_glued_to_a_path_or_product_name_is_not_part_of_it():
+    assert paths("修改backend/main.py文件，添加路由") == ["backend/main.py"]
+    assert paths("使用Next.js + Tailwind CSS创建响应式界面") == []
+
+
 def test_version_numbers_are_not_files():
     assert paths("Python 3.13.3, FastAPI 0.115+, e.g. v0.95 and 3.11.py") == []
 
@@ -405,6 +410,8 @@ def test_editing_routes_or_a_plan_without_a_web_framework_registers_nothing():
                             "Extract business logic from routers")
     assert keys(second) == keys(third) == set()
     _, second = read("Set up the Django project", "Create knowledge API routes")
+    assert keys(second) == set()
+    _, second = read("Serve the Django project with uvicorn", "Create knowledge API routes")
     assert keys(second) == set()
 
 

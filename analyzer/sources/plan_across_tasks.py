@@ -70,7 +70,7 @@ def routes_into_the_app(tasks: Sequence[TaskText], results: list[list[PredictedT
     entries = {p for p in written if posixpath.basename(p) in _ENTRY_NAMES}
     if not _WEB_APP.search(text) or any(_WIRED_MODULES.search(p) for p in named):
         return
-    if not entries and _ASGI_APP.search(text):
+    if not entries and _ASGI_APP.search(text) and not facts.uses_django:  # Django: urls.py
         entries = {facts.resolve(_CONVENTIONAL_ENTRY)[0]}
     if len(entries) != 1:
         return
