@@ -470,7 +470,8 @@ _PIECES = [
     "src/", "main.py", " in ", " from ", "all files in ", "```", "```markdown\n", "cd ",
     "git checkout ", "pip install ", "alembic", "Django", "celery", "├── ", "    ", "/api/",
     "0001_x.py", "backend/", " (", ")", "Create ", "per ", "INSTALLED_APPS",
-    "supabase/migrations/",
+    "supabase/migrations/", " fix all backend lint errors", " to all task components in ",
+    "create rate limit middleware", "FastAPI", "使用",
 ]
 
 

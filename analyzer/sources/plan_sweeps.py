@@ -73,15 +73,15 @@ def _swept(line: str, named: list[str]) -> str | None:
     python, node = _PYTHON_CHECKERS.search(line), _NODE_CHECKERS.search(line)
     if not (python or node or _CHECK_WORDS.search(line)):
         return None
-    for word in re.findall(r"[a-z][\w-]+", line.lower()):
-        found = _side_root(word, named)
-        if found:
-            return found
+    tops = {p.split("/", 1)[0] for p in named}
+    side = next((w for w in re.findall(r"[a-z][\w-]+", line.lower()) if w in tops), None)
+    if side:
+        return _side_root(side, named)
     if bool(python) != bool(node):  # the tool says which side: its one top-level directory
         pattern = _PYTHON_FILE if python else _NODE_FILE
-        tops = {p.split("/", 1)[0] for p in named if pattern.search(p)}
-        if len(tops) == 1:
-            return _side_root(tops.pop(), named)
+        sides = {p.split("/", 1)[0] for p in named if pattern.search(p)}
+        if len(sides) == 1:
+            return _side_root(sides.pop(), named)
     return None
 
 
