@@ -430,7 +430,7 @@ def test_fix_all_with_a_checker_sweeps_the_side_it_names_or_the_tools_side():
 
 
 def test_a_change_to_all_of_a_part_sweeps_the_directory_the_plan_names_for_it():
-    *_, logging, spinners = read(*_WEB, "Add logging to all backend operations",
+    *_, logging, spinners = read(*_WEB, "Add logging to all backend operations with structlog",
                                  "Add loading spinners to all async operations in task components")
     assert keys(logging, Kind.AREA, Mode.WRITE) == {"backend/app/"}
     assert keys(spinners, Kind.AREA, Mode.WRITE) == {"frontend/components/tasks/"}

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from analyzer.model import Kind, Mode, Resource
+from analyzer.shared_paths import is_lockfile, is_manifest
 from analyzer.sources.plan_predicted import PredictedTouch, TaskText
 
 WHOLE_AREA = "all of it"  # every file inside is written: CS102 is a warning, not a note
@@ -46,8 +47,10 @@ def sweeps(tasks: Sequence[TaskText], results: list[list[PredictedTouch]]) -> No
     if not named:
         return
     for (lines, _), touches in zip(tasks, results, strict=True):
-        if any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes for t in touches):
-            continue
+        if any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
+               and not is_manifest(t.resource.key) and not is_lockfile(t.resource.key)
+               for t in touches):
+            continue  # its own files are its scope (a package it adds is no scope)
         for number, line in lines:
             area = _swept(line[:2000], named)
             if area:
