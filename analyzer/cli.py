@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("plan_files", metavar="PLAN", nargs="+",
                       help="the plan: tasks.md, tasks.json, a ccpm epic directory, … (several "
                            "plans: one report each, in one output)")
+    plan.add_argument("--fix", action="store_true",
+                      help="show the plan rewritten in its own format so its tasks stop "
+                           "colliding (a port and database per task, an order where they "
+                           "share files); with --apply, write it")
+    plan.add_argument("--apply", action="store_true",
+                      help="with --fix: write the corrected plan over the plan file(s)")
     plan.add_argument("--shape", metavar="NAME",
                       help="read the plan as this shape instead of the best-scoring one: "
                            "spec-kit, task-master, ccpm, work-packages, agents, headings, "

@@ -26,6 +26,10 @@ from analyzer.sources.repo_layout import conventions, read_layout
 
 
 def run_plan(args: argparse.Namespace) -> int:
+    if getattr(args, "fix", False):
+        from analyzer.commands.plan_fix import run_plan_fix
+
+        return run_plan_fix(args)
     root = args.repo or os.getcwd()
     config = load_config(root)
     merge_options(args, config)
