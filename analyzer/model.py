@@ -171,5 +171,6 @@ class Finding:
         return self.evidence[0].line if self.evidence else None
 
 
-# a plan area touch that writes every file inside ("all files in src/api/**")
+# a plan area touch that writes every file inside ("all files in src/api/**"): CS102 is a
+# warning, not a note
 WHOLE_AREA = "all of it"

@@ -34,6 +34,7 @@ class GitWorkstream:
     merge_base: str
     worktree: str | None = None  # the worktree's files on disk are its version
     staged: bool = False  # the worktree's index is its version: the change being committed
+    overlay: dict[str, str] = field(default_factory=dict)  # path -> text about to be written
 
 
 @dataclass
@@ -46,8 +47,12 @@ class BranchSelection:
     # with staged_in: the pathspecs the staged paths can collide through (the others are
     # read only there, and only pairs with the staged change are merged)
     scope: Callable[[list[str]], tuple[str, ...]] | None = None
+    as_committed: bool = False  # with staged_in: that worktree's branch without the staged part
     ref_patterns: list[str] = field(default_factory=list)  # any refs: 'refs/pull/*/head'
     base_since_fork: bool = False  # the base's own changes since the first ref forked
+    keep_worktree: str | None = None  # kept even when clean: where an edit is about to happen;
+    # its workstream is then the focus: only the pairs that involve it are merged
+    paths: tuple[str, ...] = ()  # git pathspecs that limit every diff (the pre-edit question)
 
 
 @dataclass
@@ -58,6 +63,7 @@ class BranchScan:
     streams: list[GitWorkstream]
     notes: list[str] = field(default_factory=list)  # worktrees left out or read partly, why
     focus: str | None = None  # a workstream id: merge simulations only for its pairs
+    paths: tuple[str, ...] = ()  # the pathspecs that bounded the diffs, if any
 
     @property
     def workstreams(self) -> list[Workstream]:
@@ -65,12 +71,14 @@ class BranchScan:
 
 
 def collect(git: GitRepo, selection: BranchSelection, base: str | None,
-            progress: Callable[[str], None] = lambda _: None) -> BranchScan:
+            progress: Callable[[str], None] = lambda _: None,
+            expect: Callable[[int], None] = lambda _: None) -> BranchScan:
     base_name = base or git.default_base()
     base_commit = git.resolve(base_name)
     notes: list[str] = []
-    paths: tuple[str, ...] = ()
+    paths = selection.paths
     candidates = _candidates(git, selection, base_name, notes)
+    expect(len(candidates))
     up_to_date = git.commits_containing(base_commit)
     streams: list[GitWorkstream] = []
     if selection.staged_in:
@@ -79,8 +87,9 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
                       if c[4] is None or os.path.realpath(c[4]) != os.path.realpath(current.path)]
         if current.branch:
             candidates = [c for c in candidates if c[0] != current.branch]
-        streams.append(_staged_stream(git, current, base_commit, base_name))
-        if selection.scope is not None:
+        streams.append(_staged_stream(git, current, base_commit, base_name,
+                                      selection.as_committed))
+        if selection.scope is not None and not selection.as_committed:
             staged_paths = [t.resource.key for t in streams[0].workstream.touches
                             if t.resource.kind is Kind.FILE]
             paths = selection.scope(staged_paths)
@@ -112,23 +121,31 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
         stream.workstream.touches = touches_from_diff(stream.workstream.id, text,
                                                       local.get(id(stream), []),
                                                       stream.worktree)
-    streams = [s for s in streams if s.workstream.touches or not s.worktree or s.staged]
-    focus = STAGED if selection.scope is not None and selection.staged_in else None
-    return BranchScan(git, base_name, base_commit, streams, notes, focus)
+    keep = os.path.realpath(selection.keep_worktree) if selection.keep_worktree else None
+    streams = [s for s in streams if s.workstream.touches or not s.worktree or s.staged
+               or os.path.realpath(s.worktree) == keep]
+    focus = next((s.workstream.id for s in streams
+                  if s.worktree and os.path.realpath(s.worktree) == keep), None)
+    if selection.staged_in:  # the hook judges the commit: only its pairs are merged
+        focus = STAGED
+    return BranchScan(git, base_name, base_commit, streams, notes, focus, paths)
 
 
 STAGED = "staged"
 
 
 def _staged_stream(git: GitRepo, current: Worktree, base_commit: str,
-                   base_name: str) -> GitWorkstream:
-    """The change being committed: the branch so far plus what is staged, in one diff."""
+                   base_name: str, as_committed: bool = False) -> GitWorkstream:
+    """The change being committed: the branch so far plus what is staged, in one diff; or,
+    as_committed, the branch so far alone (its diff is read with the other commits')."""
     merge_base = git.merge_base(base_commit, current.head)
     if merge_base is None:
         raise InputError(_no_merge_base(git, "HEAD", base_name), git.root)
     label = current.branch or f"detached at {current.head[:8]}"
     workstream = Workstream(STAGED, f"staged changes on {label}", "staged",
                             Evidence(current.path, None, label))
+    if as_committed:
+        return GitWorkstream(workstream, current.head, merge_base)
     text = git.staged_diff(merge_base, current.path)
     workstream.touches = touches_from_diff(STAGED, text, [], None)
     return GitWorkstream(workstream, current.head, merge_base, current.path, staged=True)
@@ -151,8 +168,11 @@ def _candidates(git: GitRepo, selection: BranchSelection, base_name: str,
         if not matched:
             raise InputError(f"no remote branch matches {pattern!r}", git.root)
         refs += [r for r in matched if r != base_name]
+    head = git.resolve(refs[0]) if refs and selection.ref_patterns else None
     for pattern in selection.ref_patterns:  # no match is fine: there may be no other PR
-        refs += [r for r in git.refs_matching(pattern) if r not in refs and r != base_name]
+        # the head itself is no other pull request, by name or by commit
+        refs += [r for r in git.refs_matching(pattern) if r not in refs and r != base_name
+                 and git.resolve(r) != head]
     worktrees: list[Worktree] = git.worktrees() if selection.worktrees else []
     by_branch = {wt.branch: wt for wt in worktrees if wt.branch}
     result: list[tuple[str, str, str, str, str | None]] = []

@@ -87,10 +87,11 @@ class LockVerdict:
 
 
 def gather(scan: BranchScan, index: ResourceIndex, layout: RepoLayout,
-           progress: Callable[[str], None] = lambda _: None) -> GitFacts:
+           progress: Callable[[str], None] = lambda _: None,
+           expect: Callable[[int], None] = lambda _: None) -> GitFacts:
     facts = GitFacts(scan.base_name)
     streams = {s.workstream.id: s for s in scan.streams}
-    _simulate(scan, index, streams, facts, progress)
+    _simulate(scan, index, streams, facts, progress, expect)
     _read_semantic(scan, layout, streams, facts)
     _judge_locks(scan, index, streams, facts)
     for spec, why in scan.git.unreadable.items():
@@ -108,7 +109,8 @@ BUILTIN_DRIVERS = {"set", "unspecified", "text", "union", *_BINARY}
 
 
 def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWorkstream],
-              facts: GitFacts, progress: Callable[[str], None]) -> None:
+              facts: GitFacts, progress: Callable[[str], None],
+              expect: Callable[[int], None]) -> None:
     git = scan.git
     _read_attributes(git, index, streams, facts)
     # Pairs whose edits of every shared file are far apart on the same merge-base merge
@@ -161,7 +163,8 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
             stream = streams[ws_id]
             if stream.worktree:
                 commits[ws_id] = git.snapshot_worktree(stream.worktree, stream.commit,
-                                                       staged_only=stream.staged)
+                                                       staged_only=stream.staged,
+                                                       overlay=stream.overlay)
             else:
                 commits[ws_id] = stream.commit
         return commits[ws_id]
@@ -187,6 +190,7 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                                              f"{problem.message}", blocking=False))
     facts.unmerged |= {key for key in ordered if failed & set(key)}
     ordered = [key for key in ordered if not failed & set(key)]
+    expect(len(ordered))
     # merge-tree runs are independent processes: run them side by side
     # one merge-tree --stdin process where git has it; else merge-tree runs side by side
     batched = git.merges([(commit_of(a), commit_of(b)) for a, b in ordered])
@@ -397,7 +401,8 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
         if stream.worktree:
             try:
                 return git.snapshot_worktree(stream.worktree, stream.commit,
-                                             staged_only=stream.staged)
+                                             staged_only=stream.staged,
+                                             overlay=stream.overlay)
             except InputError:
                 failed.add(ws_id)
                 return ""

@@ -94,7 +94,8 @@ class GitRepo:
         self.common_dir = common
         self.objects_dir = os.path.join(common, "objects")
         self._scratch: ScratchRepo | None = None
-        self._snapshots: dict[tuple[str, bool, tuple[str, ...]], str] = {}
+        # (worktree, staged only, pathspecs, overlay) -> the snapshot commit
+        self._snapshots: dict[tuple[object, ...], str] = {}
         self._refs: dict[str, str] | None = None
         self._version: tuple[int, int] | None = None
         self._every_ref = False
@@ -249,11 +250,12 @@ class GitRepo:
 
     # -- diffs and contents --------------------------------------------------------------
 
-    def worktree_diff(self, old: str, worktree: str) -> str:
+    def worktree_diff(self, old: str, worktree: str, paths: Iterable[str] = ()) -> str:
         """Zero-context diff from commit `old` to the files of a worktree (staged, unstaged
-        and untracked), through a snapshot: the worktree's index is never refreshed."""
+        and untracked), through a snapshot: the worktree's index is never refreshed.
+        `paths` (pathspecs) bound the diff."""
         head = self.run("rev-parse", "--verify", "HEAD", cwd=worktree).strip()
-        return self.diffs([(old, self.snapshot_worktree(worktree, head))])[0]
+        return self.diffs([(old, self.snapshot_worktree(worktree, head))], paths)[0]
 
     def staged_diff(self, old: str, worktree: str) -> str:
         """Zero-context diff from commit `old` to the index of a worktree (or a commit hook's
@@ -265,18 +267,18 @@ class GitRepo:
             "--dst-prefix=b/", "--submodule=short", old, index=index,
         ).decode("utf-8", "surrogateescape")
 
-    def diffs(self, pairs: list[tuple[str, str]], paths: tuple[str, ...] = ()) -> list[str]:
+    def diffs(self, pairs: list[tuple[str, str]], paths: Iterable[str] = ()) -> list[str]:
         """Zero-context diffs old..new for many commit pairs through one `git diff-tree`,
         bounded by `paths` (pathspecs) when given."""
         if not pairs:
             return []
         try:
-            return self._diffs(pairs, paths)
+            return self._diffs(pairs, tuple(paths))
         except InputError as exc:
             if len(pairs) > 1:  # one pair git cannot diff does not cost the others theirs
                 return [d for p in pairs for d in self.diffs([p], paths)]
             self.unreadable[f"{pairs[0][1]}"] = exc.message
-            return [self._names_only(*pairs[0], paths)]
+            return [self._names_only(*pairs[0], tuple(paths))]
 
     def _names_only(self, old: str, new: str, paths: tuple[str, ...] = ()) -> str:
         """A diff of names alone, for when a blob is missing (a partial clone): each changed
@@ -426,7 +428,8 @@ class GitRepo:
         stdin = "".join(f"{s}\n" for s in specs).encode("utf-8", "surrogateescape")
         try:
             if cwd is not None and any(s.startswith(":") for s in specs):
-                index = os.path.join(self.worktree_git_dir(cwd), "index")
+                # `:path` is the staged change: a commit hook's own index when there is one
+                index = self.hook_index or os.path.join(self.worktree_git_dir(cwd), "index")
                 out = self.scratch().run("cat-file", "--batch", index=index, stdin=stdin)
             else:
                 out = self.run_bytes("cat-file", "--batch", cwd=cwd, stdin=stdin)
@@ -473,19 +476,22 @@ class GitRepo:
         return settings
 
     def snapshot_worktree(self, worktree: str, head: str, staged_only: bool = False,
-                          paths: tuple[str, ...] = ()) -> str:
+                          paths: tuple[str, ...] = (),
+                          overlay: dict[str, str] | None = None) -> str:
         """A commit of the worktree as it is (staged, unstaged, untracked), or of its index
         alone, written only to the scratch repository; `head` when nothing changed.
         `paths` (pathspecs) bound what is looked at on disk: only those files are stat'ed,
         hashed and listed (a freshly made worktree is "racily clean": git would re-hash
-        every file of it on every run otherwise)."""
-        key = (os.path.realpath(worktree), staged_only, paths)
+        every file of it on every run otherwise). `overlay` puts in the files an edit is
+        about to write (path -> text)."""
+        key = (os.path.realpath(worktree), staged_only, tuple(paths),
+               tuple(sorted((overlay or {}).items())))
         with self._lock:
             done = self._snapshots.get(key)
         if done is None:
             # a commit hook's index (GIT_INDEX_FILE) is what is being committed
             index = self.hook_index if staged_only else None
-            done = _Snapshot(self, worktree, head, index, paths).commit(staged_only)
+            done = _Snapshot(self, worktree, head, index, paths, overlay).commit(staged_only)
             with self._lock:
                 self._snapshots[key] = done
         return done
@@ -586,8 +592,9 @@ class _Snapshot:
     stat data changed are hashed by the scratch repository, which knows no filter."""
 
     def __init__(self, repo: GitRepo, worktree: str, head: str, index: str | None = None,
-                 paths: tuple[str, ...] = ()):
+                 paths: tuple[str, ...] = (), overlay: dict[str, str] | None = None):
         self.repo, self.worktree, self.head = repo, worktree, head
+        self.overlay = overlay or {}
         self.scratch = repo.scratch()
         self.index = index or os.path.join(repo.worktree_git_dir(worktree), "index")
         self.null = "0" * (64 if repo.object_format == "sha256" else 40)
@@ -597,6 +604,11 @@ class _Snapshot:
     def commit(self, staged_only: bool) -> str:
         staged, unmerged = self._staged()
         changes = [] if staged_only else self._unstaged_and_untracked()
+        for path, text in self.overlay.items():  # last: an entry's later line wins
+            oid = self.scratch.write_blob(text.encode("utf-8", "surrogateescape"),
+                                          self.repo.object_format)
+            changes.append(f"100644 {oid}\t".encode() + path.encode("utf-8", "surrogateescape")
+                           + b"\0")
         if not staged and not unmerged and not changes:
             return self.head
         scratch_index = self.scratch.new_index()

@@ -37,6 +37,7 @@ from analyzer.sources.plan_paths import (
 from analyzer.sources.plan_predicted import PredictedTouch as PredictedTouch  # re-exported
 from analyzer.sources.plan_predicted import TaskText
 from analyzer.sources.plan_predicted import dedupe as dedupe  # re-exported
+from analyzer.sources.plan_sweeps import sweeps
 from analyzer.sources.plan_text import (
     SERVER_DEFAULTS,
     VerbIndex,
@@ -165,8 +166,9 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     explicit_migrations = any(r.plans_migrations for r in readers)
     results = [resolve_names(r.finish(explicit_migrations), facts) for r in readers]
     inherit_named_places(tasks, results)
-    routes_into_the_app(tasks, results, [r.python_side for r in readers])
+    routes_into_the_app(tasks, results, [r.python_side for r in readers], facts)
     all_of_a_directory(tasks, results)
+    sweeps(tasks, results)
     return [dedupe(touches) for touches in results]
 
 

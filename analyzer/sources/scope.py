@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 
+from analyzer.parsers.django_migrations import NUMBERED
 from analyzer.shared_paths import is_env_file, is_lockfile, is_manifest
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
 
@@ -57,8 +58,10 @@ def _folder(path: str) -> str:
 
 
 def _django_migrations(path: str, layout: RepoLayout) -> bool:
-    """Whether a file sits in a Django migrations folder: one the base knows, or a new
-    `migrations/` folder the change starts."""
+    """Whether a file sits in a Django migrations folder: one the base knows, a new
+    `migrations/` folder the change starts, or a numbered module (`0002_price.py`) whose
+    package is its chain."""
     folder = posixpath.dirname(path)
     return path.endswith(".py") and (folder in layout.django_apps.values()
-                                     or posixpath.basename(folder) == "migrations")
+                                     or posixpath.basename(folder) == "migrations"
+                                     or bool(NUMBERED.fullmatch(posixpath.basename(path))))
