@@ -39,7 +39,6 @@ _ASSIGNMENT = re.compile(
 _SCAN_LINES = 500  # the names sit near the top of every template
 _VALUE_LINES = 20  # a tuple of parents may span a few lines
 _LITERAL_ERRORS = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError)
-_MAX_SCANNED = 2_000_000  # larger files go to the parser, which refuses them clearly
 
 _STRING = r"""(?:'[^'\\\n]*'|"[^"\\\n]*")"""
 # `name = value` or `name: Annotation = value` at the start of a line, value a plain literal
@@ -59,8 +58,6 @@ def parse_revision(text: str, path: str) -> Revision | None:
 
 def _scan(text: str, path: str) -> Revision | None:
     """The four fields from plain literal lines; None when the file needs the parser."""
-    if len(text) > _MAX_SCANNED:
-        return None
     values: dict[str, tuple[str, ...] | None] = {}
     lines: dict[str, int] = {}
     for found in _FIELD_LINE.finditer(text):

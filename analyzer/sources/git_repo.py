@@ -98,6 +98,7 @@ class GitRepo:
         self._snapshots: dict[tuple[object, ...], str] = {}
         self._refs: dict[str, str] | None = None
         self._version: tuple[int, int] | None = None
+        self._answers: dict[tuple[str, ...], object] = {}  # what git said, asked once a run
         self._every_ref = False
         self._worktrees: list[Worktree] | None = None
         self.links_out: list[tuple[str, str]] = []  # committed links leaving the repository
@@ -150,6 +151,13 @@ class GitRepo:
         return self._all_refs().get(f"refs/heads/{name}") or self.resolve(name)
 
     def resolve(self, ref: str) -> str:
+        """The commit a name means, asked once a run (refs do not move under a scan)."""
+        key = ("resolve", ref)
+        if key not in self._answers:
+            self._answers[key] = self._resolve(ref)
+        return str(self._answers[key])
+
+    def _resolve(self, ref: str) -> str:
         out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
                        f"{ref}^{{commit}}", ok=(0, 1)).strip()
         if not _HEX.fullmatch(out):
@@ -158,7 +166,12 @@ class GitRepo:
         return out
 
     def default_base(self) -> str:
-        """origin/HEAD, else main, else master: what most teams merge into."""
+        """origin/HEAD, else main, else master: what most teams merge into (asked once)."""
+        if ("base",) not in self._answers:
+            self._answers[("base",)] = self._default_base()
+        return str(self._answers[("base",)])
+
+    def _default_base(self) -> str:
         target = self.run("symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD",
                           ok=(0, 1, 128)).strip()
         if target and f"refs/remotes/{target}" in self._all_refs():
@@ -245,8 +258,12 @@ class GitRepo:
         return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
 
     def merge_base(self, a: str, b: str) -> str | None:
-        out = self.run("merge-base", "--end-of-options", a, b, ok=(0, 1)).strip()
-        return out or None
+        key = ("merge-base", a, b)
+        if key not in self._answers:
+            out = self.run("merge-base", "--end-of-options", a, b, ok=(0, 1)).strip()
+            self._answers[key] = out or None
+        answer = self._answers[key]
+        return str(answer) if answer else None
 
     # -- diffs and contents --------------------------------------------------------------
 
@@ -319,9 +336,12 @@ class GitRepo:
         """Tips of the branches (local and remote) that already contain `commit`: their
         merge-base with it is it. Tags are left out: a large repository has thousands, and
         walking to each costs seconds (any other ref gets its own `merge-base`)."""
-        out = self.run("for-each-ref", "--contains", commit, "--format=%(objectname)",
-                       "refs/heads/", "refs/remotes/")
-        return set(out.split())
+        key = ("contains", commit)
+        if key not in self._answers:
+            out = self.run("for-each-ref", "--contains", commit, "--format=%(objectname)",
+                           "refs/heads/", "refs/remotes/")
+            self._answers[key] = " ".join(out.split())
+        return set(str(self._answers[key]).split())
 
     def changed_paths(self, old: str, new: str) -> set[str]:
         out = self.run("diff-tree", "-r", "--name-only", "-z", "--no-renames", old, new)
