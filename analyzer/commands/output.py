@@ -90,10 +90,10 @@ def write_report(report: Report, args: argparse.Namespace) -> None:
         from analyzer.reporters.github import render
     else:
         from analyzer.reporters.markdown import render
-    _emit(render(report), args.output)
+    emit(render(report), args.output)
 
 
-def _emit(text: str, output: str | None) -> None:
+def emit(text: str, output: str | None) -> None:
     if not output:
         sys.stdout.write(text)
         return

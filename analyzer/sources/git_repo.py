@@ -109,6 +109,17 @@ class GitRepo:
                 result.append(short)
         return result
 
+    def pull_request_heads(self) -> dict[str, str]:
+        """Pull request number -> head commit, from `refs/pull/N/head` (GitHub's layout)."""
+        out = self.run("for-each-ref", "--format=%(objectname) %(refname)", "refs/pull/")
+        result = {}
+        for line in out.splitlines():
+            sha, _, name = line.partition(" ")
+            parts = name.split("/")
+            if len(parts) == 4 and parts[3] == "head":
+                result[parts[2]] = sha
+        return result
+
     def worktrees(self) -> list[Worktree]:
         listing = self.run("worktree", "list", "--porcelain", "-z")
         result: list[Worktree] = []
@@ -172,6 +183,12 @@ class GitRepo:
         out = self.run("diff", "--name-only", "-z", "--no-renames", old, new)
         return {p for p in out.split("\0") if p}
 
+    def changes(self, old: str, new: str) -> tuple[set[str], set[str]]:
+        """(paths changed, paths added) from old to new, renames as a delete and an add."""
+        out = self.run("diff", "--name-status", "-z", "--no-renames", old, new).split("\0")
+        pairs = list(zip(out[::2], out[1::2]))
+        return {p for _, p in pairs}, {p for status, p in pairs if status == "A"}
+
     def untracked(self, cwd: str) -> list[str]:
         out = self.run("ls-files", "-z", "--others", "--exclude-standard", cwd=cwd)
         return [p for p in out.split("\0") if p]
@@ -183,11 +200,12 @@ class GitRepo:
         out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", *dirs)
         return [p for p in out.split("\0") if p]
 
-    def read_blobs(self, specs: list[str], cwd: str | None = None) -> dict[str, str | None]:
+    def read_blobs(self, specs: list[str], cwd: str | None = None,
+                   env: dict[str, str] | None = None) -> dict[str, str | None]:
         """`rev:path` -> text (None when absent or binary), through one `git cat-file --batch`."""
         if not specs:
             return {}
-        out = self.run_bytes("cat-file", "--batch", cwd=cwd, stdin="".join(
+        out = self.run_bytes("cat-file", "--batch", cwd=cwd, env=env, stdin="".join(
             f"{s}\n" for s in specs).encode("utf-8", "surrogateescape"))
         result: dict[str, str | None] = {}
         position = 0
@@ -236,6 +254,48 @@ class GitRepo:
         tree = self.run("write-tree", cwd=worktree, env=env).strip()
         return self.run("commit-tree", tree, "-p", head, "-m", "conflictscan snapshot",
                         cwd=worktree, env=env).strip()
+
+    def merge_tree(self, a: str, b: str) -> tuple[str, list[str]]:
+        """The tree `git merge-tree --write-tree` makes of a and b (in the scratch object
+        store, conflict markers and all) and the paths it reports as conflicted."""
+        out = self.run("merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", a, b,
+                       env=self._scratch_env(), ok=(0, 1))
+        parts = out.split("\0")
+        return parts[0].strip(), sorted({p for p in parts[1:] if p})
+
+    def scratch_files(self, tree: str, directories: Iterable[str]) -> list[str]:
+        """`list_tree` for trees that may exist only in the scratch object store."""
+        dirs = [d for d in directories if d]
+        if not dirs:
+            return []
+        out = self.run("ls-tree", "-r", "--name-only", "-z", tree, "--", *dirs,
+                       env=self._scratch_env())
+        return [p for p in out.split("\0") if p]
+
+    def scratch_blobs(self, specs: list[str]) -> dict[str, str | None]:
+        """`read_blobs` for trees that may exist only in the scratch object store."""
+        return self.read_blobs(specs, env=self._scratch_env())
+
+    def merge_commits(self, ref: str, since: str | None, last: int | None) -> list[list[str]]:
+        """[commit, committer date, first parent, second parent] of the two-parent merges
+        reachable from ref, newest first."""
+        args = ["log", "--min-parents=2", "--max-parents=2", "--format=%H %cI %P"]
+        if since:
+            args.append(f"--since={since}")
+        if last is not None:
+            args.append(f"--max-count={last}")
+        return [line.split() for line in self.run(*args, ref, "--").splitlines() if line]
+
+    def first_parent_log(self, ref: str, since: str | None) -> list[tuple[list[str], str]]:
+        """([commit, committer date, parents…], subject) along ref's first-parent line."""
+        args = ["log", "--first-parent", "--format=%H %cI %P%x00%s"]
+        if since:
+            args.append(f"--since={since}")
+        result = []
+        for line in self.run(*args, ref, "--").splitlines():
+            head, _, subject = line.partition("\0")
+            result.append((head.split(), subject))
+        return result
 
     def merge_conflicts(self, a: str, b: str) -> list[str]:
         """Paths `git merge-tree --write-tree` reports as conflicted when merging a and b."""
