@@ -1,6 +1,6 @@
 """Run `conflictscan backtest` over a folder of clones and print one table.
 
-    python benchmarks/backtest_corpus.py /work/corpus --last 200 [--repos benchmarks/backtest_repos.toml]
+    python benchmarks/backtest_corpus.py FOLDER [--last 200] [--repos LIST.toml] [--json F]
 
 Each clone is replayed by its own `conflictscan backtest --format json` process (the
 installed console script, as a user runs it); the table has one row per repository and a

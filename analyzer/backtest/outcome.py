@@ -71,18 +71,16 @@ def _migrations(git: GitRepo, outcome: Outcome, trees: tuple[str, str, str],
              for path in files if path.endswith(".py") and posixpath.dirname(path) in shared]
     blobs = git.scratch_blobs(specs)
     for directory in shared:
-        graphs = []
-        for rev in trees:
-            texts = {spec.split(":", 1)[1]: text for spec, text in blobs.items()
-                     if spec.startswith(f"{rev}:") and text is not None
-                     and posixpath.dirname(spec.split(":", 1)[1]) == directory}
-            graphs.append((_alembic_heads(texts), _django_leaves(texts)))
-        heads, leaves = zip(*graphs)
-        for counts, forks in ((heads, outcome.alembic_forks), (leaves, outcome.django_forks)):
-            if None in counts:
+        texts = [{spec.split(":", 1)[1]: text for spec, text in blobs.items()
+                  if spec.startswith(f"{rev}:") and text is not None
+                  and posixpath.dirname(spec.split(":", 1)[1]) == directory} for rev in trees]
+        for read, forks in ((_alembic_heads, outcome.alembic_forks),
+                            (_django_leaves, outcome.django_forks)):
+            first_tips, second_tips, merged_tips = (read(t) for t in texts)
+            if first_tips is None or second_tips is None or merged_tips is None:
                 continue
-            if len(counts[2]) > max(len(counts[0]), len(counts[1]), 1):
-                forks[directory] = ", ".join(sorted(counts[2]))
+            if len(merged_tips) > max(len(first_tips), len(second_tips), 1):
+                forks[directory] = ", ".join(sorted(merged_tips))
 
 
 def _alembic_heads(texts: dict[str, str]) -> set[str] | None:

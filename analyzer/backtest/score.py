@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import statistics
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +91,7 @@ class Backtest:
         self._score("dependencies", commit, bad, set(rules), clean, rules, states)
 
     def _score(self, family: str, commit: str, real: set[str], said: set[str],
-               clean: set[str] = frozenset(), rules: dict[str, set[str]] | None = None,
+               clean: Collection[str] = (), rules: dict[str, set[str]] | None = None,
                states: dict[str, str] | None = None) -> None:
         tally = self.families[family]
         for unit in sorted(real & said):
@@ -106,6 +107,7 @@ class Backtest:
     def as_dict(self) -> dict[str, Any]:
         times = sorted(self.seconds)
         return {
+            "schema_version": 1,
             "repository": self.repository,
             "ref": self.ref,
             "merges": self.merges,

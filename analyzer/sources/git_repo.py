@@ -186,7 +186,7 @@ class GitRepo:
     def changes(self, old: str, new: str) -> tuple[set[str], set[str]]:
         """(paths changed, paths added) from old to new, renames as a delete and an add."""
         out = self.run("diff", "--name-status", "-z", "--no-renames", old, new).split("\0")
-        pairs = list(zip(out[::2], out[1::2]))
+        pairs = list(zip(out[::2], out[1::2], strict=False))  # a trailing "" is left over
         return {p for _, p in pairs}, {p for status, p in pairs if status == "A"}
 
     def untracked(self, cwd: str) -> list[str]:
