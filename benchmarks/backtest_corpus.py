@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -32,33 +33,43 @@ FAMILIES = ("textual", "alembic", "django", "dependencies")
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="the folder holding one clone per repository")
-    parser.add_argument("--last", type=int, default=200, help="merges per repository (200)")
+    parser.add_argument("--last", type=int, default=200,
+                        help="merges per repository (200), unless the list gives `last`")
+    parser.add_argument("--jobs", type=int, default=2, help="repositories replayed at once")
     parser.add_argument("--repos", type=Path, default=HERE / "backtest_repos.toml")
     parser.add_argument("--json", type=Path, help="also keep every repository's report here")
     args = parser.parse_args()
     command = shutil.which("conflictscan") or str(Path(sys.executable).parent / "conflictscan")
     listed = tomllib.loads(args.repos.read_text(encoding="utf-8"))["repo"]
-    reports: dict[str, dict[str, Any]] = {}
+    present = []
     for entry in listed:
-        clone = args.folder / entry["name"]
-        if not clone.is_dir():
-            print(f"skipped {entry['name']}: no clone at {clone}", file=sys.stderr)
-            continue
-        started = time.perf_counter()
-        done = subprocess.run([command, "backtest", "--format", "json", "--last",
-                               str(args.last), "--repo", str(clone)],
-                              capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            print(f"{entry['name']}: exit {done.returncode}: {done.stderr.strip()[-500:]}",
-                  file=sys.stderr)
-            continue
-        reports[entry["name"]] = json.loads(done.stdout)
-        print(f"{entry['name']}: {reports[entry['name']]['merges']} merges in "
-              f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+        if (args.folder / entry["name"]).is_dir():
+            present.append(entry)
+        else:
+            print(f"skipped {entry['name']}: no clone in {args.folder}", file=sys.stderr)
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        done = pool.map(lambda e: _backtest(command, args.folder / e["name"],
+                                            e.get("last", args.last)), present)
+        reports = {e["name"]: report for e, report in zip(present, done, strict=True)
+                   if report is not None}
     if args.json:
         args.json.write_text(json.dumps(reports, indent=2), encoding="utf-8")
     print(table(reports))
     return 0
+
+
+def _backtest(command: str, clone: Path, last: int) -> dict[str, Any] | None:
+    started = time.perf_counter()
+    done = subprocess.run([command, "backtest", "--format", "json", "--last", str(last),
+                           "--repo", str(clone)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        print(f"{clone.name}: exit {done.returncode}: {done.stderr.strip()[-500:]}",
+              file=sys.stderr)
+        return None
+    report: dict[str, Any] = json.loads(done.stdout)
+    print(f"{clone.name}: {report['merges']} merges in {time.perf_counter() - started:.0f} s",
+          file=sys.stderr)
+    return report
 
 
 def table(reports: dict[str, dict[str, Any]]) -> str:

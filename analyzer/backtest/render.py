@@ -57,8 +57,10 @@ def _ratio(value: float | None) -> str:
 
 def _footer(result: Backtest) -> str:
     data = result.as_dict()["seconds_per_merge"]
+    if data["mean"] is None:
+        return "no merge replayed"
     timing = (f"time per merge: mean {data['mean']:.2f} s, median {data['median']:.2f} s, "
-              f"max {data['max']:.2f} s" if data["mean"] is not None else "no merge replayed")
+              f"max {data['max']:.2f} s ({data['slowest']})")
     return (f"exit 2: {len(result.exit_2)} merges; tracebacks: {len(result.tracebacks)}; "
             f"{timing}")
 

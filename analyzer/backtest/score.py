@@ -63,12 +63,15 @@ class Backtest:
     exit_2: list[str] = field(default_factory=list)
     tracebacks: list[str] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    slowest: str = ""
     _stopped: str = ""  # said after each miss of a merge whose scan stopped
 
     def record(self, replay: Replay, analysis: Analysis, outcome: Outcome) -> None:
         self.merges += 1
-        self.seconds.append(analysis.seconds)
         commit = replay.commit
+        if not self.seconds or analysis.seconds > max(self.seconds):
+            self.slowest = commit
+        self.seconds.append(analysis.seconds)
         if analysis.crash:
             self.tracebacks.append(f"{commit[:10]} {analysis.crash.splitlines()[-1]}")
         if analysis.exit_2:
@@ -124,7 +127,8 @@ class Backtest:
             "seconds_per_merge": {
                 "mean": _round(statistics.fmean(times)) if times else None,
                 "median": _round(statistics.median(times)) if times else None,
-                "max": _round(times[-1]) if times else None},
+                "max": _round(times[-1]) if times else None,
+                "slowest": self.slowest[:10]},
         }
 
 
