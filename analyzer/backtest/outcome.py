@@ -27,7 +27,9 @@ from analyzer.sources.repo_layout import is_requirements
 _PY2_ASSIGNMENT = re.compile(r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$""",
                              re.MULTILINE)
 _QUOTED = re.compile(r"""['"]([^'"]+)['"]""")
-_DJANGO_CLASS = re.compile(r"^class Migration\(", re.MULTILINE)
+_MIGRATION_CLASS = re.compile(r"^class Migration\(", re.MULTILINE)  # Django or South
+# Django's own (South's SchemaMigration has no graph: its files run in name order)
+_DJANGO_CLASS = re.compile(r"^class Migration\((?:[\w.]+\.)?Migration\)", re.MULTILINE)
 
 
 @dataclass
@@ -87,7 +89,7 @@ def _alembic_heads(texts: dict[str, str]) -> set[str] | None:
     """Heads of the alembic revisions among these files; None when there are none."""
     parents: dict[str, tuple[str, ...]] = {}
     for path, text in texts.items():
-        if _DJANGO_CLASS.search(text):
+        if _MIGRATION_CLASS.search(text):
             continue
         try:
             revision = parse_revision(text, path)
