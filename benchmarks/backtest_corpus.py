@@ -39,7 +39,8 @@ def main() -> int:
     parser.add_argument("--repos", type=Path, default=HERE / "backtest_repos.toml")
     parser.add_argument("--json", type=Path, help="also keep every repository's report here")
     args = parser.parse_args()
-    command = shutil.which("conflictscan") or str(Path(sys.executable).parent / "conflictscan")
+    beside = Path(sys.executable).parent / "conflictscan"  # the one installed with this Python
+    command = str(beside) if beside.exists() else shutil.which("conflictscan") or "conflictscan"
     listed = tomllib.loads(args.repos.read_text(encoding="utf-8"))["repo"]
     present = []
     for entry in listed:
