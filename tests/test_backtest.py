@@ -183,3 +183,23 @@ def test_false_alarms_and_severe_findings_on_clean_dependency_files_are_counted(
     result.record(replay, stopped, Outcome("base", ["app.py"]))
     assert result.families["textual"].examples["missed"] == ["cccccccccc app.py (scan stopped)"]
     assert len(result.exit_2) == 1
+
+
+def test_the_oracle_reads_migrations_by_content():
+    """Leaves and heads as Django and alembic see them: squashed migrations replace their
+    originals, South files have no graph, Python 2 revision files are still read."""
+    from analyzer.backtest.outcome import _alembic_heads, _django_leaves
+
+    squash = migration("shop", "0001_initial").replace(
+        "    operations", "    replaces = [('shop', '0002_a'), ('shop', '0003_b')]\n    operations")
+    texts = {"m/0001_initial.py": migration("shop", None),
+             "m/0002_a.py": migration("shop", "0001_initial"),
+             "m/0003_b.py": migration("shop", "0002_a"),
+             "m/0002_squashed_0003_b.py": squash,
+             "m/0004_c.py": migration("shop", "0003_b")}
+    assert _django_leaves(texts) == {"0004_c"}
+    south = "class Migration(SchemaMigration):\n    def forwards(self, orm):\n        pass\n"
+    assert _django_leaves({"m/0001_a.py": south, "m/0002_b.py": south}) is None
+    py2 = 'revision = "b1"\ndown_revision = "a1"\nprint "upgrading"\n'
+    assert _alembic_heads({"v/a1.py": revision("a1", None), "v/b1.py": py2,
+                           "v/b2.py": revision("b2", "a1")}) == {"b1", "b2"}
