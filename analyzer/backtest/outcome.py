@@ -61,9 +61,11 @@ def merge_outcome(git: GitRepo, first: str, second: str, base: str) -> Outcome:
 
 def _migrations(git: GitRepo, outcome: Outcome, trees: tuple[str, str, str],
                 added: list[set[str]]) -> None:
-    """Chains both sides add to: directories where both sides added Python files."""
+    """Chains both sides add to: directories where both sides added Python files. A
+    directory with a conflicted file is left to the textual family: its graph is unknown."""
     dirs = [{posixpath.dirname(p) for p in side if p.endswith(".py")} for side in added]
-    shared = sorted(d for d in dirs[0] & dirs[1] if d)
+    conflicted = {posixpath.dirname(p) for p in outcome.conflicts}
+    shared = sorted(d for d in dirs[0] & dirs[1] if d and d not in conflicted)
     if not shared:
         return
     first, second, tree = trees
