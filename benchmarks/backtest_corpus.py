@@ -44,13 +44,14 @@ def main() -> int:
     listed = tomllib.loads(args.repos.read_text(encoding="utf-8"))["repo"]
     present = []
     for entry in listed:
-        if (args.folder / entry["name"]).is_dir():
+        if (args.folder / entry.get("clone", entry["name"])).is_dir():
             present.append(entry)
         else:
             print(f"skipped {entry['name']}: no clone in {args.folder}", file=sys.stderr)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        done = pool.map(lambda e: _backtest(command, args.folder / e["name"],
-                                            e.get("last", args.last)), present)
+        done = pool.map(lambda e: _backtest(command, args.folder / e.get("clone", e["name"]),
+                                            e.get("last", args.last), e.get("ref", "HEAD")),
+                        present)
         reports = {e["name"]: report for e, report in zip(present, done, strict=True)
                    if report is not None}
     if args.json:
@@ -59,10 +60,11 @@ def main() -> int:
     return 0
 
 
-def _backtest(command: str, clone: Path, last: int) -> dict[str, Any] | None:
+def _backtest(command: str, clone: Path, last: int, ref: str) -> dict[str, Any] | None:
     started = time.perf_counter()
     done = subprocess.run([command, "backtest", "--format", "json", "--last", str(last),
-                           "--repo", str(clone)], capture_output=True, text=True, check=False)
+                           "--ref", ref, "--repo", str(clone)],
+                          capture_output=True, text=True, check=False)
     if done.returncode != 0:
         print(f"{clone.name}: exit {done.returncode}: {done.stderr.strip()[-500:]}",
               file=sys.stderr)

@@ -44,10 +44,9 @@ class Outcome:
 def merge_outcome(git: GitRepo, first: str, second: str, base: str) -> Outcome:
     tree, conflicts = git.merge_tree(first, second)
     outcome = Outcome(base, conflicts)
-    (changed_1, added_1), (changed_2, added_2) = (git.changes(base, first),
-                                                  git.changes(base, second))
+    (changed_1, _), (changed_2, added_2) = git.changes(base, first), git.changes(base, second)
     both = changed_1 & changed_2
-    _migrations(git, outcome, (first, second, tree), [added_1, added_2])
+    _migrations(git, outcome, (first, second, tree), added_2)
     for path in sorted(both):
         if is_manifest(path) or is_lockfile(path):
             outcome.dependency_files[path] = (
@@ -60,31 +59,30 @@ def merge_outcome(git: GitRepo, first: str, second: str, base: str) -> Outcome:
 
 
 def _migrations(git: GitRepo, outcome: Outcome, trees: tuple[str, str, str],
-                added: list[set[str]]) -> None:
-    """Chains both sides add to: directories where both sides added Python files. A
-    directory with a conflicted file is left to the textual family: its graph is unknown."""
-    dirs = [{posixpath.dirname(p) for p in side if p.endswith(".py")} for side in added]
+                added: set[str]) -> None:
+    """Chains the merged branch adds to, where the merge leaves the target branch with more
+    heads (leaves) than it had: two sides on one parent, or a revision on a stale parent.
+    A directory with a conflicted file is left to the textual family: its graph is unknown."""
     conflicted = {posixpath.dirname(p) for p in outcome.conflicts}
-    shared = sorted(d for d in dirs[0] & dirs[1] if d and d not in conflicted)
+    shared = sorted({posixpath.dirname(p) for p in added if p.endswith(".py")} - conflicted
+                    - {""})
     if not shared:
         return
-    first, second, tree = trees
-    listings = [git.list_tree(first, shared), git.list_tree(second, shared),
-                git.scratch_files(tree, shared)]
-    specs = [f"{rev}:{path}" for rev, files in zip(trees, listings, strict=True)
+    first, _, tree = trees
+    listings = [git.list_tree(first, shared), git.scratch_files(tree, shared)]
+    specs = [f"{rev}:{path}" for rev, files in zip((first, tree), listings, strict=True)
              for path in files if path.endswith(".py") and posixpath.dirname(path) in shared]
     blobs = git.scratch_blobs(specs)
     for directory in shared:
-        texts = [{spec.split(":", 1)[1]: text for spec, text in blobs.items()
-                  if spec.startswith(f"{rev}:") and text is not None
-                  and posixpath.dirname(spec.split(":", 1)[1]) == directory} for rev in trees]
+        before, after = ({spec.split(":", 1)[1]: text for spec, text in blobs.items()
+                          if spec.startswith(f"{rev}:") and text is not None
+                          and posixpath.dirname(spec.split(":", 1)[1]) == directory}
+                         for rev in (first, tree))
         for read, forks in ((_alembic_heads, outcome.alembic_forks),
                             (_django_leaves, outcome.django_forks)):
-            first_tips, second_tips, merged_tips = (read(t) for t in texts)
-            if first_tips is None or second_tips is None or merged_tips is None:
-                continue
-            if len(merged_tips) > max(len(first_tips), len(second_tips), 1):
-                forks[directory] = ", ".join(sorted(merged_tips))
+            tips_before, tips_after = read(before), read(after)
+            if tips_after is not None and len(tips_after) > max(len(tips_before or ()), 1):
+                forks[directory] = ", ".join(sorted(tips_after))
 
 
 def _alembic_heads(texts: dict[str, str]) -> set[str] | None:
