@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-from analyzer.errors import InputError, read_text
+from analyzer.errors import InputError
 from analyzer.model import Finding
+from analyzer.safe_files import read_text
 
 BASELINE_VERSION = 1
 
@@ -23,8 +24,9 @@ def fingerprint(finding: Finding) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
-def load_baseline(path: str) -> set[str]:
-    text = read_text(path)
+def load_baseline(path: str, root: str | None = None) -> set[str]:
+    """The accepted fingerprints; with `root`, the file must be inside that repository."""
+    text = read_text(path, root=root)
     try:
         data = json.loads(text)
         entries = data["findings"]

@@ -123,6 +123,41 @@ def build_parser() -> argparse.ArgumentParser:
     _git_options(pr)
     _report_options(pr)
 
+    fix = commands.add_parser(
+        "fix", help="apply the mitigation of findings in this worktree (dry run by default)",
+        description="Show, and with --apply write, the fix of each finding that involves the "
+                    "current worktree: alembic revisions re-parented or merged, Django "
+                    "migrations renumbered or merged, requirements merged, the lock command "
+                    "for lockfiles. Only the files each fix names are written.")
+    fix.add_argument("ids", nargs="*", metavar="FINDING-ID",
+                     help="fix only these findings (ids as `fix` lists them; a prefix is enough)")
+    fix.add_argument("--rule", action="append", default=[], metavar="CSxxx",
+                     help="fix only the findings of this rule")
+    fix.add_argument("--all", action="store_true",
+                     help="every finding of this worktree, including those with no automatic "
+                          "fix (they are listed with what to do)")
+    fix.add_argument("--apply", action="store_true", help="write the changes")
+    fix.add_argument("--force", action="store_true",
+                     help="write even over files with uncommitted changes")
+    fix.add_argument("--merge", action="store_true",
+                     help="write a merge revision or merge migration instead of re-parenting")
+    fix.add_argument("--run-lock", action="store_true",
+                     help="with --apply: restore the base's lockfile and run the package "
+                          "manager's lock command (the only program fix ever runs)")
+    _git_options(fix)
+
+    driver = commands.add_parser(
+        "merge-driver", help="a git merge driver for requirements files",
+        description="Merge requirements files by package, not by line: both sides' additions, "
+                    "one line per package. Set up with `git config merge.conflictscan.driver "
+                    "'conflictscan merge-driver %%O %%A %%B %%P'` and `requirements*.txt "
+                    "merge=conflictscan` in .gitattributes.")
+    driver.add_argument("base_file", metavar="BASE", help="%%O: the common ancestor's version")
+    driver.add_argument("ours_file", metavar="OURS", help="%%A: ours; the result is written here")
+    driver.add_argument("theirs_file", metavar="THEIRS", help="%%B: theirs")
+    driver.add_argument("path", nargs="?", default="", metavar="PATH",
+                        help="%%P: the file's path, for messages")
+
     backtest = commands.add_parser(
         "backtest", help="replay the repository's merges: what the rules caught and missed",
         description="Replay the repository's own merges (two-parent merges, and squash-merged "
@@ -149,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from analyzer.tempfiles import install_cleanup
+
+    install_cleanup()  # our temporary files go on exit, SIGINT and SIGTERM
     try:
         args = build_parser().parse_args(argv)
         if args.command == "plan":
@@ -167,6 +205,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from analyzer.commands.pr import run_pr
 
             return run_pr(args)
+        if args.command == "fix":
+            from analyzer.commands.fix import run_fix
+
+            return run_fix(args)
+        if args.command == "merge-driver":
+            from analyzer.commands.merge_driver import run_merge_driver
+
+            return run_merge_driver(args)
+
         if args.command == "backtest":
             from analyzer.commands.backtest import run_backtest
 

@@ -36,15 +36,16 @@ def load_config(root: str | None) -> Config:
     """The configuration of the repository at root; an empty one when it has none."""
     if root is None:
         return Config()
+    from analyzer.safe_files import read_repo_text
+
     path = os.path.join(root, "pyproject.toml")
-    if not os.path.isfile(path):
+    if os.path.isdir(path):
+        return Config()
+    text = read_repo_text(path, root)
+    if text is None:
         return Config()
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
         data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError):
-        return Config()
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
         raise InputError(f"does not parse as TOML: {exc}", path,

@@ -21,23 +21,6 @@ class InputError(Exception):
 
 def read_text(path: str, *, max_bytes: int = 20_000_000) -> str:
     """Read a user's text file or raise an InputError that says exactly what is wrong."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a file", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path) from None
-    if len(data) > max_bytes:
-        raise InputError(f"larger than {max_bytes // 1_000_000} MB; refusing to scan it", path)
-    if b"\x00" in data[:8192]:
-        raise InputError("looks like a binary file, expected text", path)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", path, line
-        ) from None
+    from analyzer.safe_files import read_text as read_safely
+
+    return read_safely(path, max_bytes=max_bytes)

@@ -21,6 +21,7 @@ class Report:
     schedule: Schedule | None = None
     problems: list[InputError] = field(default_factory=list)  # files that could not be read
     accepted: int = 0  # findings the baseline accepts, left out of `findings`
+    notes: list[str] = field(default_factory=list)  # what the scan left out, and why
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

@@ -203,3 +203,15 @@ def test_the_oracle_reads_migrations_by_content():
     py2 = 'revision = "b1"\ndown_revision = "a1"\nprint "upgrading"\n'
     assert _alembic_heads({"v/a1.py": revision("a1", None), "v/b1.py": py2,
                            "v/b2.py": revision("b2", "a1")}) == {"b1", "b2"}
+
+
+def test_a_bare_clone_is_replayed_too(cli, history, tmp_path):
+    root = history()
+    bare = tmp_path / "mirror.git"
+    git(root, "clone", "-q", "--bare", str(root), str(bare))
+    objects = git(bare, "count-objects", "-v")
+    report = backtest(cli, bare, "--ref", "main")
+    assert report["merges"] == 4
+    assert counts(report, "textual") == (1, 0, 0)
+    assert counts(report, "django") == (1, 0, 0)
+    assert git(bare, "count-objects", "-v") == objects

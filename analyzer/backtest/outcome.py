@@ -69,10 +69,10 @@ def _migrations(git: GitRepo, outcome: Outcome, trees: tuple[str, str, str],
     if not shared:
         return
     first, _, tree = trees
-    listings = [git.list_tree(first, shared), git.scratch_files(tree, shared)]
+    listings = [git.list_tree(first, shared), git.list_tree(tree, shared)]
     specs = [f"{rev}:{path}" for rev, files in zip((first, tree), listings, strict=True)
              for path in files if path.endswith(".py") and posixpath.dirname(path) in shared]
-    blobs = git.scratch_blobs(specs)
+    blobs = git.read_blobs(specs)
     for directory in shared:
         before, after = ({spec.split(":", 1)[1]: text for spec, text in blobs.items()
                           if spec.startswith(f"{rev}:") and text is not None
@@ -160,7 +160,7 @@ def _migration_fields(tree: ast.Module) -> tuple[list[tuple[str, str]], list[str
 
 def _validity(git: GitRepo, path: str, trees: tuple[str, str, str]) -> str:
     """"clean", or what the merge broke that neither side had broken."""
-    blobs = git.scratch_blobs([f"{rev}:{path}" for rev in trees])
+    blobs = git.read_blobs([f"{rev}:{path}" for rev in trees])
     texts = [blobs.get(f"{rev}:{path}") for rev in trees]
     if texts[2] is None:
         return "clean"  # deleted, or binary

@@ -15,7 +15,7 @@ from analyzer.config import load_config
 from analyzer.errors import InputError
 from analyzer.progress import DelayedProgress
 from analyzer.sources.git_repo import GitRepo
-from analyzer.sources.repo_layout import read_layout
+from analyzer.sources.repo_layout import conventions, read_layout
 
 
 def run_backtest(args: argparse.Namespace) -> int:
@@ -23,7 +23,8 @@ def run_backtest(args: argparse.Namespace) -> int:
     try:
         config = load_config(git.root)
         catalog = configured_catalog(config)
-        layout = read_layout(git.root)
+        # a bare repository has no files on disk: the usual layout, configured or not
+        layout = conventions() if git.bare else read_layout(git.root)
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
         git.resolve(args.ref)

@@ -19,7 +19,7 @@ from analyzer.report import Report
 from analyzer.sources.branches import BranchScan, BranchSelection, collect
 from analyzer.sources.git_facts import GitFacts, gather
 from analyzer.sources.git_repo import GitRepo
-from analyzer.sources.repo_layout import read_layout
+from analyzer.sources.repo_layout import conventions, read_layout
 
 
 @dataclass
@@ -43,7 +43,8 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
         config = load_config(git.root)
         merge_options(args, config)
         catalog = configured_catalog(config)
-        layout = read_layout(git.root)
+        # a bare repository has no files on disk: the usual layout, configured or not
+        layout = conventions() if git.bare else read_layout(git.root)
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
         with DelayedProgress(0, "reading branches") as progress:
@@ -62,7 +63,7 @@ def report_and_exit(mode: str, result: GitScan, args: argparse.Namespace) -> int
     findings, accepted = accept(result.findings, args, result.config, result.git.root)
     report = Report(mode, result.git.root, f"against {result.scan.base_name}",
                     result.scan.workstreams, findings, result.catalog, None,
-                    result.facts.problems, accepted)
+                    result.facts.problems, accepted, result.scan.notes)
     return finish(report, args)
 
 

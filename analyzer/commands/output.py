@@ -43,9 +43,10 @@ def accept(findings: list[Finding], args: argparse.Namespace, config: Config,
     baseline = args.baseline or config.baseline
     if not baseline or args.write_baseline:
         return findings, 0
-    if not os.path.isabs(baseline) and root and not args.baseline:
-        baseline = os.path.join(root, baseline)  # a path in the config is the repository's
-    accepted = load_baseline(baseline)
+    inside = None
+    if root and not args.baseline:  # a path in the config is the repository's, and stays in it
+        baseline, inside = os.path.join(root, baseline), root
+    accepted = load_baseline(baseline, inside)
     kept = [f for f in findings if fingerprint(f) not in accepted]
     return kept, len(findings) - len(kept)
 

@@ -80,7 +80,9 @@ def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
     never into the scanned repository."""
     from pip_requirements_parser import RequirementsFile
 
-    handle, path = tempfile.mkstemp(suffix=".txt", prefix="conflictscan-")
+    from analyzer.tempfiles import shared_private_dir
+
+    handle, path = tempfile.mkstemp(suffix=".txt", dir=shared_private_dir())
     try:
         with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
             out.write("\n".join(lines) + "\n")

@@ -30,6 +30,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         "workstreams": [_workstream(ws) for ws in report.workstreams],
         "problems": [{"path": p.path, "line": p.line, "message": p.message}
                      for p in report.problems],
+        "notes": list(report.notes),
         "schedule": None if schedule is None else {
             "setup": schedule.setup,
             "waves": schedule.waves,

@@ -33,7 +33,9 @@ def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
         console.print("A single task cannot collide with another; nothing to schedule.\n")
     for problem in report.problems:
         console.print(f"[bold red]could not read[/] {escape(str(problem))}", soft_wrap=True)
-    if report.problems:
+    for note in report.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+    if report.problems or report.notes:
         console.print()
     if count > 1:
         _matrix(console, report)

@@ -53,6 +53,7 @@ class BranchScan:
     base_name: str
     base_commit: str
     streams: list[GitWorkstream]
+    notes: list[str] = field(default_factory=list)  # worktrees left out or read partly, why
 
     @property
     def workstreams(self) -> list[Workstream]:
@@ -63,7 +64,8 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
             progress: Callable[[str], None] = lambda _: None) -> BranchScan:
     base_name = base or git.default_base()
     base_commit = git.resolve(base_name)
-    candidates = _candidates(git, selection, base_name)
+    notes: list[str] = []
+    candidates = _candidates(git, selection, base_name, notes)
     up_to_date = git.commits_containing(base_commit)
     streams: list[GitWorkstream] = []
     if selection.staged_in:
@@ -84,28 +86,23 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
         since = Workstream(f"{base_name} since fork", f"{base_name} since the fork", "branch",
                            Evidence(git.root, None, base_name))
         streams.append(GitWorkstream(since, base_commit, streams[0].merge_base))
-    # committed work: every diff from one git process; worktrees: their files on disk
-    committed = [s for s in streams if not s.worktree]
-    texts = dict(zip((id(s) for s in committed),
-                     git.diffs([(s.merge_base, s.commit) for s in committed]), strict=True))
+    # a worktree is its snapshot (staged, unstaged, untracked files) in the scratch store;
+    # then every diff comes from one git process
     on_disk = [s for s in streams if s.worktree and not s.staged]
-
-    def read_worktree(stream: GitWorkstream) -> tuple[str, list[str]]:
-        assert stream.worktree is not None
-        return (git.worktree_diff(stream.merge_base, stream.worktree),
-                git.untracked(stream.worktree))
-
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
-        local = dict(zip((id(s) for s in on_disk), pool.map(read_worktree, on_disk),
-                         strict=True))
-    for stream in streams:
-        if stream.staged:
-            continue  # read from the index when it was collected
-        text, untracked = local.get(id(stream), (texts.get(id(stream), ""), []))
-        stream.workstream.touches = touches_from_diff(stream.workstream.id, text, untracked,
+        snapshots = list(pool.map(lambda s: git.snapshot_worktree(s.worktree, s.commit),
+                                  on_disk))
+        untracked = list(pool.map(lambda s: git.untracked(s.worktree), on_disk))
+    new_commit = {id(s): c for s, c in zip(on_disk, snapshots, strict=True)}
+    local = {id(s): u for s, u in zip(on_disk, untracked, strict=True)}
+    pending = [s for s in streams if not s.staged]
+    texts = git.diffs([(s.merge_base, new_commit.get(id(s), s.commit)) for s in pending])
+    for stream, text in zip(pending, texts, strict=True):
+        stream.workstream.touches = touches_from_diff(stream.workstream.id, text,
+                                                      local.get(id(stream), []),
                                                       stream.worktree)
     streams = [s for s in streams if s.workstream.touches or not s.worktree or s.staged]
-    return BranchScan(git, base_name, base_commit, streams)
+    return BranchScan(git, base_name, base_commit, streams, notes)
 
 
 STAGED = "staged"
@@ -120,16 +117,13 @@ def _staged_stream(git: GitRepo, current: Worktree, base_commit: str,
     label = current.branch or f"detached at {current.head[:8]}"
     workstream = Workstream(STAGED, f"staged changes on {label}", "staged",
                             Evidence(current.path, None, label))
-    text = git.run("diff", "--cached", "-U0", "--full-index", "--no-color", "--no-ext-diff",
-                   "--no-textconv",
-                   "--find-renames", "--src-prefix=a/", "--dst-prefix=b/", "--submodule=short",
-                   merge_base, cwd=current.path)
+    text = git.staged_diff(merge_base, current.path)
     workstream.touches = touches_from_diff(STAGED, text, [], None)
     return GitWorkstream(workstream, current.head, merge_base, current.path, staged=True)
 
 
-def _candidates(git: GitRepo, selection: BranchSelection,
-                base_name: str) -> list[tuple[str, str, str, str, str | None]]:
+def _candidates(git: GitRepo, selection: BranchSelection, base_name: str,
+                notes: list[str]) -> list[tuple[str, str, str, str, str | None]]:
     """(id, name, origin, commit, worktree path) for every workstream asked for; a branch
     checked out in a worktree is taken from the worktree, uncommitted changes and all."""
     base_short = base_name.split("/", 1)[-1] if base_name.startswith("origin/") else base_name
@@ -160,7 +154,27 @@ def _candidates(git: GitRepo, selection: BranchSelection,
         ws_id = wt.branch if wt.branch and wt.branch not in taken else name
         if not default and not selection.all_local and wt.branch not in refs and refs:
             continue  # named refs only: other worktrees are not asked for
-        result.append((ws_id, name, "worktree", wt.head, wt.path))
+        if wt.missing:
+            why = "is locked and its folder is missing" if wt.locked else "has no folder"
+            compare = wt.branch is not None and wt.branch not in taken and bool(wt.head)
+            left = "only its branch's commits are compared" if compare else "skipped"
+            notes.append(f"{name} {why} (see `git worktree list`): {left}")
+            if compare:
+                result.append((ws_id, name, "branch", wt.head, None))
+        elif not wt.head:
+            notes.append(f"{name} is on a branch with no commit yet (unborn): skipped")
+        elif (busy := git.in_progress(wt.path)) is not None:
+            # its files hold conflict markers: its commits only (a rebase: the branch as it
+            # was before, which may be listed already)
+            rebasing = None if wt.branch else git.rebasing_branch(wt.path)
+            notes.append(f"{rebasing or label} is in the middle of {busy} (worktree "
+                         f"{wt.path}): only its commits are compared until it is finished")
+            if rebasing is None:
+                result.append((ws_id, name, "branch", wt.head, None))
+            elif rebasing not in taken:
+                result.append((rebasing, rebasing, "branch", git.resolve(rebasing), None))
+        else:
+            result.append((ws_id, name, "worktree", wt.head, wt.path))
     return result
 
 
@@ -185,6 +199,7 @@ def touches_from_diff(ws_id: str, text: str, untracked: list[str],
     from unidiff.patch import PatchSet
 
     touches: list[Touch] = []
+    fresh = set(untracked)
     try:
         patch = PatchSet(text)
     except UnidiffParseError as exc:
@@ -200,22 +215,50 @@ def touches_from_diff(ws_id: str, text: str, untracked: list[str],
             source = _strip(patched.source_file)
             touches.append(_file(ws_id, source, "renamed to " + path, (), None))
             status = f"renamed from {source}"
+        if status == "added" and path in fresh:
+            status = "untracked"
         touches.append(_file(ws_id, path, status, hunks, first,
                              _new_blob(list(patched.patch_info or []))))
         if is_env_file(path) or posixpath.basename(path) in _CONFIG_WITH_PORTS:
             added = [(line.target_line_no or 0, line.value.rstrip("\n"))
                      for hunk in patched for line in hunk if line.is_added]
             touches += _config_touches(ws_id, path, added)
-    for path in untracked:
-        touches.append(_file(ws_id, path, "untracked", (Hunk(0, 0, 1, 1),), 1))
-        if worktree and is_env_file(path):
-            text = read_worktree_file(os.path.join(worktree, path)) or ""
-            touches += _config_touches(ws_id, path, list(enumerate(text.splitlines(), 1)))
+    seen = {t.resource.key for t in touches if t.resource.kind is Kind.FILE}
+    for path in untracked:  # those the snapshot left out: nested repositories, special files
+        if path.rstrip("/") not in seen:
+            touches.append(_file(ws_id, path, "untracked", (Hunk(0, 0, 1, 1),), 1))
     return touches
 
 
 def _strip(path: str) -> str:
+    path = unquote_c_style(path)
     return path[2:] if path.startswith(("a/", "b/")) else path
+
+
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote_c_style(text: str) -> str:
+    """A path as git C-quotes it in diff headers (`"requirements \\"dev\\".txt"`), unquoted;
+    octal escapes are raw bytes, kept undecodable bytes as surrogates, like the rest."""
+    if len(text) < 2 or not (text.startswith('"') and text.endswith('"')):
+        return text
+    body, out, i = text[1:-1], bytearray(), 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            if body[i + 1:i + 4].isdigit() and len(body[i + 1:i + 4]) == 3:
+                out.append(int(body[i + 1:i + 4], 8) & 0xFF)
+                i += 4
+                continue
+        out += ch.encode("utf-8", "surrogateescape")
+        i += 1
+    return out.decode("utf-8", "surrogateescape")
 
 
 def _file(ws_id: str, path: str, status: str, hunks: tuple[Hunk, ...],
@@ -249,10 +292,13 @@ def _config_touches(ws_id: str, path: str, lines: list[tuple[int, str]]) -> list
 
 
 def read_worktree_file(path: str) -> str | None:
-    """A worktree file's text; None when it is gone or binary (a worktree changes under us)."""
+    """A worktree file's text; None when it is gone, binary, a link that leaves its folder,
+    or not a regular file (a worktree changes under us). Scans read worktrees from their
+    snapshots; this is for callers that need one file as it is on disk."""
+    from analyzer.safe_files import read_bytes
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
+        data = read_bytes(path, root=os.path.dirname(os.path.abspath(path)))
+    except InputError:
         return None
     return None if b"\0" in data[:8000] else data.decode("utf-8", "replace")

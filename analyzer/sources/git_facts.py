@@ -22,7 +22,7 @@ from analyzer.parsers.alembic import Revision, parse_revision
 from analyzer.parsers.django_migrations import DjangoMigration, migration_identity, parse_migration
 from analyzer.parsers.pyproject import PyprojectFacts, parse_pyproject
 from analyzer.parsers.requirements import RequirementsFacts, parse_requirements
-from analyzer.sources.branches import BranchScan, GitWorkstream, read_worktree_file
+from analyzer.sources.branches import BranchScan, GitWorkstream
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
 
 BASE = "(base)"
@@ -107,6 +107,7 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                 commits[ws_id] = stream.commit
         return commits[ws_id]
 
+    _custom_drivers(scan, index, pairs)
     ordered = sorted(pairs)
     jobs = [(commit_of(a), commit_of(b)) for a, b in ordered]
     # merge-tree runs are independent processes: run them side by side
@@ -116,6 +117,19 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
             progress(f"merged {a} with {b}")
             if conflicted:
                 facts.conflicts[(a, b)] = tuple(conflicted)
+
+
+def _custom_drivers(scan: BranchScan, index: ResourceIndex,
+                    pairs: set[tuple[str, str]]) -> None:
+    """A file the repository merges with its own driver: git's built-in merge is what we
+    can simulate (the driver never runs here), so say that the prediction may differ."""
+    if not pairs or scan.git.bare:
+        return
+    shared = [resource.key for resource, _ in index.shared(Kind.FILE)]
+    for path, driver in sorted(scan.git.custom_merge_drivers(shared).items()):
+        scan.notes.append(f"{path} is merged by the repository's own merge driver "
+                          f"'{driver}'; conflictscan never runs it, so its conflict prediction "
+                          "for this file is git's built-in text merge")
 
 
 _SAFE_GAP = 3  # lines between two hunks that git's merge never joins, with margin
@@ -161,6 +175,9 @@ def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitW
     texts = _texts(scan, streams, wanted)
     for (ws_id, path, which), text in zip(wanted, texts, strict=True):
         _parse_into(facts, ws_id, path, which, text)
+    for path, target in dict.fromkeys(git.links_out):
+        facts.problems.append(InputError("is a symbolic link to outside the repository "
+                                         f"({_printable(target)}); not followed", path))
     # the base's history matters only for the chains some workstream adds to
     alembic_dirs = layout.alembic_versions if facts.alembic_added or facts.problems else ()
     tip_files = git.list_tree(scan.base_commit, [*alembic_dirs, *django_apps.values()])
@@ -177,30 +194,22 @@ def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitW
 
 def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
            wanted: list[tuple[str, str, str]]) -> list[str | None]:
-    specs: list[str] = []
-    for ws_id, path, which in wanted:
+    """Each wanted version from git's objects: a worktree's files from its snapshot (never
+    from the file system, where a link could point anywhere)."""
+    git = scan.git
+
+    def rev(ws_id: str, which: str) -> str:
         stream = streams[ws_id]
-        if which == "new" and not stream.worktree and not stream.staged:
-            specs.append(f"{stream.commit}:{path}")
-        elif which == "old":
-            specs.append(f"{stream.merge_base}:{path}")
-    blobs = scan.git.read_blobs(specs)
-    staged = next((s for s in streams.values() if s.staged), None)
-    if staged is not None and staged.worktree:  # ":path" is the index of that worktree
-        blobs.update(scan.git.read_blobs([f":{p}" for ws, p, which in wanted
-                                          if ws == staged.workstream.id and which == "new"],
-                                         cwd=staged.worktree))
-    result: list[str | None] = []
-    for ws_id, path, which in wanted:
-        stream = streams[ws_id]
-        if which == "new" and stream.staged:
-            result.append(blobs.get(f":{path}"))
-        elif which == "new" and stream.worktree:
-            result.append(read_worktree_file(os.path.join(stream.worktree, path)))
-        else:
-            rev = stream.commit if which == "new" else stream.merge_base
-            result.append(blobs.get(f"{rev}:{path}"))
-    return result
+        if which == "old":
+            return stream.merge_base
+        if stream.worktree:
+            return git.snapshot_worktree(stream.worktree, stream.commit,
+                                         staged_only=stream.staged)
+        return stream.commit
+
+    specs = [f"{rev(ws_id, which)}:{path}" for ws_id, path, which in wanted]
+    blobs = git.read_blobs(list(dict.fromkeys(specs)))
+    return [blobs.get(spec) for spec in specs]
 
 
 def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | None) -> None:
@@ -243,6 +252,11 @@ def _parse_base(facts: GitFacts, path: str, text: str, layout: RepoLayout) -> No
     except InputError as problem:
         problem.message = f"{problem.message} (on {facts.base_name})"
         facts.problems.append(problem)
+
+
+def _printable(text: str) -> str:
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return clean if len(clean) <= 80 else clean[:80] + "…"
 
 
 def _venv_target(stream: GitWorkstream, facts: GitFacts) -> None:

@@ -1,53 +1,86 @@
 """Read-only access to the scanned repository: refs, diffs, blobs, merge simulations.
 
-Everything that could write (a merge simulation, a snapshot of a worktree's uncommitted
-changes) goes into a temporary object directory that borrows the repository's objects as an
-alternate, and a temporary index file: the user's object store and index are never touched.
+Every git process goes through `analyzer.sources.git.runner` (hardened options). Everything
+that could write — a merge simulation, a snapshot of a worktree's uncommitted changes —
+happens in our private scratch repository (`analyzer.sources.git.scratch`), which borrows
+the repository's objects as an alternate: the user's object store, indexes and
+configuration take no part in a write, and no filter or merge driver of theirs runs.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 import re
-import shutil
-import subprocess
-import tempfile
+import stat
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
+from analyzer.sources.git.runner import GitError, run_git
+from analyzer.sources.git.scratch import ScratchRepo
 
-_HEX = re.compile(r"[0-9a-f]{40}")
-_IDENTITY = {"GIT_AUTHOR_NAME": "conflictscan", "GIT_AUTHOR_EMAIL": "conflictscan@localhost",
-             "GIT_COMMITTER_NAME": "conflictscan", "GIT_COMMITTER_EMAIL": "conflictscan@localhost"}
+_HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+# Settings of the scanned repository that describe its files (not programs): copied into the
+# scratch repository so that it reads the worktrees as git does.
+_FILE_SETTINGS = ("core.filemode", "core.symlinks", "core.ignorecase", "core.precomposeunicode",
+                  "core.autocrlf", "core.eol", "core.checkstat", "core.trustctime")
+_IN_PROGRESS = (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"),
+                ("rebase-apply", "a rebase"), ("CHERRY_PICK_HEAD", "a cherry-pick"),
+                ("REVERT_HEAD", "a revert"))
 
 
 @dataclass(frozen=True)
 class Worktree:
     path: str
-    head: str  # commit sha
+    head: str  # commit sha ("" when the branch is unborn)
     branch: str | None  # short branch name, None when detached
     is_main: bool
+    missing: bool = False  # its folder is gone (prunable, or locked on an absent disk)
+    locked: bool = False
 
 
 class GitRepo:
     def __init__(self, path: str):
-        from git import InvalidGitRepositoryError, NoSuchPathError, Repo
-
+        # git sets GIT_INDEX_FILE for a hook: the index being committed (maybe a temporary one)
+        hook_index = os.environ.get("GIT_INDEX_FILE")
+        self.hook_index = os.path.abspath(hook_index) if hook_index else None
+        if not os.path.isdir(path):
+            raise InputError("not a directory", path)
         try:
-            self.repo = Repo(path, search_parent_directories=True)
-        except (InvalidGitRepositoryError, NoSuchPathError):
-            raise InputError("not a git repository (or any parent up to the root)", path) from None
-        if self.repo.bare or not self.repo.working_tree_dir:
-            raise InputError("a bare repository has no worktrees to compare; run it in a "
-                             "checkout", path)
-        self.root = str(self.repo.working_tree_dir)
-        common = self.run("rev-parse", "--path-format=absolute", "--git-common-dir").strip()
+            out = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir",
+                           "--path-format=absolute", "--git-common-dir",
+                           "--show-object-format"], path)
+        except GitError as error:
+            if "not a git repository" in error.message:
+                raise InputError("not a git repository (or any parent up to the root)",
+                                 path) from None
+            raise
+        bare, self.git_dir, common, self.object_format = out.decode(
+            "utf-8", "surrogateescape").splitlines()[:4]
+        self.bare = bare == "true"
+        if self.bare:
+            self.root = self.git_dir
+        else:
+            top = run_git(["rev-parse", "--show-toplevel"], path).decode(
+                "utf-8", "surrogateescape").strip()
+            if not os.path.lexists(os.path.join(top, ".git")):
+                # core.worktree (or GIT_WORK_TREE) names another folder: reading "the
+                # repository's files" there could mean any folder of the machine
+                raise InputError(f"the repository's work tree is configured elsewhere ({top}, "
+                                 "core.worktree); run conflictscan in a checkout whose .git "
+                                 "is at its top", path)
+            self.root = top
+        self.common_dir = common
         self.objects_dir = os.path.join(common, "objects")
-        self._scratch: tempfile.TemporaryDirectory[str] | None = None
-        self._snapshots = 0
+        self._scratch: ScratchRepo | None = None
+        self._snapshots: dict[tuple[str, bool], str] = {}
+        self._refs: dict[str, str] | None = None
+        self.links_out: list[tuple[str, str]] = []  # committed links leaving the repository
+        self._untracked: dict[str, list[str]] = {}
+        self._git_dirs: dict[str, str] = {}
         self._lock = threading.Lock()
 
     # -- plain commands ------------------------------------------------------------------
@@ -58,33 +91,48 @@ class GitRepo:
 
     def run_bytes(self, *args: str, cwd: str | None = None, env: dict[str, str] | None = None,
                   ok: Iterable[int] = (0,), stdin: bytes | None = None) -> bytes:
-        command = ["git", "-c", "core.quotePath=false", *args]
-        done = subprocess.run(command, cwd=cwd or self.root, capture_output=True, input=stdin,
-                              env={**os.environ, **(env or {})}, check=False)
-        if done.returncode not in tuple(ok):
-            message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise InputError(f"git {args[0]} failed: {message[-1] if message else done.returncode}",
-                             cwd or self.root)
-        return done.stdout
+        """A git command in the repository, hardened. Objects of our scratch repository
+        (snapshots, merge results) are readable too."""
+        extra = dict(env or {})
+        if self._scratch is not None and "GIT_ALTERNATE_OBJECT_DIRECTORIES" not in extra:
+            extra["GIT_ALTERNATE_OBJECT_DIRECTORIES"] = self._scratch.objects_dir
+        try:
+            return run_git(args, cwd or self.root, env=extra, stdin=stdin, ok=ok)
+        except GitError as error:
+            raise _explained(error) from None
 
     # -- refs ----------------------------------------------------------------------------
 
+    def _all_refs(self) -> dict[str, str]:
+        """Every ref -> the commit it points to, read once with one `for-each-ref`."""
+        if self._refs is None:
+            out = self.run("for-each-ref", "--format=%(refname)%00%(objectname)%00"
+                           "%(*objectname)%00%(objecttype)")
+            refs: dict[str, str] = {}
+            for line in out.splitlines():
+                name, obj, peeled, kind = [*line.split("\0"), "", "", ""][:4]
+                if kind == "commit":
+                    refs[name] = obj
+                elif kind == "tag" and peeled:
+                    refs[name] = peeled
+            self._refs = refs
+        return self._refs
+
     def resolve(self, ref: str) -> str:
-        try:
-            return str(self.repo.rev_parse(f"{ref}^{{commit}}").hexsha)
-        except Exception:
+        out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
+                       f"{ref}^{{commit}}", ok=(0, 1)).strip()
+        if not _HEX.fullmatch(out):
             raise InputError(f"unknown revision {ref!r}: not a branch, tag or commit here",
-                             self.root) from None
+                             self.root)
+        return out
 
     def default_base(self) -> str:
         """origin/HEAD, else main, else master: what most teams merge into."""
-        try:
-            target = self.repo.git.symbolic_ref("refs/remotes/origin/HEAD", short=True)
-            if target:
-                return str(target)
-        except Exception:
-            pass
-        names = {head.name for head in self.repo.heads}
+        target = self.run("symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD",
+                          ok=(0, 1, 128)).strip()
+        if target and f"refs/remotes/{target}" in self._all_refs():
+            return target
+        names = set(self.local_branches())
         for candidate in ("main", "master"):
             if candidate in names:
                 return candidate
@@ -92,17 +140,17 @@ class GitRepo:
                          "name it with --base", self.root)
 
     def local_branches(self) -> list[str]:
-        return [head.name for head in self.repo.heads]
+        return [r.removeprefix("refs/heads/") for r in self._all_refs()
+                if r.startswith("refs/heads/")]
 
     def remote_branches(self) -> list[str]:
-        return [ref.name for remote in self.repo.remotes for ref in remote.refs
-                if not ref.name.endswith("/HEAD")]
+        return [r.removeprefix("refs/remotes/") for r in self._all_refs()
+                if r.startswith("refs/remotes/") and not r.endswith("/HEAD")]
 
     def refs_matching(self, pattern: str) -> list[str]:
         """Refs matching a pattern, full (`refs/pull/*/head`) or short (`origin/pr-*`)."""
-        out = self.run("for-each-ref", "--format=%(refname)")
         result = []
-        for ref in out.split():
+        for ref in self._all_refs():
             short = ref.split("/", 2)[-1] if ref.startswith(("refs/heads/", "refs/remotes/",
                                                              "refs/tags/")) else ref
             if fnmatch.fnmatchcase(ref, pattern) or fnmatch.fnmatchcase(short, pattern):
@@ -121,14 +169,20 @@ class GitRepo:
         return result
 
     def worktrees(self) -> list[Worktree]:
+        """The repository's worktrees, main first; none for a bare repository without any."""
+        if self.bare and not os.path.isdir(os.path.join(self.common_dir, "worktrees")):
+            return []
         listing = self.run("worktree", "list", "--porcelain", "-z")
         result: list[Worktree] = []
-        for block in listing.split("\0\0"):
+        for number, block in enumerate(listing.split("\0\0")):
             fields = dict(_field(f) for f in block.split("\0") if f)
-            if "worktree" not in fields or "bare" in fields or "HEAD" not in fields:
+            if "worktree" not in fields or "bare" in fields:
                 continue
+            head = fields.get("HEAD", "")
             branch = fields.get("branch", "").removeprefix("refs/heads/") or None
-            result.append(Worktree(fields["worktree"], fields["HEAD"], branch, not result))
+            missing = "prunable" in fields or not os.path.isdir(fields["worktree"])
+            result.append(Worktree(fields["worktree"], "" if set(head) <= {"0"} else head,
+                                   branch, number == 0, missing, "locked" in fields))
         return result
 
     def current_worktree(self, directory: str) -> Worktree:
@@ -139,33 +193,69 @@ class GitRepo:
                 return worktree
         raise InputError("not inside a worktree of this repository", directory)
 
+    def in_progress(self, worktree: str) -> str | None:
+        """'a merge', 'a rebase' … when the worktree is in the middle of one, else None."""
+        git_dir = self.worktree_git_dir(worktree)
+        for name, what in _IN_PROGRESS:
+            if os.path.lexists(os.path.join(git_dir, name)):
+                return what
+        return None
+
+    def rebasing_branch(self, worktree: str) -> str | None:
+        """The branch a rebase in this worktree is rewriting (its HEAD is detached meanwhile)."""
+        from analyzer.safe_files import read_bytes
+
+        git_dir = self.worktree_git_dir(worktree)
+        for folder in ("rebase-merge", "rebase-apply"):
+            path = os.path.join(git_dir, folder, "head-name")
+            if os.path.isfile(path):
+                try:
+                    name = read_bytes(path, root=git_dir, max_bytes=4096).decode(
+                        "utf-8", "surrogateescape").strip()
+                except InputError:
+                    return None
+                return name.removeprefix("refs/heads/") if name.startswith("refs/heads/") \
+                    else None
+        return None
+
     def is_shallow(self) -> bool:
         return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
 
     def merge_base(self, a: str, b: str) -> str | None:
-        out = self.run("merge-base", a, b, ok=(0, 1)).strip()
+        out = self.run("merge-base", "--end-of-options", a, b, ok=(0, 1)).strip()
         return out or None
 
     # -- diffs and contents --------------------------------------------------------------
 
     def worktree_diff(self, old: str, worktree: str) -> str:
-        """Zero-context diff from commit `old` to the files of a worktree (staged or not)."""
-        return self.run("diff", "-U0", "--full-index", "--no-color", "--no-ext-diff",
-                        "--no-textconv", "--find-renames", "--src-prefix=a/", "--dst-prefix=b/",
-                        "--submodule=short", old, cwd=worktree)
+        """Zero-context diff from commit `old` to the files of a worktree (staged, unstaged
+        and untracked), through a snapshot: the worktree's index is never refreshed."""
+        head = self.run("rev-parse", "--verify", "HEAD", cwd=worktree).strip()
+        return self.diffs([(old, self.snapshot_worktree(worktree, head))])[0]
+
+    def staged_diff(self, old: str, worktree: str) -> str:
+        """Zero-context diff from commit `old` to the index of a worktree (or a commit hook's
+        GIT_INDEX_FILE): one `diff-index --cached`, read-only, in the scratch repository."""
+        index = self.hook_index or os.path.join(self.worktree_git_dir(worktree), "index")
+        return self.scratch().run(
+            "diff-index", "--cached", "-p", "-U0", "--full-index", "--no-color",
+            "--no-ext-diff", "--no-textconv", "--find-renames", "--src-prefix=a/",
+            "--dst-prefix=b/", "--submodule=short", old, index=index,
+        ).decode("utf-8", "surrogateescape")
 
     def diffs(self, pairs: list[tuple[str, str]]) -> list[str]:
         """Zero-context diffs old..new for many commit pairs through one `git diff-tree`."""
         if not pairs:
             return []
         stdin = "".join(f"{new} {old}\n" for old, new in pairs).encode()
-        out = self.run_bytes("diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--full-index",
-                             "--no-color", "--no-ext-diff", "--no-textconv", "--find-renames",
-                             "--src-prefix=a/", "--dst-prefix=b/", "--submodule=short",
-                             stdin=stdin).decode("utf-8", "surrogateescape")
+        out = self.run_bytes("diff-tree", "--stdin", "--always", "-r", "-p", "-U0",
+                             "--full-index", "--no-color", "--no-ext-diff", "--no-textconv",
+                             "--find-renames", "--src-prefix=a/", "--dst-prefix=b/",
+                             "--submodule=short", stdin=stdin).decode("utf-8",
+                                                                        "surrogateescape")
         chunks: list[list[str]] = []
         for line in out.splitlines(keepends=True):
-            if len(line.rstrip("\n")) == 40 and _HEX.fullmatch(line.rstrip("\n")):
+            if len(line.rstrip("\n")) in (40, 64) and _HEX.fullmatch(line.rstrip("\n")):
                 chunks.append([])  # a commit line: the next diff starts; diff lines never match
             elif chunks:
                 chunks[-1].append(line)
@@ -180,18 +270,31 @@ class GitRepo:
         return set(out.split())
 
     def changed_paths(self, old: str, new: str) -> set[str]:
-        out = self.run("diff", "--name-only", "-z", "--no-renames", old, new)
+        out = self.run("diff-tree", "-r", "--name-only", "-z", "--no-renames", old, new)
         return {p for p in out.split("\0") if p}
 
     def changes(self, old: str, new: str) -> tuple[set[str], set[str]]:
         """(paths changed, paths added) from old to new, renames as a delete and an add."""
-        out = self.run("diff", "--name-status", "-z", "--no-renames", old, new).split("\0")
+        out = self.run("diff-tree", "-r", "--name-status", "-z", "--no-renames", old,
+                       new).split("\0")
         pairs = list(zip(out[::2], out[1::2], strict=False))  # a trailing "" is left over
         return {p for _, p in pairs}, {p for status, p in pairs if status == "A"}
 
     def untracked(self, cwd: str) -> list[str]:
-        out = self.run("ls-files", "-z", "--others", "--exclude-standard", cwd=cwd)
-        return [p for p in out.split("\0") if p]
+        """Untracked, not ignored files of a worktree (asked once per worktree and run)."""
+        key = os.path.realpath(cwd)
+        if key not in self._untracked:
+            out = self.run("ls-files", "-z", "--others", "--exclude-standard", cwd=cwd)
+            self._untracked[key] = [p for p in out.split("\0") if p]
+        return self._untracked[key]
+
+    def worktree_git_dir(self, worktree: str) -> str:
+        """The git directory of a worktree (.git, or .git/worktrees/<name>), asked once."""
+        key = os.path.realpath(worktree)
+        if key not in self._git_dirs:
+            self._git_dirs[key] = self.run("rev-parse", "--absolute-git-dir",
+                                           cwd=worktree).strip()
+        return self._git_dirs[key]
 
     def list_tree(self, commit: str, directories: Iterable[str]) -> list[str]:
         dirs = [d for d in directories if d]
@@ -200,81 +303,119 @@ class GitRepo:
         out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", *dirs)
         return [p for p in out.split("\0") if p]
 
-    def read_blobs(self, specs: list[str], cwd: str | None = None,
-                   env: dict[str, str] | None = None) -> dict[str, str | None]:
-        """`rev:path` -> text (None when absent or binary), through one `git cat-file --batch`."""
+    def read_blobs(self, specs: list[str], cwd: str | None = None) -> dict[str, str | None]:
+        """`rev:path` -> text (None when absent or binary), through one `git cat-file --batch`.
+        Blobs are read raw (no filter runs). A committed symlink is resolved inside the
+        commit's own tree; one that leaves the repository reads as None and is listed in
+        `links_out` — the file system is never consulted. `:path` reads the index of the
+        worktree at `cwd`."""
+        result = self._read_blobs(specs, cwd)
+        maybe = [s for s, text in result.items() if text is not None and "\n" not in text
+                 and len(text) < 4096 and not s.startswith(":")]
+        for _ in range(5):  # links to links, a few deep
+            links = self._links(maybe)
+            if not links:
+                break
+            inside: dict[str, str] = {}
+            for spec, target in links.items():
+                rev, _, path = spec.partition(":")
+                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+                if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+                    result[spec] = None
+                    self.links_out.append((path, target))
+                else:
+                    inside[spec] = f"{rev}:{resolved}"
+            texts = self._read_blobs(list(inside.values()), cwd)
+            for spec, real in inside.items():
+                result[spec] = texts.get(real)
+            maybe = [s for s in inside if result[s] is not None]
+        return result
+
+    def _links(self, specs: list[str]) -> dict[str, str]:
+        """Which `rev:path` specs are symlinks (mode 120000) -> their target, by ls-tree."""
+        by_rev: dict[str, list[str]] = {}
+        for spec in specs:
+            rev, _, path = spec.partition(":")
+            by_rev.setdefault(rev, []).append(path)
+        links: dict[str, str] = {}
+        for rev, paths in by_rev.items():
+            out = self.run("ls-tree", "-z", rev, "--", *paths, ok=(0, 128))
+            for entry in out.split("\0"):
+                meta, _, path = entry.partition("\t")
+                if meta.startswith("120000 "):
+                    links[f"{rev}:{path}"] = ""
+        if links:
+            texts = self._read_blobs(list(links), None)
+            links = {spec: texts.get(spec) or "" for spec in links}
+        return links
+
+    def _read_blobs(self, specs: list[str], cwd: str | None) -> dict[str, str | None]:
         if not specs:
             return {}
-        out = self.run_bytes("cat-file", "--batch", cwd=cwd, env=env, stdin="".join(
-            f"{s}\n" for s in specs).encode("utf-8", "surrogateescape"))
+        stdin = "".join(f"{s}\n" for s in specs).encode("utf-8", "surrogateescape")
+        if cwd is not None and any(s.startswith(":") for s in specs):
+            index = os.path.join(self.worktree_git_dir(cwd), "index")
+            out = self.scratch().run("cat-file", "--batch", index=index, stdin=stdin)
+        else:
+            out = self.run_bytes("cat-file", "--batch", cwd=cwd, stdin=stdin)
         result: dict[str, str | None] = {}
         position = 0
         for spec in specs:
             newline = out.index(b"\n", position)
             header = out[position:newline].decode("utf-8", "replace").split()
             position = newline + 1
-            if len(header) < 3 or header[1] != "blob":
+            if len(header) < 3 or header[-2] != "blob":
                 result[spec] = None
                 continue
-            size = int(header[2])
+            size = int(header[-1])
             data = out[position:position + size]
             position += size + 1
             result[spec] = None if b"\0" in data[:8000] else data.decode("utf-8", "replace")
         return result
 
-    # -- merge simulation in a scratch object store --------------------------------------
+    # -- merge simulation in a scratch repository ----------------------------------------
 
-    def _scratch_env(self) -> dict[str, str]:
+    def scratch(self) -> ScratchRepo:
         with self._lock:  # merge simulations run in threads
             if self._scratch is None:
-                self._scratch = tempfile.TemporaryDirectory(prefix="conflictscan-")
-                os.makedirs(os.path.join(self._scratch.name, "objects", "info"))
-        return {"GIT_OBJECT_DIRECTORY": os.path.join(self._scratch.name, "objects"),
-                "GIT_ALTERNATE_OBJECT_DIRECTORIES": self.objects_dir, **_IDENTITY}
+                shallow = os.path.join(self.common_dir, "shallow")
+                self._scratch = ScratchRepo(self.objects_dir, self.object_format, shallow,
+                                            self._file_settings())
+        return self._scratch
+
+    def _file_settings(self) -> list[tuple[str, str]]:
+        out = self.run("config", "-z", "--get-regexp",
+                       r"^core\.(filemode|symlinks|ignorecase|precomposeunicode|autocrlf|eol|"
+                       r"checkstat|trustctime)$", ok=(0, 1))
+        settings = []
+        for entry in out.split("\0"):
+            key, _, value = entry.partition("\n")
+            if key in _FILE_SETTINGS and re.fullmatch(r"[A-Za-z0-9_-]{1,16}", value):
+                settings.append((key, value))
+        return settings
 
     def snapshot_worktree(self, worktree: str, head: str, staged_only: bool = False) -> str:
         """A commit of the worktree as it is (staged, unstaged, untracked), or of its index
-        alone, written only to the scratch object store through a scratch index."""
-        env = self._scratch_env()
-        self._snapshots += 1
-        assert self._scratch is not None
-        scratch_index = os.path.join(self._scratch.name, f"index-{self._snapshots}")
-        # Start from a copy of the worktree's own index: its stat data lets `git add` hash
-        # only the files that changed, and the real index is never written.
-        real_index = self.run("rev-parse", "--path-format=absolute", "--git-path", "index",
-                              cwd=worktree).strip()
-        if os.path.exists(real_index):
-            shutil.copyfile(real_index, scratch_index)
-            env["GIT_INDEX_FILE"] = scratch_index
-        else:
-            env["GIT_INDEX_FILE"] = scratch_index
-            self.run("read-tree", head, cwd=worktree, env=env)
-        if not staged_only:
-            self.run("add", "-A", "--", ".", cwd=worktree, env=env)
-        tree = self.run("write-tree", cwd=worktree, env=env).strip()
-        return self.run("commit-tree", tree, "-p", head, "-m", "conflictscan snapshot",
-                        cwd=worktree, env=env).strip()
+        alone, written only to the scratch repository; `head` when nothing changed."""
+        key = (os.path.realpath(worktree), staged_only)
+        with self._lock:
+            done = self._snapshots.get(key)
+        if done is None:
+            # a commit hook's index (GIT_INDEX_FILE) is what is being committed
+            index = self.hook_index if staged_only else None
+            done = _Snapshot(self, worktree, head, index).commit(staged_only)
+            with self._lock:
+                self._snapshots[key] = done
+        return done
 
     def merge_tree(self, a: str, b: str) -> tuple[str, list[str]]:
-        """The tree `git merge-tree --write-tree` makes of a and b (in the scratch object
-        store, conflict markers and all) and the paths it reports as conflicted."""
-        out = self.run("merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", a, b,
-                       env=self._scratch_env(), ok=(0, 1))
+        """The tree `git merge-tree --write-tree` makes of a and b, conflict markers and all
+        (in the scratch repository, readable through `list_tree` and `read_blobs`), and the
+        paths it reports as conflicted."""
+        out = self.scratch().run("merge-tree", "--write-tree", "--name-only", "--no-messages",
+                                 "-z", a, b, ok=(0, 1)).decode("utf-8", "surrogateescape")
         parts = out.split("\0")
         return parts[0].strip(), sorted({p for p in parts[1:] if p})
-
-    def scratch_files(self, tree: str, directories: Iterable[str]) -> list[str]:
-        """`list_tree` for trees that may exist only in the scratch object store."""
-        dirs = [d for d in directories if d]
-        if not dirs:
-            return []
-        out = self.run("ls-tree", "-r", "--name-only", "-z", tree, "--", *dirs,
-                       env=self._scratch_env())
-        return [p for p in out.split("\0") if p]
-
-    def scratch_blobs(self, specs: list[str]) -> dict[str, str | None]:
-        """`read_blobs` for trees that may exist only in the scratch object store."""
-        return self.read_blobs(specs, env=self._scratch_env())
 
     def merge_commits(self, ref: str, since: str | None, last: int | None) -> list[list[str]]:
         """[commit, committer date, first parent, second parent] of the two-parent merges
@@ -298,17 +439,162 @@ class GitRepo:
         return result
 
     def merge_conflicts(self, a: str, b: str) -> list[str]:
-        """Paths `git merge-tree --write-tree` reports as conflicted when merging a and b."""
-        out = self.run("merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", a, b,
-                       env=self._scratch_env(), ok=(0, 1))
+        """Paths `git merge-tree --write-tree` reports as conflicted when merging a and b,
+        merged inside the scratch repository: no merge driver or filter of the repository's
+        configuration or attributes is used (built-in text merge for every file)."""
+        out = self.scratch().run("merge-tree", "--write-tree", "--name-only", "--no-messages",
+                                 "-z", a, b, ok=(0, 1)).decode("utf-8", "surrogateescape")
         parts = out.split("\0")
         return sorted({p for p in parts[1:] if p})
 
+    def custom_merge_drivers(self, paths: Iterable[str]) -> dict[str, str]:
+        """path -> the repository's own merge driver git would run on it in a real merge
+        (`.gitattributes` merge=<name>, or merge.default, with merge.<name>.driver set).
+        Read from configuration and attributes only: the driver never runs here."""
+        out = self.run("config", "-z", "--get-regexp", r"^merge\..+\.(driver)$|^merge\.default$",
+                       ok=(0, 1))
+        defined, default = set(), None
+        for entry in out.split("\0"):
+            key, _, value = entry.partition("\n")
+            if key == "merge.default":
+                default = value
+            elif key.startswith("merge.") and key.endswith(".driver") and value:
+                defined.add(key[len("merge."):-len(".driver")])
+        paths = list(paths)
+        if not defined or not paths:
+            return {}
+        stdin = "".join(f"{p}\0" for p in paths).encode("utf-8", "surrogateescape")
+        attrs = self.run_bytes("check-attr", "-z", "--stdin", "merge", stdin=stdin,
+                               env={"GIT_LITERAL_PATHSPECS": "0"}).decode("utf-8",
+                                                                          "surrogateescape")
+        parts = attrs.split("\0")
+        result = {}
+        for i in range(0, len(parts) - 2, 3):
+            path, value = parts[i], parts[i + 2]
+            name = default if value == "unspecified" else value
+            if name in defined:
+                result[path] = name
+        return result
+
     def close(self) -> None:
         if self._scratch is not None:
-            self._scratch.cleanup()
+            self._scratch.close()
             self._scratch = None
-        self.repo.close()
+
+
+class _Snapshot:
+    """The tree a worktree would commit with `git add -A`, built without `git add` (which
+    runs clean filters and hooks) and without refreshing the worktree's index: files whose
+    stat data changed are hashed by the scratch repository, which knows no filter."""
+
+    def __init__(self, repo: GitRepo, worktree: str, head: str, index: str | None = None):
+        self.repo, self.worktree, self.head = repo, worktree, head
+        self.scratch = repo.scratch()
+        self.index = index or os.path.join(repo.worktree_git_dir(worktree), "index")
+        self.null = "0" * (64 if repo.object_format == "sha256" else 40)
+
+    def commit(self, staged_only: bool) -> str:
+        lines = self._staged()
+        if not staged_only:
+            lines += self._unstaged_and_untracked()
+        if not lines:
+            return self.head
+        scratch_index = self.scratch.new_index()
+        self.scratch.run("read-tree", self.head, index=scratch_index)
+        self.scratch.run("update-index", "-z", "--index-info", index=scratch_index,
+                         stdin=b"".join(lines))
+        tree = self.scratch.run("write-tree", index=scratch_index).decode().strip()
+        os.unlink(scratch_index)
+        return self.scratch.run("commit-tree", tree, "-p", self.head, "-m",
+                                "conflictscan snapshot").decode().strip()
+
+    def _staged(self) -> list[bytes]:
+        """Index entries that differ from HEAD, read from the index file (never written)."""
+        if not os.path.exists(self.index):
+            return []
+        out = self.scratch.run("diff-index", "--cached", "-z", "--raw", "--no-renames",
+                               "--ignore-submodules", self.head, index=self.index)
+        lines = []
+        for meta, path in _raw_entries(out):
+            _, new_mode, _, new_oid, status = meta.split()
+            if status == "D":
+                lines.append(self._removal(path))
+            elif status != "U":  # unresolved conflict: keep HEAD's version
+                lines.append(f"{new_mode} {new_oid}\t".encode() + path + b"\0")
+        return lines
+
+    def _unstaged_and_untracked(self) -> list[bytes]:
+        changed: list[bytes] = []
+        removed: list[bytes] = []
+        index_oid: dict[bytes, str] = {}
+        if os.path.exists(self.index):
+            out = self.scratch.run("diff-files", "-z", "--raw", "--ignore-submodules",
+                                   work_tree=self.worktree, index=self.index)
+            for meta, path in _raw_entries(out):
+                _, _, old_oid, _, status = meta.split()
+                if status == "D":
+                    removed.append(path)
+                elif status != "U":
+                    changed.append(path)
+                    index_oid[path] = old_oid
+        untracked = [p.encode("utf-8", "surrogateescape")
+                     for p in self.repo.untracked(self.worktree)]
+        lines = [self._removal(p) for p in removed]
+        regular: list[tuple[bytes, str]] = []
+        for path in [*changed, *untracked]:
+            kind = self._kind(path) if b"\n" not in path else "other"
+            if kind == "gone":
+                lines.append(self._removal(path))
+            elif kind == "link":
+                target = os.readlink(os.path.join(os.fsencode(self.worktree), path))
+                oid = self.scratch.write_blob(target, self.repo.object_format)
+                lines.append(f"120000 {oid}\t".encode() + path + b"\0")
+            elif kind in ("100644", "100755"):
+                regular.append((path, kind))
+        if regular:
+            oids = self.scratch.hash_files(self.worktree, [p for p, _ in regular])
+            for (path, mode), oid in zip(regular, oids, strict=True):
+                if index_oid.get(path) != oid:  # stat-dirty but unchanged files drop out
+                    lines.append(f"{mode} {oid}\t".encode() + path + b"\0")
+        return lines
+
+    def _removal(self, path: bytes) -> bytes:
+        return f"0 {self.null}\t".encode() + path + b"\0"  # mode 0 removes the entry
+
+    def _kind(self, path: bytes) -> str:
+        """A worktree entry by lstat: never follows a link, never opens a FIFO or device, and
+        never leaves the worktree through a linked directory."""
+        root = os.path.realpath(os.fsencode(self.worktree))
+        full = os.path.join(os.fsencode(self.worktree), path)
+        try:
+            parent = os.path.realpath(os.path.dirname(full))
+            if parent != root and not parent.startswith(root + b"/"):
+                return "gone"
+            info = os.lstat(full)
+        except OSError:
+            return "gone"
+        if stat.S_ISLNK(info.st_mode):
+            return "link"
+        if stat.S_ISREG(info.st_mode):
+            return "100755" if info.st_mode & 0o111 else "100644"
+        return "other"  # a directory (submodule, nested repository), FIFO, socket, device
+
+def _raw_entries(out: bytes) -> list[tuple[str, bytes]]:
+    """(":old new oid oid status", path) pairs of `--raw -z` output."""
+    parts = out.split(b"\0")
+    return [(parts[i].decode(), parts[i + 1]) for i in range(0, len(parts) - 1, 2)
+            if parts[i].startswith(b":")]
+
+
+def _explained(error: GitError) -> InputError:
+    """git's message, with what to do when the cause is a partial clone's missing objects."""
+    text = error.message
+    if any(s in text for s in ("not allowed", "promisor", "unable to read", "bad object",
+                               "missing blob", "Could not read")):
+        return InputError(f"{text} — objects are missing here (a partial or incomplete "
+                          "clone?); conflictscan never downloads anything: fetch the full "
+                          "history first (a clone without --filter)", error.path)
+    return error
 
 
 def _field(text: str) -> tuple[str, str]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import configparser
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from analyzer.compat import tomllib
 from analyzer.errors import InputError
+from analyzer.safe_files import read_repo_text
 
 LOCKFILES = {
     "poetry.lock": "poetry",
@@ -99,7 +99,7 @@ def read_layout(root: str) -> RepoLayout:
     files = _list_files(base)
     layout = RepoLayout(root=str(base))
     layout.requirements = tuple(sorted(f for f in files if is_requirements(f)))
-    pyproject = _read_toml(base / "pyproject.toml") if "pyproject.toml" in files else {}
+    pyproject = _read_toml(base / "pyproject.toml", base) if "pyproject.toml" in files else {}
     layout.manager, layout.lockfile = _manager(files, pyproject)
     layout.alembic_versions = _alembic_versions(base, files, pyproject)
     layout.django_apps = {
@@ -126,22 +126,25 @@ def _list_files(base: Path) -> set[str]:
 
 
 def _git(base: Path, *args: str) -> str | None:
+    """A git answer about the directory, hardened; None when it is no git checkout."""
+    from analyzer.sources.git.runner import run_git
+
     try:
-        done = subprocess.run(["git", "-C", str(base), *args], capture_output=True,
-                              text=True, errors="surrogateescape", check=False)
-    except OSError:
+        # check-ignore refuses literal pathspecs; its names are ours (venv folders)
+        literal = "0" if args[0] == "check-ignore" else "1"
+        out = run_git(args, str(base), ok=(0, 1), env={"GIT_LITERAL_PATHSPECS": literal})
+    except InputError:
         return None
-    if done.returncode not in (0, 1) or "not a git repository" in done.stderr:
-        return None
-    return done.stdout
+    return out.decode("utf-8", "surrogateescape")
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-        return data
-    except (OSError, UnicodeDecodeError):
+def _read_toml(path: Path, base: Path) -> dict[str, Any]:
+    text = read_repo_text(str(path), str(base))
+    if text is None:
         return {}
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"does not parse as TOML: {exc}", str(path)) from None
 
@@ -165,10 +168,14 @@ def _alembic_versions(base: Path, files: set[str], pyproject: dict[str, Any]) ->
     section: dict[str, Any] = pyproject.get("tool", {}).get("alembic", {})
     if not section and "alembic.ini" in files:
         parser = configparser.RawConfigParser()
+        ini = str(base / "alembic.ini")
         try:
-            parser.read(base / "alembic.ini", encoding="utf-8")
+            parser.read_string(read_repo_text(ini, str(base)) or "", ini)
         except configparser.Error as exc:
-            raise InputError(f"does not parse: {exc}", str(base / "alembic.ini")) from None
+            # configparser quotes the offending line: say where, never what
+            line = getattr(exc, "lineno", None)
+            raise InputError(f"does not parse as INI ({type(exc).__name__})", ini,
+                             line) from None
         if parser.has_section("alembic"):
             section = dict(parser.items("alembic"))
     if not section:

@@ -1,0 +1,1 @@
+"""Git, read through one hardened runner: refs, diffs, blobs, worktrees, merge simulations."""

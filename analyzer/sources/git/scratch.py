@@ -1,0 +1,89 @@
+"""Our private scratch repository: where merge simulations and worktree snapshots write.
+
+It lives in conflictscan's own temporary directory, reads no configuration but ours (see
+runner), and borrows the scanned repository's objects read-only through an alternate, so
+the scanned repository's object store, index and configuration never take part in a write.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import zlib
+from collections.abc import Iterable, Mapping
+
+from analyzer.sources.git.runner import run_git
+from analyzer.tempfiles import private_dir, remove_private_dir
+
+_IDENTITY = {"GIT_AUTHOR_NAME": "conflictscan", "GIT_AUTHOR_EMAIL": "conflictscan@localhost",
+             "GIT_COMMITTER_NAME": "conflictscan", "GIT_COMMITTER_EMAIL": "conflictscan@localhost",
+             "GIT_AUTHOR_DATE": "1700000000 +0000", "GIT_COMMITTER_DATE": "1700000000 +0000"}
+
+
+class ScratchRepo:
+    def __init__(self, objects_dir: str, object_format: str, shallow_file: str | None,
+                 config: Iterable[tuple[str, str]] = ()):
+        self.dir = private_dir()
+        self.git_dir = os.path.join(self.dir, "scratch.git")
+        self.config = tuple(config)  # safe settings copied from the scanned repository
+        self._lock = threading.Lock()
+        self._indexes = 0
+        run_git(["init", "--bare", "--quiet", "--template=", f"--object-format={object_format}",
+                 self.git_dir], cwd=self.dir, isolated=True)
+        self.objects_dir = os.path.join(self.git_dir, "objects")
+        # Files we hash go into a store of their own that sees no other: git "freshens" (sets
+        # the mtime of) an object it would write when any store it sees has it already.
+        self.hashed_dir = os.path.join(self.dir, "hashed-objects")
+        os.makedirs(os.path.join(self.hashed_dir, "info"))
+        os.makedirs(os.path.join(self.hashed_dir, "pack"))
+        with open(os.path.join(self.objects_dir, "info", "alternates"), "w",
+                  encoding="utf-8") as handle:
+            handle.write(f"{objects_dir}\n{self.hashed_dir}\n")
+        if shallow_file and os.path.isfile(shallow_file):
+            # a shallow clone's history ends where its `shallow` file says: copy the list
+            shutil.copyfile(shallow_file, os.path.join(self.git_dir, "shallow"))
+
+    def run(self, *args: str, cwd: str | None = None, work_tree: str | None = None,
+            index: str | None = None, stdin: bytes | None = None, ok: Iterable[int] = (0,),
+            env: Mapping[str, str] | None = None) -> bytes:
+        """A git command inside the scratch repository (optionally on a worktree's files and
+        an index file, read-only unless the index is one of ours)."""
+        extra = {"GIT_DIR": self.git_dir, **_IDENTITY, **(env or {})}
+        if work_tree:
+            extra["GIT_WORK_TREE"] = work_tree
+        if index:
+            extra["GIT_INDEX_FILE"] = index
+        return run_git(args, cwd or work_tree or self.dir, env=extra, stdin=stdin, ok=ok,
+                       isolated=True, config=self.config)
+
+    def hash_files(self, work_tree: str, paths: list[bytes]) -> list[str]:
+        """Store worktree files as git would (line endings by the worktree's attributes; no
+        filter is defined here, so none runs) into the store that sees no other."""
+        out = self.run("hash-object", "-w", "--stdin-paths", work_tree=work_tree, cwd=work_tree,
+                       stdin=b"".join(p + b"\n" for p in paths),
+                       env={"GIT_OBJECT_DIRECTORY": self.hashed_dir})
+        return out.decode().split()
+
+    def new_index(self) -> str:
+        with self._lock:
+            self._indexes += 1
+            return os.path.join(self.dir, f"index-{self._indexes}")
+
+    def write_blob(self, data: bytes, object_format: str) -> str:
+        """Store a blob (a symlink's target) ourselves: git would follow the link to hash it."""
+        import hashlib
+
+        header = f"blob {len(data)}\0".encode()
+        digest = hashlib.new(object_format, header + data).hexdigest()
+        path = os.path.join(self.objects_dir, digest[:2], digest[2:])
+        if not os.path.exists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            temporary = f"{path}.{threading.get_ident()}.tmp"
+            with open(temporary, "wb") as handle:
+                handle.write(zlib.compress(header + data))
+            os.replace(temporary, path)
+        return digest
+
+    def close(self) -> None:
+        remove_private_dir(self.dir)
