@@ -172,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the history to replay (HEAD)")
     backtest.add_argument("--repo", metavar="PATH", default=".",
                           help="a directory in the repository (default: the current directory)")
+    backtest.add_argument("--examples", metavar="N", type=int, default=5,
+                          help="commit ids shown of each kind, per family (5)")
     backtest.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     backtest.add_argument("--output", "-o", metavar="FILE", help="write the report here")
 

@@ -62,7 +62,8 @@ def main() -> int:
 
 def _backtest(command: str, clone: Path, last: int, ref: str) -> dict[str, Any] | None:
     started = time.perf_counter()
-    done = subprocess.run([command, "backtest", "--format", "json", "--last", str(last),
+    done = subprocess.run([command, "backtest", "--format", "json", "--examples", "40",
+                           "--last", str(last),
                            "--ref", ref, "--repo", str(clone)],
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:

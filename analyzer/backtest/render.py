@@ -73,5 +73,5 @@ def _examples(result: Backtest, bullet: str) -> list[str]:
                 lines.append(f"{bullet}{kind} {name}: {example}")
     for label, items in (("exit 2", result.exit_2), ("traceback", result.tracebacks),
                          ("not merged", result.unmeasured)):
-        lines += [f"{bullet}{label}: {item}" for item in items[:5]]
+        lines += [f"{bullet}{label}: {item}" for item in items[:result.examples]]
     return lines

@@ -20,7 +20,6 @@ from analyzer.model import Finding, Severity
 from analyzer.shared_paths import is_lockfile
 
 FAMILIES = ("textual", "alembic", "django", "dependencies")
-_EXAMPLES = 5
 
 
 @dataclass
@@ -29,12 +28,13 @@ class Tally:
     missed: int = 0
     false: int = 0
     clean: int = 0  # units where nothing went wrong (dependencies: clean, valid files)
+    keep: int = 5  # examples kept of each kind
     examples: dict[str, list[str]] = field(
         default_factory=lambda: {"caught": [], "missed": [], "false": []})
 
     def add(self, kind: str, commit: str, detail: str) -> None:
         setattr(self, kind, getattr(self, kind) + 1)
-        if len(self.examples[kind]) < _EXAMPLES:
+        if len(self.examples[kind]) < self.keep:
             self.examples[kind].append(f"{commit[:10]} {detail}")
 
     @property
@@ -57,7 +57,8 @@ class Tally:
 class Backtest:
     repository: str
     ref: str
-    families: dict[str, Tally] = field(default_factory=lambda: {f: Tally() for f in FAMILIES})
+    examples: int = 5  # kept of each kind, per family
+    families: dict[str, Tally] = field(default_factory=dict)
     merges: int = 0
     unmeasured: list[str] = field(default_factory=list)  # git could not merge them here
     exit_2: list[str] = field(default_factory=list)
@@ -65,6 +66,9 @@ class Backtest:
     seconds: list[float] = field(default_factory=list)
     slowest: str = ""
     _stopped: str = ""  # said after each miss of a merge whose scan stopped
+
+    def __post_init__(self) -> None:
+        self.families = {f: Tally(keep=self.examples) for f in FAMILIES}
 
     def record(self, replay: Replay, analysis: Analysis, outcome: Outcome) -> None:
         self.merges += 1
@@ -119,11 +123,11 @@ class Backtest:
                                 "recall": _round(t.recall), "false_rate": _round(t.false_rate),
                                 "examples": t.examples}
                          for name, t in self.families.items()},
-            "exit_2": {"count": len(self.exit_2), "examples": self.exit_2[:_EXAMPLES]},
+            "exit_2": {"count": len(self.exit_2), "examples": self.exit_2[:self.examples]},
             "tracebacks": {"count": len(self.tracebacks),
-                           "examples": self.tracebacks[:_EXAMPLES]},
+                           "examples": self.tracebacks[:self.examples]},
             "unmeasured": {"count": len(self.unmeasured),
-                           "examples": self.unmeasured[:_EXAMPLES]},
+                           "examples": self.unmeasured[:self.examples]},
             "seconds_per_merge": {
                 "mean": _round(statistics.fmean(times)) if times else None,
                 "median": _round(statistics.median(times)) if times else None,

@@ -32,7 +32,7 @@ def run_backtest(args: argparse.Namespace) -> int:
         if last is not None and last < 1:
             raise InputError("--last must be at least 1")
         replays = select_replays(git, args.ref, args.since, last)
-        result = Backtest(git.root, args.ref)
+        result = Backtest(git.root, args.ref, args.examples)
         with DelayedProgress(len(replays), "replaying merges", delay=0.0) as progress:
             for number, replay in enumerate(replays, 1):
                 progress.step(f"{number}/{len(replays)} {replay.commit[:10]} {replay.label}")
