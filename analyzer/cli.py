@@ -70,7 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read a task plan (markdown, JSON, YAML or TOML), predict what each task "
                     "touches, report the collisions and propose a schedule.")
     plan.add_argument("plan_files", metavar="PLAN", nargs="+",
-                      help="the plan: tasks.md, tasks.json, … (several: one report each)")
+                      help="the plan: tasks.md, tasks.json, a ccpm epic directory, … (several "
+                           "plans: one report each, in one output)")
+    plan.add_argument("--shape", metavar="NAME",
+                      help="read the plan as this shape instead of the best-scoring one: "
+                           "spec-kit, task-master, ccpm, work-packages, agents, headings, "
+                           "labels, checklist, structured")
     plan.add_argument("--repo", metavar="PATH",
                       help="resolve the plan against this repository (manifests, lockfiles, "
                            "alembic and Django migrations, venvs); read-only")

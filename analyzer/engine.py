@@ -46,14 +46,18 @@ class CheckContext:
             ws_ids, evidence, owners = (subject.id,), (subject.evidence,), (subject.id,)
         severity = risk.severity if risk else rule.severity
         risk = risk or rule.risk
-        if merge_time and len(ws_ids) > 1 and not self.index.any_concurrent(list(ws_ids)):
-            severity, message = Severity.NOTE, message + "." + SEQUENCED
+        overlap = ""
+        if merge_time and len(ws_ids) > 1:
+            overlap = self.index.first_overlap(list(ws_ids))
+            if not overlap:
+                severity, message = Severity.NOTE, message + "." + SEQUENCED
         values: dict[str, object] = {"path": resource.key if resource else "",
                                      "workstreams": self.names(touches)}
         values.update(fix_values)
         return Finding(rule=rule.id, severity=severity, risk=risk, resource=resource,
                        workstreams=ws_ids, message=message, mitigation=rule.fix_text(**values),
-                       command=command, evidence=evidence, evidence_of=owners)
+                       command=command, evidence=evidence, evidence_of=owners,
+                       overlap=overlap)
 
 
 Check = Callable[[CheckContext], Iterable[Finding]]

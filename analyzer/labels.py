@@ -5,7 +5,7 @@ from __future__ import annotations
 from analyzer.model import Kind, Resource
 
 _PREFIX = {Kind.PORT: "port ", Kind.DATABASE: "database ", Kind.VENV: "venv ",
-           Kind.DEPENDENCY: "package "}
+           Kind.DEPENDENCY: "package ", Kind.CHECKOUT: "working tree "}
 
 
 def chain_label(key: str) -> str:
@@ -13,6 +13,8 @@ def chain_label(key: str) -> str:
     framework, _, where = key.partition(":")
     if framework == "django":
         return "every Django app" if where == "*" else f"Django app '{where}'"
+    if framework == "sql":
+        return f"SQL migrations {where}"
     location, _, label = where.partition("@")
     return f"alembic chain {location}" + (f" (branch {label})" if label else "")
 

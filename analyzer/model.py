@@ -32,6 +32,7 @@ class Kind(str, Enum):
     PORT = "port"  # a TCP port a dev server binds
     DATABASE = "database"  # a database name, URL or sqlite path
     VENV = "venv"  # a virtual-environment directory
+    CHECKOUT = "checkout"  # a working tree that sessions switch between branches
 
 
 class Severity(str, Enum):
@@ -105,6 +106,29 @@ class Touch:
     blob: str = ""  # the id of the new content, when a diff tells it: equal ids, equal change
 
 
+@dataclass(frozen=True)
+class Stage:
+    """A phase, execution group, user story or track of a plan: how its tasks run together
+    and which stages finish before it starts."""
+
+    key: str
+    name: str
+    inside: str = "parallel"  # "parallel", "sequence", "marked" (only marked tasks overlap)
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When a planned task may run, as its plan declares it. Branches have none."""
+
+    stage: str | None = None  # the key of its Stage
+    marked: bool = False  # marked parallel with the other marked tasks of its stage ([P])
+    done: bool = False  # already done: no longer parallel work
+    alone: bool = False  # runs with nothing else at the same time
+    not_with: tuple[str, ...] = ()  # declared conflicts: never at the same time
+    order: int = 0  # position in the plan, for stages whose tasks run in sequence
+
+
 @dataclass
 class Workstream:
     """One unit of parallel work: a planned task, a branch, a worktree, a staged set."""
@@ -115,7 +139,8 @@ class Workstream:
     evidence: Evidence
     touches: list[Touch] = field(default_factory=list)
     depends_on: tuple[str, ...] = ()
-    group: int | None = None  # execution group: groups run one after another
+    timing: Timing = field(default_factory=Timing)
+    label: str = ""  # the id as the plan writes it (T001, Agent 1, 6.1), when it writes one
 
     def writes(self) -> list[Touch]:
         return [t for t in self.touches if t.mode.writes]
@@ -135,6 +160,7 @@ class Finding:
     command: str = ""
     evidence: tuple[Evidence, ...] = ()
     evidence_of: tuple[str, ...] = ()  # the workstream each piece of evidence comes from
+    overlap: str = ""  # why two of them may run at the same time: "T006 ∥ T007 in Phase 3"
 
     @property
     def path(self) -> str | None:

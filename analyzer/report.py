@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from analyzer.catalog import Catalog
 from analyzer.errors import InputError
-from analyzer.model import Finding, Severity, Workstream
+from analyzer.model import Finding, Severity, Stage, Workstream
 from analyzer.schedule import Schedule
 
 
@@ -21,7 +22,11 @@ class Report:
     schedule: Schedule | None = None
     problems: list[InputError] = field(default_factory=list)  # files that could not be read
     accepted: int = 0  # findings the baseline accepts, left out of `findings`
-    notes: list[str] = field(default_factory=list)  # what the scan left out, and why
+    notes: Sequence[str] = ()  # what the user should know: what a scan left out, and why
+    reading: str = ""  # plan: "spec-kit tasks (148 tasks, 9 stages)"
+    why: str = ""  # plan: why that reading was taken
+    concurrency: tuple[str, ...] = ()  # plan: what may run at the same time, in words
+    stages: tuple[Stage, ...] = ()  # plan: phases, groups, tracks
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

@@ -26,10 +26,17 @@ class Schedule:
     owners: dict[str, str] = field(default_factory=dict)  # resource -> workstream id
     setup: list[str] = field(default_factory=list)  # what the setup wave does; empty: none
     alternative: str = ""
+    left_out: list[str] = field(default_factory=list)  # done tasks: no wave
 
 
 def propose_schedule(index: ResourceIndex, findings: list[Finding],
                      plan_path: str = "") -> Schedule:
+    schedule = _propose(index, findings, plan_path)
+    schedule.left_out = _left_out(index)
+    return schedule
+
+
+def _propose(index: ResourceIndex, findings: list[Finding], plan_path: str) -> Schedule:
     blocking = [f for f in findings if f.risk is Risk.HIGH and f.severity is not Severity.NOTE]
     with_owners = _waves(index, blocking, plan_path)
     owners = {describe(f.resource): f.workstreams[0] for f in blocking
@@ -46,6 +53,10 @@ def propose_schedule(index: ResourceIndex, findings: list[Finding],
                         f"with a setup wave that adds the dependencies and migrations first: "
                         f"1 + {len(with_setup)} waves")
     return Schedule(with_owners, owners)
+
+
+def _left_out(index: ResourceIndex) -> list[str]:
+    return [ws_id for ws_id, ws in index.workstreams.items() if ws.timing.done]
 
 
 def _setup_steps(index: ResourceIndex, findings: list[Finding]) -> list[str]:
@@ -68,63 +79,111 @@ def _setup_steps(index: ResourceIndex, findings: list[Finding]) -> list[str]:
 
 
 def _waves(index: ResourceIndex, blocking: list[Finding], plan_path: str) -> list[list[str]]:
-    """Greedy colouring in dependency order: each task takes the first wave after its
-    prerequisites and its group's predecessors that holds none of its conflicts."""
-    # Each blocking finding is a clique of workstreams: keep the waves each clique already
-    # uses, so placing a task costs its cliques, not the square of their sizes.
+    """Greedy colouring in the plan's own order: each task takes the first wave after its
+    prerequisites (dependencies, earlier stages, earlier tasks of a sequential stage, the
+    marked tasks of its stage when it is unmarked) that holds none of its conflicts. Tasks
+    that run alone get a wave of their own; done tasks get none."""
+    # Each blocking finding (and each declared conflict) is a clique of workstreams: keep the
+    # waves each clique already uses, so placing a task costs its cliques, not their square.
+    cliques = [list(f.workstreams) for f in blocking]
+    cliques += [[ws.id, other] for ws in index.workstreams.values()
+                for other in ws.timing.not_with]
     cliques_of: dict[str, list[int]] = defaultdict(list)
-    for number, finding in enumerate(blocking):
-        for ws_id in finding.workstreams:
+    for number, members in enumerate(cliques):
+        for ws_id in members:
             cliques_of[ws_id].append(number)
     clique_waves: dict[int, set[int]] = defaultdict(set)
+    graph = _prerequisites(index)
+    ready: dict[str, int] = {}  # node -> the first wave in which what follows it may run
     wave_of: dict[str, int] = {}
-    groups = sorted({ws.group for ws in index.workstreams.values() if ws.group is not None})
-    group_end: dict[int, int] = {}
-    for ws_id in _topological(index, plan_path):
-        ws = index.workstreams[ws_id]
-        earliest = max((wave_of[d] + 1 for d in ws.depends_on if d in wave_of), default=0)
-        if ws.group is not None:
-            before = [group_end[g] for g in groups if g < ws.group and g in group_end]
-            earliest = max(earliest, max(before, default=-1) + 1)
-        taken = set().union(*(clique_waves[c] for c in cliques_of[ws_id]))
+    used: dict[int, int] = defaultdict(int)
+    exclusive: set[int] = set()
+    for node in _topological(index, graph, plan_path):
+        earliest = max((ready[p] for p in graph[node] if p in ready), default=0)
+        ws = index.workstreams.get(node)
+        if ws is None:  # a stage boundary
+            ready[node] = earliest
+            continue
+        taken = set().union(*(clique_waves[c] for c in cliques_of[node]))
         wave = earliest
-        while wave in taken:
+        while wave in taken or wave in exclusive or (ws.timing.alone and used[wave]):
             wave += 1
-        wave_of[ws_id] = wave
-        for clique in cliques_of[ws_id]:
+        wave_of[node] = wave
+        used[wave] += 1
+        if ws.timing.alone:
+            exclusive.add(wave)
+        for clique in cliques_of[node]:
             clique_waves[clique].add(wave)
-        if ws.group is not None:
-            group_end[ws.group] = max(group_end.get(ws.group, 0), wave)
+        ready[node] = wave + 1
     waves: list[list[str]] = [[] for _ in range(max(wave_of.values(), default=-1) + 1)]
     for ws_id in index.workstreams:
-        waves[wave_of[ws_id]].append(ws_id)
+        if ws_id in wave_of:
+            waves[wave_of[ws_id]].append(ws_id)
     return [w for w in waves if w]
 
 
-def _topological(index: ResourceIndex, plan_path: str) -> list[str]:
-    """Dependency order; ties keep execution-group order, then plan order."""
-    def priority(ws_id: str) -> tuple[int, int]:
-        group = index.workstreams[ws_id].group
-        return (group if group is not None else -1, index.order[ws_id])
+def _prerequisites(index: ResourceIndex) -> dict[str, list[str]]:
+    """What must finish before each task (and each stage boundary) may start. Stage
+    boundaries are nodes of their own ("start:S", "end:S", "marked:S"), so a stage after a
+    stage costs one edge per task, not one per pair of tasks."""
+    graph: dict[str, list[str]] = {}
+    members: dict[str, list[str]] = defaultdict(list)
+    open_work = [ws for ws in index.workstreams.values() if not ws.timing.done]
+    for ws in open_work:
+        if ws.timing.stage in index.stages:
+            members[ws.timing.stage].append(ws.id)
+    for key, stage in index.stages.items():
+        graph[f"start:{key}"] = [f"end:{a}" for a in stage.after if a in index.stages]
+        graph[f"end:{key}"] = [f"start:{key}", *members[key]]
+        graph[f"marked:{key}"] = [f"start:{key}"] + [
+            m for m in members[key] if index.workstreams[m].timing.marked]
+    previous: dict[str, str] = {}  # task -> the task its stage runs it after
+    for key, each in index.stages.items():
+        last = ""
+        for ws_id in members[key]:
+            marked = index.workstreams[ws_id].timing.marked
+            if each.inside == "sequence" or (each.inside == "marked" and not marked):
+                if last:
+                    previous[ws_id] = last
+                last = ws_id
+    for ws in open_work:
+        prereqs = [d for d in ws.depends_on
+                   if d in index.workstreams and not index.workstreams[d].timing.done]
+        own = index.stages.get(ws.timing.stage or "")
+        if own is not None:
+            prereqs.append(f"start:{own.key}")
+            if own.inside == "marked" and not ws.timing.marked:
+                prereqs.append(f"marked:{own.key}")
+            prereqs += [previous[ws.id]] if ws.id in previous else []
+        graph[ws.id] = prereqs
+    return graph
 
-    waiting = {ws_id: {d for d in ws.depends_on if d in index.workstreams}
-               for ws_id, ws in index.workstreams.items()}
+
+def _topological(index: ResourceIndex, graph: dict[str, list[str]],
+                 plan_path: str) -> list[str]:
+    """Prerequisites first; ties keep plan order (stage boundaries as soon as they can)."""
+    def priority(node: str) -> tuple[int, int]:
+        ws = index.workstreams.get(node)
+        return (1, index.order[node]) if ws is not None else (0, 0)
+
+    waiting = {node: set(prereqs) for node, prereqs in graph.items()}
     dependants: dict[str, list[str]] = defaultdict(list)
-    for ws_id, deps in waiting.items():
-        for dep in deps:
-            dependants[dep].append(ws_id)
-    ready = [(priority(w), w) for w, deps in waiting.items() if not deps]
+    for node, prereqs in waiting.items():
+        for prereq in prereqs:
+            dependants[prereq].append(node)
+    ready = [(priority(n), n) for n, prereqs in waiting.items() if not prereqs]
     heapq.heapify(ready)
     ordered: list[str] = []
     while ready:
-        _, ws_id = heapq.heappop(ready)
-        ordered.append(ws_id)
-        for other in dependants[ws_id]:
-            waiting[other].discard(ws_id)
+        _, node = heapq.heappop(ready)
+        ordered.append(node)
+        for other in dependants[node]:
+            waiting[other].discard(node)
             if not waiting[other]:
                 heapq.heappush(ready, (priority(other), other))
-    if len(ordered) < len(index.workstreams):
-        stuck = [index.workstreams[w] for w in index.workstreams if w not in ordered]
+    if len(ordered) < len(graph):
+        placed = set(ordered)
+        stuck = [index.workstreams[n] for n in graph if n not in placed and n in index.workstreams]
         names = ", ".join(f"'{ws.name}' (line {ws.evidence.line})" for ws in stuck[:5])
         raise InputError(f"the declared dependencies form a cycle among {names}", plan_path)
     return ordered

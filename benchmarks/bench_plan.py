@@ -42,8 +42,9 @@ def generate(n: int) -> str:
 
 
 def scan(path: str) -> tuple[int, int]:
-    _, workstreams = load_plan(path, conventions())
-    index = ResourceIndex(workstreams)
+    loaded = load_plan(path, conventions())
+    workstreams = loaded.workstreams
+    index = ResourceIndex(workstreams, loaded.stages)
     findings = run_checks(CheckContext(index, load_catalog(), conventions()))
     propose_schedule(index, findings, path)
     return sum(len(ws.touches) for ws in workstreams), len(findings)

@@ -145,10 +145,17 @@ def test_branches_json_report_matches_its_schema(repo, branches):
     assert result.json["mode"] == "branches" and result.json["schedule"] is None
 
 
-def test_several_plans_make_one_text_report_each(cli):
+def test_several_plans_make_one_report_each_in_every_format(cli, tmp_path):
     plans = FIXTURES / "plans"
     result = cli("plan", plans / "module-sliced.md", plans / "tasks.toml")
     assert result.code == 0
     assert result.out.count("Summary:") == 2
-    refused = cli("plan", plans / "module-sliced.md", plans / "tasks.toml", "--format", "json")
-    assert refused.code == 2 and "one plan at a time" in refused.err
+    as_json = cli("plan", plans / "module-sliced.md", plans / "tasks.toml", "--format", "json")
+    assert [r["source"] for r in as_json.json] == [str(plans / "module-sliced.md"),
+                                                   str(plans / "tasks.toml")]
+    sarif = cli("plan", plans / "module-sliced.md", plans / "tasks.toml", "--format", "sarif",
+                "--fail-on", "never")
+    assert len(sarif.json["runs"]) == 2
+    written = cli("plan", plans / "module-sliced.md", plans / "tasks.toml", "--output",
+                  tmp_path / "report.txt")
+    assert (tmp_path / "report.txt").read_text().count("Summary:") == 2, written.err

@@ -50,7 +50,7 @@ def test_cs102_directory_scope_contains_another_tasks_file(cli, plan):
         ## Task 2: Token bug
         Fix the expiry in `src/auth/tokens.py`.
     """)
-    expected = ("CS102", "src/auth/", ("Task 1: Refactor auth", "Task 2: Token bug"))
+    expected = ("CS102", "src/auth/tokens.py", ("Task 1: Refactor auth", "Task 2: Token bug"))
     assert expected in result.findings()
 
 
@@ -306,14 +306,27 @@ def test_cs404_not_for_unchanged_requirements_into_shared_venv(cli, plan):
 def test_cs501_feature_sliced_tasks(cli, plan):
     result = scan(cli, plan, """
         ## Task 1: Login
-        Add pyjwt. Add a migration for users. Edit `app/models.py` and `app/api/users.py`.
+        Edit `app/models/user.py`, `app/api/login.py` and `app/settings/auth.py`.
         ## Task 2: Register
-        Add bcrypt. Add a migration for sign-ups. Edit `app/models.py` and `app/api/users.py`.
+        Edit `app/models/signup.py`, `app/api/register.py` and `app/settings/mail.py`.
     """)
     (sliced,) = [f for f in result.json["findings"] if f["rule"] == "CS501"]
     assert set(sliced["workstreams"]) == {"Task 1: Login", "Task 2: Register"}
     assert "2 tasks are sliced by feature" in sliced["message"]
     assert "Slice by module" in sliced["mitigation"]
+
+
+def test_cs501_not_when_the_shared_files_are_already_reported(cli, plan):
+    # every layer the two tasks meet in is one shared file (or manifest, or chain): CS101,
+    # CS201 and CS303 name each of them, and CS501 would only repeat them
+    result = scan(cli, plan, """
+        ## Task 1: Login
+        Add pyjwt. Add a migration for users. Edit `app/models.py` and `app/api/users.py`.
+        ## Task 2: Register
+        Add bcrypt. Add a migration for sign-ups. Edit `app/models.py` and `app/api/users.py`.
+    """)
+    assert {"CS101", "CS201", "CS303"} <= result.rules()
+    assert "CS501" not in result.rules()
 
 
 def test_cs501_not_for_module_sliced_tasks(cli, plan):
@@ -384,3 +397,177 @@ def test_the_verb_nearest_the_path_decides_its_mode(cli, plan):
     assert modes[("Task 1: Teams", "app/main.py")] == "write"
     assert modes[("Task 2: Users", "app/routers/teams.py")] == "read"
     assert [f[1] for f in result.findings() if f[0] == "CS101"] == ["app/main.py"]
+
+
+# --- CS402 test databases on the plan's one server ------------------------------------------
+
+def test_cs402_django_tests_on_one_postgres_server_in_parallel_tasks(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Accounts
+        Django on PostgreSQL: edit `accounts/views.py`, then run `python manage.py test accounts`.
+        ## Task 2: Billing
+        Edit `billing/views.py`, then run `python manage.py test billing`.
+    """)
+    (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS402"]
+    assert finding["severity"] == "warning"
+    assert set(finding["workstreams"]) == {"Task 1: Accounts", "Task 2: Billing"}
+
+
+def test_cs402_pytest_on_one_server_is_only_a_note(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Accounts
+        Edit `app/accounts.py`, then run `pytest tests/test_accounts.py` (docker-compose Postgres).
+        ## Task 2: Billing
+        Edit `app/billing.py`, then run `pytest tests/test_billing.py`.
+    """)
+    (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS402"]
+    assert finding["severity"] == "note"
+
+
+def test_cs402_not_without_a_database_server(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Accounts
+        Edit `accounts/views.py`, then run `python manage.py test accounts`.
+        ## Task 2: Billing
+        Edit `billing/views.py`, then run `python manage.py test billing`.
+    """)
+    assert "CS402" not in result.rules()
+
+
+def test_cs402_not_when_each_worktree_has_its_own_database(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Accounts
+        Django with PostgreSQL; each worktree uses its own database (name from `.env`).
+        Edit `accounts/views.py`, then run `python manage.py test accounts`.
+        ## Task 2: Billing
+        Edit `billing/views.py`, then run `python manage.py test billing`.
+    """)
+    assert "CS402" not in result.rules()
+
+
+# --- CS408 one checkout switched between branches by parallel sessions -----------------------
+
+def test_cs408_sessions_switching_one_checkout(cli, plan):
+    result = scan(cli, plan, """
+        ## Agent 1: Login
+        `cd ~/src/shop && git checkout -b feat/login`, then edit `app/login.py`.
+        ## Agent 2: Billing
+        `cd ~/src/shop && git checkout -b feat/billing`, then edit `app/billing.py`.
+    """)
+    (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS408"]
+    assert finding["severity"] == "error"
+    assert finding["resource"] == {"kind": "checkout", "key": "~/src/shop"}
+    assert "git worktree add" in finding["mitigation"]
+
+
+def test_cs408_not_for_sessions_in_their_own_worktrees(cli, plan):
+    result = scan(cli, plan, """
+        ## Agent 1: Login
+        `git worktree add ../shop-login feat/login && cd ../shop-login && git checkout feat/login`
+        ## Agent 2: Billing
+        `git worktree add ../shop-billing feat/billing && cd ../shop-billing`, then
+        `git checkout feat/billing`.
+    """)
+    assert "CS408" not in result.rules()
+
+
+def test_cs408_not_for_restoring_files_or_sequenced_sessions(cli, plan):
+    result = scan(cli, plan, """
+        ## Agent 1: Login
+        `cd ~/src/shop && git checkout -- app/login.py`
+        ## Agent 2: Billing
+        Depends on: Agent 1
+        `cd ~/src/shop && git checkout feat/billing`
+        ## Agent 3: Docs
+        Depends on: Agent 2
+        `cd ~/src/shop && git checkout feat/docs`
+    """)
+    assert "CS408" not in result.rules()
+
+
+# --- noise: a task's own files -------------------------------------------------------------
+
+def test_no_finding_on_a_tasks_own_files(cli, plan):
+    # one task owns `src/auth/`, creates a file in it and edits it again later; another task
+    # writes elsewhere: nothing is shared, so nothing is reported
+    result = scan(cli, plan, """
+        ## Task 1: Auth
+        Owns `src/auth/`. Create `src/auth/tokens.py`, then update `src/auth/tokens.py` and
+        register it in `src/auth/__init__.py`.
+        ```
+        src/auth/
+        ├── __init__.py
+        └── tokens.py
+        ```
+        ## Task 2: Search
+        Edit `src/search/index.py`; see `src/auth/tokens.py` for the token format.
+    """)
+    assert [f for f in result.json["findings"] if f["severity"] != "note"] == []
+    assert not result.rules() & {"CS101", "CS102", "CS501"}
+
+
+def test_cs102_all_files_of_a_glob_is_a_warning_on_the_file_inside(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Calendar
+        Fix the 400 errors in `src/app/api/calendar/events/route.ts`.
+        ## Task 2: Logging
+        Files affected: All files in `src/app/api/**/*.ts`
+    """)
+    (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS102"]
+    assert finding["resource"]["key"] == "src/app/api/calendar/events/route.ts"
+    assert finding["severity"] == "warning"
+
+
+def test_cs102_an_owned_directory_is_only_a_note(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Calendar
+        Fix the 400 errors in `src/app/api/calendar/events/route.ts`.
+        ## Task 2: API
+        Owns `src/app/api/`.
+    """)
+    (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS102"]
+    assert finding["severity"] == "note"
+
+
+# --- --repo resolves bare names to the one tracked path ------------------------------------
+
+def test_repo_resolves_a_bare_name_to_its_one_tracked_path(cli, plan, repo):
+    root = repo({"src/backend/main.py": "app = None\n", "src/backend/db.py": "x = 1\n"})
+    result = scan(cli, plan, """
+        ## Task 1: Auth
+        Register the auth router in main.py.
+        ## Task 2: Billing
+        Register the billing router in `src/backend/main.py`.
+    """, "--repo", root)
+    assert ("CS101", "src/backend/main.py", ("Task 1: Auth", "Task 2: Billing")) \
+        in result.findings()
+
+
+def test_repo_leaves_an_ambiguous_bare_name_and_says_so(cli, plan, repo):
+    root = repo({"api/main.py": "a = 1\n", "worker/main.py": "b = 1\n"})
+    result = scan(cli, plan, """
+        ## Task 1: Auth
+        Register the auth router in main.py.
+        ## Task 2: Billing
+        Edit `worker/main.py`.
+    """, "--repo", root)
+    (task,) = [w for w in result.json["workstreams"] if w["id"] == "Task 1: Auth"]
+    (touch,) = [t for t in task["touches"] if t["key"] == "main.py"]
+    assert "ambiguous" in touch["detail"] and "api/main.py" in touch["detail"]
+    assert "CS101" not in result.rules()
+
+
+def test_cs502_once_for_a_plan_that_mostly_names_no_files(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Polish the UI
+        Make it nicer.
+        ## Task 2: Speed
+        Make it faster.
+        ## Task 3: Docs
+        Explain it better.
+        ## Task 4: Login
+        Edit `app/login.py`.
+    """)
+    (finding,) = [f for f in result.json["findings"] if f["rule"] == "CS502"]
+    assert "3 of 4 tasks" in finding["message"]
+    assert finding["workstreams"] == ["Task 1: Polish the UI", "Task 2: Speed", "Task 3: Docs"]

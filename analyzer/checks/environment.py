@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from analyzer.engine import CheckContext
-from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Touch
+from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Risk, Touch
 from analyzer.shared_paths import is_env_file
 
 
@@ -48,10 +48,14 @@ def same_database(ctx: CheckContext) -> Iterator[Finding]:
             continue
         base = re.sub(r"\.(db|sqlite3?)$", "", resource.key.rsplit("/", 1)[-1].split(":")[-1])
         names = ", ".join(f"{base}_{_slug(ctx.name(t.workstream))}" for t in clashing)
+        # a pytest run against the plan's server may use its own database: less certain than
+        # Django's `manage.py test`, which always creates test_<name> on it
+        guessed = all(t.detail.endswith("(pytest)") for t in clashing)
         yield ctx.finding(
             "CS402", clashing,
             f"database {resource.key} is used by {len(clashing)} workstreams that run at the "
             f"same time: {ctx.names(clashing)}", resource, merge_time=False, suggestion=names,
+            risk=Risk.LOW if guessed else None,
         )
 
 
@@ -184,5 +188,19 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", short.lower()).strip("_")[:20].strip("_") or "task"
 
 
+def shared_checkout(ctx: CheckContext) -> Iterator[Finding]:
+    for resource, writers in ctx.index.shared(Kind.CHECKOUT):
+        clashing = _concurrent(ctx, writers)
+        if len(clashing) < 2:
+            continue
+        switches = ", ".join(f"'{ctx.name(t.workstream)}' ({t.detail})" for t in clashing)
+        yield ctx.finding(
+            "CS408", clashing,
+            f"{len(clashing)} sessions that run at the same time switch the one working tree "
+            f"{resource.key}: {switches}", resource, merge_time=False,
+        )
+
+
 CHECKS = [same_port, same_database, shared_env_file, shared_venv_installs,
-          venv_recreated_over_symlink, venv_not_ignored, worktrees_share_venv, venv_committed]
+          venv_recreated_over_symlink, venv_not_ignored, worktrees_share_venv, venv_committed,
+          shared_checkout]

@@ -15,6 +15,8 @@ def merge_command(key: str) -> str:
     if framework == "django":
         app = "" if where == "*" else f" {where}"
         return f"python manage.py makemigrations --merge{app}"
+    if framework == "sql":
+        return ""  # numbered SQL files: renumber the later one, no tool merges them
     return 'alembic merge -m "merge parallel heads" heads'
 
 
@@ -49,7 +51,9 @@ def parallel_migrations(ctx: CheckContext) -> Iterator[Finding]:
             f"{len(unique)} workstreams add migrations to {chain_label(resource.key)}: "
             f"{ctx.names(unique)}; after they merge, the chain has {len(unique)} heads",
             resource, command=command, chain=chain_label(resource.key),
-            owner=f"'{ctx.name(unique[0].workstream)}'", merge_command=f"`{command}`",
+            owner=f"'{ctx.name(unique[0].workstream)}'",
+            merge_command=(f"`{command}`" if command
+                           else "renumber the later file to follow the first"),
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from analyzer.engine import CheckContext
@@ -36,19 +37,25 @@ def area_of(touch: Touch) -> str | None:
 
 
 def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
+    """Tasks that meet other tasks in three or more layers *without* sharing a file there:
+    where they share the file itself, the file, dependency and migration findings already say
+    so, and this finding would only repeat them."""
     areas_of: dict[str, dict[str, Touch]] = defaultdict(dict)
     writers_of: dict[str, set[str]] = defaultdict(set)
+    in_overlaps = {t.resource for pair in ctx.index.area_overlaps() for t in pair}
     for ws in ctx.index.workstreams.values():
         if ws.origin != "task":
             continue  # a plan's shape; a branch's diff is what it is
         for touch in ws.writes():
             area = area_of(touch)
-            if area:
+            if area and touch.resource not in in_overlaps and not _reported(ctx, touch):
                 areas_of[ws.id].setdefault(area, touch)
                 writers_of[area].add(ws.id)
     sliced: dict[str, dict[str, Touch]] = {}
     for ws_id, areas in areas_of.items():
-        shared = {a: t for a, t in areas.items() if len(writers_of[a]) >= 2}
+        # only tasks that may run beside this one make a layer shared
+        shared = {a: t for a, t in areas.items()
+                  if any(ctx.index.concurrent(ws_id, other) for other in writers_of[a])}
         if len(shared) >= FEATURE_SLICE_AREAS:
             sliced[ws_id] = shared
     if not sliced:
@@ -66,16 +73,37 @@ def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
     )
 
 
+def _reported(ctx: CheckContext, touch: Touch) -> bool:
+    """Whether another workstream writes this very resource: then a finding names it."""
+    if touch.resource.kind is Kind.DEPENDENCY:
+        return True  # the manifest that carries it is the shared resource
+    return any(t.workstream != touch.workstream for t in ctx.index.writers(touch.resource))
+
+
 def no_file_scope(ctx: CheckContext) -> Iterator[Finding]:
     if len(ctx.index.workstreams) < 2:
         return
-    for ws in ctx.index.workstreams.values():
-        if ws.origin != "task" or ws.touches:
-            continue
+    unscoped = [ws for ws in ctx.index.workstreams.values()
+                if ws.origin == "task" and not ws.touches]
+    if len(unscoped) >= _ONE_NOTE_FROM:
+        # a plan that mostly names no files: one note for the plan, not one per task
+        names = ", ".join(f"'{ws.name}'" for ws in unscoped)
+        finding = ctx.finding(
+            "CS502", [], f"{len(unscoped)} of {len(ctx.index.workstreams)} tasks name no file, "
+            f"command or resource they will touch: {names}", merge_time=False, name=names,
+        )
+        yield replace(finding, workstreams=tuple(ws.id for ws in unscoped),
+                      evidence=tuple(ws.evidence for ws in unscoped),
+                      evidence_of=tuple(ws.id for ws in unscoped))
+        return
+    for ws in unscoped:
         yield ctx.finding(
             "CS502", [], f"'{ws.name}' names no file, command or resource it will touch",
             merge_time=False, subject=ws, name=f"'{ws.name}'",
         )
+
+
+_ONE_NOTE_FROM = 3
 
 
 CHECKS = [feature_sliced, no_file_scope]

@@ -9,6 +9,9 @@ from dataclasses import replace
 from analyzer.engine import CheckContext
 from analyzer.model import Finding, Kind, Risk, Touch
 from analyzer.shared_paths import is_env_file, is_lockfile, is_manifest
+from analyzer.sources.plan_touches import WHOLE_AREA
+
+_NAMED_FILES = 3  # up to this many files inside an area get a finding each
 
 
 def same_file_written(ctx: CheckContext) -> Iterator[Finding]:
@@ -30,15 +33,33 @@ def same_file_written(ctx: CheckContext) -> Iterator[Finding]:
 
 def overlapping_scopes(ctx: CheckContext) -> Iterator[Finding]:
     for resource, writers in ctx.index.shared(Kind.AREA):
+        # the same whole directory written by several: no longer a question of which files
         yield ctx.finding(
             "CS102", writers,
             f"{resource.key} is in the scope of {len(writers)} workstreams: {ctx.names(writers)}",
-            resource,
+            resource, risk=Risk.MEDIUM,
         )
     inside: dict[Touch, list[Touch]] = defaultdict(list)
     for area, touch in ctx.index.area_overlaps():
         inside[area].append(touch)
     for area, touches in inside.items():
+        # "all files in src/api/**" is certain to reach each file inside; "owns src/api/" may not
+        risk = Risk.MEDIUM if area.detail == WHOLE_AREA else None
+        files = sorted({t.resource.key for t in touches if t.resource.kind is Kind.FILE})
+        if files and len(files) <= _NAMED_FILES:
+            # a few files inside: each is the resource at risk, named in the user's own path
+            for path in files:
+                writers = list({t.workstream: t for t in touches
+                                if t.resource.key == path}.values())
+                yield ctx.finding(
+                    "CS102", [area, *writers],
+                    f"{path} is written by {ctx.names(writers)} and, as part of "
+                    f"{area.resource.key}, by '{ctx.name(area.workstream)}'",
+                    writers[0].resource, risk=risk,
+                )
+            touches = [t for t in touches if t.resource.kind is not Kind.FILE]
+            if not touches:
+                continue
         others = list({t.workstream: t for t in touches}.values())
         paths = sorted({t.resource.key for t in touches})
         shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
@@ -46,7 +67,7 @@ def overlapping_scopes(ctx: CheckContext) -> Iterator[Finding]:
             "CS102", [area, *others],
             f"{area.resource.key} ('{ctx.name(area.workstream)}') contains {shown}, written by "
             f"{ctx.names(others)}",
-            area.resource,
+            area.resource, risk=risk,
         )
 
 

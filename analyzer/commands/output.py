@@ -70,6 +70,58 @@ def finish(report: Report, args: argparse.Namespace) -> int:
     return exit_code(report.findings, args.fail_on, len(report.problems))
 
 
+def finish_all(reports: list[Report], args: argparse.Namespace) -> int:
+    """Several reports (several plans) in one output: text and Markdown one after another,
+    JSON as a list, SARIF as one log with a run per report; the worst exit code."""
+    if len(reports) == 1:
+        return finish(reports[0], args)
+    if args.write_baseline:
+        findings = [f for report in reports for f in report.findings]
+        write_baseline(args.write_baseline, findings)
+        print(f"conflictscan: wrote {len(findings)} accepted findings to "
+              f"{args.write_baseline}", file=sys.stderr)
+        return 0
+    if args.format == "text" and not args.output:
+        for report in reports:
+            write_report(report, args)
+    else:
+        _emit(_combined(reports, args), args.output)
+    for report in reports:
+        for problem in report.problems:
+            print(f"conflictscan: error: {problem}", file=sys.stderr)
+    return max(exit_code(r.findings, args.fail_on, len(r.problems)) for r in reports)
+
+
+def _combined(reports: list[Report], args: argparse.Namespace) -> str:
+    import io
+    import json
+
+    if args.format == "text":
+        from analyzer.reporters.text import render as render_text
+
+        buffer = io.StringIO()
+        for report in reports:
+            render_text(report, buffer, color=False, fail_on=args.fail_on)
+        return buffer.getvalue()
+    if args.format == "json":
+        from analyzer.reporters.json_report import as_dict
+
+        return json.dumps([as_dict(r) for r in reports], indent=2, ensure_ascii=False) + "\n"
+    if args.format == "sarif":
+        from analyzer.reporters.sarif import render as render_sarif
+
+        logs = [json.loads(render_sarif(r)) for r in reports]
+        logs[0]["runs"] = [run for log in logs for run in log["runs"]]
+        return json.dumps(logs[0], indent=2, ensure_ascii=False) + "\n"
+    if args.format == "github":
+        from analyzer.reporters.github import render as render_github
+
+        return "".join(render_github(r) for r in reports)
+    from analyzer.reporters.markdown import render as render_markdown
+
+    return "\n".join(render_markdown(r) for r in reports)
+
+
 def write_report(report: Report, args: argparse.Namespace) -> None:
     if args.format == "text":
         from analyzer.reporters.text import render as render_text

@@ -5,36 +5,46 @@ from __future__ import annotations
 import argparse
 import os
 
-from analyzer.commands.output import accept, configured_catalog, finish, merge_options
+from analyzer.commands.output import accept, configured_catalog, finish_all, merge_options
 from analyzer.config import load_config
 from analyzer.engine import CheckContext, run_checks
 from analyzer.errors import InputError
 from analyzer.index import ResourceIndex
 from analyzer.report import Report
 from analyzer.schedule import propose_schedule
-from analyzer.sources.plan import load_plan
+from analyzer.sources.plan import load_plans
+from analyzer.sources.plan.load import plan_inputs
+from analyzer.sources.plan.summary import concurrency_lines
 from analyzer.sources.repo_layout import conventions, read_layout
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    if len(args.plan_files) > 1 and (args.output or args.format != "text"
-                                     or args.write_baseline):
-        raise InputError("several plans make several reports: give one plan at a time with "
-                         "--output, --write-baseline or a --format other than text")
     root = args.repo or os.getcwd()
     config = load_config(root)
     merge_options(args, config)
     catalog = configured_catalog(config)
-    worst = 0
-    for plan_file in args.plan_files:
+    reports = []
+    groups = plan_inputs(args.plan_files)
+    for paths in groups:
         layout = read_layout(args.repo) if args.repo else conventions()
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
-        plan, workstreams = load_plan(plan_file, layout)
-        index = ResourceIndex(workstreams)
+        try:
+            loaded = load_plans(paths, layout, args.shape)
+        except InputError as error:
+            if len(groups) == 1:
+                raise
+            # One unreadable plan among several is a problem in the output; the rest go on.
+            reports.append(Report("plan", paths[0], "", [], [], catalog, problems=[error]))
+            continue
+        index = ResourceIndex(loaded.workstreams, loaded.stages)
         findings = run_checks(CheckContext(index, catalog, layout), args.select, args.ignore)
-        findings, _ = accept(findings, args, config, root)
-        schedule = propose_schedule(index, findings, plan_file)
-        report = Report("plan", plan_file, plan.shape, workstreams, findings, catalog, schedule)
-        worst = max(worst, finish(report, args))
-    return worst
+        findings, accepted = accept(findings, args, config, root)
+        schedule = propose_schedule(index, findings, loaded.plan.path)
+        reports.append(Report("plan", loaded.plan.path, loaded.plan.shape, loaded.workstreams,
+                              findings, catalog, schedule, accepted=accepted,
+                              reading=loaded.reading, why=loaded.plan.why,
+                              concurrency=tuple(loaded.plan.declared
+                                                + concurrency_lines(index)),
+                              notes=tuple(loaded.plan.notes), stages=tuple(loaded.stages)))
+    return finish_all(reports, args)

@@ -18,6 +18,7 @@ def render(report: Report) -> str:
 
 def as_dict(report: Report) -> dict[str, Any]:
     schedule = report.schedule
+    stage_index = {stage.key: i for i, stage in enumerate(report.stages)}
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "conflictscan", "version": __version__},
@@ -27,7 +28,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         "summary": {**{s.value + "s": report.count(s) for s in Severity},
                     "accepted": report.accepted},
         "findings": [_finding(f, report) for f in report.findings],
-        "workstreams": [_workstream(ws) for ws in report.workstreams],
+        "workstreams": [_workstream(ws, stage_index) for ws in report.workstreams],
         "problems": [{"path": p.path, "line": p.line, "message": p.message}
                      for p in report.problems],
         "notes": list(report.notes),
@@ -36,7 +37,12 @@ def as_dict(report: Report) -> dict[str, Any]:
             "waves": schedule.waves,
             "owners": schedule.owners,
             "alternative": schedule.alternative,
+            "left_out": schedule.left_out,
         },
+        "reading": {"as": report.reading, "why": report.why, "notes": list(report.notes),
+                    "concurrency": list(report.concurrency)} if report.mode == "plan" else None,
+        "stages": [{"key": s.key, "name": s.name, "inside": s.inside, "after": list(s.after)}
+                   for s in report.stages],
     }
 
 
@@ -52,20 +58,28 @@ def _finding(finding: Finding, report: Report) -> dict[str, Any]:
         "message": finding.message,
         "mitigation": finding.mitigation,
         "command": finding.command or None,
+        "overlap": finding.overlap or None,
         "locations": [{"path": e.path, "line": e.line, "text": e.text, "workstream": ws}
                       for e, ws in zip(finding.evidence, finding.evidence_of, strict=False)],
     }
 
 
-def _workstream(ws: Workstream) -> dict[str, Any]:
+def _workstream(ws: Workstream, stage_index: dict[str, int]) -> dict[str, Any]:
+    timing = ws.timing
     return {
         "id": ws.id,
+        "plan_id": ws.label or None,
         "name": ws.name,
         "origin": ws.origin,
         "path": ws.evidence.path,
         "line": ws.evidence.line,
         "depends_on": list(ws.depends_on),
-        "group": ws.group,
+        "group": stage_index.get(timing.stage or ""),
+        "stage": timing.stage,
+        "parallel_mark": timing.marked,
+        "done": timing.done,
+        "alone": timing.alone,
+        "not_with": list(timing.not_with),
         "touches": [_touch(t) for t in ws.touches],
     }
 

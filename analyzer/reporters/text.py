@@ -11,7 +11,6 @@ from analyzer.report import Report
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.markup import escape
 
 MAX_ROWS = 15
 MAX_COLUMNS = 16
@@ -21,21 +20,41 @@ _MODE_MARK = {Mode.WRITE: "W", Mode.CREATE: "C", Mode.READ: "r"}
 
 def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False,
                       force_terminal=color or None, width=None if color else 110)
     count = len(report.workstreams)
     noun = "task" if report.mode == "plan" else "workstream"
-    how = f"read as {report.shape}" if report.mode == "plan" else report.shape
-    console.print(f"[bold]conflictscan {report.mode}[/] {report.source}: {count} "
-                  f"{noun}{'' if count == 1 else 's'} ({how})\n")
+    if report.mode == "plan" and not count and report.problems:  # one of several plans
+        for problem in report.problems:
+            console.print(f"[bold]conflictscan plan[/] [bold red]could not read[/] "
+                          f"{escape(str(problem).splitlines()[0])}\n", soft_wrap=True)
+        return
+    if report.mode == "plan" and report.reading:
+        console.print(f"[bold]conflictscan plan[/] {report.source}: read as {report.reading}",
+                      soft_wrap=True)
+        if report.why:
+            console.print(f"[dim]  because: {escape(report.why)}[/]", soft_wrap=True)
+        for note in report.notes:
+            console.print(f"  [cyan]note:[/] {escape(note)}", soft_wrap=True)
+        if report.concurrency:
+            console.print("[bold]Runs at the same time[/] (as the plan declares it)")
+            for line in report.concurrency:
+                console.print(f"  {escape(line)}", soft_wrap=True)
+        console.print()
+    else:
+        how = f"read as {report.shape}" if report.mode == "plan" else report.shape
+        console.print(f"[bold]conflictscan {report.mode}[/] {report.source}: {count} "
+                      f"{noun}{'' if count == 1 else 's'} ({how})\n")
     if count == 1 and report.mode == "plan":
         console.print("A single task cannot collide with another; nothing to schedule.\n")
     for problem in report.problems:
         console.print(f"[bold red]could not read[/] {escape(str(problem))}", soft_wrap=True)
-    for note in report.notes:
+    scan_notes = [] if report.mode == "plan" and report.reading else report.notes
+    for note in scan_notes:
         console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
-    if report.problems or report.notes:
+    if report.problems or scan_notes:
         console.print()
     if count > 1:
         _matrix(console, report)
@@ -70,15 +89,18 @@ def _matrix(console: Console, report: Report) -> None:
     console.print("[bold]Shared resources[/] (W write, C create, r read)")
     table = Table(show_lines=False, pad_edge=False)
     table.add_column("resource", overflow="fold")
-    for number in range(1, len(columns) + 1):
-        table.add_column(f"T{number}", justify="center")
+    # The plan's own short ids (T012, A1) name the columns; otherwise T1…Tn.
+    own = all(ws.label and len(ws.label) <= 8 for ws in columns)
+    headers = [ws.label if own else f"T{n}" for n, ws in enumerate(columns, 1)]
+    for header in headers:
+        table.add_column(header, justify="center")
     for resource in shown_rows:
         cells = [_MODE_MARK[touched[resource][ws.id]] if ws.id in touched[resource] else ""
                  for ws in columns]
         style = "bold" if resource in in_findings else ""
         table.add_row(describe(resource), *cells, style=style)
     console.print(table)
-    legend = "  ".join(f"T{n} {ws.name}" for n, ws in enumerate(columns, 1))
+    legend = "  ".join(f"{header} {ws.name}" for header, ws in zip(headers, columns, strict=True))
     hidden = len(rows) - len(shown_rows)
     more = f"  (+{hidden} more shared resources in --format json)" if hidden > 0 else ""
     console.print(f"[dim]{legend}{more}[/]\n", soft_wrap=True)
@@ -108,6 +130,8 @@ def _finding(console: Console, report: Report, finding: Finding) -> None:
     print_(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · {rule.title}[/]",
            soft_wrap=True)
     print_(f"   {escape(finding.message)}", soft_wrap=True)
+    if finding.overlap and report.mode == "plan":
+        print_(f"   [dim]at the same time: {escape(finding.overlap)}[/]", soft_wrap=True)
     where = _locations(report, finding)
     if where:
         print_(f"   [dim]at {escape(where)}[/]", soft_wrap=True)
@@ -144,10 +168,14 @@ def _schedule(console: Console, report: Report) -> None:
         for step in schedule.setup:
             print_(f"   - {step}", soft_wrap=True)
         number += 1
-    for wave in schedule.waves:
-        names = ", ".join(f"'{report.name(ws_id)}'" for ws_id in wave)
+    labels = {ws.id: ws.label for ws in report.workstreams if ws.label}
+    for wave in schedule.waves:  # the plan's own ids when it has them: T033, Agent 2
+        names = ", ".join(labels.get(ws_id) or f"'{report.name(ws_id)}'" for ws_id in wave)
         print_(f" Wave {number}: {names}", soft_wrap=True)
         number += 1
+    if schedule.left_out:
+        print_(f" [dim]Done already, left out: {', '.join(schedule.left_out[:12])}"
+               f"{' …' if len(schedule.left_out) > 12 else ''}[/]", soft_wrap=True)
     if schedule.owners:
         print_(" Owners of the high-risk shared resources:")
         for resource, ws_id in schedule.owners.items():

@@ -3,27 +3,22 @@ says whether a path is read, created or written. Pure string work, no knowledge 
 
 from __future__ import annotations
 
-import posixpath
+import bisect
 import re
 import shlex
-from collections.abc import Iterator
 
 from packaging.utils import canonicalize_name
 
 from analyzer.model import Mode
-from analyzer.shared_paths import ENV_FILE
 
-_EXTENSIONS = ("py", "pyi", "txt", "in", "toml", "lock", "cfg", "ini", "yaml", "yml", "json",
-               "md", "rst", "sql", "html", "jinja", "jinja2", "j2", "js", "ts", "tsx", "jsx",
-               "css", "scss", "sh", "csv", "xml", "env", "db", "sqlite", "sqlite3", "mako")
-_FILE_NAMES = {"Dockerfile", "Makefile", "Pipfile", "Procfile", "Justfile", ".gitignore",
-               ".dockerignore", ".pre-commit-config.yaml"}
-_PATH_TOKEN = re.compile(r"[\w.*?{}\[\]/-]+")
-_NOT_FILES = re.compile(r"^(node|vue|next|nuxt|react|express|angular|ember|backbone|d3|chart|"
-                        r"three|moment|socket|alpine|htmx|p5)\.js$", re.IGNORECASE)
 _READ_WORDS = re.compile(
-    r"\b(read|reads|reading|refer to|see|consult|look at|review|reference|based on|according to|"
-    r"follow|mirror|like in|as in|import from|imports? from|uses?|load|loads|source|"
+    r"\b(read|reads|reading|refer to|see|consult|look at|review|reviews|reference|based on|"
+    r"according to|follow|following|mirror|like in|as in|imports? from|uses?|load|loads|source|"
+    r"per|from|like|such as|for example|described in|defined in|documented in|specified in|"
+    r"listed in|outlined in|"
+    r"is in|are in|lives? in|located in|found in|exists? in|similar to|modell?ed on|"
+    r"verify|verifies|validate|validates|inspect|audit|"
+    r"exclude|excludes|excluding|ignore|ignores|ignoring|except|"
     r"(do not|don't|never|without) (modify|modifying|touch|touching|edit|editing|change|changing)|"
     r"read-only|unchanged|untouched)\b",
     re.IGNORECASE,
@@ -33,7 +28,17 @@ _CREATE_WORDS = re.compile(r"\b(create|creates|new|scaffold|generate|touch|mkdir
 _WRITE_WORDS = re.compile(r"\b(edit|edits|update|updates|modify|modifies|change|changes|"
                           r"register|registers|extend|extends|fix|fixes|refactor|rewrite|"
                           r"implement|implements|append|write|writes|put|move|rename|delete|"
-                          r"remove)\b", re.IGNORECASE)
+                          r"remove|add|adds|configure|set up|setup|migrate|convert|replace|"
+                          r"wire|integrate|insert|include|includes|expose|apply)\b",
+                          re.IGNORECASE)
+_VERBS = re.compile(f"(?P<read>{_READ_WORDS.pattern})|(?P<create>{_CREATE_WORDS.pattern})|"
+                    f"(?P<write>{_WRITE_WORDS.pattern})", re.IGNORECASE)
+_MODES = {"read": Mode.READ, "create": Mode.CREATE, "write": Mode.WRITE}
+_RANK = {"write": 0, "create": 1, "read": 2}
+# "remove X from Y", "extract X from Y": the file after "from" loses content, it is written
+_TAKES_FROM = re.compile(r"\b(remove|removes|delete|deletes|drop|strip|extract|extracts|move|"
+                         r"moves|cut|split|pull)\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[.;:(]\s|,\s(?=\w+ )|\s[-–—]\s|\s\(")
 
 _COMMAND_START = re.compile(
     r"^(?:[-*+]|\d+[.)])?\s*(?:\*\*)?(?:run|then|execute|command|test)?(?:\*\*)?:?\s*(?:\$\s*)?"
@@ -46,15 +51,45 @@ SERVER_DEFAULTS = {"uvicorn": 8000, "flask": 5000, "runserver": 8000, "gunicorn"
                     "hypercorn": 8000, "daphne": 8000, "fastapi": 8000, "streamlit": 8501,
                     "jupyter": 8888, "http.server": 8000, "mkdocs": 8000}
 
+class VerbIndex:
+    """The verbs of one line, found once: the mode of each path is the verb nearest before it
+    in its clause ("create a.py and register it in b.py" creates a.py and writes b.py; "do not
+    modify" reads). Each lookup is a binary search, so a line of many paths stays linear."""
+
+    def __init__(self, line: str):
+        # one scan; where a read phrase and a verb start together ("do not modify") the read wins
+        verbs = [(m.end(), _RANK[m.lastgroup or "write"], _MODES[m.lastgroup or "write"],
+                  m.start()) for m in _VERBS.finditer(line)]
+        self.line = line
+        self.verbs = verbs
+        self.ends = [v[0] for v in verbs]
+        self.clause_ends = [m.end() for m in _CLAUSE_END.finditer(line)]
+
+    def mode_at(self, offset: int) -> Mode:
+        """No verb in the clause: a write."""
+        c = bisect.bisect_right(self.clause_ends, offset) - 1
+        clause_start = self.clause_ends[c] if c >= 0 else 0
+        i = bisect.bisect_right(self.ends, offset) - 1
+        if i < 0 or self.verbs[i][3] < clause_start:
+            return Mode.WRITE
+        # a tie at the same end goes to the higher rank (negation/read), sorted last
+        end, _, mode, start = self.verbs[i]
+        word = self.line[start:end].lower()
+        if word == "from":
+            if re.search(r"\b(?:to|into)\b", self.line[end:offset]):
+                # "migrate a.py from old/ to new/b.py": the verb before "from" decides
+                return VerbIndex(self.line[clause_start:start]).mode_at(start - clause_start)
+            if self._takes_from(clause_start, start):
+                return Mode.WRITE
+        return mode
+
+    def _takes_from(self, clause_start: int, offset: int) -> bool:
+        return bool(_TAKES_FROM.search(self.line, clause_start, offset))
+
+
 def mode_of(clause: str) -> Mode:
-    """The verb nearest before a path decides: "create a.py and register it in b.py"
-    creates a.py and writes b.py; "do not modify" reads. No verb: a write."""
-    last: tuple[int, int, Mode] = (-1, 0, Mode.WRITE)
-    for pattern, mode, rank in ((_WRITE_WORDS, Mode.WRITE, 0), (_CREATE_WORDS, Mode.CREATE, 1),
-                                (_READ_WORDS, Mode.READ, 2)):
-        for match in pattern.finditer(clause):
-            last = max(last, (match.end(), rank, mode))  # a tie goes to the negation/read
-    return last[2]
+    """The mode of a path that follows this text."""
+    return VerbIndex(clause).mode_at(len(clause))
 
 
 def code_segments(text: str) -> list[str]:
@@ -158,48 +193,5 @@ def server_port(kind: str, words: list[str], env: dict[str, str]) -> int | None:
     return SERVER_DEFAULTS[kind]
 
 
-def path_tokens(text: str) -> Iterator[tuple[str, int]]:
-    """Path-like tokens with their offset; backticks make a bare `a/b` count as a path."""
-    quoted_spans = [(m.start(1), m.end(1)) for m in re.finditer(r"`([^`]+)`", text)]
-    for match in _PATH_TOKEN.finditer(text):
-        token = match.group(0).rstrip(".,:;")
-        if "/" not in token and "." not in token and token not in _FILE_NAMES:
-            continue  # a plain word: the common case, decided cheaply
-        start = match.start()
-        if not token or "://" in text[start:start + len(token) + 3]:
-            continue
-        if start > 0 and text[start - 1] in "@:=":
-            continue
-        if token.startswith("/") or _NOT_FILES.match(token):
-            continue  # a URL route or an absolute path outside the repository; a product name
-        quoted = any(a <= start < b for a, b in quoted_spans)
-        if looks_like_path(token) or (quoted and "/" in token and re.search(r"[A-Za-z]", token)
-                                       and " " not in token and not token.startswith("-")):
-            yield token, start
-
-
-def looks_like_path(token: str) -> bool:
-    name = token.rstrip("/").rsplit("/", 1)[-1]
-    if token.startswith("-") or not re.search(r"[A-Za-z]", token):
-        return False
-    if name in _FILE_NAMES or ENV_FILE.search(token.rstrip("/")):
-        return True
-    if token.endswith("/") and len(token) > 2 and re.match(r"^[\w.-]+(/[\w.*-]+)*/$", token):
-        return True
-    suffix = name.rsplit(".", 1)[-1] if "." in name[1:] else ""
-    if suffix.lower() in _EXTENSIONS and re.match(r"^[\w.*?{}\[\]/-]+$", token):
-        # "e.g." and version numbers are not paths
-        return len(name) > len(suffix) + 1 and not re.match(r"^\d", name)
-    return "/" in token and "*" in token
-
-
 def is_venv_path(path: str) -> bool:
     return path.endswith("/") and path.split("/", 1)[0] in ("venv", ".venv", "env")
-
-
-def norm(path: str) -> str:
-    """`./src//auth/` -> `src/auth/`: one spelling per path, keeping a directory's slash."""
-    path = path.strip().strip("`'\"")
-    trailing = "/" if path.endswith("/") and path != "/" else ""
-    norm = posixpath.normpath(path) if path else path
-    return norm + trailing if norm not in ("", ".") else path

@@ -8,42 +8,49 @@ strong signal (a well-known package name, or the words package/library/dependenc
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Iterable, Iterator, Sequence
 
 from packaging.utils import canonicalize_name
 
-from analyzer.model import Kind, Mode, Resource, Touch
+from analyzer.model import Kind, Mode, Resource
 from analyzer.parsers.envfile import database_key
 from analyzer.shared_paths import is_manifest
+from analyzer.sources.plan_across_tasks import (
+    all_of_a_directory,
+    inherit_named_places,
+    resolve_names,
+    routes_into_the_app,
+)
+from analyzer.sources.plan_facts import PlanFacts, plan_facts
+from analyzer.sources.plan_packages import PackageNames, named_packages, package_names
+from analyzer.sources.plan_paths import (
+    PathMention,
+    TreeWalker,
+    is_tree_line,
+    looks_like_path,
+    norm,
+    path_mentions,
+    single_path,
+)
+from analyzer.sources.plan_predicted import PredictedTouch as PredictedTouch  # re-exported
+from analyzer.sources.plan_predicted import TaskText
+from analyzer.sources.plan_predicted import dedupe as dedupe  # re-exported
 from analyzer.sources.plan_text import (
     SERVER_DEFAULTS,
+    VerbIndex,
     code_segments,
     is_venv_path,
-    looks_like_path,
-    mode_of,
-    norm,
     option,
-    path_tokens,
     pip_install_args,
     requirement_name,
     server_port,
     split_command,
 )
+from analyzer.sources.repo_files import tracked_files
 from analyzer.sources.repo_layout import LOCKFILES, RepoLayout
-
-
-@dataclass(frozen=True)
-class PredictedTouch:
-    resource: Resource
-    mode: Mode
-    line: int
-    text: str
-    detail: str = ""
-
 
 _DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 _READ_COMMANDS = re.compile(
@@ -75,63 +82,159 @@ _MIGRATION_INTENT = re.compile(
 )
 _MIGRATION_APPLY = re.compile(
     r"\b(run|apply|applies|applying|upgrade|downgrade|execute|squash)\s+"
-    r"(the\s+|all\s+|pending\s+|existing\s+)*migrations?\b", re.IGNORECASE)
+    r"(?:the |all |pending |existing ){0,3}migrations?\b|\bupgrade head\b|"
+    r"\bmigrations?\s+(?:to|on|at)\s+(?:the\s+)?(?:container\s+|app\s+)?start",
+    re.IGNORECASE)
 _DB_URL = re.compile(
     r"\b((?:postgres(?:ql)?|mysql|mariadb|sqlite|mssql|oracle)(?:\+\w+)?://[^\s`'\")]*)")
 _VENV_DEFAULT = ".venv"
+_ALL_FILES = re.compile(r"\b(?:all|every|each)\b(?: of)?(?: the)?(?: \w+)? (?:files?|modules?|"
+                        r"routes?|templates?|components?|endpoints?|tests?) (?:in|under|of)\b",
+                        re.IGNORECASE)
+_TEST_RUN = re.compile(r"(?:(?:python3?|\./)?\s?manage\.py test|(?:python3? -m |uv run |"
+                       r"poetry run )?pytest)\b")
+_VENV_VALUE_OPTIONS = frozenset(("-p", "--python", "--prompt", "--seed", "--index-url",
+                                 "--relocatable-python", "--extra-search-dir"))
+_PROSE_FENCES = frozenset(("markdown", "md", "text", "txt", "plain", "plaintext"))
+_DJANGO_SETTINGS = frozenset((
+    "INSTALLED_APPS", "DATABASES", "TEMPLATES", "MIDDLEWARE", "STATIC_URL", "STATIC_ROOT",
+    "STATICFILES_DIRS", "MEDIA_URL", "MEDIA_ROOT", "ALLOWED_HOSTS", "AUTH_USER_MODEL", "CACHES",
+    "LOGGING", "REST_FRAMEWORK", "CORS_ALLOWED_ORIGINS", "CSRF_TRUSTED_ORIGINS", "ROOT_URLCONF",
+    "WSGI_APPLICATION", "DEFAULT_AUTO_FIELD", "AUTHENTICATION_BACKENDS", "SECRET_KEY",
+))
+_NODE_INIT = re.compile(
+    r"\b(?:initiali[sz]e|create|set up|scaffold|bootstrap)\b[^.;]{0,40}?\b(?:next\.js|node|"
+    r"react|vite|vue|nuxt|svelte|angular|express|nestjs)\b[^.;]{0,30}?\bproject\b|"
+    r"\bcreate-next-app\b|\bnpm init\b", re.IGNORECASE)
+_NODE_SIDE = re.compile(r"\b(?:frontend|front-end|client-side|react|next\.js|npm|typescript|"
+                        r"tsx|vue|svelte|ui components?)\b", re.IGNORECASE)
+_PYTHON_SIDE = re.compile(r"\b(?:backend|back-end|python|fastapi|django|flask|pip|uv|poetry)\b",
+                          re.IGNORECASE)
+_NODE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".vue", ".svelte", ".css")
+_NODE_DIRS = frozenset(("frontend", "web", "client", "ui", "app-web"))
+_CONSTANT = re.compile(r"\b[A-Z][A-Z0-9_]{2,40}\b")
+_SQL_MIGRATION = re.compile(r"(?:^|/)(?:migrations|migrate|db/migrate|sql/migrations)/"
+                            r"(?=\d+[_-][^/]*\.sql$|\*\*?$|\*[^/]*\.sql$|\d+[_-]?\*?$)")
+_MODEL_FILE = re.compile(r"(?:^|/)models(?:\.py|/(?!__init__\.py$|base\.py$)[\w-]+\.py)$")
+_METADATA_LINE = re.compile(r"^[-*\s]*(?:\*\*|__)?(?:branch|worktree|pr target|base branch|"
+                            r"target branch|merge into)\s*:", re.IGNORECASE)
 INTENT_DETAIL = "planned in prose"  # a migration the text asks for, chain not named
+WHOLE_AREA = "all of it"  # "all files in src/api/**": every file inside is written
+TEST_RUN_DETAIL = "runs tests"  # a test database inferred from a test run, not named
 _GUESSED = "adds"  # the detail of a manifest write inferred from a dependency, not named
 
 
 def predict_touches(lines: list[tuple[int, str]], layout: RepoLayout,
                     known_packages: frozenset[str],
                     declared: Iterable[tuple[str, Mode, int]] = ()) -> list[PredictedTouch]:
-    """All touches a task's text predicts, plus the files it declares outright."""
-    reader = _TaskReader(layout, known_packages)
-    for path, mode, number in declared:
-        reader.declared_file(path, mode, number)
-    for number, line, is_code in _classify(lines):
-        reader.read_line(number, line, is_code)
-    return reader.finish()
+    """All touches one task's text predicts, plus the files it declares outright."""
+    return predict_plan_touches([(lines, list(declared))], layout, known_packages)[0]
 
 
-def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, bool]]:
-    """Yield each line with whether it is code (inside a fence); code spans are split later."""
+def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
+                         known_packages: frozenset[str] = frozenset(), context: str = "",
+                         ) -> list[list[PredictedTouch]]:
+    """The touches of every task of one plan, in order.
+
+    The plan is read twice: once for what it says about the project as a whole (its package
+    manager, its migration chain, the full path behind a bare `main.py`), then task by task.
+    `context`: the plan's text outside its tasks (preamble, architecture notes), read for the
+    project's facts only.
+    """
+    # each line's paths are read once: here for the plan's facts, again per task from the memo
+    memo: dict[str, list[PathMention]] = {}
+    mentioned = [m.path for lines, _ in tasks for _, line in lines
+                 for m in _memo_mentions(memo, line.strip()) if not m.bare]
+    mentioned += [norm(path) for _, declared in tasks for path, _, _ in declared]
+    task_text = (line for lines, _ in tasks for _, line in lines)
+    facts = plan_facts(itertools.chain([context], task_text), mentioned, layout,
+                       tracked_files(layout))
+    names = package_names()
+    readers = []
+    named_before: set[str] = set()
+    for lines, declared in tasks:
+        reader = _TaskReader(facts, known_packages, names, named_before, memo)
+        for path, mode, number in declared:
+            reader.declared_file(path, mode, number)
+        walker: TreeWalker | None = None
+        for number, line, fence in _classify(lines):
+            if fence is None:
+                walker = None
+            elif walker is None or walker.fence != fence:
+                walker = TreeWalker(fence)
+            reader.read_line(number, line, walker)
+        readers.append(reader)
+    explicit_migrations = any(r.plans_migrations for r in readers)
+    results = [resolve_names(r.finish(explicit_migrations), facts) for r in readers]
+    inherit_named_places(tasks, results)
+    routes_into_the_app(tasks, results, [r.python_side for r in readers])
+    all_of_a_directory(tasks, results)
+    return [dedupe(touches) for touches in results]
+
+
+def _memo_mentions(memo: dict[str, list[PathMention]], line: str) -> list[PathMention]:
+    found = memo.get(line)
+    if found is None:
+        found = memo[line] = path_mentions(line)
+    return found
+
+
+def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, int | None]]:
+    """Yield each line with the number of the fence it is in (None outside one)."""
     fence: str | None = None
+    opened = 0
+    prose = False  # a ```markdown block holds prose, not code
     for number, line in lines:
         stripped = line.strip()
-        marker = re.match(r"^(`{3,}|~{3,})", stripped)
+        marker = re.match(r"^(`{3,}|~{3,})\s{0,4}([\w+-]{0,20})", stripped)
         if marker:
             if fence is None:
                 fence = marker.group(1)[0] * len(marker.group(1))
+                opened = number
+                prose = marker.group(2).lower() in _PROSE_FENCES
             elif stripped.startswith(fence):
                 fence = None
             continue
-        yield number, line, fence is not None
+        yield number, line, opened if fence is not None and not prose else None
 
 
 class _TaskReader:
-    def __init__(self, layout: RepoLayout, known_packages: frozenset[str]):
-        self.layout = layout
-        self.known = known_packages
+    def __init__(self, facts: PlanFacts, known_packages: frozenset[str], names: PackageNames,
+                 named_before: set[str], memo: dict[str, list[PathMention]] | None = None):
+        self.facts = facts
+        self.layout = facts.layout
+        self.known = known_packages | names.python
+        self.names = names
+        self.named_before = named_before  # packages earlier tasks named: installed by then
+        self.memo: dict[str, list[PathMention]] = {} if memo is None else memo
         self.touches: list[PredictedTouch] = []
         self.own_venv: str | None = None
         self.installs: list[tuple[int, str, str]] = []  # line, text, what
         self.django_migrations: list[tuple[int, str, list[str]]] = []
+        self.plans_migrations = False  # the task itself makes a migration (command or words)
+        self.test_runs: list[tuple[int, str, str]] = []  # line, text, runner
+        self.cwd: str | None = None  # the directory the task `cd`s into
+        self.own_worktrees: set[str] = set()  # directories it creates with `git worktree add`
+        self.models: list[tuple[int, str, str]] = []  # model files the task writes
 
     # -- per line -------------------------------------------------------------------------
 
-    def read_line(self, number: int, line: str, in_fence: bool) -> None:
+    def read_line(self, number: int, line: str, tree: TreeWalker | None = None) -> None:
         text = line.strip()
         if not text:
             return
-        commands = [text] if in_fence else code_segments(text)
+        if tree is not None and (is_tree_line(line) or tree.started or single_path(text)):
+            path = tree.feed(line)
+            if path:
+                self.declared_file(path, Mode.WRITE, number, text)
+            return
+        commands = [text] if tree is not None else code_segments(text)
         for command in commands:
             for part in re.split(r"&&|\|\||;|\|", command):
                 self._command(number, text, part.strip())
         self._paths(number, text, commands)
         self._databases(number, text)
-        if not in_fence:
+        if tree is None:
             self._intent(number, text)
 
     def add(self, kind: Kind, key: str, mode: Mode, number: int, text: str,
@@ -141,6 +244,13 @@ class _TaskReader:
     # -- commands -------------------------------------------------------------------------
 
     def _command(self, number: int, text: str, command: str) -> None:
+        runner = _TEST_RUN.match(command.lstrip("$ "))
+        if runner:
+            self.test_runs.append((number, text, "manage.py test" if "manage.py" in
+                                   runner.group(0) else "pytest"))
+        if command.startswith(("cd ", "git ")):
+            self._checkout(number, text, split_command(command))
+            return
         if not _MAYBE_COMMAND.match(command):
             return
         words = split_command(command)
@@ -176,6 +286,27 @@ class _TaskReader:
             handler(number, text, words)
         self._server(number, text, head, words, env)
 
+    def _checkout(self, number: int, text: str, words: list[str]) -> None:
+        """`cd ~/src/shop && git checkout feat/x`: the task switches a checkout it shares with
+        whoever else `cd`s there; a worktree it adds itself is its own."""
+        if words[:1] == ["cd"]:
+            target = words[1] if len(words) > 1 else ""
+            self.cwd = None if not target or "$" in target or target == "-" else norm(target)
+            return
+        if words[1:3] == ["worktree", "add"]:
+            args = [w for w in words[3:] if not w.startswith("-")]
+            if args:
+                self.own_worktrees.add(norm(args[0]))
+            return
+        if len(words) < 3 or words[1] not in ("checkout", "switch") or self.cwd is None:
+            return
+        args = [w for w in words[2:] if not w.startswith("-")]
+        if not args or "--" in words or args[0] in (".", "HEAD") or looks_like_path(args[0]):
+            return  # restoring files, not switching branches
+        if self.cwd in self.own_worktrees:
+            return
+        self.add(Kind.CHECKOUT, self.cwd, Mode.WRITE, number, text, f"git {words[1]} {args[0]}")
+
     def _pip(self, number: int, text: str, words: list[str]) -> None:
         if len(words) > 1 and words[1] == "freeze" and ">" in words:
             target = words[words.index(">") + 1] if words.index(">") + 1 < len(words) else ""
@@ -188,7 +319,7 @@ class _TaskReader:
         for path in reads:
             self.add(Kind.FILE, norm(path), Mode.READ, number, text, "pip install -r")
         for spec in packages:
-            self._dependency(number, text, spec, self.layout.manager)
+            self._dependency(number, text, spec, self.facts.manager)
         what = " ".join(packages) or " ".join(f"-r {r}" for r in reads) or "the project"
         self.installs.append((number, text, what if packages else f"{what} (unchanged)"))
 
@@ -231,6 +362,7 @@ class _TaskReader:
         if not name:
             return
         detail = ("remove " if remove else "") + spec
+        self.named_before.add(name)
         self.add(Kind.DEPENDENCY, name, Mode.WRITE, number, text, detail)
         manifest, lockfile = self._manifest_for(manager)
         self.add(Kind.FILE, manifest, Mode.WRITE, number, text, f"{_GUESSED} {spec}")
@@ -238,15 +370,16 @@ class _TaskReader:
             self.add(Kind.FILE, lockfile, Mode.WRITE, number, text, f"relocks for {spec}")
 
     def _manifest_for(self, manager: str) -> tuple[str, str | None]:
-        if manager == self.layout.manager:
-            return self.layout.manifest, self.layout.lockfile
+        if manager == self.facts.manager:
+            return self.facts.manifest, self.facts.lockfile
         lockfile = {v: k for k, v in LOCKFILES.items()}.get(manager)
         return ("Pipfile" if manager == "pipenv" else "pyproject.toml"), lockfile
 
     def _alembic(self, number: int, text: str, words: list[str]) -> None:
         if len(words) < 2 or words[1] not in ("revision", "merge"):
             return
-        location = option(words, "--version-path") or self.layout.alembic_versions[0]
+        self.plans_migrations = True
+        location = option(words, "--version-path") or self.facts.alembic_chain
         head = option(words, "--head") or ""
         label = head.split("@")[0] if "@" in head and head.split("@")[0] not in ("", "base") else ""
         labels = option(words, "--branch-label") or label
@@ -255,6 +388,7 @@ class _TaskReader:
 
     def _flask(self, number: int, text: str, words: list[str]) -> None:
         if len(words) > 2 and words[1] == "db" and words[2] in ("migrate", "revision"):
+            self.plans_migrations = True
             location = (self.layout.alembic_versions[0] if self.layout.root
                         else "migrations/versions")
             directory = option(words, "-d", "--directory")
@@ -265,12 +399,21 @@ class _TaskReader:
 
     def _django(self, number: int, text: str, words: list[str]) -> None:
         if len(words) > 1 and words[1] == "makemigrations" and "--merge" not in words:
+            self.plans_migrations = True
             apps = [w for w in words[2:] if not w.startswith("-")]
             self.django_migrations.append((number, text, apps))
 
     def _venv(self, number: int, text: str, words: list[str],
               default: str | None = None) -> None:
-        args = [w for w in words[1:] if not w.startswith("-")]
+        args = []
+        skip = False
+        for word in words[1:]:
+            if skip:
+                skip = False
+            elif word in _VENV_VALUE_OPTIONS:
+                skip = True  # `uv venv --python 3.13`: the value is no path
+            elif not word.startswith("-"):
+                args.append(word)
         path = norm(args[0]) if args else default
         if path:
             self.own_venv = path
@@ -312,36 +455,57 @@ class _TaskReader:
     # -- paths, databases, intent -----------------------------------------------------------
 
     def _paths(self, number: int, text: str, commands: list[str]) -> None:
+        if _METADATA_LINE.match(text):
+            return  # "**Branch:** feat/x", "**Worktree:** trees/a/": where work happens
         # paths given to a reading command (pytest, cat, pip install -r …) are reads
-        read_args = " ".join(c for c in commands if _READ_COMMANDS.match(c.lstrip("$ ").strip()))
-        for token, start in path_tokens(text):
-            path = norm(token)
-            if is_venv_path(path):
+        read_args = {w for c in commands if _READ_COMMANDS.match(c.lstrip("$ ").strip())
+                     for w in c.split()}
+        mentions = _memo_mentions(self.memo, text)
+        verbs = VerbIndex(text) if mentions else None
+        for mention in mentions:
+            if is_venv_path(mention.path):
                 continue
-            clause = re.split(r"[.;:(]\s|,\s(?=\w+ )", text[:start])[-1]
-            mode = Mode.READ if token in read_args else mode_of(clause)
-            self.declared_file(token, mode, number, text)
+            read = mention.path in read_args or any(w.endswith(mention.path) for w in read_args
+                                                    if mention.path in w)
+            mode = Mode.READ if read or verbs is None else verbs.mode_at(mention.start)
+            whole = bool(_ALL_FILES.search(text, max(0, mention.start - 40), mention.start))
+            self.declared_file(mention.path, mode, number, text, WHOLE_AREA if whole else "")
 
-    def declared_file(self, token: str, mode: Mode, number: int, text: str = "") -> None:
+    def declared_file(self, token: str, mode: Mode, number: int, text: str = "",
+                      detail: str = "") -> None:
         path = norm(token)
         text = text or f"{mode.value}: {token}"
         if path.endswith(_DB_SUFFIXES):
             self.add(Kind.DATABASE, f"sqlite:{path}", Mode.WRITE, number, text)
             return
-        kind = Kind.AREA if path.endswith("/") or any(c in path for c in "*?[{") else Kind.FILE
-        self.add(kind, path, mode, number, text)
-        self._migration_from_path(number, text, path, mode)
+        kind = Kind.AREA if path.endswith("/") or any(c in path for c in "*?{") else Kind.FILE
+        self.add(kind, path, mode, number, text, detail if kind is Kind.AREA else "")
+        if mode.writes:
+            self._migration_from_path(number, text, path)
 
-    def _migration_from_path(self, number: int, text: str, path: str, mode: Mode) -> None:
-        if not mode.writes or not path.endswith(".py") or "/" not in path:
+    def _migration_from_path(self, number: int, text: str, path: str) -> None:
+        parent, name = posixpath.split(path.rstrip("/"))
+        sql = _SQL_MIGRATION.search(path)
+        if sql or path.rstrip("/").endswith("supabase/migrations"):
+            # database/migrations/003_x.sql, supabase/migrations/**: numbered files, one chain
+            chain = path[:sql.end()] if sql else path
+            self.plans_migrations = True
+            self.add(Kind.MIGRATION, f"sql:{chain.rstrip('/')}", Mode.CREATE, number, text, path)
             return
-        parent, name = posixpath.split(path)
+        if not path.endswith(".py") or "/" not in path:
+            if _MODEL_FILE.search(path):
+                self.models.append((number, text, path))
+            return
         if parent in self.layout.alembic_versions or (
-                not self.layout.root and parent.endswith("/versions")):
+                not self.layout.root and (parent.endswith("/versions") or parent == "versions")):
+            self.plans_migrations = True
             self.add(Kind.MIGRATION, f"alembic:{parent}", Mode.CREATE, number, text, path)
         elif posixpath.basename(parent) == "migrations" and re.match(r"\d{4}_", name):
+            self.plans_migrations = True
             app = posixpath.basename(posixpath.dirname(parent))
             self.add(Kind.MIGRATION, f"django:{app}", Mode.CREATE, number, text, path)
+        elif _MODEL_FILE.search(path):
+            self.models.append((number, text, path))
 
     def _databases(self, number: int, text: str) -> None:
         for match in _DB_URL.finditer(text):
@@ -374,25 +538,115 @@ class _TaskReader:
                     r"[<>=~]", name):
                 continue
             seen.add(requirement)
-            self._dependency(number, prose, name + spec, self.layout.manager)
+            self._dependency(number, prose, name + spec, self.facts.manager)
             self.installs.append((number, prose, name + spec))
+        self._named_packages(number, prose, plain, seen)
+        self._django_settings(number, prose, plain)
         if _MIGRATION_INTENT.search(plain) and not _MIGRATION_APPLY.search(plain):
+            self.plans_migrations = True
             self._migration_intent(number, prose)
+
+    def _named_packages(self, number: int, prose: str, plain: str, seen: set[str]) -> None:
+        """Well-known packages named without a verb: the first task to name one adds it, to
+        the manifest of the side of the project the task works on (a mixed repository has
+        `backend/pyproject.toml` and `frontend/package.json`)."""
+        if _METADATA_LINE.match(plain):
+            return
+        node_side, python_side = self.sides(plain)
+        if node_side and _NODE_INIT.search(plain):
+            folder = next((m.path for m in path_mentions(plain) if m.path.endswith("/")), "")
+            self._node_manifest(number, prose, "initialises the project",
+                                posixpath.join(folder, "package.json"))
+        for side, node in ((node_side, True), (python_side, False)):
+            if not side:
+                continue
+            for name, _ in named_packages(plain, self.names, node):
+                key = f"npm:{name}" if node else name
+                if key in seen or key in self.named_before:
+                    continue
+                seen.add(key)
+                if node:
+                    self.named_before.add(key)
+                    self.add(Kind.DEPENDENCY, key, Mode.WRITE, number, prose, name)
+                    self._node_manifest(number, prose, f"{_GUESSED} {name}",
+                                        self.facts.node_manifest)
+                else:
+                    self._dependency(number, prose, name, self.facts.manager)
+                    self.installs.append((number, prose, name))
+
+    def sides(self, plain: str) -> tuple[bool, bool]:
+        """(Node side, Python side) of the project that this task works on."""
+        facts = self.facts
+        if not facts.uses_node:
+            return False, True
+        if not facts.uses_python:
+            return True, False
+        written = [t.resource.key for t in self.touches
+                   if t.resource.kind in (Kind.FILE, Kind.AREA)]
+        node = bool(_NODE_SIDE.search(plain)) or any(
+            p.endswith(_NODE_SUFFIXES) or p.split("/", 1)[0] in _NODE_DIRS for p in written)
+        python = bool(_PYTHON_SIDE.search(plain)) or any(p.endswith(".py") for p in written)
+        return node, python or not node
+
+    def python_side(self, line: str) -> bool:
+        return self.sides(line)[1]
+
+    def _test_database(self) -> None:
+        """Tests run against the plan's one database server: Django's `manage.py test` creates
+        and drops `test_<name>` there, so two parallel runs collide; pytest suites that reset
+        tables do too. Not when the task names its own database or the plan gives each
+        session one."""
+        facts = self.facts
+        if (not self.test_runs or facts.server_database is None or facts.database_per_worktree
+                or any(t.resource.kind is Kind.DATABASE for t in self.touches)):
+            return
+        number, text, runner = self.test_runs[0]
+        self.add(Kind.DATABASE, f"{facts.server_database}:test_database", Mode.WRITE, number,
+                 text, f"{TEST_RUN_DETAIL} ({runner})")
+
+    def _node_manifest(self, number: int, prose: str, detail: str, manifest: str) -> None:
+        lock = posixpath.join(posixpath.dirname(manifest), "package-lock.json")
+        self.add(Kind.FILE, manifest, Mode.WRITE, number, prose, detail)
+        self.add(Kind.FILE, lock, Mode.WRITE, number, prose, f"relocks: {detail}")
+
+    def _django_settings(self, number: int, prose: str, plain: str) -> None:
+        """`INSTALLED_APPS`, `DATABASES`, `MIDDLEWARE` … are lines of the settings module."""
+        if not self.facts.uses_django or not _names_setting(plain):
+            return
+        settings = self.facts.settings_file or "settings.py"
+        mode = VerbIndex(plain).mode_at(len(plain))
+        self.add(Kind.FILE, settings, mode if mode.writes else Mode.WRITE, number, prose,
+                 "Django setting")
 
     def _migration_intent(self, number: int, prose: str) -> None:
         lower = prose.lower()
         if "django" in lower or "makemigrations" in lower or (
-                self.layout.django_apps and "alembic" not in lower
-                and self.layout.alembic_versions == ("alembic/versions",)):
+                self.facts.uses_django and not self.facts.uses_alembic):
             apps = [a for a in self.layout.django_apps if re.search(rf"\b{re.escape(a)}\b", lower)]
             self.django_migrations.append((number, prose, apps))
         else:
-            key = f"alembic:{self.layout.alembic_versions[0]}"
+            key = f"alembic:{self.facts.alembic_chain}"
             self.add(Kind.MIGRATION, key, Mode.CREATE, number, prose, INTENT_DETAIL)
 
     # -- after the last line ----------------------------------------------------------------
 
-    def finish(self) -> list[PredictedTouch]:
+    def finish(self, plan_makes_migrations: bool = True) -> list[PredictedTouch]:
+        """`plan_makes_migrations`: some task of the plan makes migrations itself; otherwise a
+        task that writes a model file makes the migration that goes with it."""
+        if not plan_makes_migrations and not self.plans_migrations and self.models:
+            number, text, path = self.models[0]
+            if self.facts.uses_django and not self.facts.uses_alembic:
+                app = path.split("/")[-3] if path.count("/") >= 2 and path.endswith(
+                    "/models.py") else path.split("/")[-2] if "/" in path else "*"
+                self.django_migrations.append((number, text, [app] if app else []))
+            elif self.facts.uses_alembic:
+                self.add(Kind.MIGRATION, f"alembic:{self.facts.alembic_chain}", Mode.CREATE,
+                         number, text, f"model change in {path}")
+        self._test_database()
+        named_chain = any(t.resource.kind is Kind.MIGRATION and t.detail != INTENT_DETAIL
+                          for t in self.touches)
+        if named_chain:  # "create a migration in backend/alembic/versions/001_x.py": one chain
+            self.touches = [t for t in self.touches if t.detail != INTENT_DETAIL]
         written_apps = {
             t.resource.key.split("/", 1)[0] for t in self.touches
             if t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
@@ -418,12 +672,10 @@ class _TaskReader:
 # --- small helpers --------------------------------------------------------------------------
 
 
-_T = TypeVar("_T", PredictedTouch, Touch)
-
-
-def dedupe(touches: list[_T]) -> list[_T]:
-    """One touch per resource and mode: the first line that shows it is the evidence."""
-    first: dict[tuple[Resource, Mode], _T] = {}
-    for touch in touches:
-        first.setdefault((touch.resource, touch.mode), touch)
-    return list(first.values())
+def _names_setting(text: str) -> bool:
+    """A Django setting by name, or "PUBLIC_PATHS, AUTH_USERNAME settings"."""
+    constants = list(_CONSTANT.finditer(text))
+    if any(c.group(0) in _DJANGO_SETTINGS for c in constants):
+        return True
+    last = next((c for c in reversed(constants) if "_" in c.group(0)), None)
+    return last is not None and bool(re.match(r"\s+settings?\b", text[last.end():]))

@@ -1,0 +1,134 @@
+"""Touches read across a plan's tasks, after each task is read on its own.
+
+A bare `main.py` is the plan's one `src/backend/main.py`; "add a stage filter to the list
+endpoint" writes the file a recent task put the list endpoint in; a task that adds endpoints
+to a web app whose plan names only its app module registers them there; "update all
+templates" is the plan's `templates/`. Each needs what the other tasks say.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from analyzer.model import Kind, Mode, Resource
+from analyzer.shared_paths import is_lockfile, is_manifest
+from analyzer.sources.plan_facts import PlanFacts
+from analyzer.sources.plan_paths import norm
+from analyzer.sources.plan_predicted import PredictedTouch, TaskText, dedupe
+from analyzer.sources.plan_text import VerbIndex
+
+
+def resolve_names(touches: list[PredictedTouch], facts: PlanFacts) -> list[PredictedTouch]:
+    """Bare and partial file names -> the one full path the plan or repository names."""
+    resolved = []
+    for touch in touches:
+        if touch.resource.kind is Kind.FILE:
+            path, candidates = facts.resolve(touch.resource.key)
+            if path != touch.resource.key:
+                touch = replace(touch, resource=Resource(Kind.FILE, path))
+            elif candidates:
+                shown = ", ".join(candidates[:3]) + (" …" if len(candidates) > 3 else "")
+                touch = replace(touch, detail=(touch.detail + "; " if touch.detail else "")
+                                + f"ambiguous: {shown}")
+        resolved.append(touch)
+    return dedupe(resolved)
+
+
+_ROUTE_WORDS = re.compile(r"\b(?:endpoints?|routes?|routers?|websockets?|middlewares?)\b",
+                          re.IGNORECASE)
+_WEB_APP = re.compile(r"\b(?:fastapi|flask|starlette|litestar|sanic|quart)\b", re.IGNORECASE)
+_ROUTE_MODULES = re.compile(r"(?:^|/)(?:routes?|routers?|endpoints?|api|views?|blueprints?|"
+                            r"handlers?|controllers?)(?:/|\.py$)")
+_ENTRY_NAMES = ("main.py", "app.py")
+
+
+def routes_into_the_app(tasks: Sequence[TaskText], results: list[list[PredictedTouch]],
+                        python_side: list[Callable[[str], bool]]) -> None:
+    """A web-app plan that names its app module (`main.py`) and no module for routes: a task
+    that adds endpoints but names no file registers them in that one app module."""
+    text = " ".join(line for lines, _ in tasks for _, line in lines[:50])[:200_000]
+    named = {t.resource.key for touches in results for t in touches
+             if t.resource.kind in (Kind.FILE, Kind.AREA)}
+    written = {t.resource.key for touches in results for t in touches
+               if t.resource.kind is Kind.FILE and t.mode.writes}
+    entries = {p for p in written if posixpath.basename(p) in _ENTRY_NAMES}
+    if (len(entries) != 1 or not _WEB_APP.search(text)
+            or any(_ROUTE_MODULES.search(p) for p in named)):
+        return
+    entry = entries.pop()
+    for (lines, _), touches, on_python_side in zip(tasks, results, python_side, strict=True):
+        if any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
+               and not is_manifest(t.resource.key) and not is_lockfile(t.resource.key)
+               for t in touches):
+            continue
+        for number, line in lines:
+            if _ROUTE_WORDS.search(line) and on_python_side(line):
+                touches.append(PredictedTouch(Resource(Kind.FILE, entry), Mode.WRITE, number,
+                                              line.strip(), "registers its routes in the app"))
+                break
+
+
+_ALL_OF = re.compile(r"\ball (?:the |of the )?([a-z][a-z_-]{2,30})\b", re.IGNORECASE)
+
+
+def all_of_a_directory(tasks: Sequence[TaskText], results: list[list[PredictedTouch]]) -> None:
+    """"Update all templates" where the plan has a top-level `templates/`: that directory."""
+    top = {t.resource.key.split("/", 1)[0] for touches in results for t in touches
+           if t.resource.kind in (Kind.FILE, Kind.AREA) and "/" in t.resource.key}
+    for (lines, _), touches in zip(tasks, results, strict=True):
+        for number, line in lines:
+            for match in _ALL_OF.finditer(line[:2000]):
+                word = match.group(1).lower()
+                if word in top and word not in _NOT_DIRECTORIES:
+                    verb = VerbIndex(line).mode_at(match.start())
+                    if verb.writes:
+                        touches.append(PredictedTouch(Resource(Kind.AREA, word + "/"), Mode.WRITE,
+                                                      number, line.strip(), f"all {word}"))
+                    break
+
+
+_NOT_DIRECTORIES = frozenset(("src", "app", "lib", "backend", "frontend", "tests", "test",
+                              "docs", "scripts"))
+
+
+_PLACE = re.compile(
+    r"\b([a-z][a-z_-]{2,30} [a-z][a-z_-]{2,30}) (?:in|at) `?([\w./-]{3,200}\.\w{1,6})")
+_NOT_PLACES = frozenset(("the", "a", "an", "this", "that", "it", "file", "files", "code", "all",
+                         "and", "or", "with", "logic", "method", "function", "class", "tests",
+                         "test", "support", "changes", "handling", "field", "fields"))
+_LOOK_BACK = 8
+_MAX_PLACES = 32
+
+
+def inherit_named_places(tasks: Sequence[TaskText], results: list[list[PredictedTouch]]) -> None:
+    """"Add stage filter to list endpoint" after "Add search to list endpoint in ideas.py":
+    a task that names no file but the same thing a recent task placed in one writes that file.
+    Only from the few tasks just before it, and only by a two-word name ("list endpoint")."""
+    places: deque[tuple[int, str, str]] = deque()  # task index, "list endpoint", path
+    for index, ((lines, _), touches) in enumerate(zip(tasks, results, strict=True)):
+        text = " ".join(line for _, line in lines)[:4000]
+        if not any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes for t in touches):
+            while places and index - places[0][0] > _LOOK_BACK:
+                places.popleft()  # only the few tasks just before count: the cost stays linear
+            recent = list(places)[-_MAX_PLACES:]
+            for _, name, path in reversed(recent):
+                at = text.find(name)
+                if at >= 0:
+                    number = lines[0][0] if lines else 0
+                    results[index].append(PredictedTouch(
+                        Resource(Kind.FILE, path), Mode.WRITE, number, text[:200],
+                        f"the {name} of {path}"))
+                    break
+            continue
+        written = {t.resource.key for t in touches if t.mode.writes}
+        for match in _PLACE.finditer(text):
+            name, path = match.group(1), norm(match.group(2))
+            if set(name.split()) & _NOT_PLACES:
+                continue
+            full = next((w for w in written if w == path or w.endswith("/" + path)), None)
+            if full:
+                places.append((index, name, full))

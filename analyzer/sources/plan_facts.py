@@ -1,0 +1,160 @@
+"""What a whole plan says about its project, read once before any task.
+
+One task says "add bcrypt"; which manifest that edits, whether a new model needs a migration,
+and which `main.py` a bare `main.py` is, are said elsewhere in the plan ("using uv",
+"backend/alembic/", `src/backend/main.py`) or by the repository (`--repo`). Without either,
+the conventions hold: pip and `requirements.txt`, `alembic/versions`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from analyzer.sources.repo_layout import LOCKFILES, MANIFESTS, RepoLayout, is_requirements
+
+_MANAGER_WORDS = {
+    "uv": re.compile(r"\buv (?:add|init|sync|lock|pip|venv|run)\b|\b(?:using|with|via) uv\b|"
+                     r"\buv (?:package|project) manager\b|\buv\.lock\b", re.IGNORECASE),
+    "poetry": re.compile(r"\bpoetry (?:add|init|install|lock|new)\b|\b(?:using|with|via) poetry\b|"
+                         r"\bpoetry\.lock\b", re.IGNORECASE),
+    "pdm": re.compile(r"\bpdm (?:add|init|install|lock)\b|\bpdm\.lock\b", re.IGNORECASE),
+    "pipenv": re.compile(r"\bpipenv (?:install|lock)\b|\bPipfile\b"),
+}
+_ALEMBIC = re.compile(r"\balembic\b|\bflask[- ]migrate\b|\bflask db\b", re.IGNORECASE)
+_DJANGO = re.compile(r"\bdjango\b|manage\.py|makemigrations", re.IGNORECASE)
+_SERVER_DB = re.compile(r"\b(postgres(?:ql)?|neon|mysql|mariadb|paradedb|timescaledb)\b",
+                        re.IGNORECASE)
+_OWN_DATABASE = re.compile(
+    r"\b(?:per|each|every|own|separate|isolated|dedicated)[- ](?:worktree|agent|task|session|"
+    r"branch|lane|developer)s?\b.{0,40}?\b(?:database|db|schema)s?\b|"
+    r"\b(?:database|db|schema)s? (?:per|for each) (?:worktree|agent|task|session|branch|lane)\b|"
+    r"\bown (?:test )?(?:database|db|schema)\b", re.IGNORECASE)
+_NODE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".vue", ".svelte")
+_PYTHON = re.compile(r"\b(?:python|pip|pipenv|poetry|uv (?:add|init|sync|pip)|pyproject|"
+                     r"requirements\.txt|fastapi|"
+                     r"django|flask|sqlalchemy|sqlmodel|pytest|celery|alembic|pydantic)\b",
+                     re.IGNORECASE)
+_NODE = re.compile(r"\bpackage\.json\b|\bnpm (?:install|i|add)\b|\byarn add\b|\bpnpm add\b|"
+                   r"\bnext\.js\b|\bcreate-next-app\b", re.IGNORECASE)
+
+
+_FEW = 20  # more candidates than this for one bare name: ambiguous without a closer look
+
+
+@dataclass
+class PlanFacts:
+    """The project as the plan (and `--repo`) describe it."""
+
+    layout: RepoLayout
+    manager: str = "pip"
+    manifest: str = "requirements.txt"
+    lockfile: str | None = None
+    uses_alembic: bool = False
+    alembic_chain: str = "alembic/versions"
+    uses_django: bool = False
+    uses_node: bool = False
+    uses_python: bool = False
+    node_manifest: str = "package.json"
+    server_database: str | None = None  # "postgresql"/"mysql": the one server the plan names
+    database_per_worktree: bool = False  # the plan gives each session its own database
+    settings_file: str | None = None
+    # every full path the plan (or the repository) names, by each of its suffixes
+    suffixes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    tracked: frozenset[str] = frozenset()
+
+    def resolve(self, path: str) -> tuple[str, tuple[str, ...]]:
+        """A bare or partial path -> the one full path it names, with the candidates when
+        there are several (then the path stays as written)."""
+        if path.endswith("/") or path in self.tracked:
+            return path, ()
+        candidates = self.suffixes.get(path, set()) - {path}
+        if len(candidates) > _FEW:
+            return path, tuple(sorted(candidates)[:_FEW])  # plainly ambiguous
+        # `core/x.py` named beside `backend/core/x.py` is the same file, not a second candidate
+        candidates = {c for c in candidates
+                      if not any(o != c and o.endswith("/" + c) for o in candidates)}
+        if not candidates:
+            return path, ()
+        if len(candidates) == 1:
+            return next(iter(candidates)), ()
+        return path, tuple(sorted(candidates))
+
+
+def plan_facts(texts: Iterable[str], paths: Iterable[str], layout: RepoLayout,
+               tracked: Iterable[str] = ()) -> PlanFacts:
+    """`texts`: the plan's task text; `paths`: every path the plan names with its directory;
+    `tracked`: the repository's files when `--repo` is given."""
+    text = "\n".join(texts)
+    facts = PlanFacts(layout, tracked=frozenset(tracked))
+    all_paths = sorted(set(paths))
+    for path in [*all_paths, *facts.tracked]:
+        _index_suffixes(facts.suffixes, path)
+    if layout.root:
+        facts.manager, facts.manifest, facts.lockfile = (layout.manager, layout.manifest,
+                                                         layout.lockfile)
+        facts.alembic_chain = layout.alembic_versions[0]
+        facts.uses_alembic = layout.alembic_versions != ("alembic/versions",) or bool(
+            _ALEMBIC.search(text))
+        facts.uses_django = bool(layout.django_apps) or bool(_DJANGO.search(text))
+    else:
+        facts.manager = next((m for m, pattern in _MANAGER_WORDS.items() if pattern.search(text)),
+                             "pip")
+        facts.manifest, facts.lockfile = _named_manifest(facts.manager, all_paths)
+        facts.uses_alembic = bool(_ALEMBIC.search(text))
+        facts.alembic_chain = _named_chain(all_paths)
+        facts.uses_django = bool(_DJANGO.search(text))
+    facts.uses_node = bool(_NODE.search(text)) or any(
+        p.endswith(_NODE_SUFFIXES) or posixpath.basename(p) == "package.json" for p in all_paths)
+    facts.uses_python = bool(_PYTHON.search(text)) or any(p.endswith(".py") for p in all_paths)
+    node = [p for p in all_paths if posixpath.basename(p) == "package.json"]
+    if node:
+        facts.node_manifest = min(node, key=lambda p: (p.count("/"), p))
+    server = {("mysql" if m.group(1).lower() in ("mysql", "mariadb") else "postgresql")
+              for m in _SERVER_DB.finditer(text[:2_000_000])}
+    facts.server_database = server.pop() if len(server) == 1 else None
+    facts.database_per_worktree = bool(_OWN_DATABASE.search(text))
+    settings = sorted({p for p in all_paths if p.endswith("settings.py")})
+    facts.settings_file = settings[0] if len(settings) == 1 else None
+    return facts
+
+
+def _index_suffixes(suffixes: dict[str, set[str]], path: str) -> None:
+    if path.endswith("/") or "/" not in path:
+        return
+    parts = path.split("/")
+    for i in range(1, len(parts)):
+        suffixes["/".join(parts[i:])].add(path)
+
+
+def _named_manifest(manager: str, paths: list[str]) -> tuple[str, str | None]:
+    """The manifest the plan itself names for its manager: `backend/requirements.txt`,
+    `backend/pyproject.toml`; else the manager's conventional file at the root."""
+    lock = {v: k for k, v in LOCKFILES.items()}.get(manager)
+    wanted = MANIFESTS[manager]
+    if manager == "pip":
+        named = [p for p in paths if is_requirements(p) and p.endswith(".txt")
+                 and not re.search(r"dev|test|lint|doc", posixpath.basename(p))]
+    else:
+        named = [p for p in paths if posixpath.basename(p) == wanted]
+    if len(named) >= 1:
+        manifest = min(named, key=lambda p: (p.count("/"), p))
+        folder = posixpath.dirname(manifest)
+        return manifest, (posixpath.join(folder, lock) if lock else None)
+    return wanted, lock
+
+
+def _named_chain(paths: list[str]) -> str:
+    """The alembic versions directory the plan names: `backend/alembic/versions/001_x.py` or
+    `backend/alembic/`; the convention when it names none or several."""
+    chains = set()
+    for path in paths:
+        parts = path.rstrip("/").split("/")
+        if "alembic" in parts:
+            chains.add("/".join(parts[:parts.index("alembic") + 1]) + "/versions")
+        elif len(parts) >= 2 and parts[-2] == "versions" and path.endswith(".py"):
+            chains.add("/".join(parts[:-1]))
+    return chains.pop() if len(chains) == 1 else "alembic/versions"

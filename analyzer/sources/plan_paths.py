@@ -1,0 +1,321 @@
+"""Paths in plan prose: which words are files, in one linear pass over a line.
+
+A line is split on whitespace once; each word is trimmed of markdown and punctuation and then
+judged on its own (an extension, a known file name, a trailing slash). Context that changes
+what a word means is read from its neighbours only: `button.tsx` in "in `ui/` (button.tsx,
+card.tsx)" lives in `ui/`; `.env.example` in "Create .env.example in backend/" lives in
+`backend/`. Nothing here re-reads the line per path, so a line of thousands of paths costs what
+its length costs.
+"""
+
+from __future__ import annotations
+
+import bisect
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from analyzer.shared_paths import ENV_FILE
+
+EXTENSIONS = frozenset((
+    "py", "pyi", "txt", "in", "toml", "lock", "cfg", "ini", "yaml", "yml", "json", "md", "rst",
+    "sql", "html", "jinja", "jinja2", "j2", "js", "mjs", "cjs", "ts", "tsx", "jsx", "vue",
+    "svelte", "css", "scss", "sh", "csv", "xml", "env", "db", "sqlite", "sqlite3", "mako", "nix",
+    "prisma", "graphql", "proto", "conf", "tf", "go", "rs", "java", "kt", "rb", "php", "ipynb",
+))
+FILE_NAMES = frozenset((
+    "Dockerfile", "Makefile", "Pipfile", "Procfile", "Justfile", "Containerfile", ".gitignore",
+    ".dockerignore", ".pre-commit-config.yaml", ".gitattributes", ".editorconfig",
+))
+# Product names written like files: "React/Vue.js", "Node.js", "discord.py".
+_PRODUCTS = frozenset((
+    "node.js", "vue.js", "next.js", "nuxt.js", "react.js", "express.js", "angular.js",
+    "ember.js", "backbone.js", "d3.js", "chart.js", "three.js", "moment.js", "socket.io",
+    "alpine.js", "htmx.js", "p5.js", "nest.js", "deno.js", "knockout.js", "discord.py", "web.py",
+    "interactions.py", "nextcord.py", "pycord.py", "solid.js", "svelte.js",
+))
+# Generated or machine-local directories: never a planned change, usually an ignore entry.
+_GENERATED_DIRS = frozenset((
+    "__pycache__", "node_modules", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox",
+    ".nox", ".git", ".next", ".turbo", "htmlcov", ".coverage", ".idea", ".vscode",
+))
+_BRANCH_PREFIXES = frozenset((
+    "feat", "feature", "features", "fix", "bugfix", "hotfix", "release", "chore", "refactor",
+    "origin", "upstream", "heads", "wip", "topic", "agent", "task",
+))
+_SYSTEM_ROOTS = frozenset((
+    "etc", "usr", "var", "tmp", "mnt", "opt", "home", "dev", "proc", "sys", "bin", "sbin",
+    "Users", "root", "Volumes", "srv", "run", "lib",
+))
+MAX_WORD = 300  # longer "words" are data (hashes, minified code), never a path in a plan
+_WORD = re.compile(r"[^\s`'\"<>|]+")
+_CODE_SPAN = re.compile(r"`[^`\n]{1,400}`")
+_NAME_CHARS = re.compile(r"[\w.*?{}\[\]()/@+$~,-]+")
+_DIR_WORDS = frozenset(("in", "at", "under", "inside", "into", "within", "for", "to"))
+_JOIN_REACH = 6
+_LIST_REACH = 40  # words read after "dir/ (" looking for the names it lists
+_ENV_PART = re.compile(r"[\w-]{1,30}")
+_FILLER = frozenset(("the", "a", "file", "files", "directory", "folder", "dir", "new", "root",
+                     "existing", "our", "its", "their", "project"))
+
+
+@dataclass(frozen=True)
+class PathMention:
+    """A path as the plan means it, the offset of its word, and whether the plan wrote it with
+    its directory (a bare `main.py` may be resolved to the plan's `src/backend/main.py`)."""
+
+    path: str
+    start: int
+    bare: bool
+    quoted: bool
+
+
+def norm(path: str) -> str:
+    """`./src//auth/` -> `src/auth/`: one spelling per path, keeping a directory's slash."""
+    path = path.strip().strip("`'\"")
+    trailing = "/" if path.endswith("/") and path != "/" else ""
+    normal = posixpath.normpath(path) if path else path
+    return normal + trailing if normal not in ("", ".") else path
+
+
+def code_span_bounds(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)]
+
+
+def _inside(spans: list[tuple[int, int]], starts: list[int], offset: int) -> bool:
+    i = bisect.bisect_right(starts, offset) - 1
+    return i >= 0 and spans[i][0] <= offset < spans[i][1]
+
+
+def _trim(word: str) -> tuple[str, int]:
+    """A word without markdown emphasis and prose punctuation; the offset of what is kept."""
+    lead = 0
+    while lead < len(word) and word[lead] in "*([{~>":
+        if word[lead] == "{" and "}" in word[lead:] and "," in word[lead:]:
+            break  # a brace glob at the start: {a,b}.py
+        lead += 1
+    core = word[lead:]
+    if core.startswith("__") and core.endswith("__") and len(core) > 4:
+        core = core[2:-2]  # __bold__
+    core = core.rstrip("*.,:;!?")
+    while core and core[-1] in ")]}" and core.count(core[-1]) > core.count(
+            {")": "(", "]": "[", "}": "{"}[core[-1]]):
+        core = core[:-1].rstrip("*.,:;!?")
+    return core, lead
+
+
+def _split_commas(word: str) -> Iterator[tuple[str, int]]:
+    """`a.py,b.py` -> two words; `{api,core}` stays one."""
+    depth = 0
+    start = 0
+    for i, char in enumerate(word):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(0, depth - 1)
+        elif char == "," and depth == 0:
+            yield word[start:i], start
+            start = i + 1
+    yield word[start:], start
+
+
+def is_product_name(token: str) -> bool:
+    name = token.rstrip("/").rsplit("/", 1)[-1]
+    if name.lower() in _PRODUCTS:
+        return True
+    # "Vue.js", "Socket.IO": a capitalised word before .js names a product, not a file
+    return "/" not in token and bool(re.fullmatch(r"[A-Z][A-Za-z0-9]{0,20}\.js", name))
+
+
+def looks_like_path(token: str, quoted: bool = False) -> bool:
+    """Whether a trimmed word names a file or directory of the project."""
+    if not token or len(token) > MAX_WORD or token.startswith(("-", "@", "$")):
+        return False
+    if "://" in token or token.startswith(("www.", "http:", "https:")) or not re.search(
+            r"[A-Za-z]", token):
+        return False
+    if not _NAME_CHARS.fullmatch(token):
+        return False
+    stripped = token.rstrip("/")
+    parts = stripped.split("/")
+    name = parts[-1]
+    if any(p in _GENERATED_DIRS for p in parts) or is_product_name(token):
+        return False
+    if name in FILE_NAMES or ENV_FILE.search(stripped) or _is_env_template(name):
+        return True
+    if "." in name[1:]:
+        stem, suffix = name.rsplit(".", 1)
+        if suffix.lower() in EXTENSIONS:
+            # a stem with a letter: "0001_initial.py" is a file, "3.11.py" and "e.g." are not;
+            # "src/**/*.ts" is a glob
+            return bool(re.search(r"[A-Za-z_]", stem.lstrip(".")) or stem.startswith(".")
+                        or ("*" in stem and "/" in token))
+    if token.endswith("/") and len(stripped) > 1:
+        return parts[0] not in _BRANCH_PREFIXES or len(parts) > 2
+    if "*" in token and "/" in token:
+        return True
+    if quoted and "/" in token and len(parts) >= 2 and all(parts):
+        # `src/auth` in backticks is a path; `feat/backend-work` is a branch
+        return parts[0] not in _BRANCH_PREFIXES and not parts[0][:1].isupper()
+    return False
+
+
+def _is_env_template(name: str) -> bool:
+    """`.env`, `.env.local.example`: up to three dotted suffixes after `.env`."""
+    parts = name.split(".")
+    return (parts[:2] == ["", "env"] and len(parts) <= 5
+            and all(_ENV_PART.fullmatch(p) for p in parts[2:]))
+
+
+def path_mentions(text: str) -> list[PathMention]:
+    """Every path a line names, with directories carried to the bare names they qualify."""
+    if len(text) > 200_000:
+        text = text[:200_000]
+    spans = code_span_bounds(text)
+    span_starts = [s for s, _ in spans]
+    words: list[tuple[str, int, bool]] = []  # trimmed word, offset, quoted
+    raw: list[tuple[str, int]] = []  # every word, for the neighbours of a path
+    for match in _WORD.finditer(text):
+        word = match.group(0)
+        raw.append((word, match.start()))
+        if len(word) > MAX_WORD or ("/" not in word and "." not in word
+                                    and word.strip("*_:,.;()") not in FILE_NAMES):
+            continue  # a plain word: the common case, decided cheaply
+        for piece, offset in _split_commas(word):
+            core, lead = _trim(piece)
+            words.append((core, match.start() + offset + lead,
+                          _inside(spans, span_starts, match.start())))
+    mentions: list[PathMention] = []
+    for core, start, quoted in words:
+        if core.startswith("/"):
+            rooted = core.lstrip("/")
+            head = rooted.split("/", 1)[0]
+            # "/src/x.py" is the project's file; "/api/tasks" a route; "/etc/x.conf" the host's
+            if head in _SYSTEM_ROOTS or not looks_like_path(rooted) or ("/" not in rooted.rstrip(
+                    "/") and not rooted.endswith(tuple(f".{e}" for e in EXTENSIONS))):
+                continue
+            core = rooted
+        if start > 0 and text[start - 1] in "@:=" and not quoted:
+            continue  # user@host:path, key=value
+        if looks_like_path(core, quoted):
+            mentions.append(PathMention(norm(core), start, "/" not in core.rstrip("/"), quoted))
+    return _qualify(mentions, raw)
+
+
+def _qualify(mentions: list[PathMention], raw: list[tuple[str, int]]) -> list[PathMention]:
+    """Join bare names to the directory the sentence puts them in, in one pass.
+
+    "Create .env.example in backend/" -> backend/.env.example; "in ui/ (a.tsx, b.tsx)" ->
+    ui/a.tsx, ui/b.tsx. The directory itself is then where the files go, not a touch.
+    """
+    if not mentions:
+        return mentions
+    offsets = [o for _, o in raw]
+    by_start = {m.start: i for i, m in enumerate(mentions)}
+    result = list(mentions)
+    consumed: set[int] = set()
+    for i, mention in enumerate(mentions):
+        if not mention.path.endswith("/"):
+            continue
+        w = bisect.bisect_left(offsets, mention.start)
+        if w >= len(raw) or raw[w][1] > mention.start + 2:
+            w = max(0, bisect.bisect_right(offsets, mention.start) - 1)
+        # bare names listed in parentheses right after the directory
+        j = w + 1
+        listed = False
+        if j < len(raw) and raw[j][0].startswith("("):
+            while j < min(len(raw), w + 1 + _LIST_REACH):
+                word, offset = raw[j]
+                k = _mention_at(by_start, word, offset)
+                if k is not None and mentions[k].bare and not mentions[k].path.endswith("/"):
+                    result[k] = _joined(mentions[k], mention.path)
+                    listed = True
+                if word.rstrip(".,;:").endswith(")"):
+                    break
+                j += 1
+        # "NAME [file] in DIR/": the bare name just before the preposition
+        back = w - 1
+        while back >= 0 and raw[back][0].lower().strip("*_") in _FILLER:
+            back -= 1
+        if back >= 1 and raw[back][0].lower().strip("*_") in _DIR_WORDS:
+            # "README.md with setup instructions in backend/": the nearest bare name before,
+            # a few words back and in the same clause
+            for before in range(back - 1, max(-1, back - 1 - _JOIN_REACH), -1):
+                word = raw[before][0]
+                if word.endswith((",", ";", ".", ":")):
+                    break  # the clause ended after this word
+                k = _mention_at(by_start, word, raw[before][1])
+                if k is not None and mentions[k].bare and not mentions[k].path.endswith("/"):
+                    result[k] = _joined(mentions[k], mention.path)
+                    listed = True
+                    break
+                if k is not None or word.startswith("("):
+                    break
+        if listed:
+            consumed.add(i)
+    return [m for i, m in enumerate(result) if i not in consumed]
+
+
+def _mention_at(by_start: dict[int, int], word: str, offset: int) -> int | None:
+    for delta in range(0, min(len(word), 4)):
+        if offset + delta in by_start:
+            return by_start[offset + delta]
+    return None
+
+
+def _joined(mention: PathMention, directory: str) -> PathMention:
+    return PathMention(norm(directory + mention.path), mention.start, False, mention.quoted)
+
+
+# --- tree drawings ----------------------------------------------------------------------------
+
+_TREE_GLYPHS = "│├└─┬┼┃┣┗━|`+- \t\u00a0"
+
+
+class TreeWalker:
+    """Paths of a directory tree drawn in a fenced block, each with its directories.
+
+        src/api/
+        │   ├── __init__.py        ->  src/api/__init__.py
+
+    Indentation decides the parent: a name belongs to the nearest directory drawn above it
+    further to the left. Feed the block's lines in order; `None` for lines naming no path.
+    """
+
+    def __init__(self, fence: int = 0) -> None:
+        self.fence = fence  # which fenced block this walker reads
+        self.stack: list[tuple[int, str]] = []
+        self.started = False  # a drawn tree line was seen: the block is a tree
+
+    def feed(self, line: str) -> str | None:
+        self.started = self.started or is_tree_line(line)
+        body = line.split(" #", 1)[0].split("  //", 1)[0].rstrip()
+        column = 0
+        while column < len(body) and body[column] in _TREE_GLYPHS:
+            column += 1
+        rest = body[column:].split()
+        if not rest:
+            return None
+        name, _ = _trim(rest[0])
+        if not name or (not looks_like_path(name, quoted=True) and not re.fullmatch(
+                r"[\w.-]{1,80}/", name)):
+            return None
+        while self.stack and self.stack[-1][0] >= column:
+            self.stack.pop()
+        parents = "".join(d for _, d in self.stack)
+        path = norm(parents + name.lstrip("/"))
+        if name.endswith("/"):
+            self.stack.append((column, name.lstrip("/")))
+            return path
+        return path
+
+
+def is_tree_line(line: str) -> bool:
+    return any(glyph in line for glyph in ("├", "└", "│", "|--", "+--", "`--"))
+
+
+def single_path(text: str) -> bool:
+    """A line that is one path and maybe a comment: an entry of an undrawn tree."""
+    words = text.split(" #", 1)[0].split("  //", 1)[0].split()
+    return len(words) == 1 and looks_like_path(_trim(words[0])[0], quoted=True)
