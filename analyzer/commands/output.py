@@ -85,7 +85,7 @@ def finish_all(reports: list[Report], args: argparse.Namespace) -> int:
         for report in reports:
             write_report(report, args)
     else:
-        _emit(_combined(reports, args), args.output)
+        emit(_combined(reports, args), args.output)
     for report in reports:
         for problem in report.problems:
             print(f"conflictscan: error: {problem}", file=sys.stderr)
