@@ -29,13 +29,18 @@ def load_baseline(path: str, root: str | None = None) -> set[str]:
     text = read_text(path, root=root)
     try:
         data = json.loads(text)
-        entries = data["findings"]
-        return {str(entry["fingerprint"]) for entry in entries}
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
-    except (KeyError, TypeError):
+    except (RecursionError, ValueError):  # nested too deeply; an integer of 4,300+ digits
+        raise InputError("invalid JSON: nested too deeply or a number too long", path) \
+            from None
+    entries = data.get("findings") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(
+            isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str)
+            for entry in entries):
         raise InputError('not a conflictscan baseline (expected {"findings": [{"fingerprint": '
-                         '…}]}); write one with --write-baseline', path) from None
+                         '"…"}]}); write one with --write-baseline', path)
+    return {entry["fingerprint"] for entry in entries}
 
 
 def write_baseline(path: str, findings: list[Finding]) -> None:

@@ -1,19 +1,25 @@
 """Command line: parse arguments, call a command, map errors to exit codes. No analysis here.
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error
+(and, as a last resort, an internal error: never a traceback unless --debug asks for it),
+130 interrupted (SIGINT and SIGTERM end the process by that signal once analyzer.tempfiles has
+removed our files). A reader that goes away (`| head`) ends the run quietly with 141.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from analyzer import __version__
 from analyzer.config import FAIL_LEVELS
-from analyzer.errors import InputError
+from analyzer.errors import InputError, file_of, printable
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 
 
@@ -46,6 +52,12 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
 
+def _debug_option(parser: argparse.ArgumentParser, default: object = False) -> None:
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="show the traceback of an internal error (please attach it to a "
+                             "report)")
+
+
 def _git_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", metavar="REF",
                         help="what the work merges into, such as origin/main (default: base in "
@@ -63,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                "error. `conflictscan explain CS201` tells why a rule matters and what to do.",
     )
     parser.add_argument("--version", action="version", version=f"conflictscan {__version__}")
+    _debug_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     plan = commands.add_parser(
@@ -187,56 +200,116 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="why a rule matters and what to do",
                                   description="Print a rule's rationale, example and fix.")
     explain.add_argument("rule_id", metavar="ID", help="a rule id, such as CS201")
+    for subparser in commands.choices.values():  # accepted after the command too
+        _debug_option(subparser, default=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every way it can end becomes an exit code and at most a few lines."""
     from analyzer.tempfiles import install_cleanup
 
     install_cleanup()  # our temporary files go on exit, SIGINT and SIGTERM
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _tolerate_odd_names(sys.stdout)
     try:
-        args = build_parser().parse_args(argv)
-        if args.command == "plan":
-            from analyzer.commands.plan import run_plan
-
-            return run_plan(args)
-        if args.command == "branches":
-            from analyzer.commands.branches import run_branches
-
-            return run_branches(args)
-        if args.command == "check":
-            from analyzer.commands.check import run_check
-
-            return run_check(args)
-        if args.command == "pr":
-            from analyzer.commands.pr import run_pr
-
-            return run_pr(args)
-        if args.command == "fix":
-            from analyzer.commands.fix import run_fix
-
-            return run_fix(args)
-        if args.command == "merge-driver":
-            from analyzer.commands.merge_driver import run_merge_driver
-
-            return run_merge_driver(args)
-
-        if args.command == "backtest":
-            from analyzer.commands.backtest import run_backtest
-
-            return run_backtest(args)
-        if args.command == "rules":
-            from analyzer.commands.rules import list_rules
-
-            return list_rules()
-        if args.command == "explain":
-            from analyzer.commands.rules import explain_rule
-
-            return explain_rule(args.rule_id)
-        build_parser().print_help()
-        return EXIT_ERROR
+        return _run(argv)
     except InputError as exc:
-        print(f"conflictscan: error: {exc}", file=sys.stderr)
+        print(f"conflictscan: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        print("conflictscan: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_PIPE_CLOSED
+    except Exception as exc:  # the last resort: a bug of ours, never exit 1 nor a traceback
+        _internal_error(exc, argv)
+        return EXIT_ERROR
+
+
+# The reader of our output went away (`conflictscan … | head`): the shell's code for a
+# process ended by SIGPIPE, and nothing more to say.
+EXIT_PIPE_CLOSED = 141
+
+
+def _run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "plan":
+        from analyzer.commands.plan import run_plan
+
+        return run_plan(args)
+    if args.command == "branches":
+        from analyzer.commands.branches import run_branches
+
+        return run_branches(args)
+    if args.command == "check":
+        from analyzer.commands.check import run_check
+
+        return run_check(args)
+    if args.command == "pr":
+        from analyzer.commands.pr import run_pr
+
+        return run_pr(args)
+    if args.command == "fix":
+        from analyzer.commands.fix import run_fix
+
+        return run_fix(args)
+    if args.command == "merge-driver":
+        from analyzer.commands.merge_driver import run_merge_driver
+
+        return run_merge_driver(args)
+    if args.command == "backtest":
+        from analyzer.commands.backtest import run_backtest
+
+        return run_backtest(args)
+    if args.command == "rules":
+        from analyzer.commands.rules import list_rules
+
+        return list_rules()
+    if args.command == "explain":
+        from analyzer.commands.rules import explain_rule
+
+        return explain_rule(args.rule_id)
+    build_parser().print_help()
+    return EXIT_ERROR
+
+
+def _internal_error(exc: Exception, argv: list[str]) -> None:
+    command = next((a for a in argv if not a.startswith("-")), "conflictscan")
+    path = file_of(exc)
+    where = f" while reading {_printable(path)}" if path else ""
+    cause = _printable(f"{type(exc).__name__}: {exc}")
+    if len(cause) > 300:
+        cause = cause[:300] + "…"
+    debug = "--debug" in argv or os.environ.get("CONFLICTSCAN_DEBUG")
+    if debug:
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    hint = "" if debug else " (run again with --debug for the traceback)"
+    print(f"conflictscan: internal error in {command}{where}: {cause} — please report{hint}",
+          file=sys.stderr)
+
+
+def _printable(text: str) -> str:
+    """One line, no control characters: it goes to a terminal."""
+    return printable(text).replace("\n", " ").replace("\t", " ")
+
+
+def _tolerate_odd_names(stream: object) -> None:
+    """A file name that is not UTF-8 reaches us with lone surrogates, and a report has
+    non-ASCII text: a strict UTF-8 stdout (most locales) or an ASCII one would crash printing
+    them. Replace what it cannot encode; C.UTF-8's surrogateescape already writes them back."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    encoding = str(getattr(stream, "encoding", "") or "").lower().replace("-", "")
+    errors = getattr(stream, "errors", None)
+    if reconfigure is None or (encoding == "utf8" and errors == "surrogateescape"):
+        return
+    if errors in ("strict", "surrogateescape"):
+        with contextlib.suppress(ValueError, OSError):
+            reconfigure(errors="replace")
+
+
+def _silence_stdout() -> None:
+    """Python flushes stdout again at exit; point it at /dev/null so that flush is quiet."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.catalog import SharedFilePattern
-from analyzer.compat import tomllib
-from analyzer.errors import InputError
+from analyzer.errors import InputError, reading
 from analyzer.model import Risk, Severity
+from analyzer.parsers.toml_tables import TomlDocument, load_toml
 
 FAIL_LEVELS = ("error", "warning", "note", "never")
 _RULE_ID = re.compile(r"^CS\d{1,3}$", re.IGNORECASE)
@@ -44,16 +44,12 @@ def load_config(root: str | None) -> Config:
     text = read_repo_text(path, root)
     if text is None:
         return Config()
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        raise InputError(f"does not parse as TOML: {exc}", path,
-                         int(line.group(1)) if line else None) from None
-    section = data.get("tool", {}).get("conflictscan")
-    if section is None:
-        return Config()
-    return _validate(section, path, text.splitlines())
+    with reading(path):
+        doc = TomlDocument(load_toml(text, path), path, text)
+        section = doc.table(doc.data, "tool").get("conflictscan")
+        if section is None:
+            return Config()
+        return _validate(section, path, text.splitlines())
 
 
 def _validate(section: Any, path: str, lines: list[str]) -> Config:
@@ -93,7 +89,8 @@ def _validate(section: Any, path: str, lines: list[str]) -> Config:
                 raise fail(key, "expected a non-empty string")
             setattr(config, key, value)
         elif key == "migration-locations":
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip("/ ")
+                                                      for v in value):
                 raise fail(key, 'expected a list of directories, such as ["db/versions"]')
             config.migration_locations = [v.strip("/") for v in value]
         elif key == "shared-files":
@@ -112,7 +109,7 @@ def _shared_file(entry: dict[str, Any], fail: Any) -> SharedFilePattern:
     unknown = set(entry) - {"pattern", "risk", "why", "fix"}
     if unknown:
         raise fail("shared-files", f"unknown key {sorted(unknown)[0]!r} (pattern, risk, why, fix)")
-    if not isinstance(entry.get("pattern"), str):
+    if not isinstance(entry.get("pattern"), str) or not entry["pattern"].strip():
         raise fail("shared-files", "every entry needs a pattern, such as \"app/routes.py\"")
     try:
         risk = Risk(entry.get("risk", "medium"))

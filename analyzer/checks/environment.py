@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from analyzer.engine import CheckContext
 from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Risk, Touch
+from analyzer.parsers.envfile import is_port
 from analyzer.shared_paths import is_env_file
 
 
@@ -18,10 +19,10 @@ def _concurrent(ctx: CheckContext, touches: list[Touch]) -> list[Touch]:
 
 
 def same_port(ctx: CheckContext) -> Iterator[Finding]:
-    used = {int(r.key) for r, _ in ctx.index.of_kind(Kind.PORT) if r.key.isdigit()}
+    used = {int(r.key) for r, _ in ctx.index.of_kind(Kind.PORT) if is_port(r.key)}
     for resource, writers in ctx.index.shared(Kind.PORT):
         clashing = _concurrent(ctx, writers)
-        if len(clashing) < 2:
+        if len(clashing) < 2 or not is_port(resource.key):
             continue
         suggestion = []
         port = int(resource.key)

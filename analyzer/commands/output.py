@@ -11,7 +11,7 @@ from dataclasses import replace
 from analyzer.baseline import fingerprint, load_baseline, write_baseline
 from analyzer.catalog import Catalog, load_catalog
 from analyzer.config import Config
-from analyzer.errors import InputError
+from analyzer.errors import InputError, printable
 from analyzer.model import Finding
 from analyzer.report import Report
 
@@ -66,7 +66,7 @@ def finish(report: Report, args: argparse.Namespace) -> int:
         return 0
     write_report(report, args)
     for problem in report.problems:
-        print(f"conflictscan: error: {problem}", file=sys.stderr)
+        print(f"conflictscan: error: {printable(str(problem))}", file=sys.stderr)
     return exit_code(report.findings, args.fail_on, len(report.problems))
 
 
@@ -130,7 +130,7 @@ def write_report(report: Report, args: argparse.Namespace) -> None:
             render_text(report, sys.stdout, color=_color(args.color), fail_on=args.fail_on)
             return
         try:
-            with open(args.output, "w", encoding="utf-8") as handle:
+            with open(args.output, "w", encoding="utf-8", errors="replace") as handle:
                 render_text(report, handle, color=False, fail_on=args.fail_on)
         except OSError as exc:
             raise InputError(f"cannot write the report: {exc.strerror}", args.output) from None
@@ -151,7 +151,7 @@ def emit(text: str, output: str | None) -> None:
         sys.stdout.write(text)
         return
     try:
-        with open(output, "w", encoding="utf-8") as handle:
+        with open(output, "w", encoding="utf-8", errors="replace") as handle:
             handle.write(text)
     except OSError as exc:
         raise InputError(f"cannot write the report: {exc.strerror}", output) from None

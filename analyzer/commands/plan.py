@@ -8,7 +8,7 @@ import os
 from analyzer.commands.output import accept, configured_catalog, finish_all, merge_options
 from analyzer.config import load_config
 from analyzer.engine import CheckContext, run_checks
-from analyzer.errors import InputError
+from analyzer.errors import InputError, reading
 from analyzer.index import ResourceIndex
 from analyzer.report import Report
 from analyzer.schedule import propose_schedule
@@ -30,7 +30,8 @@ def run_plan(args: argparse.Namespace) -> int:
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
         try:
-            loaded = load_plans(paths, layout, args.shape)
+            with reading(paths[0]):
+                loaded = load_plans(paths, layout, args.shape)
         except InputError as error:
             if len(groups) == 1:
                 raise

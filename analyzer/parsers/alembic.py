@@ -6,6 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
+from analyzer.parsers.python_source import literal, parse_python
 
 
 @dataclass(frozen=True)
@@ -23,28 +24,25 @@ _FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
 
 def parse_revision(text: str, path: str) -> Revision | None:
     """The revision a file declares, or None when the file declares none (an __init__.py)."""
-    try:
-        tree = ast.parse(text, filename=path)
-    except SyntaxError as exc:
-        raise InputError(f"does not parse as Python: {exc.msg}", path, exc.lineno) from None
     values: dict[str, object] = {}
     lines: dict[str, int] = {}
-    for node in tree.body:
+    for node in parse_python(text, path).body:
         target, value = _assignment(node)
         if target in _FIELDS and value is not None:
-            try:
-                values[target] = ast.literal_eval(value)
-            except ValueError:
-                raise InputError(f"{target} is not a literal", path, node.lineno) from None
+            values[target] = literal(value, target, path, node.lineno)
             lines[target] = node.lineno
     revision = values.get("revision")
     if not isinstance(revision, str):
         return None
+
+    def strings(field: str) -> tuple[str, ...]:
+        return _strings(values.get(field), field, path, lines.get(field, 1))
+
     return Revision(
         revision=revision,
-        down_revisions=_strings(values.get("down_revision")),
-        branch_labels=_strings(values.get("branch_labels")),
-        depends_on=_strings(values.get("depends_on")),
+        down_revisions=strings("down_revision"),
+        branch_labels=strings("branch_labels"),
+        depends_on=strings("depends_on"),
         path=path,
         down_line=lines.get("down_revision", lines.get("revision", 1)),
     )
@@ -60,14 +58,15 @@ def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
     return None, None
 
 
-def _strings(value: object) -> tuple[str, ...]:
+def _strings(value: object, field: str, path: str, line: int) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, (tuple, list, set, frozenset)):
-        return tuple(str(v) for v in value)
-    return (str(value),)
+    if isinstance(value, (tuple, list, set, frozenset)) and all(isinstance(v, str)
+                                                                 for v in value):
+        return tuple(sorted(value) if isinstance(value, (set, frozenset)) else value)
+    raise InputError(f"{field} must be a revision id, a tuple of them or None", path, line)
 
 
 def heads(revisions: dict[str, Revision]) -> set[str]:

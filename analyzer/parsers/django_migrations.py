@@ -6,7 +6,7 @@ import ast
 import posixpath
 from dataclasses import dataclass
 
-from analyzer.errors import InputError
+from analyzer.parsers.python_source import parse_python
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,7 @@ def parse_migration(text: str, path: str) -> DjangoMigration | None:
     if identity is None:
         return None
     app, name = identity
-    try:
-        tree = ast.parse(text, filename=path)
-    except SyntaxError as exc:
-        raise InputError(f"does not parse as Python: {exc.msg}", path, exc.lineno) from None
-    for node in ast.walk(tree):
+    for node in ast.walk(parse_python(text, path)):
         if isinstance(node, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == "dependencies" for t in node.targets):
             parents = tuple(_same_app_parents(node.value, app))

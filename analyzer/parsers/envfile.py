@@ -6,7 +6,13 @@ import posixpath
 import re
 
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*['\"]?([^'\"#\s]*)")
-_COMPOSE_PORT = re.compile(r"^\s*-\s*['\"]?(?:[\d.]+:)?(\d{2,5}):\d{2,5}")
+# re.ASCII: `\d` would take "²" and "٣", which int() then refuses or misreads
+_COMPOSE_PORT = re.compile(r"^\s*-\s*['\"]?(?:[\d.]+:)?(\d{2,5}):\d{2,5}", re.ASCII)
+
+
+def is_port(value: str) -> bool:
+    """A TCP port as written in a config file: 1 to 5 ASCII digits."""
+    return 0 < len(value) <= 5 and value.isascii() and value.isdigit()
 _DATABASE_KEYS = re.compile(r"(DATABASE_URL|DB_URL|SQLALCHEMY_DATABASE_URI|DB_NAME|"
                             r"DATABASE_NAME|POSTGRES_DB|MYSQL_DATABASE)$")
 
@@ -16,7 +22,7 @@ def ports_and_databases(line: str) -> tuple[list[str], list[str]]:
     match = _ASSIGNMENT.match(line)
     if match:
         key, value = match.groups()
-        if key.upper().endswith("PORT") and value.isdigit():
+        if key.upper().endswith("PORT") and is_port(value):
             return [value], []
         if _DATABASE_KEYS.search(key.upper()) and value:
             return [], [value]

@@ -1,4 +1,5 @@
-"""`pyproject.toml` dependencies and version, parsed with tomlkit (PEP 621, PEP 735, poetry)."""
+"""`pyproject.toml` dependencies and version (PEP 621, PEP 735, poetry), read with tomllib:
+reading is tomllib's job, tomlkit's is editing while keeping the format."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from analyzer.errors import InputError
+from analyzer.errors import reading
+from analyzer.parsers.toml_tables import TomlDocument, load_toml
 
 
 @dataclass(frozen=True)
@@ -29,48 +31,80 @@ class PyprojectFacts:
 
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
+# What a line says, for finding lines: its quoted strings, and the key it starts with.
+_STRING = re.compile(r'"([^"\\\n]*(?:\\.[^"\\\n]*)*)"|\'([^\'\n]*)\'')
+_KEY = re.compile(r'\s*["\']?([A-Za-z0-9_.-]+)["\']?\s*=')
 
 
 def parse_pyproject(text: str, path: str) -> PyprojectFacts:
-    import tomlkit
-    from tomlkit.exceptions import ParseError
+    with reading(path):
+        doc = TomlDocument(load_toml(text, path), path, text)
+        return _facts(doc, _LineIndex(text))
 
-    try:
-        data = tomlkit.parse(text).unwrap()
-    except ParseError as exc:
-        raise InputError(f"does not parse as TOML: {exc}", path, exc.line) from None
-    lines = text.splitlines()
+
+def _facts(doc: TomlDocument, lines: _LineIndex) -> PyprojectFacts:
     facts = PyprojectFacts()
-    project = data.get("project", {})
-    for entry in project.get("dependencies", []) or []:
+    project = doc.table(doc.data, "project")
+    for entry in doc.strings(project, "dependencies", "project"):
         facts.dependencies.append(_pep508(entry, "project", lines))
-    for extra, entries in (project.get("optional-dependencies", {}) or {}).items():
+    optional = doc.table(project, "optional-dependencies", "project")
+    for extra in optional:
+        entries = doc.strings(optional, extra, "project.optional-dependencies")
         facts.dependencies += [_pep508(e, f"optional:{extra}", lines) for e in entries]
-    for group, entries in (data.get("dependency-groups", {}) or {}).items():
+    groups = doc.table(doc.data, "dependency-groups")
+    for group in groups:  # PEP 735: strings, and {include-group = "…"} tables
+        entries = doc.array(groups, group, "dependency-groups")
         facts.dependencies += [_pep508(e, f"group:{group}", lines) for e in entries
                                if isinstance(e, str)]
-    poetry = data.get("tool", {}).get("poetry", {})
-    tables = {"poetry": poetry.get("dependencies", {}),
-              "poetry:dev": poetry.get("dev-dependencies", {})}
-    for group, body in (poetry.get("group", {}) or {}).items():
-        tables[f"poetry:group:{group}"] = body.get("dependencies", {})
+    poetry = doc.table(doc.table(doc.data, "tool"), "poetry", "tool")
+    tables = {"poetry": doc.table(poetry, "dependencies", "tool.poetry"),
+              "poetry:dev": doc.table(poetry, "dev-dependencies", "tool.poetry")}
+    poetry_groups = doc.table(poetry, "group", "tool.poetry")
+    for group in poetry_groups:
+        body = doc.table(poetry_groups, group, "tool.poetry.group")
+        tables[f"poetry:group:{group}"] = doc.table(body, "dependencies",
+                                                    f"tool.poetry.group.{group}")
     for group, table in tables.items():
-        for name, value in (table or {}).items():
+        for name, value in table.items():
             if name.lower() == "python":
                 continue
             facts.dependencies.append(Dependency(canonicalize_name(name), _poetry_spec(value),
-                                                 group, _line_of(lines, name)))
+                                                 group, lines.key(name)))
     version = project.get("version") or poetry.get("version")
     if isinstance(version, str):
-        facts.version = (version, _line_of(lines, "version"))
+        facts.version = (version, lines.key("version"))
     return facts
 
 
-def _pep508(entry: Any, group: str, lines: list[str]) -> Dependency:
-    match = _NAME.match(str(entry))
-    name = match.group(1) if match else str(entry)
+class _LineIndex:
+    """The first line of each quoted string and of each key, found in one pass: looking each
+    dependency up in the whole text again made large files quadratic."""
+
+    def __init__(self, text: str):
+        self.strings: dict[str, int] = {}
+        self.keys: dict[str, int] = {}
+        for number, line in enumerate(text.splitlines(), 1):
+            if "=" in line:
+                key = _KEY.match(line)
+                if key:
+                    self.keys.setdefault(key.group(1), number)
+            if '"' in line or "'" in line:
+                for match in _STRING.finditer(line):
+                    value = match.group(1) if match.group(1) is not None else match.group(2)
+                    self.strings.setdefault(value, number)
+
+    def string(self, value: str) -> int:
+        return self.strings.get(value, 0)
+
+    def key(self, name: str) -> int:
+        return self.keys.get(name, 0)
+
+
+def _pep508(entry: str, group: str, lines: _LineIndex) -> Dependency:
+    match = _NAME.match(entry)
+    name = match.group(1) if match else entry
     spec = match.group(3).strip() if match else ""
-    return Dependency(canonicalize_name(name), spec, group, _line_of(lines, str(entry)))
+    return Dependency(canonicalize_name(name), spec, group, lines.string(entry))
 
 
 def _poetry_spec(value: Any) -> str:
@@ -79,10 +113,3 @@ def _poetry_spec(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("version") or value.get("git") or value.get("path") or value)
     return str(value)
-
-
-def _line_of(lines: list[str], needle: str) -> int:
-    for number, line in enumerate(lines, 1):
-        if needle in line:
-            return number
-    return 0

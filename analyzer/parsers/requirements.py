@@ -32,9 +32,27 @@ class RequirementsFacts:
         return result
 
 
-# `name[extras] specifier ; marker  # comment`: the common line, read with packaging.
-_SIMPLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*([<>=!~][^;#]*)?"
-                     r"(;[^#]*)?(\s+#.*)?$")
+# The start of the common line `name[extras] specifier ; marker  # comment`. Each part takes
+# characters the next cannot, so the regex never backtracks (the old one-line pattern had
+# `\s*(…)?\s*` and `[^;#]*(\s+#.*)?`: a 4 KB line of spaces took 36 s).
+_NAME_AND_EXTRAS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?")
+_WHITESPACE = re.compile(r"\s+")
+_COMMENT_LINE = re.compile(r"\s*#")
+
+
+def _plain_requirement(line: str) -> str | None:
+    """The requirement of a plain line (comment dropped), or None when the line needs pip's
+    parser: options, includes, URLs, editables, a `#` that does not start a comment."""
+    hash_at = line.find("#")
+    if hash_at >= 0:
+        if hash_at == 0 or not line[hash_at - 1].isspace():
+            return None
+        line = line[:hash_at].rstrip()
+    head = _NAME_AND_EXTRAS.match(line)
+    if head is None:
+        return None
+    rest = line[head.end():].lstrip()
+    return line if not rest or rest[0] in "<>=!~;" else None
 
 
 @lru_cache(maxsize=256)
@@ -57,9 +75,10 @@ def parse_requirements(text: str) -> RequirementsFacts:
         if not line or line.startswith("#"):
             others.append("")
             continue
-        if _SIMPLE.match(line) and not raw.rstrip().endswith("\\"):
+        plain = _plain_requirement(line) if not line.endswith("\\") else None
+        if plain is not None:
             try:
-                parsed = Parsed(line.split(" #", 1)[0].strip())
+                parsed = Parsed(plain)
             except InvalidRequirement:
                 parsed = None
             if parsed is not None:
@@ -69,9 +88,55 @@ def parse_requirements(text: str) -> RequirementsFacts:
                 continue
         others.append(raw)
     if any(others):
-        _parse_with_pip(others, facts)
+        _parse_with_pip(_within_pips_reach(_joined(others), facts), facts)
         facts.requirements.sort(key=lambda r: r.line)
     return facts
+
+
+def _joined(lines: list[str]) -> list[str]:
+    """pip's joining of backslash-continued lines, done here so that each joined line can have
+    its whitespace collapsed: pip-requirements-parser's comment regex, `(^|\\s+)(#.*)$`, is
+    quadratic in a run of whitespace, and continued lines of blanks make one of any length.
+    One space means the same to pip's tokenizer. A joined line keeps its first line's number;
+    the lines it took become blank, as pip numbers them."""
+    out: list[str] = []
+    start: int | None = None
+    for number, line in enumerate(lines):
+        is_comment = _COMMENT_LINE.match(line) is not None
+        if line.endswith("\\") and not is_comment:
+            if start is None:
+                start = number
+            out.append(line.strip("\\"))
+            continue
+        if start is None:
+            out.append(_WHITESPACE.sub(" ", line))
+            continue
+        out.append("")
+        tail = " " + line if is_comment else line
+        out[start] = _WHITESPACE.sub(" ", "".join(out[start:number]) + tail)
+        out[start + 1:number] = [""] * (number - start - 1)
+        start = None
+    if start is not None:
+        out[start] = _WHITESPACE.sub(" ", "".join(out[start:]))
+        out[start + 1:] = [""] * (len(out) - start - 1)
+    return out
+
+
+# pip-requirements-parser's regexes are quadratic on some long lines (`^(.+)(\[[^\]]+\])$` on
+# a line of brackets: 20,000 of them take 0.4 s); no real requirement line comes near these.
+MAX_PIP_LINE = 16_384
+MAX_BRACKETS = 16
+
+
+def _within_pips_reach(lines: list[str], facts: RequirementsFacts) -> list[str]:
+    """Lines pip's parser can take in linear time; the others are invalid lines of ours."""
+    for index, line in enumerate(lines):
+        if len(line) > MAX_PIP_LINE or line.count("[") > MAX_BRACKETS:
+            facts.invalid.append((index + 1, f"not a requirement: longer than "
+                                             f"{MAX_PIP_LINE:,} characters or with more than "
+                                             f"{MAX_BRACKETS} '['"))
+            lines[index] = ""
+    return lines
 
 
 def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
@@ -84,7 +149,9 @@ def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
 
     handle, path = tempfile.mkstemp(suffix=".txt", dir=shared_private_dir())
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
+        # A BOM makes it read UTF-8 whatever the locale (it would guess, and fail on an
+        # ASCII one); undecodable bytes were never a requirement, `?` says so as well.
+        with os.fdopen(handle, "w", encoding="utf-8-sig", errors="replace") as out:
             out.write("\n".join(lines) + "\n")
         parsed = RequirementsFile.from_file(path, include_nested=False)
     finally:
@@ -99,5 +166,5 @@ def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
         for kind, key in (("-r", "requirements"), ("-c", "constraints")):
             for target in option.options.get(key, []):
                 facts.includes.append((kind, target, option.line_number or 0))
-    facts.invalid = [(line.line_number or 0, (line.error_message or "").split("\n")[0])
-                     for line in parsed.invalid_lines]
+    facts.invalid += [(line.line_number or 0, (line.error_message or "").split("\n")[0])
+                      for line in parsed.invalid_lines]

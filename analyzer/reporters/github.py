@@ -10,7 +10,7 @@ import os
 
 from analyzer.model import Severity
 from analyzer.report import Report
-from analyzer.reporters import markdown
+from analyzer.reporters import markdown, valid_unicode
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
@@ -48,4 +48,4 @@ def render(report: Report) -> str:
     total = len(report.findings)
     lines.append(f"conflictscan: {total} finding{'s' if total != 1 else ''}"
                  + (" (full list in the job summary)" if summary and total else ""))
-    return "\n".join(lines) + "\n"
+    return valid_unicode("\n".join(lines)) + "\n"

@@ -8,12 +8,13 @@ from typing import Any
 from analyzer import __version__
 from analyzer.model import Finding, Severity, Touch, Workstream
 from analyzer.report import Report
+from analyzer.reporters import valid_unicode
 
 SCHEMA_VERSION = 1
 
 
 def render(report: Report) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return valid_unicode(json.dumps(as_dict(report), indent=2, ensure_ascii=False)) + "\n"
 
 
 def as_dict(report: Report) -> dict[str, Any]:

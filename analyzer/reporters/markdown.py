@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from analyzer.model import Severity
 from analyzer.report import Report
+from analyzer.reporters import valid_unicode
 
 _ICON = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.NOTE: "🔵"}
 
@@ -34,4 +35,4 @@ def render(report: Report) -> str:
         lines += ["", "</details>", ""]
     for problem in report.problems:
         lines.append(f"- could not read {problem}")
-    return "\n".join(lines) + "\n"
+    return valid_unicode("\n".join(lines)) + "\n"

@@ -10,6 +10,7 @@ from analyzer.baseline import fingerprint
 from analyzer.catalog import Rule
 from analyzer.model import Finding
 from analyzer.report import Report
+from analyzer.reporters import path_uri, valid_unicode
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/conflictscan/"
@@ -39,7 +40,7 @@ def render(report: Report) -> str:
                 for p in report.problems],
         }]
     sarif = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    return valid_unicode(json.dumps(sarif, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _rule(rule: Rule) -> dict[str, Any]:
@@ -57,7 +58,8 @@ def _rule(rule: Rule) -> dict[str, Any]:
 
 
 def _location(path: str | None, line: int | None) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}}
+    location = {"uri": path_uri(path or ""), "uriBaseId": "%SRCROOT%"}
+    physical: dict[str, Any] = {"artifactLocation": location}
     if line:
         physical["region"] = {"startLine": line}
     return {"physicalLocation": physical}

@@ -1,10 +1,16 @@
-"""Human report with rich: the shared-resource matrix, findings by severity, the schedule."""
+"""Human report with rich: the shared-resource matrix, findings by severity, the schedule.
+
+Every string that comes from the user's files (titles, paths, messages, names, the plan's own
+ids) goes through `_user`: rich would read `[/]` as markup (a crash) and `[link=…]` as a
+hyperlink (an injection), and a terminal would obey the escape sequences a hostile plan carries.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import IO, TYPE_CHECKING
 
+from analyzer.errors import printable
 from analyzer.labels import describe
 from analyzer.model import Finding, Kind, Mode, Resource, Severity
 from analyzer.report import Report
@@ -18,42 +24,50 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE:
 _MODE_MARK = {Mode.WRITE: "W", Mode.CREATE: "C", Mode.READ: "r"}
 
 
-def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
-    from rich.console import Console
+def _user(text: object) -> str:
+    """User text, safe to print through rich: markup escaped, control characters shown."""
     from rich.markup import escape
 
+    return escape(printable(str(text)))
+
+
+def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
+    from rich.console import Console
+
     console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False,
-                      force_terminal=color or None, width=None if color else 110)
+                      force_terminal=color or None, width=None if color else 110,
+                      emoji=False)
     count = len(report.workstreams)
     noun = "task" if report.mode == "plan" else "workstream"
     if report.mode == "plan" and not count and report.problems:  # one of several plans
         for problem in report.problems:
             console.print(f"[bold]conflictscan plan[/] [bold red]could not read[/] "
-                          f"{escape(str(problem).splitlines()[0])}\n", soft_wrap=True)
+                          f"{_user(str(problem).splitlines()[0])}\n", soft_wrap=True)
         return
     if report.mode == "plan" and report.reading:
-        console.print(f"[bold]conflictscan plan[/] {report.source}: read as {report.reading}",
+        console.print(f"[bold]conflictscan plan[/] {_user(report.source)}: read as "
+                      f"{_user(report.reading)}",
                       soft_wrap=True)
         if report.why:
-            console.print(f"[dim]  because: {escape(report.why)}[/]", soft_wrap=True)
+            console.print(f"[dim]  because: {_user(report.why)}[/]", soft_wrap=True)
         for note in report.notes:
-            console.print(f"  [cyan]note:[/] {escape(note)}", soft_wrap=True)
+            console.print(f"  [cyan]note:[/] {_user(note)}", soft_wrap=True)
         if report.concurrency:
             console.print("[bold]Runs at the same time[/] (as the plan declares it)")
             for line in report.concurrency:
-                console.print(f"  {escape(line)}", soft_wrap=True)
+                console.print(f"  {_user(line)}", soft_wrap=True)
         console.print()
     else:
         how = f"read as {report.shape}" if report.mode == "plan" else report.shape
-        console.print(f"[bold]conflictscan {report.mode}[/] {report.source}: {count} "
-                      f"{noun}{'' if count == 1 else 's'} ({how})\n")
+        console.print(f"[bold]conflictscan {report.mode}[/] {_user(report.source)}: {count} "
+                      f"{noun}{'' if count == 1 else 's'} ({_user(how)})\n")
     if count == 1 and report.mode == "plan":
         console.print("A single task cannot collide with another; nothing to schedule.\n")
     for problem in report.problems:
-        console.print(f"[bold red]could not read[/] {escape(str(problem))}", soft_wrap=True)
+        console.print(f"[bold red]could not read[/] {_user(str(problem))}", soft_wrap=True)
     scan_notes = [] if report.mode == "plan" and report.reading else report.notes
     for note in scan_notes:
-        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+        console.print(f"[yellow]note:[/] {_user(note)}", soft_wrap=True)
     if report.problems or scan_notes:
         console.print()
     if count > 1:
@@ -93,14 +107,15 @@ def _matrix(console: Console, report: Report) -> None:
     own = all(ws.label and len(ws.label) <= 8 for ws in columns)
     headers = [ws.label if own else f"T{n}" for n, ws in enumerate(columns, 1)]
     for header in headers:
-        table.add_column(header, justify="center")
+        table.add_column(_user(header), justify="center")
     for resource in shown_rows:
         cells = [_MODE_MARK[touched[resource][ws.id]] if ws.id in touched[resource] else ""
                  for ws in columns]
         style = "bold" if resource in in_findings else ""
-        table.add_row(describe(resource), *cells, style=style)
+        table.add_row(_user(describe(resource)), *cells, style=style)
     console.print(table)
-    legend = "  ".join(f"{header} {ws.name}" for header, ws in zip(headers, columns, strict=True))
+    legend = "  ".join(f"{_user(header)} {_user(ws.name)}"
+                       for header, ws in zip(headers, columns, strict=True))
     hidden = len(rows) - len(shown_rows)
     more = f"  (+{hidden} more shared resources in --format json)" if hidden > 0 else ""
     console.print(f"[dim]{legend}{more}[/]\n", soft_wrap=True)
@@ -122,22 +137,21 @@ def _findings(console: Console, report: Report) -> None:
 
 
 def _finding(console: Console, report: Report, finding: Finding) -> None:
-    from rich.markup import escape
 
     rule = report.catalog.rules[finding.rule]
     style = _STYLE[finding.severity]
     print_ = console.print
-    print_(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · {rule.title}[/]",
+    print_(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · {_user(rule.title)}[/]",
            soft_wrap=True)
-    print_(f"   {escape(finding.message)}", soft_wrap=True)
+    print_(f"   {_user(finding.message)}", soft_wrap=True)
     if finding.overlap and report.mode == "plan":
-        print_(f"   [dim]at the same time: {escape(finding.overlap)}[/]", soft_wrap=True)
+        print_(f"   [dim]at the same time: {_user(finding.overlap)}[/]", soft_wrap=True)
     where = _locations(report, finding)
     if where:
-        print_(f"   [dim]at {escape(where)}[/]", soft_wrap=True)
-    print_(f"   [bold]fix:[/] {escape(finding.mitigation)}", soft_wrap=True)
+        print_(f"   [dim]at {_user(where)}[/]", soft_wrap=True)
+    print_(f"   [bold]fix:[/] {_user(finding.mitigation)}", soft_wrap=True)
     if finding.command:
-        print_(f"   [bold]run:[/] {escape(finding.command)}", soft_wrap=True)
+        print_(f"   [bold]run:[/] {_user(finding.command)}", soft_wrap=True)
 
 
 def _locations(report: Report, finding: Finding) -> str:
@@ -166,20 +180,20 @@ def _schedule(console: Console, report: Report) -> None:
     if schedule.setup:
         print_(f" Wave {number} (setup, one person, before anything else):", soft_wrap=True)
         for step in schedule.setup:
-            print_(f"   - {step}", soft_wrap=True)
+            print_(f"   - {_user(step)}", soft_wrap=True)
         number += 1
     labels = {ws.id: ws.label for ws in report.workstreams if ws.label}
     for wave in schedule.waves:  # the plan's own ids when it has them: T033, Agent 2
-        names = ", ".join(labels.get(ws_id) or f"'{report.name(ws_id)}'" for ws_id in wave)
+        names = ", ".join(_user(labels.get(ws_id) or f"'{report.name(ws_id)}'") for ws_id in wave)
         print_(f" Wave {number}: {names}", soft_wrap=True)
         number += 1
     if schedule.left_out:
-        print_(f" [dim]Done already, left out: {', '.join(schedule.left_out[:12])}"
+        print_(f" [dim]Done already, left out: {_user(', '.join(schedule.left_out[:12]))}"
                f"{' …' if len(schedule.left_out) > 12 else ''}[/]", soft_wrap=True)
     if schedule.owners:
         print_(" Owners of the high-risk shared resources:")
         for resource, ws_id in schedule.owners.items():
-            print_(f"   - {resource}: '{report.name(ws_id)}'", soft_wrap=True)
+            print_(f"   - {_user(resource)}: '{_user(report.name(ws_id))}'", soft_wrap=True)
     if schedule.alternative:
-        print_(f" [dim](alternative {schedule.alternative})[/]", soft_wrap=True)
+        print_(f" [dim](alternative {_user(schedule.alternative)})[/]", soft_wrap=True)
     print_()

@@ -186,7 +186,7 @@ def server_port(kind: str, words: list[str], env: dict[str, str]) -> int | None:
         explicit = option(words, "--port", "-p")
     flask_port = env.get("FLASK_RUN_PORT") if kind == "flask" else None
     explicit = explicit or env.get("PORT") or flask_port
-    if explicit and explicit.isdigit():
+    if explicit and explicit.isascii() and explicit.isdigit() and len(explicit) <= 5:
         return int(explicit)
     if explicit:  # a variable such as $PORT: the task already chose its own port
         return None

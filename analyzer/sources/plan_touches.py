@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from packaging.utils import canonicalize_name
 
 from analyzer.model import Kind, Mode, Resource
-from analyzer.parsers.envfile import database_key
+from analyzer.parsers.envfile import database_key, is_port
 from analyzer.shared_paths import is_manifest
 from analyzer.sources.plan_across_tasks import (
     all_of_a_directory,
@@ -263,11 +263,12 @@ class _TaskReader:
             env[name] = value
             words = []
         for name, value in env.items():
-            if name.endswith("PORT") and value.isdigit():
+            if name.endswith("PORT") and is_port(value):
                 self.add(Kind.PORT, value, Mode.WRITE, number, text, f"{name}={value}")
         if not words:
             return
         head = words[0].rsplit("/", 1)[-1]
+        words = [head, *words[1:]]  # /usr/local/bin/poetry is poetry
         if head in ("python", "python3") and len(words) > 2 and words[1] == "-m":
             head, words = words[2], words[2:]
         elif head in ("python", "python3") and len(words) > 1 and words[1].endswith("manage.py"):

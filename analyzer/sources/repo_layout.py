@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from analyzer.compat import tomllib
-from analyzer.errors import InputError
+from analyzer.errors import InputError, reading
+from analyzer.parsers.toml_tables import TomlDocument, load_toml
 from analyzer.safe_files import read_repo_text
 
 LOCKFILES = {
@@ -139,14 +139,15 @@ def _git(base: Path, *args: str) -> str | None:
 
 
 def _read_toml(path: Path, base: Path) -> dict[str, Any]:
+    """The `tool` table of pyproject.toml: all that the layout needs from it."""
     text = read_repo_text(str(path), str(base))
     if text is None:
         return {}
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-        return data
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"does not parse as TOML: {exc}", str(path)) from None
+    with reading(str(path)):
+        doc = TomlDocument(load_toml(text, str(path)), str(path), text)
+        tool = doc.table(doc.data, "tool")
+        doc.table(tool, "alembic", "tool")  # the one table read below: check its type now
+        return {"tool": tool}
 
 
 def _manager(files: set[str], pyproject: dict[str, Any]) -> tuple[str, str | None]:
@@ -186,11 +187,13 @@ def _alembic_versions(base: Path, files: set[str], pyproject: dict[str, Any]) ->
         return (f"{script}/versions",)
     if isinstance(locations, str):
         locations = _split_locations(locations, section)
+    if not isinstance(locations, list) or not locations:  # "," says nothing: alembic's default
+        return (f"{script}/versions",)
     return tuple(_relative(base, str(loc)) for loc in locations)
 
 
 def _split_locations(value: str, section: dict[str, Any]) -> list[str]:
-    separator = section.get("path_separator") or section.get("version_path_separator")
+    separator = str(section.get("path_separator") or section.get("version_path_separator") or "")
     named = {"os": os.pathsep, "space": " ", "newline": "\n", "colon": ":", "semicolon": ";"}
     if separator:
         sep = named.get(separator, separator)

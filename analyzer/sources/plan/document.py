@@ -77,7 +77,7 @@ class Document:
             return {}, 0
         for i in range(1, min(len(lines), 500)):
             if _FRONT_MATTER_END.match(lines[i]):
-                from analyzer.sources.plan.yaml_bounded import load_yaml
+                from analyzer.parsers.yaml_safe import load_yaml
 
                 try:
                     data = load_yaml("\n".join(lines[1:i]), scalars_as_text=True)
@@ -218,6 +218,10 @@ def parse_structured(path: str, text: str, suffix: str) -> Any:
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) if match else None
         raise InputError(f"invalid TOML: {exc}", path, line) from None
-    from analyzer.sources.plan.yaml_bounded import load_yaml
+    except (RecursionError, ValueError):  # nested too deeply; an int of 4,300+ digits
+        kind = "JSON" if suffix == ".json" else "TOML"
+        raise InputError(f"invalid {kind}: nested too deeply or a number too long", path) \
+            from None
+    from analyzer.parsers.yaml_safe import load_yaml
 
     return load_yaml(text, path)
