@@ -9,11 +9,15 @@ from contextlib import contextmanager
 class InputError(Exception):
     """Bad input from the user: a file we cannot read or understand, a bad option."""
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None):
+    def __init__(self, message: str, path: str | None = None, line: int | None = None,
+                 *, blocking: bool = True):
         super().__init__(message)
         self.message = message
         self.path = path
         self.line = line
+        # False for what limits a report without making it wrong (a blob a partial clone
+        # lacks): reported, and the exit code still says what the findings say
+        self.blocking = blocking
 
     def __str__(self) -> str:
         where = ""

@@ -137,8 +137,8 @@ def test_lockfile_written_by_several_and_manifest_without_lock(repo, branches):
     result = branches(root)
     lock = next(f for f in result.json["findings"] if f["rule"] == "CS202")
     assert lock["command"] == "uv lock" and set(lock["workstreams"]) == {"a", "b"}
-    assert ("CS207", "uv.lock", ("c",)) in result.findings()
-    assert not any(f[0] == "CS207" and "a" in f[2] for f in result.findings())
+    assert ("CS207", "uv.lock", ("c", "a", "b")) in result.findings()
+    assert not any(f[0] == "CS207" and f[2][0] != "c" for f in result.findings())
 
 
 # --- alembic -----------------------------------------------------------------------------

@@ -42,8 +42,9 @@ class Outcome:
 
 
 def merge_outcome(git: GitRepo, first: str, second: str, base: str) -> Outcome:
-    tree, conflicts = git.merge_tree(first, second)
-    outcome = Outcome(base, conflicts)
+    merged = git.merge(first, second)
+    tree, conflicts = merged.tree, merged.conflicted
+    outcome = Outcome(base, list(conflicts))
     (changed_1, _), (changed_2, added_2) = git.changes(base, first), git.changes(base, second)
     both = changed_1 & changed_2
     _migrations(git, outcome, (first, second, tree), added_2)

@@ -24,7 +24,7 @@ FIRST, SECOND = "first parent", "merged branch"
 @dataclass
 class Analysis:
     findings: list[Finding] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # what `branches` reports and exits 2 on
+    problems: list[str] = field(default_factory=list)  # what makes `branches` exit 2
     error: str = ""  # an input error that stopped the scan: exit 2, no report
     crash: str = ""  # a traceback: never acceptable
     seconds: float = 0.0
@@ -53,7 +53,7 @@ def analyse(git: GitRepo, layout: RepoLayout, catalog: Catalog, first: str, seco
         facts = gather(scan, index, layout)
         result.findings = run_checks(CheckContext(index, catalog, layout, facts), select,
                                      ignore)
-        result.problems = [str(p) for p in facts.problems]
+        result.problems = [str(p) for p in facts.problems if p.blocking]
     except InputError as exc:
         result.error = str(exc)
     except Exception:  # a traceback is what backtest exists to find: record it, go on

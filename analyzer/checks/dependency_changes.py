@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from analyzer.engine import CheckContext
 from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Touch
+from analyzer.parsers.requirements import Requirement
 from analyzer.specifiers import exclusive
 
 
@@ -18,6 +19,7 @@ class Change:
     manifest: str
     group: str  # "" for requirements files; the pyproject table otherwise
     name: str
+    variant: str  # extras and marker: `pkg` and `pkg[extra]` are different requirements
     old: str | None  # specifier before, None when the workstream adds the package
     new: str | None  # specifier after, None when it removes it
     line: int
@@ -33,23 +35,29 @@ def dependency_changes(ctx: CheckContext) -> list[Change]:
     assert ctx.git is not None
     changes: list[Change] = []
     for (ws_id, path), (old, new) in ctx.git.requirements.items():
-        before = {r.name: r for r in (old.requirements if old else [])}
-        after = {r.name: r for r in (new.requirements if new else [])}
-        for name, req in after.items():
-            if name not in before or before[name].spec != req.spec:
-                prior = before[name].spec if name in before else None
-                changes.append(Change(ws_id, path, "", name, prior, req.spec, req.line, req.text))
-        changes += [Change(ws_id, path, "", n, r.spec, None, r.line, r.text)
-                    for n, r in before.items() if n not in after]
+        before = {r.key: r for r in (old.requirements if old else [])}
+        after = {r.key: r for r in (new.requirements if new else [])}
+        for req_key, req in after.items():
+            if req_key not in before or before[req_key].spec != req.spec:
+                prior = before[req_key].spec if req_key in before else None
+                changes.append(Change(ws_id, path, "", req.name, _variant(req), prior, req.spec,
+                                      req.line, req.text))
+        changes += [Change(ws_id, path, "", r.name, _variant(r), r.spec, None, r.line, r.text)
+                    for req_key, r in before.items() if req_key not in after]
     for (ws_id, manifest), (old_p, new_p) in ctx.git.pyprojects.items():
         before_p = old_p.by_key() if old_p else {}
         after_p = new_p.by_key() if new_p else {}
         for key, dep in after_p.items():
             if key not in before_p or before_p[key].spec != dep.spec:
                 prior = before_p[key].spec if key in before_p else None
-                changes.append(Change(ws_id, manifest, dep.group, dep.name, prior,
+                changes.append(Change(ws_id, manifest, dep.group, dep.name, "", prior,
                                       dep.spec, dep.line, f"{dep.name} {dep.spec}".strip()))
     return changes
+
+
+def _variant(req: Requirement) -> str:
+    extras = f"[{','.join(req.extras)}]" if req.extras else ""
+    return extras + (f"; {req.marker}" if req.marker else "")
 
 
 def _show(change: Change) -> str:
@@ -59,10 +67,10 @@ def _show(change: Change) -> str:
 def changed_differently(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.git is None:
         return
-    by_package: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
+    by_package: dict[tuple[str, str, str, str], list[Change]] = defaultdict(list)
     for change in dependency_changes(ctx):
-        by_package[(change.manifest, change.group, change.name)].append(change)
-    for (manifest, _, name), changes in by_package.items():
+        by_package[(change.manifest, change.group, change.name, change.variant)].append(change)
+    for (manifest, _, name, _), changes in by_package.items():
         specs = {c.new for c in changes}
         if len({c.workstream for c in changes}) < 2 or len(specs) < 2:
             continue
@@ -82,11 +90,11 @@ def duplicate_after_merge(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.git is None:
         return
     includes = _include_graph(ctx)
-    added: dict[tuple[str, str], list[Change]] = defaultdict(list)
+    added: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
     for change in dependency_changes(ctx):
         if change.old is None and change.new is not None:
-            added[(change.group, change.name)].append(change)
-    for (_, name), changes in added.items():
+            added[(change.group, change.name, change.variant)].append(change)
+    for (_, name, _), changes in added.items():
         clashing = [(a, b) for i, a in enumerate(changes) for b in changes[i + 1:]
                     if a.workstream != b.workstream and _duplicates(a, b, includes)]
         if not clashing:
@@ -100,9 +108,10 @@ def duplicate_after_merge(ctx: CheckContext) -> Iterator[Finding]:
             "CS204", touches,
             f"{name} is added to {where} by {ctx.names(touches)}: after a clean merge it is "
             "listed twice", Resource(Kind.FILE, files[0]), package=name, manifest=where)
-    for (ws_id, path), (_, new) in ctx.git.requirements.items():
-        for name, reqs in (new.by_name() if new else {}).items():
-            if len(reqs) > 1:
+    for (ws_id, path), (old, new) in ctx.git.requirements.items():
+        before = old.by_key() if old else {}
+        for (name, _, _), reqs in (new.by_key() if new else {}).items():
+            if len(reqs) > len(before.get(reqs[0].key, ())) and len(reqs) > 1:
                 touches = [Touch(ws_id, Resource(Kind.FILE, path), Mode.WRITE,
                                  Evidence(path, r.line, r.text)) for r in reqs]
                 yield ctx.finding("CS204", touches,
@@ -153,7 +162,7 @@ def version_bumped_by_several(ctx: CheckContext) -> Iterator[Finding]:
                                      Evidence(path, new.version[1] or None,
                                               f'version = "{new.version[0]}"')))
     for path, touches in bumps.items():
-        if len(touches) >= 2:
+        if len({t.evidence.text for t in touches}) >= 2:  # the same new version merges as one
             listed = ", ".join(f"{t.evidence.text} ('{ctx.name(t.workstream)}')"
                                for t in touches)
             yield ctx.finding("CS206", touches, f"the version in {path} is bumped by "
@@ -161,21 +170,30 @@ def version_bumped_by_several(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def manifest_without_lockfile(ctx: CheckContext) -> Iterator[Finding]:
+    """CS207 for the mismatch a merge creates: a workstream's manifest change meets a lock
+    another workstream regenerated without it. A branch alone out of step with its own lock
+    is that branch's state, not a merge's."""
     lockfile = ctx.layout.lockfile
     if ctx.git is None or not lockfile:
         return
-    touched = {(t.workstream, t.resource.key) for ws in ctx.index.workstreams.values()
-               for t in ws.touches if t.resource.kind is Kind.FILE}
+    manifest = posixpath.join(posixpath.dirname(lockfile), "pyproject.toml")
+    lockers = [t for ws in ctx.index.workstreams.values() for t in ws.touches
+               if t.resource == Resource(Kind.FILE, lockfile) and t.mode.writes]
     for ws_id, changes in _by_workstream(dependency_changes(ctx)).items():
-        pyproject = [c for c in changes if c.manifest == "pyproject.toml"]
-        if pyproject and (ws_id, lockfile) not in touched:
-            names = ", ".join(sorted({c.name for c in pyproject}))
-            yield ctx.finding(
-                "CS207", [c.touch() for c in pyproject],
-                f"'{ctx.name(ws_id)}' changes the dependencies in pyproject.toml ({names}) but "
-                f"not {lockfile}", Resource(Kind.FILE, lockfile), merge_time=False,
-                command=ctx.layout.lock_command, lock_command=ctx.layout.lock_command,
-                lockfile=lockfile)
+        mine = [c for c in changes if c.manifest == manifest]
+        others = [t for t in lockers if t.workstream != ws_id
+                  and ctx.index.concurrent(ws_id, t.workstream)]
+        if not mine or not others or any(t.workstream == ws_id for t in lockers):
+            continue
+        names = ", ".join(sorted({c.name for c in mine}))
+        touches = [c.touch() for c in mine] + others
+        yield ctx.finding(
+            "CS207", touches,
+            f"'{ctx.name(ws_id)}' changes the dependencies in {manifest} ({names}) but not "
+            f"{lockfile}, which {ctx.names(others)} regenerates without them: merged, the "
+            "lock no longer matches the manifest", Resource(Kind.FILE, lockfile),
+            command=ctx.layout.lock_command, lock_command=ctx.layout.lock_command,
+            lockfile=lockfile)
 
 
 def _by_workstream(changes: list[Change]) -> dict[str, list[Change]]:

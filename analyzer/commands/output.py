@@ -66,8 +66,9 @@ def finish(report: Report, args: argparse.Namespace) -> int:
         return 0
     write_report(report, args)
     for problem in report.problems:
-        print(f"conflictscan: error: {printable(str(problem))}", file=sys.stderr)
-    return exit_code(report.findings, args.fail_on, len(report.problems))
+        level = "error" if problem.blocking else "warning"
+        print(f"conflictscan: {level}: {printable(str(problem))}", file=sys.stderr)
+    return exit_code(report.findings, args.fail_on, sum(p.blocking for p in report.problems))
 
 
 def finish_all(reports: list[Report], args: argparse.Namespace) -> int:
@@ -88,8 +89,10 @@ def finish_all(reports: list[Report], args: argparse.Namespace) -> int:
         emit(_combined(reports, args), args.output)
     for report in reports:
         for problem in report.problems:
-            print(f"conflictscan: error: {problem}", file=sys.stderr)
-    return max(exit_code(r.findings, args.fail_on, len(r.problems)) for r in reports)
+            level = "error" if problem.blocking else "warning"
+            print(f"conflictscan: {level}: {printable(str(problem))}", file=sys.stderr)
+    return max(exit_code(r.findings, args.fail_on, sum(p.blocking for p in r.problems))
+               for r in reports)
 
 
 def _combined(reports: list[Report], args: argparse.Namespace) -> str:

@@ -17,6 +17,15 @@ class Requirement:
     spec: str  # "==2.31.0", ">=4,<5", "" (any), or the URL for direct references
     line: int
     text: str
+    extras: tuple[str, ...] = ()  # canonical, sorted
+    marker: str = ""
+    legacy: bool = False  # a specifier packaging refuses (`==dev`, `>=2.*`), kept as text
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...], str]:
+        """What pip would install twice: `pkg` and `pkg[extra]`, or one package under two
+        markers, are different requirements, not a duplicate."""
+        return self.name, self.extras, self.marker
 
 
 @dataclass
@@ -25,10 +34,10 @@ class RequirementsFacts:
     includes: list[tuple[str, str, int]] = field(default_factory=list)  # (-r|-c, path, line)
     invalid: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
 
-    def by_name(self) -> dict[str, list[Requirement]]:
-        result: dict[str, list[Requirement]] = {}
+    def by_key(self) -> dict[tuple[str, tuple[str, ...], str], list[Requirement]]:
+        result: dict[tuple[str, tuple[str, ...], str], list[Requirement]] = {}
         for req in self.requirements:
-            result.setdefault(req.name, []).append(req)
+            result.setdefault(req.key, []).append(req)
         return result
 
 
@@ -82,8 +91,9 @@ def parse_requirements(text: str) -> RequirementsFacts:
             except InvalidRequirement:
                 parsed = None
             if parsed is not None:
-                facts.requirements.append(Requirement(canonicalize_name(parsed.name),
-                                                      str(parsed.specifier), number, line))
+                facts.requirements.append(Requirement(
+                    canonicalize_name(parsed.name), str(parsed.specifier), number, line,
+                    _extras(parsed.extras), str(parsed.marker or "")))
                 others.append("")
                 continue
         others.append(raw)
@@ -161,10 +171,36 @@ def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
             continue
         spec = str(req.specifier or "") or (req.link.url if getattr(req, "link", None) else "")
         facts.requirements.append(Requirement(canonicalize_name(req.name), spec,
-                                              req.line_number or 0, (req.line or "").strip()))
+                                              req.line_number or 0, (req.line or "").strip(),
+                                              _extras(req.extras or ()), str(req.marker or "")))
     for option in parsed.options:
         for kind, key in (("-r", "requirements"), ("-c", "constraints")):
             for target in option.options.get(key, []):
                 facts.includes.append((kind, target, option.line_number or 0))
-    facts.invalid += [(line.line_number or 0, (line.error_message or "").split("\n")[0])
-                      for line in parsed.invalid_lines]
+    for line in parsed.invalid_lines:
+        legacy = _legacy(line.line or "", line.line_number or 0)
+        if legacy is not None:
+            facts.requirements.append(legacy)
+        else:
+            facts.invalid.append((line.line_number or 0,
+                                  (line.error_message or "").split("\n")[0]))
+
+
+# A name, then a specifier packaging no longer accepts (PEP 440 came after these files):
+# `webassets==dev`, `molecule>=2.*`. Read as text: the name and the specifier as written.
+_LEGACY = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]{0,200})[ \t]{0,20}((?:===|==|!=|<=|>=|~=|<|>)"
+                     r"[ \t]{0,20}[A-Za-z0-9.*+!_-]{1,100}(?:[ \t]{0,20},[ \t]{0,20}"
+                     r"(?:===|==|!=|<=|>=|~=|<|>)[ \t]{0,20}[A-Za-z0-9.*+!_-]{1,100}){0,10})[ \t]*"
+                     r"(?:#.*)?")
+
+
+def _legacy(line: str, number: int) -> Requirement | None:
+    match = _LEGACY.fullmatch(line.strip()[:2000])
+    if match is None:
+        return None
+    return Requirement(canonicalize_name(match.group(1)), match.group(2).replace(" ", ""),
+                       number, line.strip(), legacy=True)
+
+
+def _extras(extras: object) -> tuple[str, ...]:
+    return tuple(sorted(canonicalize_name(e) for e in extras))  # type: ignore[attr-defined]

@@ -64,7 +64,8 @@ def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
     if count == 1 and report.mode == "plan":
         console.print("A single task cannot collide with another; nothing to schedule.\n")
     for problem in report.problems:
-        console.print(f"[bold red]could not read[/] {_user(str(problem))}", soft_wrap=True)
+        label = "[bold red]could not read[/]" if problem.blocking else "[yellow]note:[/]"
+        console.print(f"{label} {_user(str(problem))}", soft_wrap=True)
     scan_notes = [] if report.mode == "plan" and report.reading else report.notes
     for note in scan_notes:
         console.print(f"[yellow]note:[/] {_user(note)}", soft_wrap=True)

@@ -20,9 +20,20 @@ from analyzer.index import ResourceIndex, identical
 from analyzer.model import Kind, Touch
 from analyzer.parsers.alembic import Revision, parse_revision
 from analyzer.parsers.django_migrations import DjangoMigration, migration_identity, parse_migration
+from analyzer.parsers.lockfiles import (
+    MATCHES,
+    NO_MATCH,
+    UNKNOWN,
+    Version,
+    lock_matches,
+    manifest_fingerprint,
+    parse_lock,
+)
 from analyzer.parsers.pyproject import PyprojectFacts, parse_pyproject
 from analyzer.parsers.requirements import RequirementsFacts, parse_requirements
+from analyzer.shared_paths import is_lockfile
 from analyzer.sources.branches import BranchScan, GitWorkstream
+from analyzer.sources.git_repo import GitRepo, MergeConflict, MergeResult
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
 
 BASE = "(base)"
@@ -38,6 +49,16 @@ def pair(a: str, b: str) -> tuple[str, str]:
 class GitFacts:
     base_name: str
     conflicts: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    # every conflict of a pair merged for real, with all the paths it involves (renames)
+    details: dict[tuple[str, str], tuple[MergeConflict, ...]] = field(default_factory=dict)
+    merged: dict[tuple[str, str], str] = field(default_factory=dict)  # pair -> merged tree
+    unmerged: set[tuple[str, str]] = field(default_factory=set)  # git could not merge them
+    commits: dict[str, str] = field(default_factory=dict)  # ws -> the commit that was merged
+    # path -> its `merge` attribute at the merge-base, when it is not a plain text merge
+    attributes: dict[str, str] = field(default_factory=dict)
+    # pair -> paths both change that .gitattributes marks binary: git will conflict on them
+    decided: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    locks: dict[str, LockVerdict] = field(default_factory=dict)
     base_changed: dict[str, set[str]] = field(default_factory=dict)  # ws -> paths base changed
     # (ws, path) -> (at its merge-base, in the workstream), for requirements and pyprojects
     requirements: dict[tuple[str, str], tuple[_Reqs, _Reqs]] = field(default_factory=dict)
@@ -53,6 +74,22 @@ class GitFacts:
     def conflicting(self, a: str, b: str) -> tuple[str, ...]:
         return self.conflicts.get(pair(a, b), ())
 
+    def involved(self, a: str, b: str) -> set[str]:
+        """Every path a conflict of the pair names, rename sources and destinations too."""
+        key = pair(a, b)
+        return set(self.conflicts.get(key, ())) | {
+            p for c in self.details.get(key, ()) for p in c.paths}
+
+
+@dataclass(frozen=True)
+class LockVerdict:
+    """What merging a lockfile written by several gives: `conflict` (git conflicts),
+    `mismatch` (merges, no longer the manifest's lock), `valid` (merges and still matches),
+    `unknown` (merges, nothing in the lock to check it by) or `unmerged`."""
+
+    verdict: str
+    reason: str
+
 
 def gather(scan: BranchScan, index: ResourceIndex, layout: RepoLayout,
            progress: Callable[[str], None] = lambda _: None) -> GitFacts:
@@ -60,26 +97,46 @@ def gather(scan: BranchScan, index: ResourceIndex, layout: RepoLayout,
     streams = {s.workstream.id: s for s in scan.streams}
     _simulate(scan, index, streams, facts, progress)
     _read_semantic(scan, layout, streams, facts)
+    _judge_locks(scan, index, streams, facts)
+    for spec, why in scan.git.unreadable.items():
+        rev, _, path = spec.partition(":")
+        what = f"git cannot read it at {rev[:12]}" if path else (
+            f"git cannot diff {rev[:12]}; its files are compared by name only")
+        facts.problems.append(InputError(f"{what}: {why}", path or None, blocking=False))
     return facts
 
 
 # --- merge simulation -------------------------------------------------------------------
 
+_BINARY = {"unset": "-merge", "binary": "merge=binary"}  # git keeps one side and conflicts
+BUILTIN_DRIVERS = {"set", "unspecified", "text", "union", *_BINARY}
+
 
 def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWorkstream],
               facts: GitFacts, progress: Callable[[str], None]) -> None:
     git = scan.git
+    _read_attributes(git, index, streams, facts)
     # Pairs whose edits of every shared file are far apart on the same merge-base merge
-    # cleanly: only the others are confirmed with a real merge.
+    # cleanly: only the others are confirmed with a real merge. Lockfiles are merged pair
+    # by pair below, until one pair answers whether git conflicts on them.
     maybe: dict[tuple[str, str], bool] = {}
-    for _, writers in index.shared(Kind.FILE):
+    lock_pairs: dict[str, list[tuple[str, str]]] = {}
+    for resource, writers in index.shared(Kind.FILE):
         for i, mine in enumerate(writers):
             for theirs in writers[i + 1:]:
                 key = pair(mine.workstream, theirs.workstream)
                 same_base = (streams[mine.workstream].merge_base
                              == streams[theirs.workstream].merge_base)
-                maybe[key] = maybe.get(key, False) or not same_base or may_conflict(mine, theirs)
-    pairs = {key for key, suspicious in maybe.items() if suspicious}
+                attribute = facts.attributes.get(resource.key, "unspecified")
+                if attribute in _BINARY and not identical([mine, theirs]):
+                    facts.decided.setdefault(key, []).append(resource.key)
+                    continue
+                if is_lockfile(resource.key) and not identical([mine, theirs]):
+                    lock_pairs.setdefault(resource.key, []).append(key)
+                suspicious = not same_base or may_conflict(mine, theirs, attribute)
+                maybe[key] = maybe.get(key, False) or suspicious
+    pairs = {key for key, suspicious in maybe.items() if suspicious} | _directory_renames(
+        scan, streams)
     # A workstream that is the base's own changes since a fork (pr mode) already meets the
     # workstreams of that fork pair by pair: no separate merge with the base tip for them.
     covered = {s.merge_base for s in streams.values() if s.commit == scan.base_commit}
@@ -95,6 +152,8 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
         if overlap:
             facts.base_changed[ws_id] = overlap
             pairs.add(pair(BASE, ws_id))
+    for key, decided in facts.decided.items():
+        facts.conflicts[key] = tuple(sorted(set(decided)))
     commits: dict[str, str] = {BASE: scan.base_commit}
 
     def commit_of(ws_id: str) -> str:
@@ -107,16 +166,99 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                 commits[ws_id] = stream.commit
         return commits[ws_id]
 
-    _custom_drivers(scan, index, pairs)
+    def merge(key: tuple[str, str]) -> MergeResult | None:
+        try:
+            return git.merge(commit_of(key[0]), commit_of(key[1]))
+        except InputError as problem:  # e.g. a blob a partial clone does not have
+            facts.problems.append(InputError(
+                f"cannot merge '{key[0]}' with '{key[1]}' to check them: {problem.message}",
+                blocking=False))
+            return None
+
+    _custom_drivers(scan, index, set(maybe))
     ordered = sorted(pairs)
-    jobs = [(commit_of(a), commit_of(b)) for a, b in ordered]
+    failed: set[str] = set()
+    for ws_id in sorted({ws for key in ordered for ws in key}):  # snapshots first, in turn
+        try:
+            commit_of(ws_id)
+        except InputError as problem:  # a worktree file git cannot read
+            failed.add(ws_id)
+            facts.problems.append(InputError(f"cannot snapshot '{ws_id}' to merge it: "
+                                             f"{problem.message}", blocking=False))
+    facts.unmerged |= {key for key in ordered if failed & set(key)}
+    ordered = [key for key in ordered if not failed & set(key)]
     # merge-tree runs are independent processes: run them side by side
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
-        results = pool.map(lambda job: git.merge_conflicts(*job), jobs)
-        for (a, b), conflicted in zip(ordered, results, strict=True):
-            progress(f"merged {a} with {b}")
-            if conflicted:
-                facts.conflicts[(a, b)] = tuple(conflicted)
+        for key, result in zip(ordered, pool.map(merge, ordered), strict=True):
+            progress(f"merged {key[0]} with {key[1]}")
+            _record(facts, key, result)
+    for lockfile, candidates in lock_pairs.items():
+        for key in candidates:
+            if lockfile in facts.conflicting(*key):
+                break
+            if key not in facts.merged and key not in facts.unmerged:
+                progress(f"merged {key[0]} with {key[1]}")
+                _record(facts, key, merge(key))
+                if lockfile in facts.conflicting(*key):
+                    break
+    facts.commits = commits
+
+
+def _record(facts: GitFacts, key: tuple[str, str], result: MergeResult | None) -> None:
+    """Keep what git says, except the content conflicts that .gitattributes takes out of its
+    hands at the merge-base: a union merge never conflicts, a custom driver decides."""
+    if result is None:
+        facts.unmerged.add(key)
+        return
+    facts.merged[key] = result.tree
+    kept = tuple(c for c in result.conflicts if c.kind != "contents"
+                 or facts.attributes.get(c.paths[0], "unspecified") in BUILTIN_DRIVERS - {"union"})
+    dropped = {p for c in result.conflicts if c not in kept for p in c.paths}
+    dropped -= {p for c in kept for p in c.paths}
+    conflicted = (set(result.conflicted) - dropped) | set(facts.decided.get(key, ()))
+    facts.details[key] = kept
+    if conflicted:
+        facts.conflicts[key] = tuple(sorted(conflicted))
+
+
+def _read_attributes(git: GitRepo, index: ResourceIndex, streams: dict[str, GitWorkstream],
+                     facts: GitFacts) -> None:
+    """The `merge` attribute of every shared file, from the .gitattributes of the merge-base
+    its writers forked from (not the working tree's): git's own matching decides."""
+    by_base: dict[str, set[str]] = {}
+    for resource, writers in index.shared(Kind.FILE):
+        for touch in writers:
+            by_base.setdefault(streams[touch.workstream].merge_base, set()).add(resource.key)
+    for merge_base, paths in by_base.items():
+        for path, value in git.merge_attributes(merge_base, sorted(paths)).items():
+            if value not in ("unspecified", "set", "text"):
+                facts.attributes.setdefault(path, value)
+
+
+def _directory_renames(scan: BranchScan, streams: dict[str, GitWorkstream]
+                       ) -> set[tuple[str, str]]:
+    """Pairs where one side moves files out of a directory and the other adds a file there:
+    git's directory-rename detection moves the new file along and reports it. They share no
+    path, so nothing else would merge them."""
+    moved_out: dict[str, set[str]] = {}
+    for ws_id, stream in streams.items():
+        for touch in stream.workstream.touches:
+            if touch.resource.kind is Kind.FILE and touch.detail.startswith("renamed to "):
+                source = posixpath.dirname(touch.resource.key)
+                if source != posixpath.dirname(touch.detail.removeprefix("renamed to ")):
+                    moved_out.setdefault(source, set()).add(ws_id)
+    pairs: set[tuple[str, str]] = set()
+    if not moved_out:
+        return pairs
+    for ws_id, stream in streams.items():
+        for touch in stream.workstream.touches:
+            if touch.resource.kind is Kind.FILE and (
+                    touch.detail in ("added", "untracked") or touch.detail.startswith(
+                        "renamed from ")):
+                for other in moved_out.get(posixpath.dirname(touch.resource.key), ()):
+                    if other != ws_id and streams[other].merge_base == stream.merge_base:
+                        pairs.add(pair(ws_id, other))
+    return pairs
 
 
 def _custom_drivers(scan: BranchScan, index: ResourceIndex,
@@ -135,15 +277,76 @@ def _custom_drivers(scan: BranchScan, index: ResourceIndex,
 _SAFE_GAP = 3  # lines between two hunks that git's merge never joins, with margin
 
 
-def may_conflict(a: Touch, b: Touch) -> bool:
+def may_conflict(a: Touch, b: Touch, attribute: str = "unspecified") -> bool:
     """Whether two diffs of one file, on one merge-base, could conflict: overlapping,
-    adjacent or same-point hunks, or a change that is not a plain edit of lines."""
+    adjacent or same-point hunks, or a change that is not a plain edit of lines. A union
+    merge or a custom driver (its .gitattributes `merge` attribute) never conflicts on lines."""
     if identical([a, b]):
         return False  # the same new content on both sides merges into itself
     if a.detail != "modified" or b.detail != "modified":
         return True
+    if attribute in _BINARY:
+        return True
+    if attribute not in BUILTIN_DRIVERS or attribute == "union":
+        return False
     nearest = closest(a.hunks, b.hunks)
     return nearest is None or nearest[0] <= _SAFE_GAP
+
+
+# --- lockfiles ------------------------------------------------------------------------
+
+
+def _judge_locks(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWorkstream],
+                 facts: GitFacts) -> None:
+    """For each lockfile several workstreams write: does git conflict on it, and if it merges,
+    does the merged lock still belong to the merged manifest? Judged on real merges only."""
+    asked: dict[str, list[tuple[str, str]]] = {}
+    for resource, writers in index.shared(Kind.FILE):
+        name = posixpath.basename(resource.key)
+        if not is_lockfile(resource.key):
+            continue
+        keys = [pair(a.workstream, b.workstream) for i, a in enumerate(writers)
+                for b in writers[i + 1:] if not identical([a, b])]
+        clash = next((k for k in keys if resource.key in facts.conflicting(*k)), None)
+        if clash is not None:
+            how = facts.attributes.get(resource.key, "")
+            facts.locks[resource.key] = LockVerdict(
+                "conflict", f"marked {_BINARY[how]} in .gitattributes" if how in _BINARY else "")
+        elif name in ("uv.lock", "poetry.lock") and any(k in facts.merged for k in keys):
+            asked[resource.key] = [k for k in keys if k in facts.merged]
+        elif any(k in facts.merged for k in keys):
+            facts.locks[resource.key] = LockVerdict("unknown", "")
+        else:
+            facts.locks[resource.key] = LockVerdict("unmerged", "")
+    specs: list[str] = []
+    for lock, keys in asked.items():
+        manifest = posixpath.join(posixpath.dirname(lock), "pyproject.toml")
+        for a, b in keys:
+            revs = [facts.merged[(a, b)], streams[a].merge_base, facts.commits[a],
+                    facts.commits[b]]
+            specs += [f"{rev}:{path}" for rev in revs for path in (lock, manifest)]
+    texts = scan.git.read_blobs(specs)
+    for lock, keys in asked.items():
+        uv = posixpath.basename(lock) == "uv.lock"
+        verdicts = []
+        for a, b in keys:
+            merged = _version(texts, facts.merged[(a, b)], lock)
+            sides = [_version(texts, rev, lock) for rev in (streams[a].merge_base,
+                                                            facts.commits[a], facts.commits[b])]
+            verdicts.append(lock_matches(merged, sides, uv))
+        worst = next((v for v in verdicts if v[0] == NO_MATCH), None) or next(
+            (v for v in verdicts if v[0] == UNKNOWN), verdicts[0])
+        kind = {NO_MATCH: "mismatch", UNKNOWN: "unknown", MATCHES: "valid"}[worst[0]]
+        facts.locks[lock] = LockVerdict(kind, worst[1])
+
+
+def _version(texts: dict[str, str | None], rev: str, lock: str) -> Version:
+    """A lock and its manifest, beside it, as one revision has them."""
+    text = texts.get(f"{rev}:{lock}")
+    manifest = texts.get(f"{rev}:{posixpath.join(posixpath.dirname(lock), 'pyproject.toml')}")
+    uv = posixpath.basename(lock) == "uv.lock"
+    return Version(parse_lock(text, lock) if text is not None else None,
+                   manifest_fingerprint(manifest, uv))
 
 
 # --- semantic contents ------------------------------------------------------------------
@@ -172,9 +375,15 @@ def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitW
                 wanted.append((ws_id, path, "new"))
                 django_apps[migration_identity(path)[0]] = posixpath.dirname(path)  # type: ignore[index]
         _venv_target(stream, facts)
-    texts = _texts(scan, streams, wanted)
-    for (ws_id, path, which), text in zip(wanted, texts, strict=True):
-        _parse_into(facts, ws_id, path, which, text)
+    read = _texts(scan, streams, wanted)
+    lost = {(ws_id, path) for (ws_id, path, _), (_, unreadable) in zip(wanted, read, strict=True)
+            if unreadable}
+    facts.problems += [InputError(f"cannot read it in '{ws_id}'; its dependencies are not "
+                                  "compared", path, blocking=False)
+                       for ws_id, path in sorted(lost) if streams[ws_id].worktree]
+    for (ws_id, path, which), (text, _) in zip(wanted, read, strict=True):
+        if (ws_id, path) not in lost:
+            _parse_into(facts, ws_id, path, which, text)
     for path, target in dict.fromkeys(git.links_out):
         facts.problems.append(InputError("is a symbolic link to outside the repository "
                                          f"({_printable(target)}); not followed", path))
@@ -193,23 +402,32 @@ def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitW
 
 
 def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
-           wanted: list[tuple[str, str, str]]) -> list[str | None]:
+           wanted: list[tuple[str, str, str]]) -> list[tuple[str | None, bool]]:
     """Each wanted version from git's objects: a worktree's files from its snapshot (never
-    from the file system, where a link could point anywhere)."""
+    from the file system, where a link could point anywhere). With each, whether it exists
+    but could not be read (a blob a partial clone lacks, a worktree git cannot snapshot)."""
     git = scan.git
+    failed: set[str] = set()
 
     def rev(ws_id: str, which: str) -> str:
         stream = streams[ws_id]
         if which == "old":
             return stream.merge_base
         if stream.worktree:
-            return git.snapshot_worktree(stream.worktree, stream.commit,
-                                         staged_only=stream.staged)
+            try:
+                return git.snapshot_worktree(stream.worktree, stream.commit,
+                                             staged_only=stream.staged)
+            except InputError:
+                failed.add(ws_id)
+                return ""
         return stream.commit
 
     specs = [f"{rev(ws_id, which)}:{path}" for ws_id, path, which in wanted]
-    blobs = git.read_blobs(list(dict.fromkeys(specs)))
-    return [blobs.get(spec) for spec in specs]
+    blobs = git.read_blobs([s for s in dict.fromkeys(specs) if not s.startswith(":")])
+    links_out = {path for path, _ in git.links_out}  # reported as such, never followed
+    return [(blobs.get(spec), (ws_id in failed and which == "new") or spec in git.unreadable
+             or (blobs.get(spec) is None and path in links_out))
+            for spec, (ws_id, path, which) in zip(specs, wanted, strict=True)]
 
 
 def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | None) -> None:
@@ -221,6 +439,11 @@ def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | 
             if parsed and which == "new":
                 facts.problems += [InputError(f"invalid requirement: {message} (in {ws_id})",
                                               path, line) for line, message in parsed.invalid]
+                known = {r.text for r in old.requirements} if old else set()
+                facts.problems += [InputError(
+                    f"'{r.text}' is not a PEP 440 specifier; read as text, compared as written "
+                    f"(in {ws_id})", path, r.line, blocking=False)
+                    for r in parsed.requirements if r.legacy and r.text not in known]
         elif posixpath.basename(path) == "pyproject.toml":
             old_p, new_p = facts.pyprojects.get((ws_id, path), (None, None))
             parsed_p = parse_pyproject(text, path) if text is not None else None

@@ -33,6 +33,23 @@ _IN_PROGRESS = (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"),
 
 
 @dataclass(frozen=True)
+class MergeConflict:
+    """One conflict git reports: its kind (`contents`, `rename/delete`, `file location` …),
+    every path it involves (a rename's source and destinations) and git's own sentence."""
+
+    kind: str
+    paths: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    tree: str  # the merged tree, in the scratch object store (conflict markers and all)
+    conflicted: tuple[str, ...]
+    conflicts: tuple[MergeConflict, ...]
+
+
+@dataclass(frozen=True)
 class Worktree:
     path: str
     head: str  # commit sha ("" when the branch is unborn)
@@ -82,6 +99,7 @@ class GitRepo:
         self._untracked: dict[str, list[str]] = {}
         self._git_dirs: dict[str, str] = {}
         self._lock = threading.Lock()
+        self.unreadable: dict[str, str] = {}  # `rev:path` -> why git could not read it
 
     # -- plain commands ------------------------------------------------------------------
 
@@ -247,6 +265,29 @@ class GitRepo:
         """Zero-context diffs old..new for many commit pairs through one `git diff-tree`."""
         if not pairs:
             return []
+        try:
+            return self._diffs(pairs)
+        except InputError as exc:
+            if len(pairs) > 1:  # one pair git cannot diff does not cost the others theirs
+                return [d for p in pairs for d in self.diffs([p])]
+            self.unreadable[f"{pairs[0][1]}"] = exc.message
+            return [self._names_only(*pairs[0])]
+
+    def _names_only(self, old: str, new: str) -> str:
+        """A diff of names alone, for when a blob is missing (a partial clone): each changed
+        file reads as a binary change, so it is merged for real rather than assumed clean."""
+        out = self.run("diff-tree", "-r", "-z", "--no-renames", "--raw", old, new)
+        fields = out.split("\0")
+        text = []
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.lstrip(":").split()
+            if len(parts) < 5:
+                continue
+            text.append(f"diff --git a/{path} b/{path}\nindex {parts[2]}..{parts[3]} {parts[1]}\n"
+                        f"Binary files a/{path} and b/{path} differ\n")
+        return "".join(text)
+
+    def _diffs(self, pairs: list[tuple[str, str]]) -> list[str]:
         stdin = "".join(f"{new} {old}\n" for old, new in pairs).encode()
         out = self.run_bytes("diff-tree", "--stdin", "--always", "-r", "-p", "-U0",
                              "--full-index", "--no-color", "--no-ext-diff", "--no-textconv",
@@ -350,14 +391,23 @@ class GitRepo:
         return links
 
     def _read_blobs(self, specs: list[str], cwd: str | None) -> dict[str, str | None]:
+        """A blob git cannot produce (missing from a partial clone) is None and listed in
+        `unreadable`: one lost object never stops the scan."""
         if not specs:
             return {}
         stdin = "".join(f"{s}\n" for s in specs).encode("utf-8", "surrogateescape")
-        if cwd is not None and any(s.startswith(":") for s in specs):
-            index = os.path.join(self.worktree_git_dir(cwd), "index")
-            out = self.scratch().run("cat-file", "--batch", index=index, stdin=stdin)
-        else:
-            out = self.run_bytes("cat-file", "--batch", cwd=cwd, stdin=stdin)
+        try:
+            if cwd is not None and any(s.startswith(":") for s in specs):
+                index = os.path.join(self.worktree_git_dir(cwd), "index")
+                out = self.scratch().run("cat-file", "--batch", index=index, stdin=stdin)
+            else:
+                out = self.run_bytes("cat-file", "--batch", cwd=cwd, stdin=stdin)
+        except InputError as exc:
+            if len(specs) == 1:
+                self.unreadable[specs[0]] = exc.message
+                return {specs[0]: None}
+            half = len(specs) // 2  # find the unreadable ones, keep the rest
+            return {**self._read_blobs(specs[:half], cwd), **self._read_blobs(specs[half:], cwd)}
         result: dict[str, str | None] = {}
         position = 0
         for spec in specs:
@@ -408,15 +458,6 @@ class GitRepo:
                 self._snapshots[key] = done
         return done
 
-    def merge_tree(self, a: str, b: str) -> tuple[str, list[str]]:
-        """The tree `git merge-tree --write-tree` makes of a and b, conflict markers and all
-        (in the scratch repository, readable through `list_tree` and `read_blobs`), and the
-        paths it reports as conflicted."""
-        out = self.scratch().run("merge-tree", "--write-tree", "--name-only", "--no-messages",
-                                 "-z", a, b, ok=(0, 1)).decode("utf-8", "surrogateescape")
-        parts = out.split("\0")
-        return parts[0].strip(), sorted({p for p in parts[1:] if p})
-
     def merge_commits(self, ref: str, since: str | None, last: int | None) -> list[list[str]]:
         """[commit, committer date, first parent, second parent] of the two-parent merges
         reachable from ref, newest first."""
@@ -438,14 +479,51 @@ class GitRepo:
             result.append((head.split(), subject))
         return result
 
-    def merge_conflicts(self, a: str, b: str) -> list[str]:
-        """Paths `git merge-tree --write-tree` reports as conflicted when merging a and b,
-        merged inside the scratch repository: no merge driver or filter of the repository's
-        configuration or attributes is used (built-in text merge for every file)."""
-        out = self.scratch().run("merge-tree", "--write-tree", "--name-only", "--no-messages",
-                                 "-z", a, b, ok=(0, 1)).decode("utf-8", "surrogateescape")
+    def merge(self, a: str, b: str) -> MergeResult:
+        """`git merge-tree --write-tree` of a and b inside the scratch repository (no merge
+        driver or filter of the repository's configuration or attributes is used: built-in
+        text merge for every file): the merged tree, the conflicted paths and each conflict
+        with every path it involves (renames name source and destination)."""
+        out = self.scratch().run("merge-tree", "--write-tree", "--name-only", "-z", a, b,
+                                 ok=(0, 1)).decode("utf-8", "surrogateescape")
         parts = out.split("\0")
-        return sorted({p for p in parts[1:] if p})
+        end = parts.index("", 1) if "" in parts[1:] else len(parts)
+        conflicted = tuple(sorted(set(parts[1:end])))
+        conflicts: list[MergeConflict] = []
+        position = end + 1
+        while position < len(parts) and parts[position].isdigit():
+            count = int(parts[position])
+            paths = tuple(parts[position + 1:position + 1 + count])
+            kind, message = parts[position + 1 + count:position + 3 + count]
+            position += count + 3
+            if kind.startswith("CONFLICT ("):
+                conflicts.append(MergeConflict(kind[len("CONFLICT ("):].rstrip(")"), paths,
+                                               message.strip()))
+        return MergeResult(parts[0], conflicted, tuple(conflicts))
+
+    def merge_attributes(self, commit: str, paths: list[str]) -> dict[str, str]:
+        """path -> its `merge` attribute as the .gitattributes files of `commit` set it
+        ("set", "unset", "unspecified" or a driver name), matched by git itself.
+
+        `check-attr --source` needs git 2.40; on older gits the .gitattributes blobs of the
+        commit go into a scratch index that `check-attr --cached` reads. Only the files on
+        the paths' own directories are needed, and only they are put there."""
+        if not paths:
+            return {}
+        dirs = {posixpath.dirname(p) for p in paths}
+        candidates = {posixpath.join(d, ".gitattributes") for d in _ancestors(dirs)}
+        listed = self.run("ls-tree", "-z", commit, "--", *sorted(candidates))
+        entries = [e for e in listed.split("\0") if e and e.split(" ", 1)[0] == "100644"]
+        scratch = self.scratch()
+        index = scratch.new_index()
+        if entries:  # none: only the scratch repository's own (empty) attributes apply
+            scratch.run("update-index", "--index-info", index=index, stdin="".join(
+                f"{e}\n" for e in entries).encode("utf-8", "surrogateescape"))
+        out = scratch.run("check-attr", "--cached", "--stdin", "-z", "merge", index=index,
+                          stdin="".join(f"{p}\0" for p in paths).encode(
+                              "utf-8", "surrogateescape")).decode("utf-8", "surrogateescape")
+        fields = out.split("\0")
+        return {fields[i]: fields[i + 2] for i in range(0, len(fields) - 2, 3)}
 
     def custom_merge_drivers(self, paths: Iterable[str]) -> dict[str, str]:
         """path -> the repository's own merge driver git would run on it in a real merge
@@ -595,6 +673,16 @@ def _explained(error: GitError) -> InputError:
                           "clone?); conflictscan never downloads anything: fetch the full "
                           "history first (a clone without --filter)", error.path)
     return error
+
+
+def _ancestors(directories: Iterable[str]) -> set[str]:
+    """Every directory on the way to these, the root ("") included."""
+    result = {""}
+    for directory in directories:
+        while directory:
+            result.add(directory)
+            directory = posixpath.dirname(directory)
+    return result
 
 
 def _field(text: str) -> tuple[str, str]:

@@ -1,0 +1,156 @@
+"""`uv.lock` and `poetry.lock`, read with tomllib: the packages they pin and the record of the
+manifest they were generated from (poetry's `content-hash`, uv's `requires-dist` of the
+project itself), so that a merged lock can be checked against the merged manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from analyzer.compat import tomllib
+
+
+@dataclass(frozen=True)
+class LockFacts:
+    packages: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> versions
+    manifest_record: str | None = None  # what the lock says of its manifest, when it does
+
+
+def parse_lock(text: str, path: str) -> LockFacts | None:
+    """The facts of a lockfile; None when it is not TOML (a lock merged into nonsense)."""
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, UnicodeError):
+        return None
+    versions: dict[str, list[str]] = {}
+    record: list[str] = []
+    has_record = False
+    for entry in _tables(data.get("package")):
+        name = canonicalize_name(str(entry.get("name", "")))
+        versions.setdefault(name, []).append(str(entry.get("version", "")))
+        source = entry.get("source")
+        if isinstance(source, dict) and ({"editable", "virtual"} & set(source)):
+            record += _requirements(entry.get("metadata"))  # uv: the project's own entry
+            has_record = True
+    metadata = data.get("metadata")
+    if posixpath.basename(path) == "poetry.lock" and isinstance(metadata, dict):
+        record.append(str(metadata.get("content-hash", "")))
+        has_record = "content-hash" in metadata
+    return LockFacts({n: tuple(sorted(v)) for n, v in versions.items()},
+                     "\n".join(sorted(record)) if has_record else None)
+
+
+def _tables(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _requirements(metadata: Any) -> list[str]:
+    """uv's copy of the manifest: `requires-dist` and the `requires-dev` groups."""
+    if not isinstance(metadata, dict):
+        return []
+    entries = _tables(metadata.get("requires-dist"))
+    dev = metadata.get("requires-dev")
+    for group in (dev.values() if isinstance(dev, dict) else ()):
+        entries += _tables(group)
+    return [_requirement_key(str(e.get("name", "")), str(e.get("specifier", "")))
+            for e in entries]
+
+
+def _requirement_key(name: str, specifier: str) -> str:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        spec = str(SpecifierSet(specifier))
+    except InvalidSpecifier:
+        spec = specifier.replace(" ", "")
+    return f"{canonicalize_name(name)}{spec}"
+
+
+def manifest_fingerprint(text: str | None, uv: bool) -> str | None:
+    """What of a pyproject.toml its lock depends on, in the lock's own terms: for uv the
+    requirement keys it copies, for poetry the tables its content-hash covers. None when the
+    manifest is absent or not TOML."""
+    if text is None:
+        return None
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, UnicodeError):
+        return None
+    project, tool = _table(data, "project"), _table(data, "tool")
+    if not uv:
+        poetry = _table(tool, "poetry")
+        relevant = {"poetry": {k: poetry.get(k) for k in (
+            "dependencies", "dev-dependencies", "group", "source", "extras")},
+            "project": {k: project.get(k) for k in (
+                "dependencies", "optional-dependencies", "requires-python")}}
+        return json.dumps(relevant, sort_keys=True, default=str)
+    entries: list[Any] = list(_strings(project.get("dependencies")))
+    for group in (data.get("dependency-groups") or {}, project.get("optional-dependencies") or {}):
+        for values in (group.values() if isinstance(group, dict) else ()):
+            entries += _strings(values)
+    entries += _strings(_table(tool, "uv").get("dev-dependencies"))
+    return "\n".join(sorted(_pep508_key(e) for e in entries))
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _pep508_key(entry: str) -> str:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        parsed = Requirement(entry)
+    except InvalidRequirement:
+        return entry.replace(" ", "")
+    return _requirement_key(parsed.name, str(parsed.specifier))
+
+
+@dataclass(frozen=True)
+class Version:
+    """One side of a merge, or its result: its lock and its manifest's fingerprint."""
+
+    lock: LockFacts | None
+    manifest: str | None
+
+
+MATCHES, NO_MATCH, UNKNOWN = "matches", "no longer matches", "unknown"
+
+
+def lock_matches(merged: Version, sides: list[Version], uv: bool) -> tuple[str, str]:
+    """Whether a merged lock still belongs to the merged manifest, and why not.
+
+    uv copies the manifest's requirements into the lock, so the two are compared directly.
+    poetry records a hash of it: the merged lock carries the hash of one side, which belongs
+    to the merged manifest only if that side's manifest is the merged one.
+    """
+    if merged.lock is None:
+        return NO_MATCH, "the merged lock is not valid TOML"
+    twice = sorted(name for name, versions in merged.lock.packages.items()
+                   if len(versions) > 1 and not any(
+                       side.lock and side.lock.packages.get(name) == versions for side in sides))
+    if twice:
+        return NO_MATCH, f"it locks {', '.join(twice[:3])} at two versions"
+    if merged.manifest is None and any(side.manifest is not None for side in sides):
+        return NO_MATCH, "pyproject.toml itself conflicts: resolved, it is neither side's"
+    if merged.manifest is None or merged.lock.manifest_record is None:
+        return UNKNOWN, ""
+    if uv and merged.lock.manifest_record == merged.manifest:
+        return MATCHES, ""
+    owners = [side for side in sides if side.lock
+              and side.lock.manifest_record == merged.lock.manifest_record]
+    if owners and any(side.manifest == merged.manifest for side in owners):
+        return MATCHES, ""
+    if uv:
+        return NO_MATCH, "the requirements it records are not the merged pyproject.toml's"
+    return NO_MATCH, "its content-hash is one side's, the merged pyproject.toml is not"
