@@ -1,7 +1,8 @@
 """Stable fingerprints of findings, and the baseline file that accepts known ones.
 
 A fingerprint leaves out line numbers and messages, so a finding keeps its identity while the
-code around it moves: the same rule on the same resource in the same files.
+code around it moves: the same rule on the same resource in the same files between the same
+workstreams (a new pair colliding on a known file is a new finding).
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ from analyzer.errors import InputError
 from analyzer.model import Finding
 from analyzer.safe_files import read_text
 
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2  # 2: fingerprints name the workstreams
 
 
 def fingerprint(finding: Finding) -> str:
     resource = f"{finding.resource.kind.value}:{finding.resource.key}" if finding.resource else ""
     paths = sorted({e.path for e in finding.evidence})
-    who = sorted(finding.workstreams) if finding.resource is None else []
-    text = "|".join([finding.rule, resource, *paths, *who])
+    text = "|".join([finding.rule, resource, *paths, *sorted(finding.workstreams)])
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 

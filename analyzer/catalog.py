@@ -45,9 +45,34 @@ class Rule:
         return text.format_map(_Blank(values))
 
 
+    def fix_general(self) -> str:
+        """The mitigation in neutral words, for rule documentation (`explain`, SARIF help):
+        no user's names to fill in, and no `<slot>` a renderer would strip."""
+        text = " ".join(self.fix.split())
+        return text.format_map(_Neutral())
+
+
 class _Blank(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return f"<{key}>"
+
+
+NEUTRAL_WORDS = {
+    "app": "the app", "areas": "(dependencies, migrations, shared models)",
+    "base": "the base branch", "chain": "the migration chain", "first": "FIRST_REVISION",
+    "head": "HEAD_REVISION", "lock_command": "the lock command",
+    "lockfile": "the lockfile", "manifest": "the manifest", "merge_command": "the framework's "
+    "merge command (`alembic merge heads`, `manage.py makemigrations --merge`)",
+    "name": "the workstream", "others": "the other revisions", "owner": "one workstream",
+    "packages": "the packages", "package": "the package", "path": "the file",
+    "slug": "TASK", "suggestion": "a distinct port per task (8001, 8002 …)",
+    "workstreams": "the workstreams",
+}
+
+
+class _Neutral(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return NEUTRAL_WORDS.get(key, "the " + key.replace("_", " "))
 
 
 @dataclass(frozen=True)

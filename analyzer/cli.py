@@ -20,7 +20,7 @@ from analyzer.config import FAIL_LEVELS
 from analyzer.errors import InputError, file_of, printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "concise", "json", "sarif", "github", "markdown")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,10 +34,20 @@ def _csv(value: str) -> list[str]:
 
 
 def _report_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="text (default), json, sarif (code scanning), github (workflow "
-                             "annotations), markdown (PR comment or job summary)")
+    parser.add_argument("--format", "--output-format", dest="format", choices=FORMATS,
+                        default="text",
+                        help="text (default), concise (path:line: CS203 message), json, sarif "
+                             "(code scanning), github (workflow annotations), markdown (PR "
+                             "comment or job summary)")
+    parser.add_argument("--statistics", action="store_true",
+                        help="one line per rule with its count, instead of the findings")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="the findings and errors only: no header, table, schedule or "
+                             "summary")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report here")
+    parser.add_argument("--sarif-output", metavar="FILE",
+                        help="also write SARIF to FILE, from the same run (with --format "
+                             "github: annotations, job summary and SARIF at once)")
     parser.add_argument("--fail-on", choices=FAIL_LEVELS, default=None,
                         help="exit 1 when a finding is at or above this severity "
                              "(default: error, or fail-on in [tool.conflictscan])")
@@ -48,7 +58,13 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--select", type=_csv, default=[], metavar="IDS",
                         help="only these rules or prefixes, comma-separated (CS2,CS401)")
     parser.add_argument("--ignore", type=_csv, default=[], metavar="IDS",
-                        help="skip these rules or prefixes, comma-separated")
+                        help="skip these rules or prefixes, comma-separated (added to the "
+                             "configured ignore)")
+    parser.add_argument("--extend-select", type=_csv, default=[], metavar="IDS",
+                        help="add these rules or prefixes to the selection (configured or "
+                             "--select)")
+    parser.add_argument("--extend-ignore", type=_csv, default=[], metavar="IDS",
+                        help="skip these rules or prefixes too (same as --ignore)")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
 
@@ -85,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("plan_files", metavar="PLAN", nargs="+",
                       help="the plan: tasks.md, tasks.json, a ccpm epic directory, … (several "
                            "plans: one report each, in one output)")
+    plan.add_argument("--fix", action="store_true",
+                      help="show the plan rewritten in its own format so its tasks stop "
+                           "colliding (a port and database per task, an order where they "
+                           "share files); with --apply, write it")
+    plan.add_argument("--apply", action="store_true",
+                      help="with --fix: write the corrected plan over the plan file(s)")
     plan.add_argument("--shape", metavar="NAME",
                       help="read the plan as this shape instead of the best-scoring one: "
                            "spec-kit, task-master, ccpm, work-packages, agents, headings, "
@@ -109,9 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     branches.add_argument("--no-worktrees", action="store_true",
                           help="leave out the worktrees' uncommitted changes")
     _git_options(branches)
-    branches.add_argument("--file", metavar="PATH",
-                          help="only say which other workstreams change PATH (exit 1 if any): "
-                               "for a pre-edit hook")
+    branches.add_argument("--file", action="append", default=[], metavar="PATH",
+                          help="the pre-edit question, for PATH (repeat for several): the "
+                               "collisions editing it now would make, by the full scan's rules "
+                               "(exit 1 at or above --fail-on); JSON: "
+                               "docs/file-query.schema.json")
     _report_options(branches)
 
     check = commands.add_parser(
@@ -140,6 +164,22 @@ def build_parser() -> argparse.ArgumentParser:
                          "'origin/feature-*'")
     _git_options(pr)
     _report_options(pr)
+
+    hook = commands.add_parser(
+        "hook", help="answer a coding agent's pre-tool-use hook (JSON on stdin)",
+        description="Read an agent's pre-tool-use call as JSON on stdin (Claude Code's "
+                    "PreToolUse: tool_name, tool_input.file_path, cwd) and, for Edit, Write, "
+                    "MultiEdit and NotebookEdit, say whether writing that file now collides "
+                    "with another branch or worktree, by the full scan's rules and "
+                    "severities. Exit 2 with a one-line reason on stderr blocks the edit; "
+                    "exit 0 lets it run; exit 1 means it could not be checked (not blocking).")
+    hook.add_argument("agent", choices=("agent",), help="the hook protocol: agent")
+    hook.add_argument("--base", metavar="REF", help="what the work merges into (as for branches)")
+    hook.add_argument("--fail-on", choices=FAIL_LEVELS, default=None,
+                      help="block at or above this severity (default: error, or fail-on in "
+                           "[tool.conflictscan])")
+    hook.add_argument("--select", type=_csv, default=[], metavar="IDS")
+    hook.add_argument("--ignore", type=_csv, default=[], metavar="IDS")
 
     fix = commands.add_parser(
         "fix", help="apply the mitigation of findings in this worktree (dry run by default)",
@@ -195,8 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     backtest.add_argument("--output", "-o", metavar="FILE", help="write the report here")
 
-    commands.add_parser("rules", help="list the rule catalog",
-                        description="List every rule: id, severity, risk and title.")
+    rules = commands.add_parser("rules", help="list the rule catalog",
+                                description="List every rule: id, severity, risk and title.")
+    rules.add_argument("--format", choices=("text", "markdown"), default="text",
+                       help="markdown: the whole catalog as docs/rules.md")
     explain = commands.add_parser("explain", help="why a rule matters and what to do",
                                   description="Print a rule's rationale, example and fix.")
     explain.add_argument("rule_id", metavar="ID", help="a rule id, such as CS201")
@@ -216,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(argv)
     except InputError as exc:
         print(f"conflictscan: error: {printable(str(exc))}", file=sys.stderr)
+        _annotate_fatal(exc, argv)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("conflictscan: interrupted", file=sys.stderr)
@@ -251,6 +294,10 @@ def _run(argv: list[str]) -> int:
         from analyzer.commands.pr import run_pr
 
         return run_pr(args)
+    if args.command == "hook":
+        from analyzer.commands.agent_hook import run_agent_hook
+
+        return run_agent_hook(args)
     if args.command == "fix":
         from analyzer.commands.fix import run_fix
 
@@ -266,7 +313,7 @@ def _run(argv: list[str]) -> int:
     if args.command == "rules":
         from analyzer.commands.rules import list_rules
 
-        return list_rules()
+        return list_rules(args.format)
     if args.command == "explain":
         from analyzer.commands.rules import explain_rule
 
@@ -313,3 +360,14 @@ def _silence_stdout() -> None:
     """Python flushes stdout again at exit; point it at /dev/null so that flush is quiet."""
     with contextlib.suppress(OSError, ValueError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _annotate_fatal(exc: InputError, argv: Sequence[str]) -> None:
+    """With --format github, a fatal error is an annotation too, on its file and line."""
+    words = list(argv)
+    wants = any(a == "--format=github" or (a == "--format" and words[i + 1:i + 2] == ["github"])
+                for i, a in enumerate(words))
+    if wants:
+        from analyzer.reporters.github import error_command
+
+        print(error_command(exc))

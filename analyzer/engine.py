@@ -94,7 +94,8 @@ def run_checks(context: CheckContext, select: Sequence[str] = (),
         if not any(r.startswith(rule_id.upper()) for r in context.catalog.rules):
             context.catalog.rule(rule_id)  # raises: unknown rule
     findings = [f for check in all_checks() for f in check(context)]
-    findings = [f for f in findings if _selected(f.rule, select, ignore)]
+    findings = group_same_cause([f for f in findings if _selected(f.rule, select, ignore)],
+                                context.name)
     return sorted(findings, key=lambda f: (-f.severity.rank, -f.risk.rank, f.rule,
                                            f.path or "", f.line or 0))
 
@@ -104,3 +105,31 @@ def _selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> boo
     if select and not any(rule_id.startswith(s.upper()) for s in select):
         return False
     return not any(rule_id.startswith(i.upper()) for i in ignore)
+
+
+def group_same_cause(findings: list[Finding], name: Callable[[str], str]) -> list[Finding]:
+    """One finding per cause: when several workstreams carry the very same evidence for the
+    same rule on the same resource (branches stacked on one commit that changed pyproject.toml
+    without its lock), report it once and list the members."""
+    groups: dict[tuple[object, ...], list[Finding]] = {}
+    for finding in findings:
+        key = (finding.rule, finding.resource, finding.evidence) if finding.evidence else (
+            id(finding),)
+        groups.setdefault(key, []).append(finding)
+    result = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) == 1:
+            result.append(first)
+            continue
+        members = list(dict.fromkeys(ws for f in group for ws in f.workstreams))
+        others = [ws for ws in members if ws not in first.workstreams]
+        message = (f"{first.message.rstrip('.')}; the same in {len(others)} more "
+                   f"workstream{'s' if len(others) != 1 else ''}: "
+                   f"{join_names([name(ws) for ws in others])}")
+        result.append(Finding(rule=first.rule, severity=first.severity, risk=first.risk,
+                              resource=first.resource, workstreams=tuple(members),
+                              message=message, mitigation=first.mitigation,
+                              command=first.command, evidence=first.evidence,
+                              evidence_of=first.evidence_of))
+    return result

@@ -19,15 +19,29 @@ class DelayedProgress:
     def __enter__(self) -> DelayedProgress:
         return self
 
+    def expect(self, more: int) -> None:
+        """More steps are coming: the bar shows done out of the total known so far."""
+        self.total += more
+        if self._bar is not None:
+            self._bar.update(self._task, total=self.total)
+
     def step(self, description: str = "") -> None:
         self.done += 1
         if self._bar is None:
             if time.monotonic() - self.started < self.delay or not sys.stderr.isatty():
                 return
             from rich.console import Console
-            from rich.progress import Progress
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
-            self._bar = Progress(console=Console(file=sys.stderr), transient=True)
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TimeElapsedColumn(),
+                                 console=Console(file=sys.stderr), transient=True)
             self._bar.start()
             self._task = self._bar.add_task(self.label, total=self.total or None)
         self._bar.update(self._task, completed=self.done, description=description[:60] or

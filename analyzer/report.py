@@ -27,6 +27,7 @@ class Report:
     why: str = ""  # plan: why that reading was taken
     concurrency: tuple[str, ...] = ()  # plan: what may run at the same time, in words
     stages: tuple[Stage, ...] = ()  # plan: phases, groups, tracks
+    subject: str | None = None  # the workstream under review (pr's head, check's staged change)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

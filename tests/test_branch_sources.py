@@ -146,9 +146,9 @@ def test_file_query_for_a_pre_edit_hook(repo, cli, tmp_path, monkeypatch):
     monkeypatch.chdir(wt)
     busy = cli("branches", "--file", "app/util.py")
     assert busy.code == 1
-    assert "high" in busy.out and "other" in busy.out and "will conflict" in busy.out
+    assert "CS103" in busy.out and "other" in busy.out and "will conflict" in busy.out
     free = cli("branches", "--file", "app/free.py")
-    assert free.code == 0 and "no other workstream" in free.out
+    assert free.code == 0 and "no collision" in free.out
 
 
 def _store_fingerprint(root: Path) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import ROOT, branch, commit_on_main, git, write_files
 
-SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 ALEMBIC_INI = "[alembic]\nscript_location = migrations\n"
 
 
@@ -34,8 +34,21 @@ def stale_migration_repo(repo) -> Path:
 
 # --- check ------------------------------------------------------------------------------
 
+def stale_staged_migration_repo(repo) -> Path:
+    """As stale_migration_repo, but b2 is staged, not committed: the commit adds it."""
+    root = repo({"alembic.ini": ALEMBIC_INI, "migrations/versions/a1.py": revision("a1", None),
+                 "requirements.txt": "django==4.2\n"})
+    git(root, "checkout", "-q", "-b", "feature")
+    git(root, "checkout", "-q", "main")
+    commit_on_main(root, {"migrations/versions/z9.py": revision("z9", "a1")})
+    git(root, "checkout", "-q", "feature")
+    write_files(root, {"migrations/versions/b2.py": revision("b2", "a1")})
+    git(root, "add", "-A")
+    return root
+
+
 def test_check_flags_a_staged_migration_on_a_stale_parent(repo, cli, monkeypatch):
-    root = stale_migration_repo(repo)
+    root = stale_staged_migration_repo(repo)
     write_files(root, {"requirements.txt": "django==4.2\nhttpx\nhttpx==0.27\n"})
     git(root, "add", "requirements.txt")
     monkeypatch.chdir(root)
@@ -43,6 +56,49 @@ def test_check_flags_a_staged_migration_on_a_stale_parent(repo, cli, monkeypatch
     assert result.code == 1
     assert {"CS302", "CS204"} <= result.rules()
     assert all("staged" in f["workstreams"] for f in result.json["findings"])
+
+
+def test_check_judges_the_commit_not_the_branch(repo, cli, monkeypatch):
+    """The branch already holds a stale migration: a commit that adds a harmless line passes,
+    a commit that adds a risk of its own fails with that risk alone."""
+    root = stale_migration_repo(repo)  # b2 committed on feature, on a parent main left
+    write_files(root, {".env": "DEBUG=1\n"})
+    git(root, "add", ".env")
+    monkeypatch.chdir(root)
+    harmless = cli("check", "--format", "json", "--fail-on", "note")
+    assert harmless.code == 0 and harmless.json["findings"] == [], harmless.out
+    write_files(root, {"requirements.txt": "django==4.2\nhttpx\nhttpx==0.27\n"})
+    git(root, "add", "requirements.txt")
+    risky = cli("check", "--format", "json", "--fail-on", "warning")
+    assert risky.code == 1 and risky.rules() == {"CS204"}
+
+
+@pytest.mark.parametrize("setup, says", [
+    ("nothing-staged", "nothing staged"),
+    ("no-base", "no base branch"),
+    ("shallow", "share no commit"),
+])
+def test_check_is_a_clear_no_op_without_something_to_compare(repo, cli, tmp_path,
+                                                              monkeypatch, setup, says):
+    root = stale_staged_migration_repo(repo)
+    if setup == "nothing-staged":
+        git(root, "commit", "-q", "-m", "b2")
+    elif setup == "no-base":
+        git(root, "branch", "-D", "main")
+    else:  # a CI clone: one branch, one commit deep, the base fetched shallow too
+        git(root, "commit", "-q", "-m", "b2")
+        git(root, "checkout", "-q", "main")  # the remote's default branch
+        clone = tmp_path / "clone"
+        git(tmp_path, "clone", "-q", "--depth=1", "--no-single-branch",
+            f"file://{root}", str(clone))
+        git(clone, "checkout", "-q", "feature")
+        write_files(clone, {"migrations/versions/c3.py": revision("c3", "a1")})
+        git(clone, "add", "-A")
+        root = clone
+    monkeypatch.chdir(root)
+    result = cli("check")
+    assert result.code == 0 and result.out == ""
+    assert len(result.err.splitlines()) == 1 and says in result.err
 
 
 def test_check_flags_a_lockfile_another_worktree_changes(repo, cli, tmp_path, monkeypatch):
@@ -58,6 +114,12 @@ def test_check_flags_a_lockfile_another_worktree_changes(repo, cli, tmp_path, mo
     lock = next(f for f in result.json["findings"] if f["rule"] == "CS202")
     assert set(lock["workstreams"]) == {"staged", "other"} and lock["command"] == "poetry lock"
     assert result.code == 1
+    # committed, the lock collision stays with the branch; the next commit is judged alone
+    git(root, "commit", "-q", "-m", "lock, days ago")
+    write_files(root, {"pyproject.toml": "[tool.poetry]\nname = 'y'\n"})
+    git(root, "add", "pyproject.toml")
+    assert cli("check", "--fail-on", "note").code == 0
+    assert cli("branches", "--format", "json").rules() >= {"CS202"}
 
 
 def test_check_near_miss_nothing_shared(repo, cli, monkeypatch, tmp_path):
@@ -73,47 +135,72 @@ def test_check_near_miss_nothing_shared(repo, cli, monkeypatch, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("pre-commit-home"))
+def hook_repo(tmp_path_factory):
+    """This checkout as pre-commit sees a hook repository: one commit of its files as they are
+    now (uncommitted edits included), so pre-commit installs the hook once per session."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("the hook test copies the files git tracks in this checkout")
+    copy = tmp_path_factory.mktemp("hook-repo")
+    listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for rel in filter(None, listed.split("\0")):
+        source = ROOT / rel
+        if source.is_file():
+            (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+            (copy / rel).write_bytes(source.read_bytes())
+    git(copy, "init", "-q")
+    git(copy, "add", "-A")
+    git(copy, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "x")
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    return f"file://{copy}", git(copy, "rev-parse", "HEAD").strip(), str(home)
 
 
-def _try_repo(project: Path, hook: str, home: str, *extra: str) -> subprocess.CompletedProcess:
+def _pre_commit(project: Path, hook_repo, hook: str, *extra: str) -> subprocess.CompletedProcess:
+    url, rev, home = hook_repo
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {url}\n    rev: {rev}\n    hooks:\n      - id: {hook}\n")
+    git(project, "add", ".pre-commit-config.yaml")  # pre-commit refuses an unstaged config
     env = {**os.environ, "PRE_COMMIT_HOME": home, "PRE_COMMIT_COLOR": "never"}
-    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook,
-                           *extra], cwd=project, capture_output=True, text=True, env=env,
-                          check=False, timeout=600)
+    return subprocess.run([sys.executable, "-m", "pre_commit", "run", hook, *extra],
+                          cwd=project, capture_output=True, text=True, env=env, check=False,
+                          timeout=600)
 
 
 @pytest.mark.slow
-def test_pre_commit_hook_with_the_real_pre_commit(repo, pre_commit_home):
-    if not (ROOT / ".git").exists():
-        pytest.skip("try-repo needs the conflictscan checkout to be a git repository")
-    root = stale_migration_repo(repo)
-    write_files(root, {"requirements.txt": "django==4.2\nhttpx\n"})
-    git(root, "add", "requirements.txt")
-    failed = _try_repo(root, "conflictscan", pre_commit_home)
+def test_pre_commit_hook_with_the_real_pre_commit(repo, hook_repo, tmp_path):
+    root = stale_staged_migration_repo(repo)
+    failed = _pre_commit(root, hook_repo, "conflictscan")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "CS302" in failed.stdout and "alembic merge" in failed.stdout
     git(root, "commit", "-q", "-m", "x", "--no-verify")
-    git(root, "checkout", "-q", "main")
-    git(root, "checkout", "-q", "-b", "fresh")
-    write_files(root, {"migrations/versions/c3.py": revision("c3", "z9")})
+    # the branch holds the stale migration now; a commit that adds nothing risky passes
+    write_files(root, {"requirements.txt": "django==4.2\nhttpx\n"})
     git(root, "add", "-A")
-    passed = _try_repo(root, "conflictscan", pre_commit_home)
+    passed = _pre_commit(root, hook_repo, "conflictscan")
     assert passed.returncode == 0, passed.stdout + passed.stderr
+    # CI: `pre-commit run --all-files` in a single-branch shallow clone is a clear no-op
+    git(root, "commit", "-q", "-m", "y", "--no-verify")
+    clone = tmp_path / "ci-clone"
+    git(tmp_path, "clone", "-q", "--depth=1", "--single-branch", "--branch", "feature",
+        f"file://{root}", str(clone))
+    git(clone, "remote", "set-head", "origin", "--delete")  # as actions/checkout leaves it
+    ci = _pre_commit(clone, hook_repo, "conflictscan", "--all-files", "--verbose")
+    assert ci.returncode == 0, ci.stdout + ci.stderr
+    assert "conflictscan check: no base branch here" in ci.stdout
 
 
 @pytest.mark.slow
-def test_plan_hook_with_the_real_pre_commit(repo, pre_commit_home):
-    if not (ROOT / ".git").exists():
-        pytest.skip("try-repo needs the conflictscan checkout to be a git repository")
+def test_plan_hook_with_the_real_pre_commit(repo, hook_repo):
     root = repo({"README.md": "x\n"})
-    write_files(root, {"tasks.md": (ROOT / "fixtures" / "plans" / "webapp-features.md")
-                       .read_text(), "notes.md": "not a plan\n"})
+    plan = (ROOT / "fixtures" / "plans" / "webapp-features.md").read_text()
+    write_files(root, {"tasks.md": plan, "notes.md": "not a plan\n",
+                       ".vscode/tasks.json": '{"version": "2.0.0", "tasks": []}\n',
+                       ".github/ISSUE_TEMPLATE/task.yml": "name: Task\n",
+                       "package.json": '{"name": "x"}\n'})
     git(root, "add", "-A")
-    result = _try_repo(root, "conflictscan-plan", pre_commit_home)
+    result = _pre_commit(root, hook_repo, "conflictscan-plan", "--verbose")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "CS201" in result.stdout and "notes.md" not in result.stdout
+    assert ".vscode" not in result.stdout and ".github" not in result.stdout
 
 
 # --- pr ----------------------------------------------------------------------------------
@@ -175,8 +262,6 @@ def test_pr_against_other_open_pull_requests(repo, cli, monkeypatch):
 # --- output formats ----------------------------------------------------------------------
 
 def test_sarif_validates_against_the_official_schema(repo, cli, monkeypatch):
-    if not SARIF_SCHEMA.exists():
-        pytest.skip(f"the SARIF schema is not at {SARIF_SCHEMA}")
     root = stale_migration_repo(repo)
     monkeypatch.chdir(root)
     result = cli("pr", "--base", "main", "--format", "sarif")
@@ -305,23 +390,6 @@ def test_bad_baseline_file(repo, cli, tmp_path):
 
 # --- the GitHub Action and the GitLab job -------------------------------------------------
 
-def test_github_action_script_runs_the_check(repo, tmp_path):
-    import yaml
-
-    action = yaml.safe_load((ROOT / "action.yml").read_text())
-    assert action["runs"]["using"] == "composite"
-    step = next(s for s in action["runs"]["steps"] if s.get("name") == "Check the pull request")
-    root = stale_migration_repo(repo)
-    sarif = tmp_path / "out.sarif"
-    env = {**os.environ, "BASE": "main", "OTHERS": "", "FAIL_ON": "error",
-           "SARIF_FILE": str(sarif), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=root, env=env,
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 1, done.stderr
-    assert "::error file=migrations/versions/b2.py,line=3" in done.stdout
-    assert json.loads(sarif.read_text())["runs"][0]["results"][0]["ruleId"] == "CS302"
-
-
 def test_gitlab_job_commands_parse():
     import shlex
 
@@ -341,6 +409,8 @@ def test_gitlab_job_commands_parse():
 def test_check_and_pr_json_reports_match_the_schema(repo, cli, monkeypatch):
     schema = json.loads((ROOT / "docs" / "report.schema.json").read_text())
     root = stale_migration_repo(repo)
+    write_files(root, {"requirements.txt": "django==4.2\nhttpx\n"})
+    git(root, "add", "requirements.txt")
     monkeypatch.chdir(root)
     for command in (["pr", "--base", "main"], ["check"]):
         result = cli(*command, "--format", "json", "--fail-on", "never")
@@ -380,3 +450,30 @@ def test_pr_conflict_with_the_base_is_reported_once(repo, cli, monkeypatch):
     monkeypatch.chdir(root)
     result = cli("pr", "--head", "feature", "--base", "main", "--format", "json")
     assert result.findings() == [("CS103", "app.py", ("feature", "main since fork"))]
+
+
+def test_check_reads_the_index_of_the_commit_being_made(repo, cli, tmp_path, monkeypatch):
+    """`git commit PATHS` runs the hook with GIT_INDEX_FILE set to the commit's own index:
+    that is the change being committed, and no other worktree may be read through it."""
+    root = repo({"poetry.lock": "# lock\n", "app.py": "x = 1\n"})
+    other = tmp_path / "other"
+    git(root, "worktree", "add", "-q", "-b", "other", str(other))
+    write_files(other, {"poetry.lock": "# lock other\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"poetry.lock": "# lock mine\n", "app.py": "x = 2\n"})
+    git(root, "add", "-A")  # the worktree's index stages the lock too
+    partial = tmp_path / "next-index"
+    partial.write_bytes((root / ".git" / "index").read_bytes())
+    subprocess.run(["git", "reset", "-q", "HEAD", "--", "poetry.lock"], cwd=root, check=True,
+                   env={**os.environ, "GIT_INDEX_FILE": str(partial)})
+    monkeypatch.chdir(root)
+    assert "CS202" in cli("check", "--format", "json").rules()
+    monkeypatch.setenv("GIT_INDEX_FILE", str(partial))  # `git commit app.py`
+    only_app = cli("check", "--format", "json", "--fail-on", "note")
+    assert only_app.code == 0 and only_app.json["findings"] == [], only_app.out
+    write_files(root, {"poetry.lock": "# lock mine\n"})
+    subprocess.run(["git", "add", "poetry.lock"], cwd=root, check=True,
+                   env={**os.environ, "GIT_INDEX_FILE": str(partial)})
+    with_lock = cli("check", "--format", "json")  # the other worktree is still read right
+    lock = next(f for f in with_lock.json["findings"] if f["rule"] == "CS202")
+    assert set(lock["workstreams"]) == {"staged", "other"}

@@ -41,3 +41,8 @@ def test_catalog_inside_the_wheel(tmp_path):
     directory, count = _catalog_seen_from(tmp_path / "site")
     assert Path(directory) == tmp_path / "site" / "analyzer" / "rules"
     assert int(count) >= 10
+    assert "conflictscan/__main__.py" in names
+    shim = subprocess.run([sys.executable, "-m", "conflictscan", "--version"], text=True,
+                          capture_output=True, check=False, cwd=tmp_path,
+                          env={"PYTHONPATH": str(tmp_path / "site")})
+    assert shim.returncode == 0 and shim.stdout.startswith("conflictscan 0.")

@@ -50,6 +50,11 @@ def test_names_starting_with_a_digit_are_files():
     assert paths("see 0001_initial.py") == ["0001_initial.py"]
 
 
+def test_cjk_prose_glued_to_a_path_or_product_name_is_not_part_of_it():
+    assert paths("修改backend/main.py文件，添加路由") == ["backend/main.py"]
+    assert paths("使用Next.js + Tailwind CSS创建响应式界面") == []
+
+
 def test_version_numbers_are_not_files():
     assert paths("Python 3.13.3, FastAPI 0.115+, e.g. v0.95 and 3.11.py") == []
 
@@ -382,6 +387,66 @@ def test_no_app_module_guess_when_the_plan_has_route_modules():
     assert keys(third) == set()
 
 
+def test_new_routes_and_middleware_are_registered_in_fastapis_main_module():
+    first, second, third = read(
+        "Add rate limiting: install slowapi, create rate limit middleware",
+        "Create knowledge API routes",
+        "Fix CORS configuration: restrict origins")
+    for touches in (first, second, third):
+        assert "main.py" in keys(touches, mode=Mode.WRITE)
+    detail = next(t.detail for t in first if t.resource.key == "main.py")
+    assert "registers its middleware" in detail
+
+
+def test_the_app_module_the_repository_or_plan_names_is_the_one_registered_in():
+    _, second = read("Fix the key derivation in backend/app/main.py for FastAPI",
+                     "Create rate limit middleware")
+    assert keys(second, mode=Mode.WRITE) == {"backend/app/main.py"}
+
+
+def test_editing_routes_or_a_plan_without_a_web_framework_registers_nothing():
+    _, second, third = read("Set up the FastAPI project with uvicorn",
+                            "Add authentication to all protected routes",
+                            "Extract business logic from routers")
+    assert keys(second) == keys(third) == set()
+    _, second = read("Set up the Django project", "Create knowledge API routes")
+    assert keys(second) == set()
+    _, second = read("Serve the Django project with uvicorn", "Create knowledge API routes")
+    assert keys(second) == set()
+
+
+_WEB = ("Create backend/app/main.py and backend/app/models/task.py",
+        "Create frontend/components/tasks/task-list.tsx and frontend/lib/api.ts")
+
+
+def test_fix_all_with_a_checker_sweeps_the_side_it_names_or_the_tools_side():
+    *_, ruff, eslint, strict = read(
+        *_WEB, "Run Python linting (ruff/black) and fix all backend errors",
+        "Run ESLint and fix all frontend linting errors",
+        "Add TypeScript strict mode checks and fix type errors")
+    assert keys(ruff, Kind.AREA, Mode.WRITE) == {"backend/app/"}  # the app module's package
+    assert keys(eslint, Kind.AREA, Mode.WRITE) == keys(strict, Kind.AREA, Mode.WRITE) == {
+        "frontend/"}
+
+
+def test_a_change_to_all_of_a_part_sweeps_the_directory_the_plan_names_for_it():
+    *_, logging, spinners = read(*_WEB, "Add logging to all backend operations with structlog",
+                                 "Add loading spinners to all async operations in task components")
+    assert keys(logging, Kind.AREA, Mode.WRITE) == {"backend/app/"}
+    assert keys(spinners, Kind.AREA, Mode.WRITE) == {"frontend/components/tasks/"}
+
+
+def test_no_sweep_without_a_named_directory_a_checker_or_when_the_task_names_its_files():
+    *_, lint, fix, scoped, nowhere = read(
+        *_WEB, "Run ruff and fix all errors in backend/app/models/task.py",
+        "Fix all bugs reported by users",
+        "Add error handling to all API functions in frontend/lib/api.ts",
+        "Add logging to all worker operations")
+    assert keys(lint, Kind.AREA) == keys(fix, Kind.AREA) == keys(scoped, Kind.AREA) == set()
+    assert keys(nowhere, Kind.AREA) == set()
+    assert keys(scoped, mode=Mode.WRITE) == {"frontend/lib/api.ts"}
+
+
 def test_all_of_a_top_level_directory_is_that_directory():
     _, second = read("Move label templates to templates/labels/", "Update all templates: url tags")
     assert keys(second, Kind.AREA, Mode.WRITE) == {"templates/"}
@@ -405,7 +470,8 @@ _PIECES = [
     "src/", "main.py", " in ", " from ", "all files in ", "```", "```markdown\n", "cd ",
     "git checkout ", "pip install ", "alembic", "Django", "celery", "├── ", "    ", "/api/",
     "0001_x.py", "backend/", " (", ")", "Create ", "per ", "INSTALLED_APPS",
-    "supabase/migrations/",
+    "supabase/migrations/", " fix all backend lint errors", " to all task components in ",
+    "create rate limit middleware", "FastAPI", "使用",
 ]
 
 

@@ -29,3 +29,20 @@ def test_bar_on_a_terminal_after_the_delay(monkeypatch):
         assert progress._bar is not None
     terminal.close()
     os.close(leader)
+
+
+def test_bar_counts_done_out_of_the_total(monkeypatch):
+    leader, follower = os.openpty()
+    terminal = os.fdopen(follower, "w")
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with DelayedProgress(0, "scan", delay=0) as progress:
+        progress.expect(4)
+        progress.step("one")
+        progress.expect(2)
+        progress.step("two")
+        task = progress._bar.tasks[0]
+        assert (task.completed, task.total) == (2, 6)
+        shown = progress._bar.columns[2].render(task).plain
+        assert shown.replace(" ", "") == "2/6"
+    terminal.close()
+    os.close(leader)

@@ -203,3 +203,105 @@ def test_cs405_not_for_a_venv_that_is_not_shared(cli, plan, repo):
         `python -m venv .venv`
     """), root)
     assert not result.rules() & {"CS404", "CS405", "CS406"}
+
+
+# --- discovery anywhere in the tree ------------------------------------------------------
+
+MONOREPO = {
+    # Flask-Migrate: alembic.ini without script_location beside env.py
+    "web/migrations/alembic.ini": "[alembic]\n# template used to generate migration files\n",
+    "web/migrations/env.py": "from alembic import context\n",
+    "web/migrations/versions/1a_init.py": "revision = '1a'\ndown_revision = None\n",
+    # %(here)s is the folder of the ini, and a second environment in another section
+    "backend/alembic.ini": ("[alembic]\nscript_location = %(here)s/db\n"
+                            "[reporting]\nscript_location = reports\n"
+                            "version_locations = %(here)s/reports/v1, %(here)s/reports/v2\n"),
+    "backend/db/env.py": "", "backend/reports/env.py": "",
+    # no config at all: env.py and versions/ only
+    "tools/alembic/env.py": "from alembic import context\n",
+    "tools/alembic/versions/x.py": "",
+    "backend/pyproject.toml": "[tool.poetry]\nname = 'backend'\n", "backend/poetry.lock": "",
+    "services/api/requirements.txt": "fastapi\n", "services/worker/requirements.txt": "celery\n",
+    "config/settings/base.py": "MIGRATION_MODULES = {'ledger': 'core.ledger_migrations'}\n",
+    "core/__init__.py": "", "core/ledger_migrations/__init__.py": "",
+}
+
+
+def test_every_alembic_environment_in_the_tree(repo):
+    layout = read_layout(str(repo(MONOREPO)))
+    chains = {(c.config, c.script_location, c.version_locations) for c in layout.alembic_chains}
+    assert chains == {
+        ("web/migrations/alembic.ini", "web/migrations", ("web/migrations/versions",)),
+        ("backend/alembic.ini", "backend/db", ("backend/db/versions",)),
+        ("backend/alembic.ini [reporting]", "backend/reports",
+         ("backend/reports/v1", "backend/reports/v2")),
+        ("tools/alembic/env.py", "tools/alembic", ("tools/alembic/versions",)),
+    }
+    assert layout.alembic_chain("backend/reports/v2/r1.py") == "backend/reports"
+    assert layout.alembic_chain("web/migrations/versions/2b.py") == "web/migrations"
+    assert layout.alembic_chain("web/migrations/env.py") is None
+
+
+def test_sub_projects_and_migration_modules(repo):
+    layout = read_layout(str(repo(MONOREPO)))
+    projects = {(p.directory, p.manager, p.manifest, p.lockfile) for p in layout.projects}
+    assert projects == {
+        ("backend", "poetry", "backend/pyproject.toml", "backend/poetry.lock"),
+        ("services/api", "pip", "services/api/requirements.txt", None),
+        ("services/worker", "pip", "services/worker/requirements.txt", None)}
+    assert layout.project_of("backend/app/x.py").lockfile == "backend/poetry.lock"
+    assert layout.django_apps == {"ledger": "core/ledger_migrations"}
+
+
+def test_plan_on_a_flask_migrate_repo_names_its_chain(cli, plan, repo):
+    root = repo({key: value for key, value in MONOREPO.items() if key.startswith("web/")})
+    result = scan(cli, plan("""
+        ## Task 1: Users
+        `flask db migrate -m "users"` then `alembic revision -m "users"`
+        ## Task 2: Orders
+        `alembic revision -m "orders"`
+    """), root)
+    assert ("CS303", "alembic:web/migrations/versions") in {
+        (f[0], f[1]) for f in result.findings()}
+
+
+def test_relative_script_location_and_pyproject_in_a_sub_project(repo):
+    layout = read_layout(str(repo({
+        "api/alembic.ini": "[alembic]\nscript_location = migrations\n",
+        "api/migrations/env.py": "",
+        "jobs/pyproject.toml": "[tool.alembic]\nscript_location = '%(here)s/schema'\n",
+        "jobs/schema/env.py": "",
+        "worker/alembic.ini": "[alembic]\nscript_location = /srv/app/worker/db\n",
+        "worker/db/env.py": ""})))
+    assert {c.script_location for c in layout.alembic_chains} == {"api/migrations",
+                                                                  "jobs/schema", "worker/db"}
+
+
+def test_django_apps_by_content_not_by_folder_name(repo):
+    initial = ("from django.db import migrations\n\n"
+               "class Migration(migrations.Migration):\n    dependencies = []\n")
+    layout = read_layout(str(repo({
+        "dojo/db_migrations/__init__.py": "",
+        "dojo/db_migrations/0001_initial.py": initial,
+        "dojo/db_migrations/0002_x.py": initial.replace("[]", "[('dojo', '0001_initial')]"),
+        "sql/migrations/__init__.py": "",
+        "sql/migrations/0023_steps.py": "from yoyo import step\n"})))
+    assert layout.django_apps == {"dojo": "dojo/db_migrations"}
+
+
+def test_files_outside_the_repository_are_never_read(repo, tmp_path):
+    outside = tmp_path / "secret.ini"
+    outside.write_text("[alembic]\nscript_location = leaked\n")
+    root = repo({"app.py": ""})
+    os.symlink(outside, root / "alembic.ini")
+    from tests.conftest import git
+    git(root, "add", "alembic.ini")
+    layout = read_layout(str(root))
+    assert layout.alembic_chains == ()
+    assert [(p.path, "outside the repository" in p.message) for p in layout.problems] == [
+        ("alembic.ini", True)]
+
+
+def test_a_broken_sub_project_ini_is_a_problem_not_an_exit(repo):
+    layout = read_layout(str(repo({"svc/alembic.ini": "[alembic\n"})))
+    assert [p.path for p in layout.problems] == ["svc/alembic.ini"]

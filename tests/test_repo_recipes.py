@@ -2,6 +2,9 @@
 commits on the base afterwards) and `conflictscan branches` must find exactly what its
 snapshot in fixtures/expected/repos/ says, flagged cases and near-misses alike.
 
+Optional keys: `checkout` (a branch left checked out in the working tree), `args` (what
+follows `conflictscan branches`, e.g. named refs and `--base`). Files set to null are deleted.
+
 Set CONFLICTSCAN_UPDATE_SNAPSHOTS=1 to rewrite the snapshots after a deliberate change, then
 read the diff.
 """
@@ -32,6 +35,8 @@ def build(recipe: dict, root: Path) -> None:
         git(root, "checkout", "-q", "main")
     if recipe.get("main_after"):
         commit_on_main(root, recipe["main_after"])
+    if recipe.get("checkout"):
+        git(root, "checkout", "-q", recipe["checkout"])
 
 
 def snapshot(report: dict) -> str:
@@ -40,6 +45,10 @@ def snapshot(report: dict) -> str:
         key = f["resource"]["key"] if f["resource"] else "-"
         lines.append(f"{f['rule']} {f['severity']} {key}: {', '.join(sorted(f['workstreams']))}"
                      f"\n    {f['message']}")
+        if f["command"]:
+            lines.append(f"    $ {f['command']}")
+    for problem in report["problems"]:
+        lines.append(f"problem {problem['path']}: {problem['message']}")
     return "\n".join(lines) + "\n"
 
 
@@ -48,7 +57,7 @@ def test_recipe_matches_snapshot(recipe_path, tmp_path, branches):
     recipe = yaml.safe_load(recipe_path.read_text())
     root = tmp_path / "repo"
     build(recipe, root)
-    actual = snapshot(branches(root).json)
+    actual = snapshot(branches(root, *recipe.get("args", [])).json)
     expected = FIXTURES / "expected" / "repos" / f"{recipe_path.stem}.txt"
     if os.environ.get("CONFLICTSCAN_UPDATE_SNAPSHOTS"):
         expected.parent.mkdir(parents=True, exist_ok=True)
@@ -59,3 +68,16 @@ def test_recipe_matches_snapshot(recipe_path, tmp_path, branches):
 def test_every_recipe_has_a_snapshot():
     snapshots = {p.stem for p in (FIXTURES / "expected" / "repos").glob("*.txt")}
     assert snapshots == {p.stem for p in RECIPES}
+
+
+def test_a_bare_clone_finds_the_same_chains(tmp_path, branches):
+    """CI mirrors are bare: the layout comes from the base commit, not from files on disk."""
+    recipe = yaml.safe_load((FIXTURES / "repos" / "alembic-anywhere.yaml").read_text())
+    root = tmp_path / "repo"
+    build(recipe, root)
+    bare = tmp_path / "mirror.git"
+    git(tmp_path, "clone", "-q", "--bare", str(root), str(bare))
+    refs = list(recipe["branches"])
+    actual = snapshot(branches(bare, *refs, "--base", "main").json)
+    expected = FIXTURES / "expected" / "repos" / "alembic-anywhere.txt"
+    assert actual == expected.read_text(encoding="utf-8")

@@ -43,6 +43,26 @@ def test_cs101_not_for_a_file_one_task_writes_and_another_reads(cli, plan):
     assert "CS101" not in result.rules()
 
 
+def test_cs101_two_tasks_registering_middleware_and_routes_in_the_fastapi_app(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Security
+        Install slowapi and create rate limit middleware.
+        ## Task 2: Knowledge
+        Create knowledge API routes.
+    """)
+    assert ("CS101", "main.py", ("Task 1: Security", "Task 2: Knowledge")) in result.findings()
+
+
+def test_cs101_not_for_a_task_that_edits_routes_instead_of_adding_them(cli, plan):
+    result = scan(cli, plan, """
+        ## Task 1: Security
+        Install slowapi and create rate limit middleware.
+        ## Task 2: Auth
+        Add authentication to all protected routes.
+    """)
+    assert "CS101" not in result.rules()
+
+
 def test_cs102_directory_scope_contains_another_tasks_file(cli, plan):
     result = scan(cli, plan, """
         ## Task 1: Refactor auth
@@ -52,6 +72,33 @@ def test_cs102_directory_scope_contains_another_tasks_file(cli, plan):
     """)
     expected = ("CS102", "src/auth/tokens.py", ("Task 1: Refactor auth", "Task 2: Token bug"))
     assert expected in result.findings()
+
+
+def test_cs102_a_sweep_collides_once_with_the_files_written_inside_beside_it(cli, plan):
+    result = scan(cli, plan, """
+        ## Phase 1: Setup
+        - [ ] T001 Create backend/app/main.py and backend/app/db.py
+        ## Phase 2: Polish
+        - [ ] T002 [P] Run ruff and fix all backend errors
+        - [ ] T003 [P] Add logging to all backend operations
+        - [ ] T004 [P] Add security headers in backend/app/security.py
+        - [ ] T005 [P] Add pooling in backend/app/db.py
+    """)
+    swept = [f for f in result.json["findings"] if f["rule"] == "CS102"]
+    # each file inside, with both sweeps; T001 comes before; no separate finding for the sweeps
+    assert [(f["severity"], f["resource"]["key"], sorted(f["workstreams"])) for f in swept] == [
+        ("warning", "backend/app/db.py", ["T002", "T003", "T005"]),
+        ("warning", "backend/app/security.py", ["T002", "T003", "T004"])]
+
+
+def test_cs102_not_for_a_sweep_sequenced_after_the_files_inside(cli, plan):
+    result = scan(cli, plan, """
+        ## Phase 1: Build
+        - [ ] T001 Create backend/app/main.py and backend/app/db.py
+        ## Phase 2: Polish
+        - [ ] T002 Run ruff and fix all backend errors
+    """)
+    assert {f["severity"] for f in result.json["findings"] if f["rule"] == "CS102"} <= {"note"}
 
 
 def test_cs102_not_for_sibling_directories(cli, plan):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from analyzer.catalog import Catalog
+from analyzer.config import Config
 from analyzer.engine import CheckContext, run_checks
 from analyzer.errors import InputError
 from analyzer.index import ResourceIndex
@@ -16,7 +16,7 @@ from analyzer.model import Evidence, Finding, Workstream
 from analyzer.sources.branches import BranchScan, GitWorkstream, touches_from_diff
 from analyzer.sources.git_facts import gather
 from analyzer.sources.git_repo import GitRepo
-from analyzer.sources.repo_layout import RepoLayout
+from analyzer.sources.repo_layout import read_layout_at
 
 FIRST, SECOND = "first parent", "merged branch"
 
@@ -34,12 +34,15 @@ class Analysis:
         return bool(self.error or self.problems)
 
 
-def analyse(git: GitRepo, layout: RepoLayout, catalog: Catalog, first: str, second: str,
-            base: str, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> Analysis:
+def analyse(git: GitRepo, config: Config, catalog: Catalog, first: str, second: str,
+            base: str) -> Analysis:
     """What `conflictscan branches FIRST SECOND --base MERGE-BASE` would have said."""
     result = Analysis()
     started = time.perf_counter()
     try:
+        layout = read_layout_at(git, base)  # where the migrations were at the time
+        if config.migration_locations:
+            layout.alembic_versions = tuple(config.migration_locations)
         sides = [(FIRST, first), (SECOND, second)]
         texts = git.diffs([(base, commit) for _, commit in sides])
         streams = []
@@ -51,9 +54,9 @@ def analyse(git: GitRepo, layout: RepoLayout, catalog: Catalog, first: str, seco
         scan = BranchScan(git, f"merge-base {base[:10]}", base, streams)
         index = ResourceIndex(scan.workstreams)
         facts = gather(scan, index, layout)
-        result.findings = run_checks(CheckContext(index, catalog, layout, facts), select,
-                                     ignore)
-        result.problems = [str(p) for p in facts.problems if p.blocking]
+        result.findings = run_checks(CheckContext(index, catalog, layout, facts), config.select,
+                                     config.ignore)
+        result.problems = [str(p) for p in [*layout.problems, *facts.problems] if p.blocking]
     except InputError as exc:
         result.error = str(exc)
     except Exception:  # a traceback is what backtest exists to find: record it, go on

@@ -3,15 +3,16 @@
 Git merges two new revision files cleanly; alembic then sees two heads and `upgrade head`
 fails. Each workstream's new revisions are walked down to where they attach to the base's
 history: two workstreams on the same base head fork it; a workstream on a revision that is no
-longer a head of the base forks it alone.
+longer a head of the base forks it alone. Each alembic environment (chain) is its own history.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from itertools import pairwise
 
-from analyzer.checks.migration_graph import descendant_leaves, roots_in_base
+from analyzer.checks.migration_graph import attachments, descendant_leaves
 from analyzer.engine import CheckContext
 from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Touch
 from analyzer.parsers.alembic import Revision, heads
@@ -20,55 +21,89 @@ from analyzer.parsers.alembic import Revision, heads
 def _touch(ws_id: str, revision: Revision) -> Touch:
     return Touch(ws_id, Resource(Kind.MIGRATION, f"alembic:{revision.revision}"), Mode.CREATE,
                  Evidence(revision.path, revision.down_line,
-                          f"down_revision = {_parents(revision)}"), revision.revision)
+                          f"down_revision = {_parents(revision.down_revisions)}"),
+                 revision.revision)
 
 
-def _parents(revision: Revision) -> str:
-    if not revision.down_revisions:
+def _parents(down_revisions: tuple[str, ...]) -> str:
+    if not down_revisions:
         return "None"
-    if len(revision.down_revisions) == 1:
-        return repr(revision.down_revisions[0])
-    return repr(revision.down_revisions)
+    if len(down_revisions) == 1:
+        return repr(down_revisions[0])
+    return repr(down_revisions)
 
 
 def alembic_findings(ctx: CheckContext) -> Iterator[Finding]:
-    """Heads of the history once every workstream is merged, grouped by the base revision
-    they grow from: one base head with two new heads on it is a fork the merge creates."""
-    if ctx.git is None or not ctx.git.alembic_added:
+    """Heads of each chain once every workstream is merged, grouped by the base revision they
+    grow from: one base head with two new heads on it is a fork the merge creates."""
+    if ctx.git is None:
         return
-    base = ctx.git.alembic_base
+    facts = ctx.git.migrations
+    for chain, added_by in sorted(facts.alembic_added.items()):
+        yield from _chain_findings(ctx, facts.alembic_base.get(chain, {}), added_by)
+
+
+def _chain_findings(ctx: CheckContext, base: dict[str, Revision],
+                    added_by: dict[str, list[Revision]]) -> Iterator[Finding]:
     base_heads = heads(base)
     added: dict[str, Revision] = {}
     owner: dict[str, str] = {}
-    for ws_id, revisions in ctx.git.alembic_added.items():
+    for ws_id, revisions in added_by.items():
         for revision in revisions:
             if revision.revision not in base:
                 added.setdefault(revision.revision, revision)
                 owner.setdefault(revision.revision, ws_id)
     merged = {**base, **added}
+    parents = {rev_id: rev.down_revisions for rev_id, rev in merged.items()}
+    base_parents = {rev_id: rev.down_revisions for rev_id, rev in base.items()}
     on_parent: dict[str, list[Revision]] = defaultdict(list)
     for head_id in sorted(heads(merged) - set(base)):
-        parents = {rev_id: rev.down_revisions for rev_id, rev in merged.items()}
-        for parent in roots_in_base(parents, base, head_id):
+        for parent in attachments(parents, base_parents, head_id):
             on_parent[parent].append(merged[head_id])
     for parent, grown in sorted(on_parent.items()):
         if parent not in base_heads:
             for head in grown:
-                base_parents = {r: rev.down_revisions for r, rev in base.items()}
                 yield _stale(ctx, owner[head.revision], parent, head,
                              descendant_leaves(base_parents, parent))
             continue
-        if len(grown) < 2:
-            continue
-        ids = [head.revision for head in grown]
-        command = f'alembic merge -m "merge {" and ".join(ids)}" {" ".join(ids)}'
-        names = ", ".join(f"{h.revision} ('{ctx.name(owner[h.revision])}')" for h in grown)
-        yield ctx.finding(
-            "CS301", [_touch(owner[h.revision], h) for h in grown],
-            f"merging these workstreams gives alembic {len(grown)} heads on top of {parent}: "
-            f"{names}", Resource(Kind.MIGRATION, f"alembic:{parent}"), command=command,
-            merge_command=f"`{command}`", parent=parent, first=grown[0].revision,
-            others=", ".join(h.path for h in grown[1:]))
+        if len(grown) >= 2:
+            yield _fork(ctx, parent, grown, owner, added)
+
+
+def _fork(ctx: CheckContext, parent: str, grown: list[Revision], owner: dict[str, str],
+          added: dict[str, Revision]) -> Finding:
+    """Several heads on one parent. Either fix leaves one head: a single merge revision of
+    all of them, or each line re-parented onto the head of the one before it."""
+    ids = [head.revision for head in grown]
+    command = f'alembic merge -m "merge {_and(ids)}" {" ".join(ids)}'
+    names = ", ".join(f"{h.revision} ('{ctx.name(owner[h.revision])}')" for h in grown)
+    steps = []
+    for previous, head in pairwise(grown):
+        root = _attached_to(parent, head, added)
+        down = tuple(previous.revision if p == parent else p for p in root.down_revisions)
+        steps.append(f"`down_revision = {_parents(down)}` in {root.path}")
+    return ctx.finding(
+        "CS301", [_touch(owner[h.revision], h) for h in grown],
+        f"merging these workstreams gives alembic {len(grown)} heads on top of {parent}: "
+        f"{names}", Resource(Kind.MIGRATION, f"alembic:{parent}"), command=command,
+        merge_command=f"`{command}`", parent=parent, reparent=", then ".join(steps))
+
+
+def _attached_to(parent: str, head: Revision, added: dict[str, Revision]) -> Revision:
+    """The new revision of head's line whose down_revision is `parent`: the one to re-parent
+    (the head itself for a single revision, the first of a chain of several)."""
+    stack, seen = [head], set()
+    while stack:
+        current = stack.pop()
+        if parent in current.down_revisions:
+            return current
+        seen.add(current.revision)
+        stack += [added[p] for p in current.down_revisions if p in added and p not in seen]
+    return head
+
+
+def _and(ids: list[str]) -> str:
+    return " and ".join(ids) if len(ids) <= 2 else ", ".join(ids[:-1]) + " and " + ids[-1]
 
 
 def _stale(ctx: CheckContext, ws_id: str, parent: str, head: Revision,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from analyzer.checks.migration_graph import roots_in_base
+from analyzer.checks.migration_graph import attachments
 from analyzer.engine import CheckContext
 from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Touch
-from analyzer.parsers.django_migrations import DjangoMigration, leaves
+from analyzer.parsers.django_migrations import DjangoMigration, graph
 
 
 def _touch(ws_id: str, migration: DjangoMigration) -> Touch:
@@ -19,22 +19,29 @@ def _touch(ws_id: str, migration: DjangoMigration) -> Touch:
 
 def django_findings(ctx: CheckContext) -> Iterator[Finding]:
     """Per app, the leaves once every workstream is merged, grouped by the base migration
-    they grow from: two on one parent, or one on a parent the base has moved past."""
+    they grow from: two on one parent, or one on a parent the base has moved past. Squashed
+    migrations stand for what they replace; a merge migration that already joins the base's
+    leaf grows from that leaf."""
     if ctx.git is None:
         return
+    facts = ctx.git.migrations
     added: dict[str, dict[str, DjangoMigration]] = defaultdict(dict)
     owner: dict[tuple[str, str], str] = {}
-    for ws_id, migrations in ctx.git.django_added.items():
+    for ws_id, migrations in facts.django_added.items():
         for migration in migrations:
             added[migration.app].setdefault(migration.name, migration)
             owner.setdefault((migration.app, migration.name), ws_id)
     for app, new in sorted(added.items()):
-        base = ctx.git.django_base.get(app, {})
+        base = facts.django_base.get(app, {})
         merged = {**base, **{n: m for n, m in new.items() if n not in base}}
-        base_leaves = leaves(base)
+        base_graph, merged_graph = graph(base), graph(merged)
+        merged_leaves = _leaves(merged_graph)
+        if len(merged_leaves) < 2:
+            continue  # Django sees one leaf: nothing to merge
+        base_leaves = _leaves(base_graph)
         on_parent: dict[str, list[DjangoMigration]] = defaultdict(list)
-        for name in sorted(leaves(merged) - set(base)):
-            for parent in roots_in_base({n: m.parents for n, m in merged.items()}, base, name):
+        for name in sorted(merged_leaves - set(base_graph)):
+            for parent in attachments(merged_graph, base_graph, name):
                 on_parent[parent].append(merged[name])
         for parent, grown in sorted(on_parent.items()):
             stale = parent not in base_leaves
@@ -42,6 +49,10 @@ def django_findings(ctx: CheckContext) -> Iterator[Finding]:
                 continue
             by_ws = [(owner[(app, m.name)], m) for m in grown]
             yield _finding(ctx, app, parent, by_ws, sorted(base_leaves) if stale else [])
+
+
+def _leaves(nodes: dict[str, tuple[str, ...]]) -> set[str]:
+    return set(nodes) - {p for parents in nodes.values() for p in parents}
 
 
 def _finding(ctx: CheckContext, app: str, parent: str,
@@ -55,8 +66,9 @@ def _finding(ctx: CheckContext, app: str, parent: str,
     prefixes = [m.name[:4] for _, m in by_ws] + [n[:4] for n in newer]
     if len(set(prefixes)) < len(prefixes):
         message += f"; the number prefix {sorted(prefixes)[0]} is used twice"
-    if ctx.git and app in ctx.git.max_migration_apps:
-        message += (f"; {app}/migrations/max_migration.txt will conflict too "
+    max_migration = ctx.git.migrations.max_migration_files.get(app) if ctx.git else None
+    if max_migration:
+        message += (f"; {max_migration} will conflict too "
                     f"(`python manage.py rebase_migration {app}` fixes it)")
     return ctx.finding("CS304", [_touch(ws, m) for ws, m in by_ws], message,
                        Resource(Kind.MIGRATION, f"django:{app}"), merge_time=False,

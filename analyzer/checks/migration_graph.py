@@ -40,3 +40,27 @@ def descendant_leaves(parents: Mapping[str, Sequence[str]], start: str) -> list[
             found.append(current)
         stack += children[current]
     return sorted(found)
+
+
+def attachments(parents: Mapping[str, Sequence[str]], base_parents: Mapping[str, Sequence[str]],
+                start: str) -> set[str]:
+    """The base nodes a new node really grows from: a merge migration that joins the base's
+    current leaf and an older node it already descends from grows from the leaf alone."""
+    roots = roots_in_base(parents, base_parents, start)
+    if len(roots) < 2:
+        return roots
+    below: set[str] = set()
+    for root in roots:
+        below |= ancestors(base_parents, root)
+    return roots - below
+
+
+def ancestors(parents: Mapping[str, Sequence[str]], start: str) -> set[str]:
+    found: set[str] = set()
+    stack = list(parents.get(start, ()))
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack += parents.get(current, ())
+    return found

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from analyzer.engine import CheckContext
-from analyzer.model import Finding, Kind, Risk, Touch
+from analyzer.model import Finding, Kind, Resource, Risk, Touch
 from analyzer.shared_paths import is_env_file, is_lockfile, is_manifest
-from analyzer.sources.plan_touches import WHOLE_AREA
+from analyzer.sources.plan_sweeps import WHOLE_AREA
 
 _NAMED_FILES = 3  # up to this many files inside an area get a finding each
 
@@ -32,19 +32,38 @@ def same_file_written(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def overlapping_scopes(ctx: CheckContext) -> Iterator[Finding]:
-    for resource, writers in ctx.index.shared(Kind.AREA):
+    inside: dict[Resource, list[tuple[Touch, Touch]]] = defaultdict(list)
+    for area, touch in ctx.index.area_overlaps():
+        inside[area.resource].append((area, touch))
+    # as for a shared file: when some writers inside may run beside the area's tasks, only
+    # those; writers sequenced before or after them are no part of the collision
+    beside = {resource: [(a, t) for a, t in pairs
+                         if ctx.index.concurrent(a.workstream, t.workstream)]
+              for resource, pairs in inside.items()}
+    shared = dict(ctx.index.shared(Kind.AREA))
+    for resource, writers in shared.items():
+        if beside.get(resource):
+            continue  # said once below, with the files written inside it
         # the same whole directory written by several: no longer a question of which files
         yield ctx.finding(
             "CS102", writers,
             f"{resource.key} is in the scope of {len(writers)} workstreams: {ctx.names(writers)}",
             resource, risk=Risk.MEDIUM,
         )
-    inside: dict[Touch, list[Touch]] = defaultdict(list)
-    for area, touch in ctx.index.area_overlaps():
-        inside[area].append(touch)
-    for area, touches in inside.items():
+    for resource, pairs in inside.items():
+        if not beside[resource] and resource in shared:
+            continue  # the area's own writers collide: said above
+        pairs = beside[resource] or pairs
+        # the area's own writers, when they may run together, are part of it too
+        own = shared.get(resource, [])
+        overlapping = set(ctx.index.concurrent_with_any([w.workstream for w in own]))
+        together = [w for w in own if w.workstream in overlapping]
+        areas = list({a.workstream: a for a in [*together, *(a for a, _ in pairs)]}.values())
+        touches = list({(t.workstream, t.resource): t for _, t in pairs}.values())
+        scope = f"{resource.key} ({ctx.names(areas)})"
         # "all files in src/api/**" is certain to reach each file inside; "owns src/api/" may not
-        risk = Risk.MEDIUM if area.detail == WHOLE_AREA else None
+        certain = bool(together) or any(a.detail == WHOLE_AREA for a in areas)
+        risk = Risk.MEDIUM if certain else None
         files = sorted({t.resource.key for t in touches if t.resource.kind is Kind.FILE})
         if files and len(files) <= _NAMED_FILES:
             # a few files inside: each is the resource at risk, named in the user's own path
@@ -52,10 +71,9 @@ def overlapping_scopes(ctx: CheckContext) -> Iterator[Finding]:
                 writers = list({t.workstream: t for t in touches
                                 if t.resource.key == path}.values())
                 yield ctx.finding(
-                    "CS102", [area, *writers],
-                    f"{path} is written by {ctx.names(writers)} and, as part of "
-                    f"{area.resource.key}, by '{ctx.name(area.workstream)}'",
-                    writers[0].resource, risk=risk,
+                    "CS102", [*areas, *writers],
+                    f"{path} is written by {ctx.names(writers)} and, as part of {scope}, by "
+                    f"{ctx.names(areas)}", writers[0].resource, risk=risk,
                 )
             touches = [t for t in touches if t.resource.kind is not Kind.FILE]
             if not touches:
@@ -64,10 +82,8 @@ def overlapping_scopes(ctx: CheckContext) -> Iterator[Finding]:
         paths = sorted({t.resource.key for t in touches})
         shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
         yield ctx.finding(
-            "CS102", [area, *others],
-            f"{area.resource.key} ('{ctx.name(area.workstream)}') contains {shown}, written by "
-            f"{ctx.names(others)}",
-            area.resource, risk=risk,
+            "CS102", [*areas, *others],
+            f"{scope} contains {shown}, written by {ctx.names(others)}", resource, risk=risk,
         )
 
 

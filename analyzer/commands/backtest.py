@@ -15,7 +15,6 @@ from analyzer.config import load_config
 from analyzer.errors import InputError
 from analyzer.progress import DelayedProgress
 from analyzer.sources.git_repo import GitRepo
-from analyzer.sources.repo_layout import conventions, read_layout
 
 
 def run_backtest(args: argparse.Namespace) -> int:
@@ -23,10 +22,6 @@ def run_backtest(args: argparse.Namespace) -> int:
     try:
         config = load_config(git.root)
         catalog = configured_catalog(config)
-        # a bare repository has no files on disk: the usual layout, configured or not
-        layout = conventions() if git.bare else read_layout(git.root)
-        if config.migration_locations:
-            layout.alembic_versions = tuple(config.migration_locations)
         git.resolve(args.ref)
         last = args.last if args.last is not None or args.since else 100
         if last is not None and last < 1:
@@ -45,9 +40,8 @@ def run_backtest(args: argparse.Namespace) -> int:
                 except InputError as exc:  # e.g. a blob missing from a partial clone
                     result.unmeasured.append(f"{replay.commit[:10]} {exc}")
                     continue
-                result.record(replay, analyse(git, layout, catalog, replay.first,
-                                              replay.second, base, config.select,
-                                              config.ignore), outcome)
+                result.record(replay, analyse(git, config, catalog, replay.first,
+                                              replay.second, base), outcome)
     finally:
         git.close()
     render = {"json": render_json, "markdown": render_markdown}.get(args.format, render_text)

@@ -9,17 +9,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from analyzer.catalog import Catalog
-from analyzer.commands.output import accept, configured_catalog, finish, merge_options
+from analyzer.commands.output import (
+    accept,
+    configured_catalog,
+    finish,
+    merge_options,
+    suppress,
+)
 from analyzer.config import Config, load_config
 from analyzer.engine import CheckContext, run_checks
+from analyzer.errors import InputError
 from analyzer.index import ResourceIndex
-from analyzer.model import Finding, Kind
+from analyzer.model import Finding
 from analyzer.progress import DelayedProgress
 from analyzer.report import Report
 from analyzer.sources.branches import BranchScan, BranchSelection, collect
 from analyzer.sources.git_facts import GitFacts, gather
 from analyzer.sources.git_repo import GitRepo
-from analyzer.sources.repo_layout import conventions, read_layout
+from analyzer.sources.repo_layout import RepoLayout, read_layout_at
+from analyzer.suppressions import Source
 
 
 @dataclass
@@ -36,21 +44,30 @@ class GitScan:
 
 
 def scan_repository(args: argparse.Namespace, selection: BranchSelection,
-                    keep: Callable[[Finding], bool] = lambda _: True) -> GitScan:
-    """Collect the workstreams, read the facts, run the checks; the caller closes git."""
-    git = GitRepo(args.repo)
+                    keep: Callable[[Finding], bool] = lambda _: True,
+                    adjust: Callable[[BranchScan], None] = lambda _: None,
+                    narrow: Callable[[RepoLayout], tuple[str, ...]] | None = None,
+                    git: GitRepo | None = None) -> GitScan:
+    """Collect the workstreams, read the facts, run the checks; the caller closes git.
+    `adjust` may change the workstreams before the facts are read (an edit about to happen);
+    `narrow` gives the pathspecs that bound every diff, once the layout is known."""
+    git = git or GitRepo(args.repo)
     try:
         config = load_config(git.root)
         merge_options(args, config)
         catalog = configured_catalog(config)
-        # a bare repository has no files on disk: the usual layout, configured or not
-        layout = conventions() if git.bare else read_layout(git.root)
+        # the base's tree says where migrations live, whatever is checked out here
+        layout = read_layout_at(git, git.resolve(args.base or git.default_base()))
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
+        if narrow is not None:
+            selection.paths = narrow(layout)
         with DelayedProgress(0, "reading branches") as progress:
-            scan = collect(git, selection, args.base, progress.step)
+            scan = collect(git, selection, args.base, progress.step, progress.expect)
+            adjust(scan)
             index = ResourceIndex(scan.workstreams)
-            facts = gather(scan, index, layout, progress.step)
+            facts = gather(scan, index, layout, progress.step, progress.expect)
+            facts.problems[:0] = layout.problems
         findings = [f for f in run_checks(CheckContext(index, catalog, layout, facts),
                                           args.select, args.ignore) if keep(f)]
     except BaseException:
@@ -59,57 +76,64 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
     return GitScan(git, config, catalog, scan, index, facts, findings)
 
 
-def report_and_exit(mode: str, result: GitScan, args: argparse.Namespace) -> int:
-    findings, accepted = accept(result.findings, args, result.config, result.git.root)
+def report_and_exit(mode: str, result: GitScan, args: argparse.Namespace,
+                    subject: str | None = None) -> int:
+    findings = suppress(result.findings, workstream_text(result))
+    findings, accepted = accept(findings, args, result.config, result.git.root)
     report = Report(mode, result.git.root, f"against {result.scan.base_name}",
                     result.scan.workstreams, findings, result.catalog, None,
-                    result.facts.problems, accepted, result.scan.notes)
+                    result.facts.problems, accepted, notes=result.scan.notes, subject=subject)
     return finish(report, args)
 
 
+def workstream_text(result: GitScan) -> Source:
+    """A file as a workstream has it, from git's objects: a worktree's (or the staged
+    change's) from its snapshot, a branch's from its commit, the base's at its tip."""
+    streams = {s.workstream.id: s for s in result.scan.streams}
+
+    def text_of(ws_id: str, path: str) -> str | None:
+        stream = streams.get(ws_id)
+        if stream is None:
+            rev = result.scan.base_commit
+        elif stream.worktree:
+            rev = result.git.snapshot_worktree(stream.worktree, stream.commit,
+                                               staged_only=stream.staged,
+                                               overlay=stream.overlay)
+        else:
+            rev = stream.commit
+        return result.git.read_blobs([f"{rev}:{path}"]).get(f"{rev}:{path}")
+
+    return text_of
+
+
 def run_branches(args: argparse.Namespace) -> int:
+    if args.file:
+        return _file_query(args)
     selection = BranchSelection(args.refs, args.all, args.remote, not args.no_worktrees)
     result = scan_repository(args, selection)
     try:
-        if args.file:
-            return _file_query(args, result)
         return report_and_exit("branches", result, args)
     finally:
         result.git.close()
 
 
-def _file_query(args: argparse.Namespace, result: GitScan) -> int:
-    """Which other workstreams change PATH, and how risky editing it now is."""
-    scan, facts = result.scan, result.facts
-    here = _worktree_of(scan, os.getcwd()) or scan.git.root
-    path = os.path.relpath(args.file, here) if os.path.isabs(args.file) else args.file
-    path = path.replace(os.sep, "/")
-    current = _current_workstream(scan)
-    mine = current is not None and any(
-        t.resource.key == path for t in result.index.workstreams[current].touches)
-    answers = []
-    for stream in scan.streams:
-        ws = stream.workstream
-        touch = next((t for t in ws.touches if t.resource.kind is Kind.FILE
-                      and t.resource.key == path), None)
-        if ws.id == current or touch is None:
-            continue
-        if current and path in facts.conflicting(current, ws.id):
-            risk, why = "high", "will conflict with your changes"
-        elif mine:
-            risk, why = "low", "also changes it; merges cleanly with your changes"
-        else:
-            risk, why = "medium", f"changes it ({touch.detail})"
-        answers.append({"workstream": ws.id, "name": ws.name, "risk": risk, "reason": why})
+def _file_query(args: argparse.Namespace) -> int:
+    """`--file PATH…`: the agent hook's answer, for people and scripts."""
+    from analyzer.commands.edits import PlannedEdit, answer_edits, as_json, render_text
+    from analyzer.commands.output import emit
+
+    if args.refs or args.all or args.remote or args.no_worktrees:
+        raise InputError("--file answers against every branch and worktree; leave out REF, "
+                         "--all, --remote and --no-worktrees")
+    if args.format not in ("text", "json"):
+        raise InputError("--file writes text or json")
+    answer = answer_edits(args, args.repo, [PlannedEdit(p) for p in args.file])
+    fail_on = args.fail_on or "error"
     if args.format == "json":
-        print(json.dumps({"path": path, "current": current, "others": answers}, indent=2))
-    elif not answers:
-        print(f"{path}: no other workstream changes it")
+        emit(json.dumps(as_json(answer, fail_on), indent=2) + "\n", args.output)
     else:
-        print(f"{path} is changed by {len(answers)} other workstream(s):")
-        for answer in answers:
-            print(f"  {answer['risk']:<6} {answer['name']}: {answer['reason']}")
-    return 1 if answers else 0
+        emit(render_text(answer), args.output)
+    return answer.worst(fail_on)
 
 
 def _worktree_of(scan: BranchScan, directory: str) -> str | None:
@@ -125,6 +149,7 @@ def _worktree_of(scan: BranchScan, directory: str) -> str | None:
 
 
 def _current_workstream(scan: BranchScan) -> str | None:
+    """The workstream of the worktree holding the current directory (used by `fix`)."""
     root = _worktree_of(scan, os.getcwd())
     for stream in scan.streams:
         if stream.worktree and os.path.realpath(stream.worktree) == root:

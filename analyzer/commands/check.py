@@ -1,19 +1,85 @@
 """`conflictscan check`: the change being committed, against the base and the other active
-branches and worktrees. Built for a pre-commit hook: it reports only what involves the
-staged change."""
+branches and worktrees. Built for a pre-commit hook, it judges the commit, not the branch:
+it reports what the staged change *adds*, the findings of "branch + staged" that "branch as
+committed" does not have, so a conflict committed days ago never blocks today's commit.
+
+Where there is nothing to compare (nothing staged, as in `pre-commit run --all-files`; no
+base branch, as in a single-branch or shallow CI clone) it says so in one line and passes.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from analyzer.commands.branches import report_and_exit, scan_repository
+from analyzer.commands.branches import GitScan, scan_repository, workstream_text
+from analyzer.commands.output import accept, finish, merge_options, suppress
+from analyzer.config import load_config
+from analyzer.errors import InputError
+from analyzer.model import Finding
+from analyzer.report import Report
 from analyzer.sources.branches import STAGED, BranchSelection
+from analyzer.sources.git_repo import GitRepo
 
 
 def run_check(args: argparse.Namespace) -> int:
-    selection = BranchSelection(staged_in=args.repo, worktrees=not args.no_worktrees)
-    result = scan_repository(args, selection, keep=lambda f: STAGED in f.workstreams)
+    skip = _nothing_to_compare(args)
+    if skip:
+        print(f"conflictscan check: {skip}; skipped", file=sys.stderr)
+        return 0
+    worktrees = not args.no_worktrees
+    staged = scan_repository(args, BranchSelection(staged_in=args.repo, worktrees=worktrees),
+                             keep=lambda f: STAGED in f.workstreams)
     try:
-        return report_and_exit("check", result, args)
+        findings, problems = staged.findings, _own_problems(staged)
+        if findings or problems:
+            committed = scan_repository(args, BranchSelection(
+                staged_in=args.repo, worktrees=worktrees, as_committed=True),
+                keep=lambda f: STAGED in f.workstreams)
+            committed.git.close()
+            before = {identity(f) for f in committed.findings}
+            findings = [f for f in findings if identity(f) not in before]
+            known = {str(p) for p in _own_problems(committed)}
+            problems = [p for p in problems if str(p) not in known]
+        findings = suppress(findings, workstream_text(staged))
+        findings, accepted = accept(findings, args, staged.config, staged.git.root)
+        report = Report("check", staged.git.root, f"against {staged.scan.base_name}",
+                        staged.scan.workstreams, findings, staged.catalog, None, problems,
+                        accepted, notes=staged.scan.notes, subject=STAGED)
+        return finish(report, args)
     finally:
-        result.git.close()
+        staged.git.close()
+
+
+def identity(finding: Finding) -> tuple[object, ...]:
+    """What makes two findings the same collision: the rule, the resource, the workstreams
+    and the files, not the wording or the line (lines move when the staged part is added)."""
+    resource = (finding.resource.kind.value, finding.resource.key) if finding.resource else None
+    return (finding.rule, resource, tuple(sorted(finding.workstreams)),
+            tuple(sorted({e.path for e in finding.evidence})))
+
+
+def _own_problems(result: GitScan) -> list[InputError]:
+    """Unreadable files of the change being committed; other workstreams' are not its fault."""
+    return [p for p in result.facts.problems if f"(in {STAGED})" in p.message]
+
+
+def _nothing_to_compare(args: argparse.Namespace) -> str:
+    """Why this commit has nothing to be compared with, or ""."""
+    git = GitRepo(args.repo)
+    try:
+        merge_options(args, load_config(git.root))
+        try:
+            base = args.base or git.default_base()
+            base_commit = git.resolve(base)
+        except InputError:
+            return (f"no base branch {args.base!r} in this clone" if args.base else
+                    "no base branch here (no origin/HEAD, main or master; set --base)")
+        if not git.staged_diff(git.resolve("HEAD"), git.root).strip():
+            return "nothing staged (the hook judges the change being committed)"
+        if git.merge_base(base_commit, "HEAD") is None:
+            why = "a shallow clone" if git.is_shallow() else "unrelated histories"
+            return f"HEAD and {base} share no commit here ({why})"
+        return ""
+    finally:
+        git.close()

@@ -27,7 +27,7 @@ from analyzer.fixes.edits import FileEdit, Fix, FixRefused
 from analyzer.fixes.pyproject import merge_pyproject
 from analyzer.fixes.requirements import merge_requirements
 from analyzer.model import Finding
-from analyzer.parsers.alembic import heads
+from analyzer.parsers.alembic import Revision, heads
 from analyzer.parsers.django_migrations import DjangoMigration, leaves
 from analyzer.sources.branches import BranchSelection, GitWorkstream, read_worktree_file
 from analyzer.sources.git.runner import run_lock_command
@@ -122,23 +122,36 @@ def _worktree_text(stream: GitWorkstream, path: str) -> str:
     return text
 
 
+def _chain(finding: Finding, current: str,
+           result: GitScan) -> tuple[dict[str, Revision], dict[str, list[Revision]]]:
+    """The base history and additions of the alembic chain the finding is about: the one
+    this worktree adds to on the finding's parent (each environment is its own history)."""
+    migrations = result.facts.migrations
+    parent = finding.resource.key.split(":", 1)[1] if finding.resource else ""
+    mine = [c for c, added in migrations.alembic_added.items() if current in added]
+    chain = next((c for c in mine if parent in migrations.alembic_base.get(c, {})),
+                 mine[0] if mine else "")
+    return migrations.alembic_base.get(chain, {}), migrations.alembic_added.get(chain, {})
+
+
 def _alembic_reparent(finding: Finding, current: str, stream: GitWorkstream,
                       result: GitScan, merge: bool) -> Iterator[FileEdit]:
     facts = result.facts
-    base_heads = sorted(heads(facts.alembic_base))
-    mine = {r.revision: r for r in facts.alembic_added.get(current, [])}
+    alembic_base, alembic_added = _chain(finding, current, result)
+    base_heads = sorted(heads(alembic_base))
+    mine = {r.revision: r for r in alembic_added.get(current, [])}
     if merge:
         yield _alembic_merge(finding, current, stream, result, extra=base_heads)
         return
     if len(base_heads) != 1:
         raise FixRefused(f"{facts.base_name} has {len(base_heads)} alembic heads "
                          f"({', '.join(base_heads)}); merge them there first, or use --merge")
-    parents = {r: rev.down_revisions for r, rev in {**facts.alembic_base, **mine}.items()}
+    parents = {r: rev.down_revisions for r, rev in {**alembic_base, **mine}.items()}
     for revision in mine.values():
-        stale = [p for p in revision.down_revisions if p in facts.alembic_base]
+        stale = [p for p in revision.down_revisions if p in alembic_base]
         if not stale or base_heads[0] in revision.down_revisions:
             continue  # a revision inside the chain keeps its parent: the chain keeps its order
-        if not roots_in_base(parents, facts.alembic_base, revision.revision):
+        if not roots_in_base(parents, alembic_base, revision.revision):
             continue
         new = tuple(base_heads[0] if p in stale else p for p in revision.down_revisions)
         new = tuple(dict.fromkeys(new))
@@ -148,15 +161,15 @@ def _alembic_reparent(finding: Finding, current: str, stream: GitWorkstream,
 
 def _alembic_merge(finding: Finding, current: str, stream: GitWorkstream, result: GitScan,
                    extra: list[str] | None = None) -> FileEdit:
-    facts = result.facts
-    added = {r.revision: r for revs in facts.alembic_added.values() for r in revs}
-    merged = {**facts.alembic_base, **added}
+    alembic_base, alembic_added = _chain(finding, current, result)
+    added = {r.revision: r for revs in alembic_added.values() for r in revs}
+    merged = {**alembic_base, **added}
     parent = finding.resource.key.split(":", 1)[1] if finding.resource else ""
     all_parents = {r: rev.down_revisions for r, rev in merged.items()}
-    grown = sorted(h for h in heads(merged) - set(facts.alembic_base)
-                   if parent in roots_in_base(all_parents, facts.alembic_base, h))
+    grown = sorted(h for h in heads(merged) - set(alembic_base)
+                   if parent in roots_in_base(all_parents, alembic_base, h))
     grown = sorted(set(grown) | set(extra or []))
-    mine = [r for r in facts.alembic_added.get(current, []) if r.revision in grown]
+    mine = [r for r in alembic_added.get(current, []) if r.revision in grown]
     if not mine:
         raise FixRefused("none of the heads is this worktree's own revision")
     sample = _worktree_text(stream, mine[0].path)
@@ -172,11 +185,11 @@ def _django(finding: Finding, current: str, stream: GitWorkstream, result: GitSc
             merge: bool) -> Iterator[FileEdit]:
     facts = result.facts
     app = finding.resource.key.split(":", 1)[1] if finding.resource else ""
-    base = facts.django_base.get(app, {})
-    mine = [m for m in facts.django_added.get(current, []) if m.app == app]
+    base = facts.migrations.django_base.get(app, {})
+    mine = [m for m in facts.migrations.django_added.get(current, []) if m.app == app]
     if not mine:
         raise FixRefused(f"this worktree adds no migration to '{app}'")
-    others = {m.name: m for ws, ms in facts.django_added.items() if ws != current
+    others = {m.name: m for ws, ms in facts.migrations.django_added.items() if ws != current
               for m in ms if m.app == app}
     base_leaves = sorted(leaves(base))
     my_names = {m.name for m in mine}

@@ -14,8 +14,9 @@ from analyzer.config import Config
 from analyzer.errors import InputError, printable
 from analyzer.model import Finding
 from analyzer.report import Report
+from analyzer.suppressions import Source, apply_suppressions
 
-_THRESHOLD = {"error": 3, "warning": 2, "note": 1, "never": 99}
+THRESHOLD = {"error": 3, "warning": 2, "note": 1, "never": 99}
 
 
 def configured_catalog(config: Config) -> Catalog:
@@ -29,8 +30,15 @@ def configured_catalog(config: Config) -> Catalog:
 def merge_options(args: argparse.Namespace, config: Config) -> None:
     """Command-line options win; the repository's [tool.conflictscan] fills the rest."""
     args.fail_on = args.fail_on or config.fail_on or "error"
-    args.select = args.select or config.select
-    args.ignore = args.ignore or config.ignore
+    # as in ruff: --select replaces the configured selection, --extend-select adds to it;
+    # --ignore and --extend-ignore add to the configured ignores, never drop them
+    if not getattr(args, "layered", False):
+        select = args.select or config.select
+        extend = getattr(args, "extend_select", [])
+        args.select = [*select, *extend] if select else []
+        args.ignore = list(dict.fromkeys([*config.ignore, *args.ignore,
+                                          *getattr(args, "extend_ignore", [])]))
+        args.layered = True
     if hasattr(args, "base"):
         args.base = args.base or config.base
 
@@ -51,10 +59,28 @@ def accept(findings: list[Finding], args: argparse.Namespace, config: Config,
     return kept, len(findings) - len(kept)
 
 
+def suppress(findings: list[Finding], text_of: Source, warn: bool = True) -> list[Finding]:
+    """Drop the findings an inline `conflictscan: ignore[…]` comment accepts; warn of the
+    suppressions that accept nothing."""
+    kept, _, unused = apply_suppressions(findings, text_of)
+    for suppression in unused if warn else ():
+        print(f"conflictscan: warning: {suppression}", file=sys.stderr)
+    return kept
+
+
+def plan_text(owner: str, path: str) -> str | None:
+    """A plan's own file, as suppressions read it."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
 def exit_code(findings: list[Finding], fail_on: str, problems: int = 0) -> int:
     if problems:
         return 2
-    return 1 if any(f.severity.rank >= _THRESHOLD[fail_on] for f in findings) else 0
+    return 1 if any(f.severity.rank >= THRESHOLD[fail_on] for f in findings) else 0
 
 
 def finish(report: Report, args: argparse.Namespace) -> int:
@@ -65,6 +91,10 @@ def finish(report: Report, args: argparse.Namespace) -> int:
               f"{args.write_baseline}", file=sys.stderr)
         return 0
     write_report(report, args)
+    if getattr(args, "sarif_output", None):
+        from analyzer.reporters.sarif import render as render_sarif
+
+        emit(render_sarif(report), args.sarif_output)
     for problem in report.problems:
         level = "error" if problem.blocking else "warning"
         print(f"conflictscan: {level}: {printable(str(problem))}", file=sys.stderr)
@@ -106,6 +136,10 @@ def _combined(reports: list[Report], args: argparse.Namespace) -> str:
         for report in reports:
             render_text(report, buffer, color=False, fail_on=args.fail_on)
         return buffer.getvalue()
+    if args.format == "concise":
+        from analyzer.reporters.concise import render as render_concise
+
+        return "".join(render_concise(r, getattr(args, "quiet", False)) for r in reports)
     if args.format == "json":
         from analyzer.reporters.json_report import as_dict
 
@@ -126,15 +160,27 @@ def _combined(reports: list[Report], args: argparse.Namespace) -> str:
 
 
 def write_report(report: Report, args: argparse.Namespace) -> None:
+    quiet = getattr(args, "quiet", False)
+    if getattr(args, "statistics", False) and args.format in ("text", "concise"):
+        from analyzer.reporters.concise import statistics
+
+        emit(statistics(report), args.output)
+        return
+    if args.format == "concise":
+        from analyzer.reporters.concise import render as render_concise
+
+        emit(render_concise(report, quiet), args.output)
+        return
     if args.format == "text":
         from analyzer.reporters.text import render as render_text
 
         if not args.output:
-            render_text(report, sys.stdout, color=_color(args.color), fail_on=args.fail_on)
+            render_text(report, sys.stdout, color=_color(args.color), fail_on=args.fail_on,
+                        quiet=quiet)
             return
         try:
             with open(args.output, "w", encoding="utf-8", errors="replace") as handle:
-                render_text(report, handle, color=False, fail_on=args.fail_on)
+                render_text(report, handle, color=False, fail_on=args.fail_on, quiet=quiet)
         except OSError as exc:
             raise InputError(f"cannot write the report: {exc.strerror}", args.output) from None
         return
@@ -163,4 +209,4 @@ def emit(text: str, output: str | None) -> None:
 def _color(choice: str) -> bool:
     if choice != "auto":
         return choice == "always"
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: set, non-empty

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 
-from analyzer.commands.output import accept, configured_catalog, finish_all, merge_options
+from analyzer.commands.output import (
+    accept,
+    configured_catalog,
+    finish_all,
+    merge_options,
+    plan_text,
+    suppress,
+)
 from analyzer.config import load_config
 from analyzer.engine import CheckContext, run_checks
 from analyzer.errors import InputError, reading
@@ -19,6 +26,10 @@ from analyzer.sources.repo_layout import conventions, read_layout
 
 
 def run_plan(args: argparse.Namespace) -> int:
+    if getattr(args, "fix", False):
+        from analyzer.commands.plan_fix import run_plan_fix
+
+        return run_plan_fix(args)
     root = args.repo or os.getcwd()
     config = load_config(root)
     merge_options(args, config)
@@ -40,10 +51,10 @@ def run_plan(args: argparse.Namespace) -> int:
             continue
         index = ResourceIndex(loaded.workstreams, loaded.stages)
         findings = run_checks(CheckContext(index, catalog, layout), args.select, args.ignore)
-        findings, accepted = accept(findings, args, config, root)
+        findings, accepted = accept(suppress(findings, plan_text), args, config, root)
         schedule = propose_schedule(index, findings, loaded.plan.path)
         reports.append(Report("plan", loaded.plan.path, loaded.plan.shape, loaded.workstreams,
-                              findings, catalog, schedule, accepted=accepted,
+                              findings, catalog, schedule, layout.problems, accepted=accepted,
                               reading=loaded.reading, why=loaded.plan.why,
                               concurrency=tuple(loaded.plan.declared
                                                 + concurrency_lines(index)),

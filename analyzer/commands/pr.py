@@ -15,6 +15,6 @@ def run_pr(args: argparse.Namespace) -> int:
                                 base_since_fork=True)
     result = scan_repository(args, selection, keep=lambda f: head in f.workstreams)
     try:
-        return report_and_exit("pr", result, args)
+        return report_and_exit("pr", result, args, subject=head)
     finally:
         result.git.close()

@@ -1,12 +1,17 @@
-"""Alembic revision files, read with `ast` (never imported): ids, parents, labels."""
+"""Alembic revision files, read with `ast` (never imported): ids, parents, labels.
+
+Old projects keep Python 2 revision files (`print "x"`, `u'abc'`, `except E, e`) that `ast`
+cannot parse; the four names alembic itself reads are then taken from their assignment lines.
+"""
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
-from analyzer.parsers.python_source import literal, parse_python
+from analyzer.parsers.python_ast import PARSE_ERRORS, assignment, parse_source
 
 
 @dataclass(frozen=True)
@@ -20,52 +25,111 @@ class Revision:
 
 
 _FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
+# `down_revision = 'a1'`, `down_revision: Union[str, None] = u'a1'  # comment`, at column 0
+_ASSIGNMENT = re.compile(
+    r"(revision|down_revision|branch_labels|depends_on)[ \t]*(?::[^=\n]{0,200})?=(?!=)(.*)")
+_SCAN_LINES = 500  # the names sit near the top of every template
+_VALUE_LINES = 20  # a tuple of parents may span a few lines
+_LITERAL_ERRORS = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError)
 
 
 def parse_revision(text: str, path: str) -> Revision | None:
     """The revision a file declares, or None when the file declares none (an __init__.py)."""
-    values: dict[str, object] = {}
-    lines: dict[str, int] = {}
-    for node in parse_python(text, path).body:
-        target, value = _assignment(node)
-        if target in _FIELDS and value is not None:
-            values[target] = literal(value, target, path, node.lineno)
-            lines[target] = node.lineno
+    try:
+        tree = parse_source(text, path)
+    except PARSE_ERRORS as exc:
+        values, lines = _scan_assignments(text, path, exc)
+    else:
+        values, lines = _read_tree(tree, path)
     revision = values.get("revision")
     if not isinstance(revision, str):
         return None
-
-    def strings(field: str) -> tuple[str, ...]:
-        return _strings(values.get(field), field, path, lines.get(field, 1))
-
     return Revision(
         revision=revision,
-        down_revisions=strings("down_revision"),
-        branch_labels=strings("branch_labels"),
-        depends_on=strings("depends_on"),
+        down_revisions=_field(values, lines, "down_revision", path),
+        branch_labels=_field(values, lines, "branch_labels", path),
+        depends_on=_field(values, lines, "depends_on", path),
         path=path,
         down_line=lines.get("down_revision", lines.get("revision", 1)),
     )
 
 
-def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
-    """`x = v` and `x: T = v` alike: recent alembic templates annotate these names."""
-    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
-            node.targets[0], ast.Name):
-        return node.targets[0].id, node.value
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return node.target.id, node.value
-    return None, None
+def _read_tree(tree: ast.Module, path: str) -> tuple[dict[str, object], dict[str, int]]:
+    values: dict[str, object] = {}
+    lines: dict[str, int] = {}
+    for node in tree.body:
+        target, value = assignment(node)
+        if target in _FIELDS and value is not None:
+            try:
+                values[target] = ast.literal_eval(value)
+            except _LITERAL_ERRORS:
+                raise InputError(f"{target} is not a literal", path, node.lineno) from None
+            lines[target] = node.lineno
+    return values, lines
 
 
-def _strings(value: object, field: str, path: str, line: int) -> tuple[str, ...]:
+def _scan_assignments(text: str, path: str,
+                      error: Exception) -> tuple[dict[str, object], dict[str, int]]:
+    """The four names from their own lines, for a file `ast` cannot parse (Python 2). A file
+    that declares no revision this way is reported with the parser's own complaint."""
+    values: dict[str, object] = {}
+    lines: dict[str, int] = {}
+    source = text.splitlines()[:_SCAN_LINES]
+    for number, line in enumerate(source, 1):
+        match = _ASSIGNMENT.match(line)
+        if not match or match.group(1) in values:
+            continue
+        value = _literal(match.group(2), source[number:number + _VALUE_LINES])
+        if value is _UNREADABLE:
+            raise _parse_error(path, error, number)
+        values[match.group(1)] = value
+        lines[match.group(1)] = number
+    if not isinstance(values.get("revision"), str):
+        raise _parse_error(path, error, None)
+    return values, lines
+
+
+_UNREADABLE = object()
+
+
+def _literal(first: str, following: list[str]) -> object:
+    """The literal that starts on `first`, continued over the following lines if open."""
+    text = first
+    for extra in ["", *following]:
+        text = f"{text}\n{extra}" if extra else text
+        candidate = _without_comment(text).strip()
+        try:
+            return ast.literal_eval(candidate)
+        except _LITERAL_ERRORS:
+            continue
+    return _UNREADABLE
+
+
+def _without_comment(text: str) -> str:
+    """Drop a trailing `# …` outside quotes: revision ids never hold a '#'."""
+    return "\n".join(re.sub(r"#[^'\"]*$", "", line) for line in text.splitlines())
+
+
+def _parse_error(path: str, error: Exception, line: int | None) -> InputError:
+    if isinstance(error, SyntaxError):
+        return InputError(f"does not parse as Python: {error.msg}", path, line or error.lineno)
+    return InputError("does not parse as Python", path, line)
+
+
+def _field(values: dict[str, object], lines: dict[str, int], name: str,
+           path: str) -> tuple[str, ...]:
+    return _strings(values.get(name), name, path, lines.get(name))
+
+
+def _strings(value: object, field: str = "down_revision", path: str = "",
+             line: int | None = None) -> tuple[str, ...]:
+    """Revision ids as strings; anything else (a number, a dict) is a clear error."""
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, (tuple, list, set, frozenset)) and all(isinstance(v, str)
-                                                                 for v in value):
-        return tuple(sorted(value) if isinstance(value, (set, frozenset)) else value)
+    if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
     raise InputError(f"{field} must be a revision id, a tuple of them or None", path, line)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from analyzer.errors import InputError
 from analyzer.model import Severity
 from analyzer.report import Report
 from analyzer.reporters import markdown, valid_unicode
@@ -21,6 +22,26 @@ def _data(text: str) -> str:
 
 def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def error_command(problem: InputError) -> str:
+    """An input error as an ::error annotation, on its file and line when it has them."""
+    props = []
+    if problem.path:
+        props.append(f"file={_property(_in_workspace(problem.path))}")
+        if problem.line:
+            props.append(f"line={problem.line}")
+    props.append("title=conflictscan")
+    return f"::error {','.join(props)}::{_data(problem.message)}"
+
+
+def _in_workspace(path: str) -> str:
+    """Annotations name files relative to the checkout, as GitHub matches them."""
+    if not os.path.isabs(path):
+        return path
+    workspace = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+    relative = os.path.relpath(path, workspace)
+    return path if relative.startswith("..") else relative.replace(os.sep, "/")
 
 
 def render(report: Report) -> str:
@@ -37,10 +58,7 @@ def render(report: Report) -> str:
         if finding.command:
             body += f"\nRun: {finding.command}"
         lines.append(f"::{_COMMAND[finding.severity]} {','.join(props)}::{_data(body)}")
-    for problem in report.problems:
-        where = f"file={_property(problem.path)}" + (f",line={problem.line}" if problem.line
-                                                     else "") if problem.path else ""
-        lines.append(f"::error {where}::{_data(problem.message)}")
+    lines += [error_command(problem) for problem in report.problems]
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:

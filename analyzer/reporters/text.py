@@ -7,6 +7,7 @@ hyperlink (an injection), and a terminal would obey the escape sequences a hosti
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from typing import IO, TYPE_CHECKING
 
@@ -24,6 +25,16 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE:
 _MODE_MARK = {Mode.WRITE: "W", Mode.CREATE: "C", Mode.READ: "r"}
 
 
+def width_for(out: IO[str]) -> int | None:
+    """The terminal's width; off a terminal, $COLUMNS or 100: lines a reader can follow."""
+    if hasattr(out, "isatty") and out.isatty():
+        return None  # rich asks the terminal
+    try:
+        return max(40, int(os.environ.get("COLUMNS", "")))
+    except ValueError:
+        return 100
+
+
 def _user(text: object) -> str:
     """User text, safe to print through rich: markup escaped, control characters shown."""
     from rich.markup import escape
@@ -31,44 +42,50 @@ def _user(text: object) -> str:
     return escape(printable(str(text)))
 
 
-def render(report: Report, out: IO[str], *, color: bool, fail_on: str) -> None:
+def render(report: Report, out: IO[str], *, color: bool, fail_on: str,
+           quiet: bool = False) -> None:
     from rich.console import Console
 
     console = Console(file=out, no_color=not color, highlight=False, soft_wrap=False,
-                      force_terminal=color or None, width=None if color else 110,
+                      force_terminal=color or None, width=width_for(out),
                       emoji=False)
+    if quiet:  # the findings, nothing else
+        for finding in report.findings:
+            _finding(console, report, finding)
+        return
     count = len(report.workstreams)
     noun = "task" if report.mode == "plan" else "workstream"
     if report.mode == "plan" and not count and report.problems:  # one of several plans
         for problem in report.problems:
             console.print(f"[bold]conflictscan plan[/] [bold red]could not read[/] "
-                          f"{_user(str(problem).splitlines()[0])}\n", soft_wrap=True)
+                          f"{_user(str(problem).splitlines()[0])}\n")
         return
     if report.mode == "plan" and report.reading:
+        # the title line keeps the path whole, for copying
         console.print(f"[bold]conflictscan plan[/] {_user(report.source)}: read as "
                       f"{_user(report.reading)}",
                       soft_wrap=True)
         if report.why:
-            console.print(f"[dim]  because: {_user(report.why)}[/]", soft_wrap=True)
+            console.print(f"[dim]  because: {_user(report.why)}[/]")
         for note in report.notes:
-            console.print(f"  [cyan]note:[/] {_user(note)}", soft_wrap=True)
+            console.print(f"  [cyan]note:[/] {_user(note)}")
         if report.concurrency:
             console.print("[bold]Runs at the same time[/] (as the plan declares it)")
             for line in report.concurrency:
-                console.print(f"  {_user(line)}", soft_wrap=True)
+                console.print(f"  {_user(line)}")
         console.print()
     else:
         how = f"read as {report.shape}" if report.mode == "plan" else report.shape
         console.print(f"[bold]conflictscan {report.mode}[/] {_user(report.source)}: {count} "
-                      f"{noun}{'' if count == 1 else 's'} ({_user(how)})\n")
+                      f"{noun}{'' if count == 1 else 's'} ({_user(how)})\n", soft_wrap=True)
     if count == 1 and report.mode == "plan":
         console.print("A single task cannot collide with another; nothing to schedule.\n")
     for problem in report.problems:
         label = "[bold red]could not read[/]" if problem.blocking else "[yellow]note:[/]"
-        console.print(f"{label} {_user(str(problem))}", soft_wrap=True)
+        console.print(f"{label} {_user(str(problem))}")
     scan_notes = [] if report.mode == "plan" and report.reading else report.notes
     for note in scan_notes:
-        console.print(f"[yellow]note:[/] {_user(note)}", soft_wrap=True)
+        console.print(f"[yellow]note:[/] {_user(note)}")
     if report.problems or scan_notes:
         console.print()
     if count > 1:
@@ -119,7 +136,7 @@ def _matrix(console: Console, report: Report) -> None:
                        for header, ws in zip(headers, columns, strict=True))
     hidden = len(rows) - len(shown_rows)
     more = f"  (+{hidden} more shared resources in --format json)" if hidden > 0 else ""
-    console.print(f"[dim]{legend}{more}[/]\n", soft_wrap=True)
+    console.print(f"[dim]{legend}{more}[/]\n")
 
 
 def _findings(console: Console, report: Report) -> None:
@@ -138,21 +155,34 @@ def _findings(console: Console, report: Report) -> None:
 
 
 def _finding(console: Console, report: Report, finding: Finding) -> None:
-
+    """The rule line, then the message, places, fix and command, each wrapped at word
+    boundaries under its own label (a hanging indent), never broken mid-word."""
     rule = report.catalog.rules[finding.rule]
     style = _STYLE[finding.severity]
-    print_ = console.print
-    print_(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · {_user(rule.title)}[/]",
-           soft_wrap=True)
-    print_(f"   {_user(finding.message)}", soft_wrap=True)
+    console.print(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · "
+                  f"{_user(rule.title)}[/]")
+    _hanging(console, "", finding.message)
     if finding.overlap and report.mode == "plan":
-        print_(f"   [dim]at the same time: {_user(finding.overlap)}[/]", soft_wrap=True)
+        _hanging(console, "", f"at the same time: {finding.overlap}", "dim")
     where = _locations(report, finding)
     if where:
-        print_(f"   [dim]at {_user(where)}[/]", soft_wrap=True)
-    print_(f"   [bold]fix:[/] {_user(finding.mitigation)}", soft_wrap=True)
+        _hanging(console, "at", where, "dim")
+    _hanging(console, "fix:", finding.mitigation)
     if finding.command:
-        print_(f"   [bold]run:[/] {_user(finding.command)}", soft_wrap=True)
+        _hanging(console, "run:", finding.command)
+
+
+def _hanging(console: Console, label: str, body: str, style: str = "") -> None:
+    """`  fix: text…` with its continuation lines under the text, not under the label."""
+    from rich.text import Text
+
+    indent = 7  # two spaces, the widest label ("fix:", "run:"), a space
+    lines = Text(printable(body), style=style).wrap(console, max(20, console.width - indent))
+    head = Text(f"  {label:<4} ", style="bold" if label in ("fix:", "run:") else style)
+    for number, line in enumerate(lines):
+        line.rstrip()
+        console.print(Text.assemble(head if number == 0 else " " * indent, line),
+                      soft_wrap=True)
 
 
 def _locations(report: Report, finding: Finding) -> str:
@@ -179,22 +209,23 @@ def _schedule(console: Console, report: Report) -> None:
     print_("[bold]Proposed schedule[/]")
     number = 1
     if schedule.setup:
-        print_(f" Wave {number} (setup, one person, before anything else):", soft_wrap=True)
+        print_(f" Wave {number} (setup, one person, before anything else):")
         for step in schedule.setup:
-            print_(f"   - {_user(step)}", soft_wrap=True)
+            print_(f"   - {_user(step)}")
         number += 1
     labels = {ws.id: ws.label for ws in report.workstreams if ws.label}
     for wave in schedule.waves:  # the plan's own ids when it has them: T033, Agent 2
-        names = ", ".join(_user(labels.get(ws_id) or f"'{report.name(ws_id)}'") for ws_id in wave)
-        print_(f" Wave {number}: {names}", soft_wrap=True)
+        names = ", ".join(_user(labels.get(ws_id) or f"'{report.name(ws_id)}'")
+                          for ws_id in wave)
+        print_(f" Wave {number}: {names}")
         number += 1
     if schedule.left_out:
         print_(f" [dim]Done already, left out: {_user(', '.join(schedule.left_out[:12]))}"
-               f"{' …' if len(schedule.left_out) > 12 else ''}[/]", soft_wrap=True)
+               f"{' …' if len(schedule.left_out) > 12 else ''}[/]")
     if schedule.owners:
         print_(" Owners of the high-risk shared resources:")
         for resource, ws_id in schedule.owners.items():
-            print_(f"   - {_user(resource)}: '{_user(report.name(ws_id))}'", soft_wrap=True)
+            print_(f"   - {_user(resource)}: '{_user(report.name(ws_id))}'")
     if schedule.alternative:
-        print_(f" [dim](alternative {_user(schedule.alternative)})[/]", soft_wrap=True)
+        print_(f" [dim](alternative {_user(schedule.alternative)})[/]")
     print_()

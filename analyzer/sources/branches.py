@@ -34,6 +34,7 @@ class GitWorkstream:
     merge_base: str
     worktree: str | None = None  # the worktree's files on disk are its version
     staged: bool = False  # the worktree's index is its version: the change being committed
+    overlay: dict[str, str] = field(default_factory=dict)  # path -> text about to be written
 
 
 @dataclass
@@ -43,8 +44,12 @@ class BranchSelection:
     remote_patterns: list[str] = field(default_factory=list)
     worktrees: bool = True
     staged_in: str | None = None  # a worktree whose staged change is the workstream to check
+    as_committed: bool = False  # with staged_in: that worktree's branch without the staged part
     ref_patterns: list[str] = field(default_factory=list)  # any refs: 'refs/pull/*/head'
     base_since_fork: bool = False  # the base's own changes since the first ref forked
+    keep_worktree: str | None = None  # kept even when clean: where an edit is about to happen;
+    # its workstream is then the focus: only the pairs that involve it are merged
+    paths: tuple[str, ...] = ()  # git pathspecs that limit every diff (the pre-edit question)
 
 
 @dataclass
@@ -54,6 +59,7 @@ class BranchScan:
     base_commit: str
     streams: list[GitWorkstream]
     notes: list[str] = field(default_factory=list)  # worktrees left out or read partly, why
+    focus: str | None = None  # a workstream id: merge simulations only for its pairs
 
     @property
     def workstreams(self) -> list[Workstream]:
@@ -61,11 +67,13 @@ class BranchScan:
 
 
 def collect(git: GitRepo, selection: BranchSelection, base: str | None,
-            progress: Callable[[str], None] = lambda _: None) -> BranchScan:
+            progress: Callable[[str], None] = lambda _: None,
+            expect: Callable[[int], None] = lambda _: None) -> BranchScan:
     base_name = base or git.default_base()
     base_commit = git.resolve(base_name)
     notes: list[str] = []
     candidates = _candidates(git, selection, base_name, notes)
+    expect(len(candidates))
     up_to_date = git.commits_containing(base_commit)
     streams: list[GitWorkstream] = []
     if selection.staged_in:
@@ -74,7 +82,8 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
                       if c[4] is None or os.path.realpath(c[4]) != os.path.realpath(current.path)]
         if current.branch:
             candidates = [c for c in candidates if c[0] != current.branch]
-        streams.append(_staged_stream(git, current, base_commit, base_name))
+        streams.append(_staged_stream(git, current, base_commit, base_name,
+                                      selection.as_committed))
     for ws_id, name, origin, commit, worktree in candidates:
         progress(name)
         merge_base = base_commit if commit in up_to_date else git.merge_base(base_commit, commit)
@@ -96,27 +105,35 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     new_commit = {id(s): c for s, c in zip(on_disk, snapshots, strict=True)}
     local = {id(s): u for s, u in zip(on_disk, untracked, strict=True)}
     pending = [s for s in streams if not s.staged]
-    texts = git.diffs([(s.merge_base, new_commit.get(id(s), s.commit)) for s in pending])
+    texts = git.diffs([(s.merge_base, new_commit.get(id(s), s.commit)) for s in pending],
+                      selection.paths)
     for stream, text in zip(pending, texts, strict=True):
         stream.workstream.touches = touches_from_diff(stream.workstream.id, text,
                                                       local.get(id(stream), []),
                                                       stream.worktree)
-    streams = [s for s in streams if s.workstream.touches or not s.worktree or s.staged]
-    return BranchScan(git, base_name, base_commit, streams, notes)
+    keep = os.path.realpath(selection.keep_worktree) if selection.keep_worktree else None
+    streams = [s for s in streams if s.workstream.touches or not s.worktree or s.staged
+               or os.path.realpath(s.worktree) == keep]
+    focus = next((s.workstream.id for s in streams
+                  if s.worktree and os.path.realpath(s.worktree) == keep), None)
+    return BranchScan(git, base_name, base_commit, streams, notes, focus)
 
 
 STAGED = "staged"
 
 
 def _staged_stream(git: GitRepo, current: Worktree, base_commit: str,
-                   base_name: str) -> GitWorkstream:
-    """The change being committed: the branch so far plus what is staged, in one diff."""
+                   base_name: str, as_committed: bool = False) -> GitWorkstream:
+    """The change being committed: the branch so far plus what is staged, in one diff; or,
+    as_committed, the branch so far alone (its diff is read with the other commits')."""
     merge_base = git.merge_base(base_commit, current.head)
     if merge_base is None:
         raise InputError(_no_merge_base(git, "HEAD", base_name), git.root)
     label = current.branch or f"detached at {current.head[:8]}"
     workstream = Workstream(STAGED, f"staged changes on {label}", "staged",
                             Evidence(current.path, None, label))
+    if as_committed:
+        return GitWorkstream(workstream, current.head, merge_base)
     text = git.staged_diff(merge_base, current.path)
     workstream.touches = touches_from_diff(STAGED, text, [], None)
     return GitWorkstream(workstream, current.head, merge_base, current.path, staged=True)
@@ -136,8 +153,11 @@ def _candidates(git: GitRepo, selection: BranchSelection, base_name: str,
         if not matched:
             raise InputError(f"no remote branch matches {pattern!r}", git.root)
         refs += [r for r in matched if r != base_name]
+    head = git.resolve(refs[0]) if refs and selection.ref_patterns else None
     for pattern in selection.ref_patterns:  # no match is fine: there may be no other PR
-        refs += [r for r in git.refs_matching(pattern) if r not in refs and r != base_name]
+        # the head itself is no other pull request, by name or by commit
+        refs += [r for r in git.refs_matching(pattern) if r not in refs and r != base_name
+                 and git.resolve(r) != head]
     worktrees: list[Worktree] = git.worktrees() if selection.worktrees else []
     by_branch = {wt.branch: wt for wt in worktrees if wt.branch}
     result: list[tuple[str, str, str, str, str | None]] = []

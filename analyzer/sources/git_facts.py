@@ -1,6 +1,6 @@
 """What the semantic checks need from git, read once and parsed: merge simulations for the
 pairs that share a file, and the parsed contents of the few files that carry meaning
-(requirements, pyproject.toml, alembic revisions, Django migrations).
+(requirements, pyproject.toml; migrations are read by migration_facts).
 
 Only resources that two or more workstreams touch, or that the base changed since a
 workstream forked, are simulated: the cost follows the overlaps, not the number of pairs.
@@ -18,8 +18,6 @@ from analyzer.errors import InputError
 from analyzer.hunks import closest
 from analyzer.index import ResourceIndex, identical
 from analyzer.model import Kind, Touch
-from analyzer.parsers.alembic import Revision, parse_revision
-from analyzer.parsers.django_migrations import DjangoMigration, migration_identity, parse_migration
 from analyzer.parsers.lockfiles import (
     MATCHES,
     NO_MATCH,
@@ -34,6 +32,7 @@ from analyzer.parsers.requirements import RequirementsFacts, parse_requirements
 from analyzer.shared_paths import is_lockfile
 from analyzer.sources.branches import BranchScan, GitWorkstream
 from analyzer.sources.git_repo import GitRepo, MergeConflict, MergeResult
+from analyzer.sources.migration_facts import MigrationFacts, read_migrations
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
 
 BASE = "(base)"
@@ -63,11 +62,7 @@ class GitFacts:
     # (ws, path) -> (at its merge-base, in the workstream), for requirements and pyprojects
     requirements: dict[tuple[str, str], tuple[_Reqs, _Reqs]] = field(default_factory=dict)
     pyprojects: dict[tuple[str, str], tuple[_Project, _Project]] = field(default_factory=dict)
-    alembic_base: dict[str, Revision] = field(default_factory=dict)  # at the base tip
-    alembic_added: dict[str, list[Revision]] = field(default_factory=dict)
-    django_base: dict[str, dict[str, DjangoMigration]] = field(default_factory=dict)
-    django_added: dict[str, list[DjangoMigration]] = field(default_factory=dict)
-    max_migration_apps: set[str] = field(default_factory=set)
+    migrations: MigrationFacts = field(default_factory=MigrationFacts)
     venv_targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # ws -> (link, target)
     problems: list[InputError] = field(default_factory=list)
 
@@ -92,10 +87,11 @@ class LockVerdict:
 
 
 def gather(scan: BranchScan, index: ResourceIndex, layout: RepoLayout,
-           progress: Callable[[str], None] = lambda _: None) -> GitFacts:
+           progress: Callable[[str], None] = lambda _: None,
+           expect: Callable[[int], None] = lambda _: None) -> GitFacts:
     facts = GitFacts(scan.base_name)
     streams = {s.workstream.id: s for s in scan.streams}
-    _simulate(scan, index, streams, facts, progress)
+    _simulate(scan, index, streams, facts, progress, expect)
     _read_semantic(scan, layout, streams, facts)
     _judge_locks(scan, index, streams, facts)
     for spec, why in scan.git.unreadable.items():
@@ -113,7 +109,8 @@ BUILTIN_DRIVERS = {"set", "unspecified", "text", "union", *_BINARY}
 
 
 def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWorkstream],
-              facts: GitFacts, progress: Callable[[str], None]) -> None:
+              facts: GitFacts, progress: Callable[[str], None],
+              expect: Callable[[int], None]) -> None:
     git = scan.git
     _read_attributes(git, index, streams, facts)
     # Pairs whose edits of every shared file are far apart on the same merge-base merge
@@ -137,12 +134,15 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                 maybe[key] = maybe.get(key, False) or suspicious
     pairs = {key for key, suspicious in maybe.items() if suspicious} | _directory_renames(
         scan, streams)
+    if scan.focus is not None:  # the hook: only the pairs the change being made is in
+        pairs = {key for key in pairs if scan.focus in key}
     # A workstream that is the base's own changes since a fork (pr mode) already meets the
     # workstreams of that fork pair by pair: no separate merge with the base tip for them.
     covered = {s.merge_base for s in streams.values() if s.commit == scan.base_commit}
     changed_since: dict[str, set[str]] = {}
     for ws_id, stream in streams.items():
-        if stream.merge_base == scan.base_commit or stream.merge_base in covered:
+        if stream.merge_base == scan.base_commit or stream.merge_base in covered or (
+                scan.focus is not None and ws_id != scan.focus):
             continue
         if stream.merge_base not in changed_since:
             changed_since[stream.merge_base] = git.changed_paths(stream.merge_base,
@@ -161,7 +161,8 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
             stream = streams[ws_id]
             if stream.worktree:
                 commits[ws_id] = git.snapshot_worktree(stream.worktree, stream.commit,
-                                                       staged_only=stream.staged)
+                                                       staged_only=stream.staged,
+                                                       overlay=stream.overlay)
             else:
                 commits[ws_id] = stream.commit
         return commits[ws_id]
@@ -187,6 +188,7 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                                              f"{problem.message}", blocking=False))
     facts.unmerged |= {key for key in ordered if failed & set(key)}
     ordered = [key for key in ordered if not failed & set(key)]
+    expect(len(ordered))
     # merge-tree runs are independent processes: run them side by side
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
         for key, result in zip(ordered, pool.map(merge, ordered), strict=True):
@@ -352,28 +354,16 @@ def _version(texts: dict[str, str | None], rev: str, lock: str) -> Version:
 # --- semantic contents ------------------------------------------------------------------
 
 
-def _in_versions(path: str, layout: RepoLayout) -> bool:
-    return path.endswith(".py") and not path.endswith("__init__.py") and any(
-        path.startswith(loc.rstrip("/") + "/") for loc in layout.alembic_versions)
-
-
 def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitWorkstream],
                    facts: GitFacts) -> None:
-    git = scan.git
     wanted: list[tuple[str, str, str]] = []  # (ws, path, which: old/new)
-    django_apps: dict[str, str] = {}
     for ws_id, stream in streams.items():
         for touch in stream.workstream.touches:
             if touch.resource.kind is not Kind.FILE or not touch.mode.writes:
                 continue
-            path, deleted = touch.resource.key, touch.detail == "deleted"
+            path = touch.resource.key
             if is_requirements(path) or posixpath.basename(path) == "pyproject.toml":
                 wanted += [(ws_id, path, "old"), (ws_id, path, "new")]
-            elif not deleted and _in_versions(path, layout):
-                wanted.append((ws_id, path, "new"))
-            elif not deleted and migration_identity(path):
-                wanted.append((ws_id, path, "new"))
-                django_apps[migration_identity(path)[0]] = posixpath.dirname(path)  # type: ignore[index]
         _venv_target(stream, facts)
     read = _texts(scan, streams, wanted)
     lost = {(ws_id, path) for (ws_id, path, _), (_, unreadable) in zip(wanted, read, strict=True)
@@ -384,21 +374,12 @@ def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitW
     for (ws_id, path, which), (text, _) in zip(wanted, read, strict=True):
         if (ws_id, path) not in lost:
             _parse_into(facts, ws_id, path, which, text)
-    for path, target in dict.fromkeys(git.links_out):
+    facts.migrations = read_migrations(
+        scan.git, scan.base_commit, scan.base_name, layout, streams,
+        lambda w: [text for text, _ in _texts(scan, streams, w)], facts.problems)
+    for path, target in dict.fromkeys(scan.git.links_out):
         facts.problems.append(InputError("is a symbolic link to outside the repository "
                                          f"({_printable(target)}); not followed", path))
-    # the base's history matters only for the chains some workstream adds to
-    alembic_dirs = layout.alembic_versions if facts.alembic_added or facts.problems else ()
-    tip_files = git.list_tree(scan.base_commit, [*alembic_dirs, *django_apps.values()])
-    specs = [f"{scan.base_commit}:{f}" for f in tip_files
-             if _in_versions(f, layout) or migration_identity(f)]
-    blobs = git.read_blobs(specs)
-    for spec, text in blobs.items():
-        path = spec.split(":", 1)[1]
-        if text is not None:
-            _parse_base(facts, path, text, layout)
-    facts.max_migration_apps = {posixpath.basename(posixpath.dirname(posixpath.dirname(f)))
-                                for f in tip_files if f.endswith("migrations/max_migration.txt")}
 
 
 def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
@@ -416,7 +397,8 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
         if stream.worktree:
             try:
                 return git.snapshot_worktree(stream.worktree, stream.commit,
-                                             staged_only=stream.staged)
+                                             staged_only=stream.staged,
+                                             overlay=stream.overlay)
             except InputError:
                 failed.add(ws_id)
                 return ""
@@ -449,31 +431,8 @@ def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | 
             parsed_p = parse_pyproject(text, path) if text is not None else None
             facts.pyprojects[(ws_id, path)] = ((parsed_p, new_p) if which == "old"
                                                else (old_p, parsed_p))
-        elif text is not None and migration_identity(path):
-            migration = parse_migration(text, path)
-            if migration:
-                facts.django_added.setdefault(ws_id, []).append(migration)
-        elif text is not None:
-            revision = parse_revision(text, path)
-            if revision:
-                facts.alembic_added.setdefault(ws_id, []).append(revision)
     except InputError as problem:
         problem.message = f"{problem.message} (in {ws_id})"
-        facts.problems.append(problem)
-
-
-def _parse_base(facts: GitFacts, path: str, text: str, layout: RepoLayout) -> None:
-    try:
-        if migration_identity(path):
-            migration = parse_migration(text, path)
-            if migration:
-                facts.django_base.setdefault(migration.app, {})[migration.name] = migration
-        elif _in_versions(path, layout):
-            revision = parse_revision(text, path)
-            if revision:
-                facts.alembic_base[revision.revision] = revision
-    except InputError as problem:
-        problem.message = f"{problem.message} (on {facts.base_name})"
         facts.problems.append(problem)
 
 

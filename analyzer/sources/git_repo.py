@@ -93,7 +93,7 @@ class GitRepo:
         self.common_dir = common
         self.objects_dir = os.path.join(common, "objects")
         self._scratch: ScratchRepo | None = None
-        self._snapshots: dict[tuple[str, bool], str] = {}
+        self._snapshots: dict[tuple[str, bool, tuple[tuple[str, str], ...]], str] = {}
         self._refs: dict[str, str] | None = None
         self.links_out: list[tuple[str, str]] = []  # committed links leaving the repository
         self._untracked: dict[str, list[str]] = {}
@@ -245,11 +245,12 @@ class GitRepo:
 
     # -- diffs and contents --------------------------------------------------------------
 
-    def worktree_diff(self, old: str, worktree: str) -> str:
+    def worktree_diff(self, old: str, worktree: str, paths: Iterable[str] = ()) -> str:
         """Zero-context diff from commit `old` to the files of a worktree (staged, unstaged
-        and untracked), through a snapshot: the worktree's index is never refreshed."""
+        and untracked), through a snapshot: the worktree's index is never refreshed.
+        `paths` (pathspecs) bound the diff."""
         head = self.run("rev-parse", "--verify", "HEAD", cwd=worktree).strip()
-        return self.diffs([(old, self.snapshot_worktree(worktree, head))])[0]
+        return self.diffs([(old, self.snapshot_worktree(worktree, head))], paths)[0]
 
     def staged_diff(self, old: str, worktree: str) -> str:
         """Zero-context diff from commit `old` to the index of a worktree (or a commit hook's
@@ -261,15 +262,16 @@ class GitRepo:
             "--dst-prefix=b/", "--submodule=short", old, index=index,
         ).decode("utf-8", "surrogateescape")
 
-    def diffs(self, pairs: list[tuple[str, str]]) -> list[str]:
-        """Zero-context diffs old..new for many commit pairs through one `git diff-tree`."""
+    def diffs(self, pairs: list[tuple[str, str]], paths: Iterable[str] = ()) -> list[str]:
+        """Zero-context diffs old..new for many commit pairs through one `git diff-tree`,
+        bounded by `paths` (pathspecs) when given."""
         if not pairs:
             return []
         try:
-            return self._diffs(pairs)
+            return self._diffs(pairs, tuple(paths))
         except InputError as exc:
             if len(pairs) > 1:  # one pair git cannot diff does not cost the others theirs
-                return [d for p in pairs for d in self.diffs([p])]
+                return [d for p in pairs for d in self.diffs([p], paths)]
             self.unreadable[f"{pairs[0][1]}"] = exc.message
             return [self._names_only(*pairs[0])]
 
@@ -287,13 +289,13 @@ class GitRepo:
                         f"Binary files a/{path} and b/{path} differ\n")
         return "".join(text)
 
-    def _diffs(self, pairs: list[tuple[str, str]]) -> list[str]:
+    def _diffs(self, pairs: list[tuple[str, str]], paths: tuple[str, ...] = ()) -> list[str]:
         stdin = "".join(f"{new} {old}\n" for old, new in pairs).encode()
         out = self.run_bytes("diff-tree", "--stdin", "--always", "-r", "-p", "-U0",
                              "--full-index", "--no-color", "--no-ext-diff", "--no-textconv",
                              "--find-renames", "--src-prefix=a/", "--dst-prefix=b/",
-                             "--submodule=short", stdin=stdin).decode("utf-8",
-                                                                        "surrogateescape")
+                             "--submodule=short", "--", *paths,
+                             stdin=stdin).decode("utf-8", "surrogateescape")
         chunks: list[list[str]] = []
         for line in out.splitlines(keepends=True):
             if len(line.rstrip("\n")) in (40, 64) and _HEX.fullmatch(line.rstrip("\n")):
@@ -398,7 +400,8 @@ class GitRepo:
         stdin = "".join(f"{s}\n" for s in specs).encode("utf-8", "surrogateescape")
         try:
             if cwd is not None and any(s.startswith(":") for s in specs):
-                index = os.path.join(self.worktree_git_dir(cwd), "index")
+                # `:path` is the staged change: a commit hook's own index when there is one
+                index = self.hook_index or os.path.join(self.worktree_git_dir(cwd), "index")
                 out = self.scratch().run("cat-file", "--batch", index=index, stdin=stdin)
             else:
                 out = self.run_bytes("cat-file", "--batch", cwd=cwd, stdin=stdin)
@@ -444,16 +447,18 @@ class GitRepo:
                 settings.append((key, value))
         return settings
 
-    def snapshot_worktree(self, worktree: str, head: str, staged_only: bool = False) -> str:
+    def snapshot_worktree(self, worktree: str, head: str, staged_only: bool = False,
+                          overlay: dict[str, str] | None = None) -> str:
         """A commit of the worktree as it is (staged, unstaged, untracked), or of its index
-        alone, written only to the scratch repository; `head` when nothing changed."""
-        key = (os.path.realpath(worktree), staged_only)
+        alone, written only to the scratch repository; `head` when nothing changed.
+        `overlay` puts in the files an edit is about to write (path -> text)."""
+        key = (os.path.realpath(worktree), staged_only, tuple(sorted((overlay or {}).items())))
         with self._lock:
             done = self._snapshots.get(key)
         if done is None:
             # a commit hook's index (GIT_INDEX_FILE) is what is being committed
             index = self.hook_index if staged_only else None
-            done = _Snapshot(self, worktree, head, index).commit(staged_only)
+            done = _Snapshot(self, worktree, head, index, overlay).commit(staged_only)
             with self._lock:
                 self._snapshots[key] = done
         return done
@@ -565,8 +570,10 @@ class _Snapshot:
     runs clean filters and hooks) and without refreshing the worktree's index: files whose
     stat data changed are hashed by the scratch repository, which knows no filter."""
 
-    def __init__(self, repo: GitRepo, worktree: str, head: str, index: str | None = None):
+    def __init__(self, repo: GitRepo, worktree: str, head: str, index: str | None = None,
+                 overlay: dict[str, str] | None = None):
         self.repo, self.worktree, self.head = repo, worktree, head
+        self.overlay = overlay or {}
         self.scratch = repo.scratch()
         self.index = index or os.path.join(repo.worktree_git_dir(worktree), "index")
         self.null = "0" * (64 if repo.object_format == "sha256" else 40)
@@ -575,6 +582,11 @@ class _Snapshot:
         lines = self._staged()
         if not staged_only:
             lines += self._unstaged_and_untracked()
+        for path, text in self.overlay.items():  # last: an entry's later line wins
+            oid = self.scratch.write_blob(text.encode("utf-8", "surrogateescape"),
+                                          self.repo.object_format)
+            lines.append(f"100644 {oid}\t".encode() + path.encode("utf-8", "surrogateescape")
+                         + b"\0")
         if not lines:
             return self.head
         scratch_index = self.scratch.new_index()

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from analyzer.model import Kind, Mode, Resource
-from analyzer.shared_paths import is_lockfile, is_manifest
 from analyzer.sources.plan_facts import PlanFacts
 from analyzer.sources.plan_paths import norm
 from analyzer.sources.plan_predicted import PredictedTouch, TaskText, dedupe
@@ -38,37 +37,55 @@ def resolve_names(touches: list[PredictedTouch], facts: PlanFacts) -> list[Predi
     return dedupe(resolved)
 
 
-_ROUTE_WORDS = re.compile(r"\b(?:endpoints?|routes?|routers?|websockets?|middlewares?)\b",
-                          re.IGNORECASE)
-_WEB_APP = re.compile(r"\b(?:fastapi|flask|starlette|litestar|sanic|quart)\b", re.IGNORECASE)
-_ROUTE_MODULES = re.compile(r"(?:^|/)(?:routes?|routers?|endpoints?|api|views?|blueprints?|"
-                            r"handlers?|controllers?)(?:/|\.py$)")
+# a clause that adds routes or middleware to the app: "create knowledge API routes", "create
+# rate limit middleware", "provide an API endpoint"; not "add auth to all routes" (edits them)
+_WIRING = re.compile(
+    r"\b(?:add|adds|adding|create|creates|creating|implement|implements|implementing|build|"
+    r"builds|develop|develops|provide|provides|expose|exposes|register|registers|set up|new)\b"
+    r"(?:(?!\b(?:to|from|in|into|across|for|of|on|with|by)\b)[^.;:,()\n]){0,40}?"
+    r"\b(?:endpoints?|routes?|routers?|websockets?|middlewares?)\b|"
+    r"\bcors\b(?: \w+)? (?:configuration|settings|policy|origins|middleware)\b", re.IGNORECASE)
+# the plan is a web app; packages that only exist for one (slowapi, uvicorn) say so too
+_WEB_APP = re.compile(r"\b(?:fastapi|flask|starlette|litestar|sanic|quart|slowapi|uvicorn)\b",
+                      re.IGNORECASE)
+_ASGI_APP = re.compile(r"\b(?:fastapi|starlette|slowapi|uvicorn)\b", re.IGNORECASE)
+_WIRED_MODULES = re.compile(r"(?:^|/)(?:routes?|routers?|endpoints?|api|views?|blueprints?|"
+                            r"handlers?|controllers?|middlewares?)(?:/|\.py$)")
 _ENTRY_NAMES = ("main.py", "app.py")
+_CONVENTIONAL_ENTRY = "main.py"  # FastAPI's own layout: `app = FastAPI()` in main.py
 
 
 def routes_into_the_app(tasks: Sequence[TaskText], results: list[list[PredictedTouch]],
-                        python_side: list[Callable[[str], bool]]) -> None:
-    """A web-app plan that names its app module (`main.py`) and no module for routes: a task
-    that adds endpoints but names no file registers them in that one app module."""
+                        python_side: list[Callable[[str], bool]], facts: PlanFacts) -> None:
+    """A web app registers its routers and middleware in its one app module (`include_router`,
+    `add_middleware`). Where the plan names no module for routes or middleware, a task that
+    adds them without naming one of those files writes that app module: the one the plan
+    names, else, in a FastAPI plan, `main.py` (the one the repository or plan has when it
+    names one by that name)."""
     text = " ".join(line for lines, _ in tasks for _, line in lines[:50])[:200_000]
     named = {t.resource.key for touches in results for t in touches
              if t.resource.kind in (Kind.FILE, Kind.AREA)}
     written = {t.resource.key for touches in results for t in touches
                if t.resource.kind is Kind.FILE and t.mode.writes}
     entries = {p for p in written if posixpath.basename(p) in _ENTRY_NAMES}
-    if (len(entries) != 1 or not _WEB_APP.search(text)
-            or any(_ROUTE_MODULES.search(p) for p in named)):
+    if not _WEB_APP.search(text) or any(_WIRED_MODULES.search(p) for p in named):
+        return
+    if not entries and _ASGI_APP.search(text) and not facts.uses_django:  # Django: urls.py
+        entries = {facts.resolve(_CONVENTIONAL_ENTRY)[0]}
+    if len(entries) != 1:
         return
     entry = entries.pop()
     for (lines, _), touches, on_python_side in zip(tasks, results, python_side, strict=True):
         if any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
-               and not is_manifest(t.resource.key) and not is_lockfile(t.resource.key)
-               for t in touches):
+               and posixpath.basename(t.resource.key) in _ENTRY_NAMES for t in touches):
             continue
         for number, line in lines:
-            if _ROUTE_WORDS.search(line) and on_python_side(line):
+            wiring = _WIRING.search(line)
+            if wiring and on_python_side(line):
+                what = "middleware" if re.search(r"middleware|cors", wiring.group(0), re.I) else (
+                    "routes")
                 touches.append(PredictedTouch(Resource(Kind.FILE, entry), Mode.WRITE, number,
-                                              line.strip(), "registers its routes in the app"))
+                                              line.strip(), f"registers its {what} in the app"))
                 break
 
 

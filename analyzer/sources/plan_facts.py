@@ -97,8 +97,8 @@ def plan_facts(texts: Iterable[str], paths: Iterable[str], layout: RepoLayout,
         facts.manager, facts.manifest, facts.lockfile = (layout.manager, layout.manifest,
                                                          layout.lockfile)
         facts.alembic_chain = layout.alembic_versions[0]
-        facts.uses_alembic = layout.alembic_versions != ("alembic/versions",) or bool(
-            _ALEMBIC.search(text))
+        facts.uses_alembic = bool(layout.alembic_chains) or layout.alembic_versions != (
+            "alembic/versions",) or bool(_ALEMBIC.search(text))
         facts.uses_django = bool(layout.django_apps) or bool(_DJANGO.search(text))
     else:
         facts.manager = next((m for m, pattern in _MANAGER_WORDS.items() if pattern.search(text)),

@@ -49,7 +49,10 @@ _SYSTEM_ROOTS = frozenset((
     "Users", "root", "Volumes", "srv", "run", "lib",
 ))
 MAX_WORD = 300  # longer "words" are data (hashes, minified code), never a path in a plan
-_WORD = re.compile(r"[^\s`'\"<>|]+")
+# CJK prose glues words to paths ("使用Next.js", "修改backend/main.py文件"): its characters
+# (and full-width punctuation) end a word like a space does
+_WORD = re.compile(r"[^\s`'\"<>|\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                   r"\uff00-\uffef]+")
 _CODE_SPAN = re.compile(r"`[^`\n]{1,400}`")
 _NAME_CHARS = re.compile(r"[\w.*?{}\[\]()/@+$~,-]+")
 _DIR_WORDS = frozenset(("in", "at", "under", "inside", "into", "within", "for", "to"))

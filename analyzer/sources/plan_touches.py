@@ -38,6 +38,7 @@ from analyzer.sources.plan_paths import (
 from analyzer.sources.plan_predicted import PredictedTouch as PredictedTouch  # re-exported
 from analyzer.sources.plan_predicted import TaskText
 from analyzer.sources.plan_predicted import dedupe as dedupe  # re-exported
+from analyzer.sources.plan_sweeps import WHOLE_AREA, sweeps
 from analyzer.sources.plan_text import (
     SERVER_DEFAULTS,
     VerbIndex,
@@ -119,7 +120,6 @@ _MODEL_FILE = re.compile(r"(?:^|/)models(?:\.py|/(?!__init__\.py$|base\.py$)[\w-
 _METADATA_LINE = re.compile(r"^[-*\s]*(?:\*\*|__)?(?:branch|worktree|pr target|base branch|"
                             r"target branch|merge into)\s*:", re.IGNORECASE)
 INTENT_DETAIL = "planned in prose"  # a migration the text asks for, chain not named
-WHOLE_AREA = "all of it"  # "all files in src/api/**": every file inside is written
 TEST_RUN_DETAIL = "runs tests"  # a test database inferred from a test run, not named
 _GUESSED = "adds"  # the detail of a manifest write inferred from a dependency, not named
 
@@ -167,8 +167,9 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     explicit_migrations = any(r.plans_migrations for r in readers)
     results = [resolve_names(r.finish(explicit_migrations), facts) for r in readers]
     inherit_named_places(tasks, results)
-    routes_into_the_app(tasks, results, [r.python_side for r in readers])
+    routes_into_the_app(tasks, results, [r.python_side for r in readers], facts)
     all_of_a_directory(tasks, results)
+    sweeps(tasks, results)
     return [dedupe(touches) for touches in results]
 
 

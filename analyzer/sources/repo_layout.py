@@ -1,22 +1,40 @@
 """What a real repository says about its shared resources (`--repo`), read-only.
 
 A plan says "add pyjwt"; whether that writes `requirements/base.txt` or `pyproject.toml` and
-`uv.lock` depends on the repository. Everything here is read from files (configparser,
-TOML) and from `git ls-files` / `git check-ignore`; nothing of the user's is imported or run.
+`uv.lock` depends on the repository. Everything here comes from the list of files (one `git
+ls-files` for a worktree, one `git ls-tree -r` for a commit) and the few files that configure
+things, parsed (configparser, TOML, `ast`); nothing of the user's is imported or run, and no
+file outside the repository is read.
 """
 
 from __future__ import annotations
 
+import ast
 import configparser
 import os
+import posixpath
 import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from analyzer.errors import InputError, reading
-from analyzer.parsers.toml_tables import TomlDocument, load_toml
+from analyzer.compat import tomllib
+from analyzer.errors import InputError
+from analyzer.parsers.django_migrations import (
+    NUMBERED,
+    DjangoMigration,
+    default_label,
+    own_label,
+    parse_migration,
+)
+from analyzer.parsers.python_ast import PARSE_ERRORS, parse_source
+from analyzer.parsers.toml_tables import TomlDocument
 from analyzer.safe_files import read_repo_text
+
+if TYPE_CHECKING:
+    from analyzer.sources.git_repo import GitRepo
 
 LOCKFILES = {
     "poetry.lock": "poetry",
@@ -47,6 +65,25 @@ class Venv:
     ignored: bool | None  # None when not known (no git repository)
 
 
+@dataclass(frozen=True)
+class AlembicChain:
+    """One alembic environment: the file that configures it, its scripts and version files."""
+
+    config: str  # "migrations/alembic.ini", "db.ini [reporting]", "pyproject.toml", "x/env.py"
+    script_location: str
+    version_locations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Project:
+    """A Python project in the tree (the root or a sub-project) and where its dependencies go."""
+
+    directory: str  # "" for the root
+    manager: str
+    manifest: str  # repository path of the file a new dependency goes into
+    lockfile: str | None
+
+
 @dataclass
 class RepoLayout:
     """The shared resources of a repository, or the usual conventions when there is none."""
@@ -58,6 +95,9 @@ class RepoLayout:
     alembic_versions: tuple[str, ...] = ("alembic/versions",)
     django_apps: dict[str, str] = field(default_factory=dict)  # label -> migrations directory
     venvs: dict[str, Venv] = field(default_factory=dict)
+    alembic_chains: tuple[AlembicChain, ...] = ()  # every environment found, the root's first
+    projects: tuple[Project, ...] = ()  # the root's and every sub-project's, by directory
+    problems: list[InputError] = field(default_factory=list)  # config files that do not parse
 
     @property
     def manifest(self) -> str:
@@ -72,6 +112,33 @@ class RepoLayout:
 
     def venv(self, path: str) -> Venv | None:
         return self.venvs.get(path.rstrip("/"))
+
+    def alembic_chain(self, path: str) -> str | None:
+        """The chain (its script location) that a revision file at `path` belongs to."""
+        if not path.endswith(".py") or posixpath.basename(path).startswith("__init__"):
+            return None
+        inside = [loc for loc in self.alembic_versions
+                  if path.startswith(loc.rstrip("/") + "/")]
+        if not inside:
+            return None
+        location = max(inside, key=len)
+        for chain in self.alembic_chains:
+            if location in chain.version_locations:
+                return chain.script_location
+        return location
+
+    def django_label(self, directory: str) -> str | None:
+        """The app label of a known migrations directory."""
+        for label, known in self.django_apps.items():
+            if known == directory:
+                return label
+        return None
+
+    def project_of(self, path: str) -> Project | None:
+        """The innermost project whose directory holds `path`."""
+        holding = [p for p in self.projects
+                   if not p.directory or path.startswith(p.directory + "/")]
+        return max(holding, key=lambda p: len(p.directory), default=None)
 
 
 _MAIN_REQUIREMENTS = ("requirements.txt", "base.txt", "common.txt", "main.txt", "prod.txt",
@@ -92,30 +159,53 @@ def conventions() -> RepoLayout:
     return RepoLayout()
 
 
+# --- where the files come from: a worktree on disk, or a commit's tree -------------------
+
+Reader = Callable[[list[str], list[InputError]], dict[str, "str | None"]]
+
+
 def read_layout(root: str) -> RepoLayout:
+    """The layout of the files in a directory: the tracked ones of a git worktree, as they
+    are on disk now (what a plan will be carried out on)."""
     base = Path(root)
     if not base.is_dir():
         raise InputError("--repo must be a directory", root)
-    files = _list_files(base)
-    layout = RepoLayout(root=str(base))
-    layout.requirements = tuple(sorted(f for f in files if is_requirements(f)))
-    pyproject = _read_toml(base / "pyproject.toml", base) if "pyproject.toml" in files else {}
-    layout.manager, layout.lockfile = _manager(files, pyproject)
-    layout.alembic_versions = _alembic_versions(base, files, pyproject)
-    layout.django_apps = {
-        str(PurePosixPath(f).parent.parent.name): str(PurePosixPath(f).parent)
-        for f in sorted(files)
-        if f.endswith("migrations/__init__.py") and "/" in f
-    }
+    layout = layout_of(_list_files(base), lambda paths, problems: _read_on_disk(base, paths,
+                                                                                 problems))
+    layout.root = str(base)
     layout.venvs = _venvs(base)
     return layout
 
 
+def read_layout_at(git: GitRepo, commit: str) -> RepoLayout:
+    """The layout in a commit's tree: branches are compared on the base's files, whatever the
+    working tree happens to have checked out."""
+    listing = git.run("ls-tree", "-r", "-z", "--full-tree", commit)
+    files = set()
+    for entry in listing.split("\0"):
+        meta, _, path = entry.partition("\t")
+        if path and meta.split(" ", 1)[0] in _REGULAR:
+            files.add(path)
+
+    def read(paths: list[str], problems: list[InputError]) -> dict[str, str | None]:
+        blobs = git.read_blobs([f"{commit}:{p}" for p in paths])
+        return {p: blobs.get(f"{commit}:{p}") for p in paths}
+
+    layout = layout_of(files, read)
+    layout.root = git.root
+    layout.venvs = {} if git.bare else _venvs(Path(git.root))
+    return layout
+
+
+_REGULAR = ("100644", "100755")  # a commit's symlinks (120000) and submodules are not files
+
+
 def _list_files(base: Path) -> set[str]:
-    """Tracked and untracked-but-not-ignored files: what the project really consists of."""
-    result = _git(base, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    """Tracked files (a tracked link is read only if it stays inside the repository); a
+    directory that is not a git repository is walked instead."""
+    result = _git(base, "ls-files", "-z")
     if result is not None:
-        return {p for p in result.split("\0") if p}
+        return {path for path in result.split("\0") if path}
     found: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS
@@ -123,6 +213,21 @@ def _list_files(base: Path) -> set[str]:
         rel = Path(dirpath).relative_to(base)
         found.update(str(PurePosixPath(*rel.parts, name)) for name in filenames)
     return found
+
+
+def _read_on_disk(base: Path, paths: list[str],
+                  problems: list[InputError]) -> dict[str, str | None]:
+    """Files of the worktree through the one safe reader: a link out of the repository, a
+    FIFO or a huge file is a problem in the report, never read."""
+    result: dict[str, str | None] = {}
+    for path in paths:
+        try:
+            result[path] = read_repo_text(str(base / path), str(base))
+        except InputError as problem:
+            problem.path = path
+            problems.append(problem)
+            result[path] = None
+    return result
 
 
 def _git(base: Path, *args: str) -> str | None:
@@ -138,62 +243,222 @@ def _git(base: Path, *args: str) -> str | None:
     return out.decode("utf-8", "surrogateescape")
 
 
-def _read_toml(path: Path, base: Path) -> dict[str, Any]:
-    """The `tool` table of pyproject.toml: all that the layout needs from it."""
-    text = read_repo_text(str(path), str(base))
+# --- the layout of a list of files --------------------------------------------------------
+
+
+def layout_of(files: Iterable[str], read: Reader) -> RepoLayout:
+    """Everything a layout holds, from the paths and the few files that configure them, read
+    in one batch: every alembic.ini and pyproject.toml, settings modules, the env.py of an
+    alembic folder without a config, and the newest migration of each candidate folder."""
+    tree = _Tree(files)
+    candidates = _MigrationFolders(tree)
+    wanted = sorted({*tree.named("alembic.ini"), *tree.named("pyproject.toml"),
+                     *tree.settings, *candidates.env_files, *candidates.samples.values()})
+    layout = RepoLayout()
+    texts = read(wanted, layout.problems)
+    pyprojects: dict[str, dict[str, Any]] = {}
+    for path in tree.named("pyproject.toml"):
+        pyprojects[path] = _toml(texts.get(path), path, layout.problems)
+    layout.projects = _projects(tree, pyprojects)
+    root = next((p for p in layout.projects if not p.directory), None)
+    layout.requirements = tuple(tree.requirements)
+    if root is not None:
+        layout.manager, layout.lockfile = root.manager, root.lockfile
+    layout.alembic_chains = _alembic_chains(tree, texts, pyprojects, candidates, layout.problems)
+    if layout.alembic_chains:
+        layout.alembic_versions = tuple(dict.fromkeys(
+            loc for chain in layout.alembic_chains for loc in chain.version_locations))
+    scripts = {c.script_location for c in layout.alembic_chains}
+    versions = set(layout.alembic_versions)
+    layout.django_apps = _django_apps(tree, texts, candidates, scripts | versions)
+    return layout
+
+
+class _Tree:
+    """The paths of a repository, indexed by folder and by name (monorepos list 100k files)."""
+
+    def __init__(self, files: Iterable[str]):
+        self.files = set(files)
+        self.dirs: set[str] = set()
+        self.children: dict[str, list[str]] = defaultdict(list)  # folder -> file names
+        self.by_name: dict[str, list[str]] = defaultdict(list)  # file name -> paths
+        for path in sorted(self.files):
+            parent, _, name = path.rpartition("/")
+            self.children[parent].append(name)
+            self.by_name[name].append(path)
+            while parent and parent not in self.dirs:
+                self.dirs.add(parent)
+                parent = parent.rpartition("/")[0]
+        in_settings = [f"{d}/{n}" for d in self.dirs if d.rpartition("/")[2] == "settings"
+                       for n in self.children.get(d, ()) if n.endswith(".py")]
+        named = [p for n, paths in self.by_name.items() if "settings" in n and n.endswith(".py")
+                 for p in paths]
+        self.settings = sorted({*in_settings, *named})[:200]
+        self.requirements = sorted(f for f in self.files if is_requirements(f))
+
+    def named(self, name: str) -> list[str]:
+        return self.by_name.get(name, [])
+
+    def has_dir(self, path: str) -> bool:
+        return path == "" or path in self.dirs
+
+
+class _MigrationFolders:
+    """Folders that may hold migrations: alembic script folders without a config (their
+    env.py is read), and packages of numbered modules (their newest module is read)."""
+
+    def __init__(self, tree: _Tree):
+        self.env_files = [f for f in tree.named("env.py")
+                          if tree.has_dir(posixpath.join(posixpath.dirname(f), "versions"))]
+        numbered: dict[str, list[str]] = {}
+        for name, paths in tree.by_name.items():
+            if NUMBERED.fullmatch(name):
+                for path in paths:
+                    directory = path.rpartition("/")[0]
+                    if f"{directory}/__init__.py" in tree.files:
+                        numbered.setdefault(directory, []).append(path)
+        self.numbered = numbered
+        self.samples = {d: max(paths) for d, paths in numbered.items()}
+
+
+def _toml(text: str | None, path: str, problems: list[InputError]) -> dict[str, Any]:
     if text is None:
         return {}
-    with reading(str(path)):
-        doc = TomlDocument(load_toml(text, str(path)), str(path), text)
-        tool = doc.table(doc.data, "tool")
-        doc.table(tool, "alembic", "tool")  # the one table read below: check its type now
-        return {"tool": tool}
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+        document = TomlDocument(data, path, text)
+        document.table(document.table(data, "tool"), "alembic", "tool")  # read below: typed
+        return data
+    except InputError as wrong:
+        problems.append(wrong)
+        return {}
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
+        if path == "pyproject.toml":  # a sub-project's is reported where a branch changes it
+            problems.append(InputError(f"does not parse as TOML: {exc}", path))
+        return {}
 
 
-def _manager(files: set[str], pyproject: dict[str, Any]) -> tuple[str, str | None]:
+def _projects(tree: _Tree, pyprojects: dict[str, dict[str, Any]]) -> tuple[Project, ...]:
+    """Every directory with a manifest or a lockfile is a project (monorepos have several)."""
+    markers = {"pyproject.toml", "Pipfile", "setup.py", *LOCKFILES}
+    directories = {path.rpartition("/")[0] for name, paths in tree.by_name.items()
+                   if name in markers or _PYLOCK.fullmatch(name) for path in paths}
+    for path in tree.requirements:  # requirements/base.txt belongs to the folder above
+        folder = path.rpartition("/")[0]
+        directories.add(folder.rpartition("/")[0] if folder.rpartition("/")[2] == "requirements"
+                        else folder)
+    projects = []
+    for directory in sorted(directories):
+        names = set(tree.children.get(directory, ()))
+        pyproject = pyprojects.get(posixpath.join(directory, "pyproject.toml"), {})
+        manager, lockfile = _manager(names, pyproject)
+        nested = posixpath.join(directory, "requirements")
+        requirements = sorted(path for folder in (directory, nested)
+                              for name in tree.children.get(folder, ())
+                              if is_requirements(path := posixpath.join(folder, name)))
+        if manager == "pip" and requirements:
+            manifest = min(requirements, key=_main_requirements_first)
+        elif manager == "pip" and "pyproject.toml" in names:
+            manifest = posixpath.join(directory, "pyproject.toml")
+        else:
+            manifest = posixpath.join(directory, MANIFESTS[manager])
+        projects.append(Project(directory, manager, manifest,
+                                posixpath.join(directory, lockfile) if lockfile else None))
+    return tuple(projects)
+
+
+_PYLOCK = re.compile(r"pylock(\.[^/]+)?\.toml")
+
+
+def _manager(names: set[str], pyproject: dict[str, Any]) -> tuple[str, str | None]:
     for lockfile, manager in LOCKFILES.items():
-        if lockfile in files:
+        if lockfile in names:
             return manager, lockfile
-    pylock = sorted(f for f in files if re.fullmatch(r"pylock(\.[^/]+)?\.toml", f))
+    pylock = sorted(n for n in names if _PYLOCK.fullmatch(n))
     tool = pyproject.get("tool", {})
     for manager in ("poetry", "uv", "pdm"):
-        if manager in tool:
+        if isinstance(tool, dict) and manager in tool:
             return manager, pylock[0] if pylock else None
-    if "Pipfile" in files:
+    if "Pipfile" in names:
         return "pipenv", None
     return "pip", pylock[0] if pylock else None
 
 
-def _alembic_versions(base: Path, files: set[str], pyproject: dict[str, Any]) -> tuple[str, ...]:
-    """Where `alembic revision` writes: version_locations, else <script_location>/versions."""
-    section: dict[str, Any] = pyproject.get("tool", {}).get("alembic", {})
-    if not section and "alembic.ini" in files:
-        parser = configparser.RawConfigParser()
-        ini = str(base / "alembic.ini")
-        try:
-            parser.read_string(read_repo_text(ini, str(base)) or "", ini)
-        except configparser.Error as exc:
-            # configparser quotes the offending line: say where, never what
-            line = getattr(exc, "lineno", None)
-            raise InputError(f"does not parse as INI ({type(exc).__name__})", ini,
-                             line) from None
-        if parser.has_section("alembic"):
-            section = dict(parser.items("alembic"))
-    if not section:
-        return conventions().alembic_versions
-    script = _relative(base, str(section.get("script_location", "alembic")))
-    locations = section.get("version_locations")
-    if not locations:
-        return (f"{script}/versions",)
-    if isinstance(locations, str):
-        locations = _split_locations(locations, section)
-    if not isinstance(locations, list) or not locations:  # "," says nothing: alembic's default
-        return (f"{script}/versions",)
-    return tuple(_relative(base, str(loc)) for loc in locations)
+# --- alembic ------------------------------------------------------------------------------
+
+
+def _alembic_chains(tree: _Tree, texts: dict[str, str | None],
+                    pyprojects: dict[str, dict[str, Any]], candidates: _MigrationFolders,
+                    problems: list[InputError]) -> tuple[AlembicChain, ...]:
+    """Every alembic environment: each section of each alembic.ini that names a script
+    location (or a Flask-Migrate folder: alembic.ini beside env.py), [tool.alembic] in any
+    pyproject.toml, and script folders that only have env.py and versions/."""
+    chains: list[AlembicChain] = []
+    for path in tree.named("alembic.ini"):
+        chains += _ini_chains(tree, path, texts.get(path), problems)
+    for path, data in pyprojects.items():
+        tool = data.get("tool", {})
+        section = tool.get("alembic") if isinstance(tool, dict) else None
+        if isinstance(section, dict) and section.get("script_location"):
+            chain = _chain(tree, path, posixpath.dirname(path), section)
+            if chain:
+                chains.append(chain)
+    known = {c.script_location for c in chains}
+    for env in candidates.env_files:
+        folder = posixpath.dirname(env)
+        text = texts.get(env) or ""
+        if folder not in known and (posixpath.join(folder, "script.py.mako") in tree.files
+                                    or _ALEMBIC_IMPORT.search(text)):
+            chains.append(AlembicChain(env, folder, (posixpath.join(folder, "versions"),)))
+    unique = {chain.version_locations: chain for chain in reversed(chains)}
+    return tuple(sorted(unique.values(), key=lambda c: (c.config.count("/"), c.config)))
+
+
+_ALEMBIC_IMPORT = re.compile(r"^\s*(from\s+alembic\s+import|import\s+alembic)", re.MULTILINE)
+
+
+def _ini_chains(tree: _Tree, path: str, text: str | None,
+                problems: list[InputError]) -> list[AlembicChain]:
+    if text is None:
+        return []
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string(text, source=path)
+    except configparser.Error as exc:
+        # configparser quotes the offending line: say where, never what
+        problems.append(InputError(f"does not parse as INI ({type(exc).__name__})", path,
+                                   getattr(exc, "lineno", None)))
+        return []
+    here = posixpath.dirname(path)
+    chains = []
+    for section in parser.sections():
+        options = dict(parser.items(section))
+        if "script_location" not in options:
+            # Flask-Migrate writes migrations/alembic.ini without one: the folder is the script
+            if section != "alembic" or posixpath.join(here, "env.py") not in tree.files:
+                continue
+            options["script_location"] = "%(here)s"
+        config = path if section == "alembic" else f"{path} [{section}]"
+        chain = _chain(tree, config, here, options)
+        if chain:
+            chains.append(chain)
+    return chains
+
+
+def _chain(tree: _Tree, config: str, here: str, options: dict[str, Any]) -> AlembicChain | None:
+    script = _resolve(tree, str(options["script_location"]), here)
+    if script is None:
+        return None
+    raw = options.get("version_locations")
+    if isinstance(raw, str):
+        raw = _split_locations(raw, options)
+    locations = [_resolve(tree, str(loc), here) for loc in raw or ()]
+    versions = tuple(loc for loc in locations if loc is not None)
+    return AlembicChain(config, script, versions or (posixpath.join(script, "versions"),))
 
 
 def _split_locations(value: str, section: dict[str, Any]) -> list[str]:
-    separator = str(section.get("path_separator") or section.get("version_path_separator") or "")
+    separator = section.get("path_separator") or section.get("version_path_separator")
     named = {"os": os.pathsep, "space": " ", "newline": "\n", "colon": ":", "semicolon": ";"}
     if separator:
         sep = named.get(separator, separator)
@@ -201,13 +466,103 @@ def _split_locations(value: str, section: dict[str, Any]) -> list[str]:
     return [part for part in re.split(r"[\s,]+", value) if part]
 
 
-def _relative(base: Path, location: str) -> str:
-    location = location.replace("%(here)s", ".").strip()
-    if ":" in location and not location.startswith((".", "/")):
-        # a package resource ("myapp:migrations"): the package's directory in the repo
+def _resolve(tree: _Tree, location: str, here: str) -> str | None:
+    """A location as a repository path: `%(here)s` is the config's folder; a plain relative
+    path is taken from the config's folder or the root, whichever exists (alembic runs from
+    where it is called); `package:folder` is found in the tree, an absolute path by its
+    longest tail that is a folder of the tree. None when outside it."""
+    location = location.strip()
+    if "%(here)s" in location:
+        options = [location.replace("%(here)s", here or ".")]
+    elif ":" in location and not location.startswith((".", "/")) and "/" not in location.split(
+            ":", 1)[0]:
         package, _, sub = location.partition(":")
-        location = "/".join([*package.split("."), sub])
-    return str(PurePosixPath(os.path.normpath(location)))
+        suffix = "/".join([*package.split("."), *([sub] if sub else [])])
+        found = sorted((d for d in tree.dirs if d == suffix or d.endswith("/" + suffix)),
+                       key=lambda d: (d.count("/"), d))
+        options = [found[0] if found else suffix]
+    else:
+        options = [posixpath.join(here, location), location] if here else [location]
+    resolved = []
+    for option in options:
+        if option.startswith("/"):  # where a container mounts it (/app/alembic): the tail
+            parts = posixpath.normpath(option).strip("/").split("/")
+            tails = ["/".join(parts[i:]) for i in range(1, len(parts))]
+            resolved += [tail for tail in tails if tree.has_dir(tail)][:1]
+            continue
+        normal = posixpath.normpath(option)
+        if normal == ".." or normal.startswith("../"):
+            continue
+        resolved.append("" if normal == "." else normal)
+    existing = [r for r in resolved if tree.has_dir(r)]
+    return (existing or resolved)[0] if resolved else None
+
+
+# --- Django -------------------------------------------------------------------------------
+
+
+def _django_apps(tree: _Tree, texts: dict[str, str | None], candidates: _MigrationFolders,
+                 alembic_folders: set[str]) -> dict[str, str]:
+    """label -> migrations folder: `<app>/migrations` packages, packages whose migrations say
+    they are Django's (whatever their name), and MIGRATION_MODULES in settings."""
+    apps: dict[str, str] = {}
+    for path in tree.named("__init__.py"):
+        directory = posixpath.dirname(path)
+        if (posixpath.basename(directory) == "migrations" and "/" in path
+                and directory not in candidates.samples
+                and not _within(directory, alembic_folders)):
+            apps.setdefault(default_label(directory), directory)
+    for directory, sample in sorted(candidates.samples.items()):
+        if _within(directory, alembic_folders):
+            continue
+        migration = _django_migration(texts.get(sample), sample)
+        if migration is None:
+            continue
+        names = {posixpath.basename(p)[:-3] for p in candidates.numbered[directory]}
+        label = own_label([migration], names, default_label(directory))
+        apps.setdefault(label, directory)
+    for path in tree.settings:
+        for label, module in _migration_modules(texts.get(path)).items():
+            suffix = module.replace(".", "/")
+            found = sorted((d for d in tree.dirs if d == suffix or d.endswith("/" + suffix)),
+                           key=lambda d: (d.count("/"), d))
+            if found:  # the setting names the label: it replaces the folder's guess
+                apps = {k: v for k, v in apps.items() if v != found[0]}
+                apps[label] = found[0]
+    return apps
+
+
+def _within(directory: str, folders: set[str]) -> bool:
+    return any(directory == f or directory.startswith(f + "/") for f in folders)
+
+
+def _django_migration(text: str | None, path: str) -> DjangoMigration | None:
+    if text is None:
+        return None
+    try:
+        return parse_migration(text, path)
+    except InputError:
+        return None
+
+
+def _migration_modules(text: str | None) -> dict[str, str]:
+    """`MIGRATION_MODULES = {"label": "pkg.migrations"}` anywhere in a settings module, read
+    with `ast`; labels set to None (migrations off) or computed are skipped."""
+    if not text or "MIGRATION_MODULES" not in text:
+        return {}
+    try:
+        tree = parse_source(text, "settings")
+    except PARSE_ERRORS:
+        return {}
+    result: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) and any(
+                isinstance(t, ast.Name) and t.id == "MIGRATION_MODULES" for t in node.targets):
+            for key, value in zip(node.value.keys, node.value.values, strict=True):
+                if (isinstance(key, ast.Constant) and isinstance(key.value, str)
+                        and isinstance(value, ast.Constant) and isinstance(value.value, str)):
+                    result[key.value] = value.value
+    return result
 
 
 def _venvs(base: Path) -> dict[str, Venv]:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from analyzer.sources.plan.common import assign_stages, phase_headings, short_title
+from analyzer.sources.plan.common import (
+    assign_stages,
+    dependency_refs,
+    phase_headings,
+    short_title,
+)
 from analyzer.sources.plan.document import Block, Document
 from analyzer.sources.plan.model import Plan, PlanTask
 
@@ -28,7 +33,10 @@ def score(doc: Document) -> tuple[float, str]:
 
 
 def read(doc: Document) -> Plan:
-    tasks = [PlanTask(short_title(item.text), item.start + 1, doc.body(item.start, item.end),
-                      done=item.checkbox == "x") for item in _items(doc)]
+    tasks = []
+    for item in _items(doc):
+        body = doc.body(item.start, item.end)
+        tasks.append(PlanTask(short_title(item.text), item.start + 1, body,
+                              depends_on=dependency_refs(body), done=item.checkbox == "x"))
     stages = assign_stages(doc, tasks, phase_headings(doc))
     return Plan(doc.path, SHAPE, tasks, stages)

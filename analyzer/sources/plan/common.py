@@ -91,6 +91,18 @@ def dependency_refs(body: list[tuple[int, str]]) -> list[str]:
     return list(dict.fromkeys(refs))
 
 
+def labelled_dependencies(body: list[tuple[int, str]]) -> list[str]:
+    """Only the `Depends on: …` labels of a body, no prose: for shapes whose descriptions
+    say "after" without meaning an order (spec-kit's `**Action**:` bullets)."""
+    refs: list[str] = []
+    for _, line in body[1:]:
+        label = _DEPENDS_LABEL.match(line)
+        if label and label.group(1).strip() and not _NONE.match(plain(label.group(1))):
+            value = label.group(1).strip()
+            refs += references(value) or _plain_list(value)
+    return list(dict.fromkeys(refs))
+
+
 def _plain_list(value: str) -> list[str]:
     cleaned = re.sub(r"[*_`]", "", value)
     return [r.strip() for r in re.split(r",|;|\band\b", cleaned) if r.strip()][:20]

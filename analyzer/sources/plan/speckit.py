@@ -14,7 +14,13 @@ import re
 
 from analyzer.model import Mode
 from analyzer.sources.plan.agent_sections import agent_id
-from analyzer.sources.plan.common import assign_stages, phase_headings, plain, short_title
+from analyzer.sources.plan.common import (
+    assign_stages,
+    labelled_dependencies,
+    phase_headings,
+    plain,
+    short_title,
+)
 from analyzer.sources.plan.document import Block, Document
 from analyzer.sources.plan.model import DeclaredFile, Plan, PlanStage, PlanTask
 from analyzer.sources.plan.stories import declare_story_order
@@ -83,6 +89,7 @@ def read(doc: Document) -> Plan:
                         id=match.group(1), done=block.checkbox == "x",
                         marked=any(m.upper() == "P" for m in marks))
         task.files = _declared_files(body)
+        task.depends_on = labelled_dependencies(body)
         for mark in marks:
             story_mark = _STORY.match(mark)
             if story_mark:
