@@ -215,3 +215,18 @@ def test_a_bare_clone_is_replayed_too(cli, history, tmp_path):
     assert counts(report, "textual") == counts(report, "alembic") == (1, 0, 0)
     assert counts(report, "django") == (1, 0, 0)
     assert git(bare, "count-objects", "-v") == objects
+
+
+def test_a_finding_on_the_other_name_of_a_rename_conflict_catches_it():
+    """git names a directory-rename conflict at the destination, the finding may name the
+    file where the branch added it: one conflict, caught, no false alarm."""
+    result = Backtest("repo", "HEAD")
+    replay = Replay("c" * 40, "2024-01-01", "a" * 40, "b" * 40, "merge")
+    finding = Finding("CS103", Severity.ERROR, Risk.HIGH, Resource(Kind.FILE, "old/x.py"),
+                      ("x",), "m", "fix", evidence=(Evidence("old/x.py", 1, ""),))
+    outcome = Outcome("base", ["new/x.py"],
+                      named_with={"old/x.py": {"old/x.py", "new/x.py"},
+                                  "new/x.py": {"old/x.py", "new/x.py"}})
+    result.record(replay, Analysis([finding]), outcome)
+    textual = result.families["textual"]
+    assert (textual.caught, textual.missed, textual.false) == (1, 0, 0)

@@ -36,6 +36,8 @@ _DJANGO_CLASS = re.compile(r"^class Migration\((?:[\w.]+\.)?Migration\)", re.MUL
 class Outcome:
     base: str
     conflicts: list[str] = field(default_factory=list)
+    # path -> every path git names in its conflicts (a rename's source and destination)
+    named_with: dict[str, set[str]] = field(default_factory=dict)
     alembic_forks: dict[str, str] = field(default_factory=dict)  # versions dir -> heads
     django_forks: dict[str, str] = field(default_factory=dict)  # migrations dir -> leaves
     dependency_files: dict[str, str] = field(default_factory=dict)  # path -> "clean" or why not
@@ -45,6 +47,9 @@ def merge_outcome(git: GitRepo, first: str, second: str, base: str) -> Outcome:
     merged = git.merge(first, second)
     tree, conflicts = merged.tree, merged.conflicted
     outcome = Outcome(base, list(conflicts))
+    for conflict in merged.conflicts:
+        for path in conflict.paths:
+            outcome.named_with.setdefault(path, set()).update(conflict.paths)
     (changed_1, _), (changed_2, added_2) = git.changes(base, first), git.changes(base, second)
     both = changed_1 & changed_2
     _migrations(git, outcome, (first, second, tree), added_2)

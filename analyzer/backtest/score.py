@@ -86,8 +86,12 @@ class Backtest:
         findings = [] if stopped else analysis.findings
         self._stopped = " (scan stopped)" if stopped else ""
         flagged = _flagged(findings)
+        # a finding on another name of the same conflict (a rename's source) names it too
+        said = {real for real in outcome.conflicts
+                if flagged["CS103"] & outcome.named_with.get(real, {real})}
+        named = set().union(*outcome.named_with.values()) if outcome.named_with else set()
         self._score("textual", commit, {p for p in outcome.conflicts if not is_lockfile(p)},
-                    flagged["CS103"])
+                    said | (flagged["CS103"] - named))
         self._score("alembic", commit, set(outcome.alembic_forks),
                     flagged["CS301"] | flagged["CS302"])
         self._score("django", commit, set(outcome.django_forks), flagged["CS304"])
