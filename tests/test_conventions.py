@@ -133,8 +133,9 @@ def test_one_finding_per_cause_lists_the_members(repo, branches):
                                                               '"requests",\n    "httpx",')})
     for n in range(5):
         branch(root, f"feature-{n}", {f"src/f{n}.py": "x = 1\n"}, base="deps")
+    branch(root, "relock", {"uv.lock": "# lock regenerated\n"})
     result = branches(root)
     lock = [f for f in result.json["findings"] if f["rule"] == "CS207"]
     assert len(lock) == 1, lock
-    assert set(lock[0]["workstreams"]) == {"deps", *(f"feature-{n}" for n in range(5))}
+    assert set(lock[0]["workstreams"]) == {"deps", "relock", *(f"feature-{n}" for n in range(5))}
     assert "the same in 5 more workstreams" in lock[0]["message"]

@@ -31,7 +31,7 @@ def run_cli(*args: object, cwd: object = None,
 # --- the last-resort guard --------------------------------------------------------------------
 
 def test_an_internal_error_is_exit_2_with_the_file_and_no_traceback(cli, monkeypatch):
-    def broken() -> int:
+    def broken(*_: object) -> int:
         with reading("rules/dependencies.toml"):
             raise KeyError("boom")
 
@@ -44,7 +44,7 @@ def test_an_internal_error_is_exit_2_with_the_file_and_no_traceback(cli, monkeyp
 
 
 def test_debug_shows_the_traceback(cli, monkeypatch):
-    def broken() -> int:
+    def broken(*_: object) -> int:
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr("analyzer.commands.rules.list_rules", broken)
@@ -55,7 +55,7 @@ def test_debug_shows_the_traceback(cli, monkeypatch):
 
 
 def test_interrupt_is_130_with_one_line(cli, monkeypatch):
-    def interrupted() -> int:
+    def interrupted(*_: object) -> int:
         raise KeyboardInterrupt
 
     monkeypatch.setattr("analyzer.commands.rules.list_rules", interrupted)

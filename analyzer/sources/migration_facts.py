@@ -63,7 +63,8 @@ def read_migrations(git: GitRepo, base_commit: str, base_name: str, layout: Repo
     new_django: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # dir -> ws, path, text
     for (ws_id, path, _), text in zip(wanted, read_texts(wanted), strict=True):
         if text is None:
-            problems.append(InputError(f"cannot be read (in {ws_id})", path))
+            problems.append(InputError(f"cannot be read (in {ws_id}); its migrations are not "
+                                       "compared", path, blocking=False))
             continue
         chain = layout.alembic_chain(path)
         if chain is None:

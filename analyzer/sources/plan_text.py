@@ -40,6 +40,7 @@ _TAKES_FROM = re.compile(r"\b(remove|removes|delete|deletes|drop|strip|extract|e
                          r"moves|cut|split|pull)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[.;:(]\s|,\s(?=\w+ )|\s[-–—]\s|\s\(")
 
+_BLANKS = re.compile(r"[ \t]{2,}")
 _COMMAND_START = re.compile(
     r"^(?:[-*+]|\d+[.)])?\s*(?:\*\*)?(?:run|then|execute|command|test)?(?:\*\*)?:?\s*(?:\$\s*)?"
     r"((?:[A-Z_]+=\S+\s+)*(?:python3?|pip3?|poetry|uv|pdm|pipenv|alembic|flask|uvicorn|gunicorn|"
@@ -97,7 +98,9 @@ def code_segments(text: str) -> list[str]:
     segments = [m.group(1) for m in re.finditer(r"`([^`]+)`", text)]
     if segments:
         return segments  # the author marked the code: the rest of the line is prose
-    start = _COMMAND_START.match(text)
+    # One space per run of blanks first: the pattern's optional parts each take blanks, and
+    # a long run split between them every way is quadratic before it fails.
+    start = _COMMAND_START.match(_BLANKS.sub(" ", text))
     return [start.group(1)] if start else []
 
 

@@ -15,8 +15,6 @@ from tests.fuzz.growth import CASES, ROOT_DIR, check
 
 _KNOWN = {
     "plan: one line of paths": "plan_text.mode_of re-scans the clause before each path",
-    "plan: dash, spaces, checkbox": "the markdown list reader on `-` + spaces + `[ ] x` "
-                                    "(quadratic in the run of spaces)",
 }
 _CHILD_LIMIT = 60
 _KNOWN_LIMIT = 8  # a known step: failing fast keeps the suite's budget
