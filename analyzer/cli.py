@@ -216,6 +216,25 @@ def build_parser() -> argparse.ArgumentParser:
     driver.add_argument("path", nargs="?", default="", metavar="PATH",
                         help="%%P: the file's path, for messages")
 
+    backtest = commands.add_parser(
+        "backtest", help="replay the repository's merges: what the rules caught and missed",
+        description="Replay the repository's own merges (two-parent merges, and squash-merged "
+                    "pull requests when refs/pull/*/head are fetched): the analysis of both "
+                    "sides against their merge-base, scored against what git merge-tree, "
+                    "alembic heads and Django leaves show in the merged tree. Read-only.")
+    window = backtest.add_mutually_exclusive_group()
+    window.add_argument("--since", metavar="DATE", help="merges since DATE ('2024-01-01', "
+                                                        "'6 months ago')")
+    window.add_argument("--last", metavar="N", type=int, help="the last N merges (default 100)")
+    backtest.add_argument("--ref", metavar="REF", default="HEAD",
+                          help="the history to replay (HEAD)")
+    backtest.add_argument("--repo", metavar="PATH", default=".",
+                          help="a directory in the repository (default: the current directory)")
+    backtest.add_argument("--examples", metavar="N", type=int, default=5,
+                          help="commit ids shown of each kind, per family (5)")
+    backtest.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    backtest.add_argument("--output", "-o", metavar="FILE", help="write the report here")
+
     rules = commands.add_parser("rules", help="list the rule catalog",
                                 description="List every rule: id, severity, risk and title.")
     rules.add_argument("--format", choices=("text", "markdown"), default="text",
@@ -293,6 +312,10 @@ def _run(argv: list[str]) -> int:
         from analyzer.commands.merge_driver import run_merge_driver
 
         return run_merge_driver(args)
+    if args.command == "backtest":
+        from analyzer.commands.backtest import run_backtest
+
+        return run_backtest(args)
     if args.command == "rules":
         from analyzer.commands.rules import list_rules
 

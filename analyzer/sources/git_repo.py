@@ -201,6 +201,17 @@ class GitRepo:
                 result.append(short)
         return result
 
+    def pull_request_heads(self) -> dict[str, str]:
+        """Pull request number -> head commit, from `refs/pull/N/head` (GitHub's layout)."""
+        out = self.run("for-each-ref", "--format=%(objectname) %(refname)", "refs/pull/")
+        result = {}
+        for line in out.splitlines():
+            sha, _, name = line.partition(" ")
+            parts = name.split("/")
+            if len(parts) == 4 and parts[3] == "head":
+                result[parts[2]] = sha
+        return result
+
     def worktrees(self) -> list[Worktree]:
         """The repository's worktrees, main first; none for a bare repository without any."""
         if self._worktrees is not None:
@@ -346,6 +357,13 @@ class GitRepo:
     def changed_paths(self, old: str, new: str) -> set[str]:
         out = self.run("diff-tree", "-r", "--name-only", "-z", "--no-renames", old, new)
         return {p for p in out.split("\0") if p}
+
+    def changes(self, old: str, new: str) -> tuple[set[str], set[str]]:
+        """(paths changed, paths added) from old to new, renames as a delete and an add."""
+        out = self.run("diff-tree", "-r", "--name-status", "-z", "--no-renames", old,
+                       new).split("\0")
+        pairs = list(zip(out[::2], out[1::2], strict=False))  # a trailing "" is left over
+        return {p for _, p in pairs}, {p for status, p in pairs if status == "A"}
 
     def untracked(self, cwd: str, paths: tuple[str, ...] = ()) -> list[str]:
         """Untracked, not ignored files of a worktree (asked once per worktree, run and
@@ -515,6 +533,27 @@ class GitRepo:
             with self._lock:
                 self._snapshots[key] = done
         return done
+
+    def merge_commits(self, ref: str, since: str | None, last: int | None) -> list[list[str]]:
+        """[commit, committer date, first parent, second parent] of the two-parent merges
+        reachable from ref, newest first."""
+        args = ["log", "--min-parents=2", "--max-parents=2", "--format=%H %cI %P"]
+        if since:
+            args.append(f"--since={since}")
+        if last is not None:
+            args.append(f"--max-count={last}")
+        return [line.split() for line in self.run(*args, ref, "--").splitlines() if line]
+
+    def first_parent_log(self, ref: str, since: str | None) -> list[tuple[list[str], str]]:
+        """([commit, committer date, parents…], subject) along ref's first-parent line."""
+        args = ["log", "--first-parent", "--format=%H %cI %P%x00%s"]
+        if since:
+            args.append(f"--since={since}")
+        result = []
+        for line in self.run(*args, ref, "--").splitlines():
+            head, _, subject = line.partition("\0")
+            result.append((head.split(), subject))
+        return result
 
     def merge(self, a: str, b: str) -> MergeResult:
         """`git merge-tree --write-tree` of a and b inside the scratch repository (no merge
