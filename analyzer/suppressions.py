@@ -55,11 +55,14 @@ def apply_suppressions(findings: list[Finding], text_of: Source
                        ) -> tuple[list[Finding], int, list[Suppression]]:
     """(kept, how many were suppressed, unused suppressions in the files read)."""
     cache: dict[tuple[str, str], list[Suppression]] = {}
+    parsed: dict[tuple[str, str], list[Suppression]] = {}  # many owners share one text
 
     def near(owner: str, path: str, line: int) -> list[Suppression]:
         if (owner, path) not in cache:
             text = text_of(owner, path)
-            cache[(owner, path)] = suppressions_in(path, text) if text else []
+            if text and (path, text) not in parsed:
+                parsed[(path, text)] = suppressions_in(path, text)
+            cache[(owner, path)] = parsed[(path, text)] if text else []
         return [s for s in cache[(owner, path)] if s.line in (line, line - 1)]
 
     used: set[Suppression] = set()

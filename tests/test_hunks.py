@@ -32,3 +32,26 @@ def test_anything_but_a_plain_edit_is_always_simulated():
     for detail in ("added", "deleted", "binary", "untracked", "renamed from g.py"):
         assert may_conflict(touch(*far[0], detail=detail), touch(*far[1]))
     assert may_conflict(touch(), touch(*far[1]))  # no hunks known
+
+
+def test_closest_matches_every_pair_on_random_diffs():
+    """The bisection finds the gap a comparison of every pair finds."""
+    import random
+
+    from analyzer.hunks import closest, gap
+
+    def diff(rng: random.Random) -> tuple[Hunk, ...]:
+        hunks, position = [], 1
+        for _ in range(rng.randint(0, 8)):
+            position += rng.randint(0, 5)
+            size = rng.randint(0, 4)
+            hunks.append(Hunk(position, size, position, 1))
+            position += size or 1
+        return tuple(hunks)
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        a, b = diff(rng), diff(rng)
+        every = min((gap(x, y) for x in a for y in b), default=None)
+        found = closest(a, b)
+        assert (found[0] if found else None) == every

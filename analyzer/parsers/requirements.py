@@ -130,11 +130,14 @@ def _joined(lines: list[str]) -> list[str]:
 # a line of brackets: 20,000 of them take 0.4 s); no real requirement line comes near these.
 MAX_PIP_LINE = 16_384
 MAX_BRACKETS = 16
+_HASH_OPTION = re.compile(r"[ \t]*--hash[ \t]*=?[ \t]*[^\s\\]+")
 
 
 def _within_pips_reach(lines: list[str], facts: RequirementsFacts) -> list[str]:
     """Lines pip's parser can take in linear time; the others are invalid lines of ours."""
     for index, line in enumerate(lines):
+        if "--hash" in line:  # pip-compile's hashes say nothing we compare: 270 of them are
+            line = lines[index] = _HASH_OPTION.sub("", line)  # no reason to refuse a line
         if len(line) > MAX_PIP_LINE or line.count("[") > MAX_BRACKETS:
             facts.invalid.append((index + 1, f"not a requirement: longer than "
                                              f"{MAX_PIP_LINE:,} characters or with more than "

@@ -423,8 +423,11 @@ def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | 
             parsed = parse_requirements(text) if text is not None else None
             facts.requirements[(ws_id, path)] = (parsed, new) if which == "old" else (old, parsed)
             if parsed and which == "new":
+                # a broken line the branch brings blocks; one it inherits is only reported
+                inherited = {message for _, message in old.invalid} if old else set()
                 facts.problems += [InputError(f"invalid requirement: {message} (in {ws_id})",
-                                              path, line) for line, message in parsed.invalid]
+                                              path, line, blocking=message not in inherited)
+                                   for line, message in parsed.invalid]
                 known = {r.text for r in old.requirements} if old else set()
                 facts.problems += [InputError(
                     f"'{r.text}' is not a PEP 440 specifier; read as text, compared as written "
