@@ -93,11 +93,11 @@ class ResourceIndex:
     @cached_property
     def _ancestry(self) -> dict[str, set[str]]:
         """Every workstream's transitive prerequisites."""
-        return _closure({ws_id: ws.depends_on for ws_id, ws in self.workstreams.items()})
+        return closure({ws_id: ws.depends_on for ws_id, ws in self.workstreams.items()})
 
     @cached_property
     def stage_ancestry(self) -> dict[str, set[str]]:
-        return _closure({key: stage.after for key, stage in self.stages.items()})
+        return closure({key: stage.after for key, stage in self.stages.items()})
 
     def concurrent(self, a: str, b: str) -> bool:
         """Whether two workstreams may run at the same time, as their plan declares it: not
@@ -146,7 +146,7 @@ class ResourceIndex:
         return [a for a in ids if any(self.concurrent(a, b) for b in ids if b != a)]
 
 
-def _closure(edges: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
+def closure(edges: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
     """Transitive prerequisites of every node, iteratively (no recursion limit on long
     chains); prerequisites outside the graph and cycles are ignored."""
     memo: dict[str, set[str]] = {}

@@ -151,7 +151,7 @@ def _worktree_of(scan: BranchScan, directory: str) -> str | None:
     return best
 
 
-def _current_workstream(scan: BranchScan) -> str | None:
+def current_workstream(scan: BranchScan) -> str | None:
     """The workstream of the worktree holding the current directory (used by `fix`)."""
     root = _worktree_of(scan, os.getcwd())
     for stream in scan.streams:

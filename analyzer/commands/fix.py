@@ -18,8 +18,7 @@ from collections.abc import Iterator
 
 from analyzer.baseline import fingerprint
 from analyzer.checks.migration_graph import roots_in_base
-from analyzer.commands.branches import GitScan, scan_repository
-from analyzer.commands.branches import _current_workstream as current_workstream
+from analyzer.commands.branches import GitScan, current_workstream, scan_repository
 from analyzer.errors import InputError
 from analyzer.fixes import alembic as alembic_fix
 from analyzer.fixes import django as django_fix

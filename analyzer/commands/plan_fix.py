@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 
+from analyzer.catalog import Catalog
 from analyzer.commands.output import configured_catalog, merge_options
 from analyzer.config import load_config
 from analyzer.engine import CheckContext, run_checks
@@ -34,6 +35,7 @@ def run_plan_fix(args: argparse.Namespace) -> int:
     config = load_config(root)
     merge_options(args, config)
     layout = read_layout(args.repo) if args.repo else conventions()
+    catalog = configured_catalog(config)
     pending = 0
     for group in plan_inputs(args.plan_files):
         with tempfile.TemporaryDirectory(prefix="conflictscan-") as scratch:
@@ -41,15 +43,15 @@ def run_plan_fix(args: argparse.Namespace) -> int:
             done = PlanFix({})
             remaining: list[Finding] = []
             for _ in range(ROUNDS):
-                remaining, fixed = _round(copies, layout, args)
-                if not remaining or not fixed.edits(fixed.texts_before):
+                remaining, fixed = _round(copies, layout, catalog, args)
+                if not remaining or not fixed.edits():
                     break
                 _merge_into(done, fixed)
                 for path, text in fixed.texts.items():
                     with open(path, "w", encoding="utf-8", newline="") as handle:
                         handle.write(text)
             else:
-                remaining, _ = _round(copies, layout, args)
+                remaining, _ = _round(copies, layout, catalog, args)
             edits = [FileEdit(original, originals[original], read_text(copy))
                      for original, copy in _pairs(group, scratch)
                      if read_text(copy) != originals[original]]
@@ -93,7 +95,7 @@ def _copy(group: list[str], scratch: str) -> tuple[list[str], dict[str, str]]:
     return copies, originals
 
 
-def _round(copies: list[str], layout: RepoLayout,
+def _round(copies: list[str], layout: RepoLayout, catalog: Catalog,
            args: argparse.Namespace) -> tuple[list[Finding], PlanFix]:
     try:
         loaded = load_plans(copies, layout, args.shape)
@@ -101,12 +103,10 @@ def _round(copies: list[str], layout: RepoLayout,
         raise InputError(f"the corrected plan no longer reads: {exc.message}",
                          exc.path, exc.line) from None
     index = ResourceIndex(loaded.workstreams, loaded.stages)
-    catalog = configured_catalog(load_config(args.repo or os.getcwd()))
     findings = run_checks(CheckContext(index, catalog, layout), args.select, args.ignore)
     files = sorted({t.path or loaded.plan.path for t in loaded.plan.tasks})
     texts = {path: read_text(path) for path in files}
     fixed = fix_plan(loaded.plan, loaded.workstreams, findings, texts)
-    fixed.texts_before = texts
     return [f for f in findings if f.severity is not Severity.NOTE], fixed
 
 

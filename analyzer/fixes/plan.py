@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from analyzer.fixes.edits import FileEdit
+from analyzer.index import closure
 from analyzer.model import Finding, Kind, Severity, Workstream
 from analyzer.sources.plan.model import Plan, PlanTask
 
@@ -33,15 +34,15 @@ class PlanFix:
     """What `plan --fix` changes: edited texts by file, and what it could not express."""
 
     texts: dict[str, str]  # path -> new text
-    texts_before: dict[str, str] = field(default_factory=dict)  # what the round started from
+    original: dict[str, str] = field(default_factory=dict)  # the texts it started from
     orders: dict[str, list[str]] = field(default_factory=dict)  # task -> tasks it now follows
     ports: dict[str, int] = field(default_factory=dict)  # task -> its new port
     databases: dict[str, str] = field(default_factory=dict)  # task -> its new database name
     left: list[str] = field(default_factory=list)  # what could not be written, and why
 
-    def edits(self, originals: dict[str, str]) -> list[FileEdit]:
-        return [FileEdit(path, originals.get(path), text) for path, text in self.texts.items()
-                if text != originals.get(path)]
+    def edits(self) -> list[FileEdit]:
+        return [FileEdit(path, self.original.get(path), text)
+                for path, text in self.texts.items() if text != self.original.get(path)]
 
 
 def fix_plan(plan: Plan, workstreams: Sequence[Workstream], findings: Iterable[Finding],
@@ -54,7 +55,7 @@ def fix_plan(plan: Plan, workstreams: Sequence[Workstream], findings: Iterable[F
     def rank(ws_id: str) -> int:
         return plan_order.get(ws_id, len(plan_order))
 
-    result = PlanFix(dict(texts))
+    result = PlanFix(dict(texts), original=texts)
     used_ports = {int(t.resource.key) for ws in workstreams for t in ws.touches
                   if t.resource.kind is Kind.PORT and t.resource.key.isdigit()}
     edges: dict[str, set[str]] = defaultdict(set)
@@ -82,7 +83,8 @@ def fix_plan(plan: Plan, workstreams: Sequence[Workstream], findings: Iterable[F
         for earlier, later in itertools.pairwise(ranked):
             edges[later].add(earlier)
     # bottom-up, so that lines inserted for one task never move the lines of the next
-    prerequisites = _prerequisites(workstreams)
+    # an order already there, either way round, is never written again (nor made a cycle)
+    prerequisites = closure({ws.id: ws.depends_on for ws in workstreams})
     for ws_id, before in sorted(edges.items(), key=lambda item: -tasks[item[0]].line):
         refs = sorted((b for b in before if ws_id not in prerequisites.get(b, set())
                        and b not in prerequisites.get(ws_id, set())), key=rank)
@@ -92,23 +94,6 @@ def fix_plan(plan: Plan, workstreams: Sequence[Workstream], findings: Iterable[F
                 result.left.append(f"{ws_id}: {why}")
             else:
                 result.orders[ws_id] = refs
-    return result
-
-
-def _prerequisites(workstreams: Sequence[Workstream]) -> dict[str, set[str]]:
-    """Every task's declared prerequisites, transitively: an order already there, either
-    way round, is never written again (nor turned into a cycle)."""
-    direct = {ws.id: set(ws.depends_on) for ws in workstreams}
-    result: dict[str, set[str]] = {}
-    for start in direct:
-        seen: set[str] = set()
-        stack = list(direct[start])
-        while stack:
-            node = stack.pop()
-            if node not in seen:
-                seen.add(node)
-                stack.extend(direct.get(node, ()))
-        result[start] = seen
     return result
 
 
