@@ -198,6 +198,13 @@ def test_the_oracle_reads_migrations_by_content():
              "m/0002_squashed_0003_b.py": squash,
              "m/0004_c.py": migration("shop", "0003_b")}
     assert _django_leaves(texts) == {"0004_c"}
+    # A reset: the originals deleted, the second squash depends on a name the first replaces.
+    first = migration("shop", None).replace(
+        "    operations", "    replaces = [('shop', '0001_initial')]\n    operations")
+    second = migration("shop", "0001_initial").replace(
+        "    operations", "    replaces = [('shop', '0002_a')]\n    operations")
+    assert _django_leaves({"m/0001_squashed.py": first,
+                           "m/0002_squashed_0002.py": second}) == {"0002_squashed_0002"}
     south = "class Migration(SchemaMigration):\n    def forwards(self, orm):\n        pass\n"
     assert _django_leaves({"m/0001_a.py": south, "m/0002_b.py": south}) is None
     py2 = 'revision = "b1"\ndown_revision = "a1"\nprint "upgrading"\n'

@@ -126,10 +126,12 @@ def _django_leaves(texts: dict[str, str]) -> set[str] | None:
             continue  # conflict markers: git reports that file as conflicted
     if not deps:
         return None
-    # The app's own label: the one most of its dependencies on its own files use.
-    labels = Counter(app for pairs in deps.values() for app, dep in pairs if dep in deps)
-    label = labels.most_common(1)[0][0] if labels else None
     replaced = {old for name, olds in replaces.items() for old in olds}
+    # The app's own label: the one most of its dependencies on its own migrations use, those
+    # a squash replaced included (a reset deletes them; Django still resolves the name).
+    labels = Counter(app for pairs in deps.values() for app, dep in pairs
+                     if dep in deps or dep in replaced)
+    label = labels.most_common(1)[0][0] if labels else None
     nodes = set(deps) - replaced
     used = set()
     for name in nodes:
