@@ -4,6 +4,8 @@ beside the near-miss that must stay quiet."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import branch
 
 LINES = "".join(f"line {i}\n" for i in range(1, 31))
@@ -87,6 +89,20 @@ def test_binary_macro_and_merge_binary_conflict_too(repo, branches):
                     name=attribute.replace("=", "-"))
         far_apart(root)
         assert cs103(branches(root), "data/schema.json"), attribute
+
+
+@pytest.mark.parametrize("new", [SETTINGS, "unlike anything\n"], ids=["renamed", "deleted"])
+def test_a_binary_file_both_sides_delete_or_change_alike_merges_cleanly(repo, branches, new):
+    """A vendored asset upgraded on two branches the same way (netbox 65b42c93b0): git has
+    nothing to choose between, whatever the attribute; a delete against an edit conflicts."""
+    root = repo({".gitattributes": "*.min.js binary\n", "static/jq-3.4.min.js": LINES})
+    upgrade = {"static/jq-3.4.min.js": None, "static/jq-3.5.min.js": new}
+    branch(root, "one", upgrade)
+    branch(root, "two", upgrade)
+    assert not cs103(branches(root), "static/jq-3.4.min.js")
+    branch(root, "three", {"static/jq-3.4.min.js": LINES + "patched\n"})
+    found = cs103(branches(root, "one", "three"), "static/jq-3.4.min.js")
+    assert found and set(found[0]["workstreams"]) == {"one", "three"}
 
 
 def test_far_apart_edits_without_attributes_merge_cleanly(repo, branches):
