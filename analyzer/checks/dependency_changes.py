@@ -170,9 +170,10 @@ def version_bumped_by_several(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def manifest_without_lockfile(ctx: CheckContext) -> Iterator[Finding]:
-    """CS207 for the mismatch a merge creates: a workstream's manifest change meets a lock
-    another workstream regenerated without it. A branch alone out of step with its own lock
-    is that branch's state, not a merge's."""
+    """CS207, a note: a workstream's manifest change meets a lock another workstream
+    regenerated without it, so the merged lock looks fresh and is not. The mismatch is the
+    first workstream's own (its lock is the base's), which is why it is no warning; a branch
+    out of step with its own lock and nothing regenerated to meet is not reported."""
     lockfile = ctx.layout.lockfile
     if ctx.git is None or not lockfile:
         return
@@ -191,7 +192,8 @@ def manifest_without_lockfile(ctx: CheckContext) -> Iterator[Finding]:
             "CS207", touches,
             f"'{ctx.name(ws_id)}' changes the dependencies in {manifest} ({names}) but not "
             f"{lockfile}, which {ctx.names(others)} regenerates without them: merged, the "
-            "lock no longer matches the manifest", Resource(Kind.FILE, lockfile),
+            "lock looks fresh but does not match the manifest (as it already does not on "
+            f"'{ctx.name(ws_id)}')", Resource(Kind.FILE, lockfile),
             command=ctx.layout.lock_command, lock_command=ctx.layout.lock_command,
             lockfile=lockfile)
 
