@@ -7,6 +7,7 @@ from __future__ import annotations
 from tests.conftest import branch, commit_on_main
 from tests.test_backtest import backtest, commit, counts, merge, side
 from tests.test_branches import migration
+from tests.test_merge_truth import BASE_PINS, FILLERS, _entry, cs202
 
 # --- Django: a changed migration is not a new one (paperless-ngx 17796357ee) -------------
 
@@ -60,3 +61,83 @@ def test_a_fork_the_merged_branch_adds_to_is_still_caught(repo, cli):
     report = backtest(cli, _fork_on_main(
         repo, {"shop/migrations/0003_c.py": migration("shop", "0002_price")}))
     assert counts(report, "django") == (1, 0, 0)
+
+
+# --- uv.lock read as uv writes it (paperless-ngx bf70e597ee) ------------------------------
+
+_WHEEL = "https://example.org/psycopg_c-3.3.0-cp312-linux_x86_64.whl"
+_SOURCES = ('\n[tool.uv.sources]\nlib = { workspace = true }\npsycopg-c = [\n'
+            f'  {{ url = "{_WHEEL}", marker = "sys_platform == \'linux\'" }},\n]\n')
+# a workspace member: its own requirements, from its own manifest, not the project's
+_MEMBER = ('[[package]]\nname = "lib"\nversion = "0.1.0"\nsource = { editable = "packages/lib" }'
+           '\n\n[package.metadata]\nrequires-dist = [{ name = "attrs", specifier = ">=23" }]\n\n')
+
+
+def _uv_files(requires: list[str], recorded: list[str], pins: dict[str, str],
+              sources: str = _SOURCES) -> dict[str, str]:
+    """pyproject.toml with `requires` (and the sources), uv.lock recording `recorded`."""
+    deps = "".join(f'    "{r}",\n' for r in requires)
+    project = f'[project]\nname = "app"\nversion = "0.1.0"\ndependencies = [\n{deps}]\n'
+    lock = ('version = 1\nrequires-python = ">=3.10"\n\n[[package]]\nname = "app"\n'
+            'version = "0.1.0"\nsource = { virtual = "." }\n\n[package.metadata]\n'
+            'requires-dist = [\n' + "".join(f"    {{ {r} }},\n" for r in recorded) + ']\n\n')
+    lock += _MEMBER if sources else ""
+    lock += "".join(_entry(n, v, False) for n, v in sorted({**FILLERS, **pins}.items()))
+    return {"pyproject.toml": project + sources, "uv.lock": lock}
+
+
+_REQUIRES = ["django>=4.2", "lib", "psycopg-c==3.3", *(f"filler{i}>=1" for i in range(8)),
+             "requests>=2.31"]
+_RECORDED = ['name = "django", specifier = ">=4.2"',
+             'name = "lib", editable = "packages/lib"',
+             f'name = "psycopg-c", marker = "sys_platform == \'linux\'", url = "{_WHEEL}"',
+             'name = "psycopg-c", marker = "sys_platform != \'linux\'", specifier = "==3.3"',
+             *(f'name = "filler{i}", specifier = ">=1"' for i in range(8)),
+             'name = "requests", specifier = ">=2.31"']
+
+
+def _two_lock_edits(repo, recorded, relocked=True, sources=_SOURCES):
+    """One branch adds aiohttp, another raises requests (in its lock too unless told): edits
+    far apart in both files, git merges them cleanly, and the merged manifest is neither
+    side's, so the merged lock is compared with it as uv would."""
+    def bumped(records):
+        return [r.replace('">=2.31"', '">=2.32"') for r in records]
+
+    root = repo(_uv_files(_REQUIRES, recorded, BASE_PINS, sources))
+    branch(root, "add", _uv_files(["aiohttp>=3", *_REQUIRES],
+                                  ['name = "aiohttp", specifier = ">=3"', *recorded],
+                                  {**BASE_PINS, "aiohttp": "3.9.0"}, sources))
+    branch(root, "upgrade", _uv_files([*_REQUIRES[:-1], "requests>=2.32"],
+                                      bumped(recorded) if relocked else recorded,
+                                      {**BASE_PINS, "requests": "2.32.0"}, sources))
+    return root
+
+
+def test_a_uv_lock_with_sources_that_merges_and_matches_is_valid(repo, branches):
+    """uv records a package `[tool.uv.sources]` takes from a URL under a marker twice: the
+    URL, and the specifier for every other platform; a workspace member by its path, its
+    own requirements apart. That is the manifest's lock."""
+    root = _two_lock_edits(repo, _RECORDED)
+    found = cs202(branches(root, "add", "upgrade"))
+    assert "merges and stays valid" in found["message"], found["message"]
+    assert found["severity"] == "note"
+
+
+def test_a_uv_lock_recording_versions_in_another_spelling_still_matches(repo, branches):
+    """`>=4.2` in the manifest, `>=4.2.0` in the lock: one version, as uv reads both (no
+    sources here)."""
+    recorded = ['name = "django", specifier = ">=4.2.0"', 'name = "lib"',
+                'name = "psycopg-c", specifier = "==3.3.0"',
+                *(f'name = "filler{i}", specifier = ">=1"' for i in range(8)),
+                'name = "requests", specifier = ">=2.31"']
+    root = _two_lock_edits(repo, recorded, sources="")
+    found = cs202(branches(root, "add", "upgrade"))
+    assert "merges and stays valid" in found["message"], found["message"]
+
+
+def test_a_uv_lock_with_sources_missing_a_requirement_no_longer_matches(repo, branches):
+    """The near-miss: one branch raised requests in the manifest but never relocked."""
+    root = _two_lock_edits(repo, _RECORDED, relocked=False)
+    found = cs202(branches(root, "add", "upgrade"))
+    assert "no longer matches" in found["message"], found["message"]
+    assert found["severity"] == "warning"
