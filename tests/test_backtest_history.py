@@ -141,3 +141,34 @@ def test_a_uv_lock_with_sources_missing_a_requirement_no_longer_matches(repo, br
     found = cs202(branches(root, "add", "upgrade"))
     assert "no longer matches" in found["message"], found["message"]
     assert found["severity"] == "warning"
+
+
+# --- CS204 compares places on the base, not on each side (paperless-ngx d3ff856202) ------
+
+_REQS = "".join(f"package{i}==1.{i}\n" for i in range(12))
+
+
+def test_one_line_added_at_one_base_place_is_one_line_however_far_it_moved(repo, branches):
+    """Both sides add httpx after package8; one also adds three packages at the top, so
+    its httpx is three lines further down in its own file: git still merges one line."""
+    root = repo({"requirements.txt": _REQS})
+    lines = _REQS.splitlines(keepends=True)
+    branch(root, "a", {"requirements.txt": "".join([*lines[:9], "httpx==0.27.0\n",
+                                                    *lines[9:]])})
+    branch(root, "b", {"requirements.txt": "".join(["aiohttp==3.9\n", "anyio==4.0\n",
+                                                    "attrs==23.1\n", *lines[:9],
+                                                    "httpx==0.27.0\n", *lines[9:]])})
+    result = branches(root, "a", "b")
+    assert "CS204" not in result.rules() and "CS103" not in result.rules()
+
+
+def test_one_line_added_at_two_base_places_is_listed_twice(repo, branches):
+    """The near-miss: line 10 in both sides' files, two places of the base (one side
+    dropped three packages above its own)."""
+    root = repo({"requirements.txt": _REQS})
+    lines = _REQS.splitlines(keepends=True)
+    branch(root, "a", {"requirements.txt": "".join([*lines[:9], "httpx==0.27.0\n",
+                                                    *lines[9:]])})
+    branch(root, "b", {"requirements.txt": "".join([*lines[3:], "httpx==0.27.0\n"])})
+    result = branches(root, "a", "b")
+    assert ("CS204", "requirements.txt", ("a", "b")) in result.findings()
