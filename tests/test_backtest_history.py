@@ -172,3 +172,36 @@ def test_one_line_added_at_two_base_places_is_listed_twice(repo, branches):
     branch(root, "b", {"requirements.txt": "".join([*lines[3:], "httpx==0.27.0\n"])})
     result = branches(root, "a", "b")
     assert ("CS204", "requirements.txt", ("a", "b")) in result.findings()
+
+
+# --- legacy specifiers without commas are text, not an exit 2 (wolnelektury f59e7c3de6) --
+
+_OLD_STYLE = "Django>=1.7,<1.8\nlxml>=2.2.2\n" + "".join(f"package{i}==1.{i}\n" for i in range(8))
+
+
+def _old_style(repo, line):
+    root = repo({"requirements.txt": _OLD_STYLE})
+    side(root, "2024-02-01", "docs", {"README.md": "docs\n"})
+    commit(root, "2024-02-01", {"requirements.txt": _OLD_STYLE.replace("lxml>=2.2.2", line)},
+           "main raises a pin, the old way")
+    merge(root, "2024-02-02", "docs")
+    return root
+
+
+def test_a_specifier_without_commas_is_read_as_text_with_a_note(repo, cli):
+    root = _old_style(repo, "sorl-thumbnail>=11.09<12\nSouth>=1.0 <2")
+    assert backtest(cli, root)["exit_2"]["count"] == 0
+    result = cli("branches", "main", "docs", "--base", "docs", "--repo", root,
+                 "--format", "json", "--fail-on", "never")
+    assert result.code == 0, result.err
+    assert "'sorl-thumbnail>=11.09<12' is not a PEP 440 specifier" in result.err
+    assert "'South>=1.0 <2' is not a PEP 440 specifier" in result.err
+
+
+def test_a_line_that_is_no_requirement_at_all_still_stops_the_scan(repo, cli):
+    """The near-miss: words after the specifier are no old syntax, the branch broke it."""
+    root = _old_style(repo, "sorl-thumbnail>=11.09 and newer")
+    assert backtest(cli, root)["exit_2"]["count"] == 1
+    result = cli("branches", "main", "docs", "--base", "docs", "--repo", root,
+                 "--format", "json", "--fail-on", "never")
+    assert result.code == 2 and "requirements.txt:2: invalid requirement" in result.err

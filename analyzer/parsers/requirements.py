@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -184,19 +185,27 @@ def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
 
 
 # A name, then a specifier packaging no longer accepts (PEP 440 came after these files):
-# `webassets==dev`, `molecule>=2.*`. Read as text: the name and the specifier as written.
-_LEGACY = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]{0,200})[ \t]{0,20}((?:===|==|!=|<=|>=|~=|<|>)"
-                     r"[ \t]{0,20}[A-Za-z0-9.*+!_-]{1,100}(?:[ \t]{0,20},[ \t]{0,20}"
-                     r"(?:===|==|!=|<=|>=|~=|<|>)[ \t]{0,20}[A-Za-z0-9.*+!_-]{1,100}){0,10})[ \t]*"
-                     r"(?:#.*)?")
+# `webassets==dev`, `molecule>=2.*`, clauses without commas (`Django>=1.7 <1.8`,
+# `sorl-thumbnail>=11.09<12`, which old pip split on the operators). Read as text: the name
+# and the clauses as written, joined by commas.
+_CLAUSE = r"(?:===|==|!=|<=|>=|~=|<|>)[ \t]{0,20}[A-Za-z0-9.*+!_-]{1,100}"
+_LEGACY = re.compile(rf"([A-Za-z0-9][A-Za-z0-9._-]{{0,200}})[ \t]{{0,20}}({_CLAUSE}"
+                     rf"(?:[ \t]{{0,20}},?[ \t]{{0,20}}{_CLAUSE}){{0,10}})[ \t]*(?:#.*)?")
+_LEGACY_CLAUSE = re.compile(_CLAUSE)
 
 
 def _legacy(line: str, number: int) -> Requirement | None:
     match = _LEGACY.fullmatch(line.strip()[:2000])
     if match is None:
         return None
-    return Requirement(canonicalize_name(match.group(1)), match.group(2).replace(" ", ""),
-                       number, line.strip(), legacy=True)
+    clauses = ",".join(c.replace(" ", "").replace("\t", "")
+                       for c in _LEGACY_CLAUSE.findall(match.group(2)))
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    with contextlib.suppress(InvalidSpecifier):  # commas were all it lacked: compared as
+        clauses = str(SpecifierSet(clauses))  # the same specifier written with them
+    return Requirement(canonicalize_name(match.group(1)), clauses, number, line.strip(),
+                       legacy=True)
 
 
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
