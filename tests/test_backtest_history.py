@@ -205,3 +205,37 @@ def test_a_line_that_is_no_requirement_at_all_still_stops_the_scan(repo, cli):
     result = cli("branches", "main", "docs", "--base", "docs", "--repo", root,
                  "--format", "json", "--fail-on", "never")
     assert result.code == 2 and "requirements.txt:2: invalid requirement" in result.err
+
+
+# --- backtest honours the repository's severities, as every other command does -----------
+
+
+def _stale_lock_merge(repo, table: str) -> dict:
+    """main adds aiohttp and relocks; the merged branch raises requests in the manifest but
+    not in its lock: a clean merge whose lock no longer matches (CS202, a warning)."""
+    def files(requires, recorded, pins):
+        written = _uv_files(requires, recorded, pins)
+        return {**written, "pyproject.toml": written["pyproject.toml"] + table}
+
+    root = repo(files(_REQUIRES, _RECORDED, BASE_PINS))
+    side(root, "2024-02-01", "upgrade", files([*_REQUIRES[:-1], "requests>=2.32"], _RECORDED,
+                                              {**BASE_PINS, "requests": "2.32.0"}))
+    commit(root, "2024-02-01", files(["aiohttp>=3", *_REQUIRES],
+                                     ['name = "aiohttp", specifier = ">=3"', *_RECORDED],
+                                     {**BASE_PINS, "aiohttp": "3.9.0"}), "main adds aiohttp")
+    merge(root, "2024-02-02", "upgrade")
+    return root
+
+
+def test_a_rule_the_repository_makes_a_note_is_no_severe_finding(repo, cli):
+    root = _stale_lock_merge(repo, '\n[tool.conflictscan]\nseverity = { CS202 = "note" }\n')
+    tally = backtest(cli, root)["families"]["dependencies"]
+    assert (tally["false"], tally["clean"]) == (0, 2)
+
+
+def test_a_rule_at_its_own_severity_is_a_severe_finding_on_a_clean_file(repo, cli):
+    """The near-miss: the same merge without the override: a warning on a lock that merged
+    into valid TOML counts as a severe finding on a clean file."""
+    tally = backtest(cli, _stale_lock_merge(repo, ""))["families"]["dependencies"]
+    assert (tally["false"], tally["clean"]) == (1, 2)
+    assert tally["examples"]["false"][0].endswith("uv.lock (CS202)")

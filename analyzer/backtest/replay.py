@@ -57,9 +57,10 @@ def analyse(git: GitRepo, config: Config, catalog: Catalog, first: str, second: 
         facts = gather(scan, index, layout)
         # judged as `conflictscan pr` judges a head: a finding the first parent brings
         # alone (its own fork, its own duplicate) is not what this merge did
-        result.findings = [f for f in run_checks(CheckContext(index, catalog, layout, facts),
-                                                 config.select, config.ignore)
-                           if SECOND in f.workstreams]
+        found = run_checks(CheckContext(index, catalog, layout, facts), config.select,
+                           config.ignore)
+        # at the severities the repository sets, as its own scans report them
+        result.findings = config.with_severity([f for f in found if SECOND in f.workstreams])
         result.problems = [str(p) for p in [*layout.problems, *facts.problems] if p.blocking]
     except InputError as exc:
         result.error = str(exc)
