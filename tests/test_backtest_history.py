@@ -239,3 +239,34 @@ def test_a_rule_at_its_own_severity_is_a_severe_finding_on_a_clean_file(repo, cl
     tally = backtest(cli, _stale_lock_merge(repo, ""))["families"]["dependencies"]
     assert (tally["false"], tally["clean"]) == (1, 2)
     assert tally["examples"]["false"][0].endswith("uv.lock (CS202)")
+
+
+# --- committed conflict markers said as such, at their line (ichnaea 03d91544e2) ----------
+
+_PROD = "cornice==0.14\ndocopt==0.6.1\nheka-py-raven[protocol_v3]==0.7\nkombu==3.0.6\n"
+
+
+def test_committed_conflict_markers_are_named_with_their_file_and_line(repo, cli):
+    """The branch committed a requirements file mid-merge: one clear problem at its
+    `<<<<<<<`, and its two sides are not read as one package listed twice."""
+    root = repo({"requirements/prod.txt": _PROD})
+    branch(root, "raven", {"requirements/prod.txt": _PROD.replace(
+        "heka-py-raven[protocol_v3]==0.7\n",
+        "<<<<<<< HEAD\nheka-py-raven[protocol_v3]==0.7\n=======\nheka-py-raven==0.7\n"
+        ">>>>>>> added raven dependency\nraven==3.4.1\n")})
+    result = cli("branches", "raven", "--repo", root, "--format", "json", "--fail-on", "never")
+    assert result.code == 2
+    assert ("requirements/prod.txt:3: invalid requirement: unresolved merge conflict "
+            "committed ('<<<<<<<' to '>>>>>>>')") in result.err
+    assert "Expected package name" not in result.err
+    assert "CS204" not in result.rules()
+
+
+def test_marker_like_text_that_is_no_marker_is_read_as_usual(repo, cli):
+    """The near-miss: a comment of `<` and an arbitrary-equality pin are no conflict."""
+    text = _PROD + "# <<<<<<< keep this list sorted >>>>>>>\nlegacy-tool===1.0-custom\n"
+    root = repo({"requirements/prod.txt": _PROD})
+    branch(root, "raven", {"requirements/prod.txt": text})
+    result = cli("branches", "raven", "--repo", root, "--format", "json", "--fail-on", "never")
+    assert result.code == 0, result.err
+    assert "conflict" not in result.err

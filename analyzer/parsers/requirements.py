@@ -77,9 +77,11 @@ def parse_requirements(text: str) -> RequirementsFacts:
     """
     facts = RequirementsFacts()
     others: list[str] = []
-    for number, raw in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    unread = _conflict_blocks(lines, facts)
+    for number, raw in enumerate(lines, 1):
         line = raw.strip()
-        if not line or line.startswith("#"):
+        if not line or line.startswith("#") or number in unread:
             others.append("")
             continue
         plain = _plain_requirement(line) if not line.endswith("\\") else None
@@ -96,6 +98,40 @@ def parse_requirements(text: str) -> RequirementsFacts:
         _parse_with_pip(_within_pips_reach(_joined(others), facts), facts)
         facts.requirements.sort(key=lambda r: r.line)
     return facts
+
+
+# git's conflict markers, as a merge leaves them in the file (`|||||||` with diff3)
+_MARKER = re.compile(r"(<{7}|\|{7}|={7}|>{7})(?:[ \t].*)?")
+_MARKER_HELP = ("unresolved merge conflict committed ('<<<<<<<' to '>>>>>>>'): resolve it; "
+                "its first side is read, the rest is not")
+
+
+def _conflict_blocks(lines: list[str], facts: RequirementsFacts) -> set[int]:
+    """Line numbers of committed conflict blocks that are not read: the markers and every
+    side but the first (reading both would list each package twice). Each block is one
+    invalid line, at its `<<<<<<<`, said in the words of a merge, not of a parser."""
+    unread: set[int] = set()
+    side = 0  # 0 outside a block, 1 in its first side, 2 past `|||||||` or `=======`
+    for number, raw in enumerate(lines, 1):
+        marker = _MARKER.fullmatch(raw.rstrip())
+        written = marker.group(1) if marker else ""
+        kind = written[:1]
+        if kind == "<":
+            side = 1
+            facts.invalid.append((number, _MARKER_HELP))
+        elif kind in ("|", "=") and side:
+            side = 2
+        elif kind == ">" and side:
+            side = 0
+        elif kind:
+            facts.invalid.append((number, f"stray conflict marker '{written}' "
+                                          "committed (no '<<<<<<<' before it): remove it"))
+        elif not side:
+            continue
+        elif side == 1 and not kind:
+            continue  # the first side: read as the file's lines
+        unread.add(number)
+    return unread
 
 
 def _joined(lines: list[str]) -> list[str]:
