@@ -94,11 +94,26 @@ def _canonical(operator: str, version: str) -> str:
     """One specifier with its version as a PEP 440 value: `==1.0` and `==1.0.0` are one
     pin, as uv and pip read them. `~=` and wildcards keep their length: it is their
     meaning; `===` compares strings."""
-    from packaging.utils import canonicalize_version
+    from packaging.version import InvalidVersion, Version
 
     if operator in ("~=", "===") or version.endswith(".*"):
         return f"{operator}{version}"
-    return f"{operator}{canonicalize_version(version, strip_trailing_zero=True)}"
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return f"{operator}{version}"
+    # what packaging.utils.canonicalize_version gives, without loading packaging.tags and
+    # platform with it
+    release = list(parsed.release)
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    text = f"{parsed.epoch}!" if parsed.epoch else ""
+    text += ".".join(str(part) for part in release)
+    text += "".join(str(part) for part in parsed.pre) if parsed.pre else ""
+    text += f".post{parsed.post}" if parsed.post is not None else ""
+    text += f".dev{parsed.dev}" if parsed.dev is not None else ""
+    text += f"+{parsed.local}" if parsed.local else ""
+    return f"{operator}{text}"
 
 
 def manifest_fingerprint(text: str | None, uv: bool) -> str | None:
