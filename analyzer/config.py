@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from analyzer.catalog import SharedFilePattern
 from analyzer.errors import InputError, reading
-from analyzer.model import Risk, Severity
+from analyzer.model import Finding, Risk, Severity
 from analyzer.parsers.toml_tables import TomlDocument, load_toml
 
 FAIL_LEVELS = ("error", "warning", "note", "never")
@@ -30,6 +30,14 @@ class Config:
     migration_locations: list[str] = field(default_factory=list)
     baseline: str | None = None
     path: str | None = None  # where it was read from
+
+    def with_severity(self, findings: list[Finding]) -> list[Finding]:
+        """The findings at the severity the team set for their rules: every command that
+        reports or scores findings reads them through this, so none judges another."""
+        if not self.severity:
+            return findings
+        return [replace(f, severity=self.severity[f.rule]) if f.rule in self.severity else f
+                for f in findings]
 
 
 def load_config(root: str | None) -> Config:

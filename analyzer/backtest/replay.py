@@ -36,7 +36,8 @@ class Analysis:
 
 def analyse(git: GitRepo, config: Config, catalog: Catalog, first: str, second: str,
             base: str) -> Analysis:
-    """What `conflictscan branches FIRST SECOND --base MERGE-BASE` would have said."""
+    """What `conflictscan branches FIRST SECOND --base MERGE-BASE` would have said of the
+    merged branch: the findings it is part of, as `conflictscan pr` reports a head's."""
     result = Analysis()
     started = time.perf_counter()
     try:
@@ -54,8 +55,12 @@ def analyse(git: GitRepo, config: Config, catalog: Catalog, first: str, second: 
         scan = BranchScan(git, f"merge-base {base[:10]}", base, streams)
         index = ResourceIndex(scan.workstreams)
         facts = gather(scan, index, layout)
-        result.findings = run_checks(CheckContext(index, catalog, layout, facts), config.select,
-                                     config.ignore)
+        # judged as `conflictscan pr` judges a head: a finding the first parent brings
+        # alone (its own fork, its own duplicate) is not what this merge did
+        found = run_checks(CheckContext(index, catalog, layout, facts), config.select,
+                           config.ignore)
+        # at the severities the repository sets, as its own scans report them
+        result.findings = config.with_severity([f for f in found if SECOND in f.workstreams])
         result.problems = [str(p) for p in [*layout.problems, *facts.problems] if p.blocking]
     except InputError as exc:
         result.error = str(exc)

@@ -96,7 +96,7 @@ def duplicate_after_merge(ctx: CheckContext) -> Iterator[Finding]:
             added[(change.group, change.name, change.variant)].append(change)
     for (_, name, _), changes in added.items():
         clashing = [(a, b) for i, a in enumerate(changes) for b in changes[i + 1:]
-                    if a.workstream != b.workstream and _duplicates(a, b, includes)]
+                    if a.workstream != b.workstream and _duplicates(ctx, a, b, includes)]
         if not clashing:
             continue
         involved = list({(c.workstream, c.manifest): c for pair in clashing
@@ -120,14 +120,32 @@ def duplicate_after_merge(ctx: CheckContext) -> Iterator[Finding]:
                                   merge_time=False, package=name, manifest=path)
 
 
-def _duplicates(a: Change, b: Change, includes: dict[str, set[str]]) -> bool:
-    """Two additions of one package that end up in one requirement set after the merge."""
+def _duplicates(ctx: CheckContext, a: Change, b: Change,
+                includes: dict[str, set[str]]) -> bool:
+    """Two additions of one package that end up in one requirement set after the merge.
+    The same line written at the same place of the base merges into one, however far
+    each side's other edits have moved it in its own version of the file."""
     if a.manifest == b.manifest:
         if a.new != b.new:
             return False  # different specifiers: CS203 says that
-        return not (a.line == b.line and a.text == b.text)  # identical lines merge into one
+        return not (a.text == b.text and _on_base(ctx, a) == _on_base(ctx, b))
     return b.manifest in includes.get(a.manifest, set()) or a.manifest in includes.get(
         b.manifest, set())
+
+
+def _on_base(ctx: CheckContext, change: Change) -> tuple[int, int, int]:
+    """Where a changed line sits on the merge-base: the base lines its (zero-context) hunk
+    replaces and its place among the hunk's new lines; a line outside every hunk by the
+    shift of the hunks before it."""
+    hunks = next((t.hunks for t in ctx.index.workstreams[change.workstream].touches
+                  if t.resource == Resource(Kind.FILE, change.manifest) and t.hunks), ())
+    shift = 0
+    for hunk in sorted(hunks, key=lambda h: h.new_start):
+        if hunk.new_start <= change.line < hunk.new_start + hunk.new_lines:
+            return hunk.old_start, hunk.old_lines, change.line - hunk.new_start
+        if hunk.new_start + hunk.new_lines <= change.line:
+            shift += hunk.new_lines - hunk.old_lines
+    return change.line - shift, -1, 0
 
 
 def _include_graph(ctx: CheckContext) -> dict[str, set[str]]:

@@ -21,7 +21,9 @@ def django_findings(ctx: CheckContext) -> Iterator[Finding]:
     """Per app, the leaves once every workstream is merged, grouped by the base migration
     they grow from: two on one parent, or one on a parent the base has moved past. Squashed
     migrations stand for what they replace; a merge migration that already joins the base's
-    leaf grows from that leaf."""
+    leaf grows from that leaf. A migration a workstream changes replaces the base's version
+    of it: a branch that slips a migration in before an existing one rewires that one's
+    dependencies, and the chain stays one line."""
     if ctx.git is None:
         return
     facts = ctx.git.migrations
@@ -33,7 +35,7 @@ def django_findings(ctx: CheckContext) -> Iterator[Finding]:
             owner.setdefault((migration.app, migration.name), ws_id)
     for app, new in sorted(added.items()):
         base = facts.django_base.get(app, {})
-        merged = {**base, **{n: m for n, m in new.items() if n not in base}}
+        merged = {**base, **new}
         base_graph, merged_graph = graph(base), graph(merged)
         merged_leaves = _leaves(merged_graph)
         if len(merged_leaves) < 2:

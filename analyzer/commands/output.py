@@ -47,8 +47,7 @@ def merge_options(args: argparse.Namespace, config: Config) -> None:
 def accept(findings: list[Finding], args: argparse.Namespace, config: Config,
            root: str | None) -> tuple[list[Finding], int]:
     """Apply severity overrides, then drop the findings the baseline accepts."""
-    findings = [replace(f, severity=config.severity[f.rule]) if f.rule in config.severity else f
-                for f in findings]
+    findings = config.with_severity(findings)
     baseline = args.baseline or config.baseline
     if not baseline or args.write_baseline:
         return findings, 0

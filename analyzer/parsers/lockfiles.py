@@ -1,6 +1,11 @@
 """`uv.lock` and `poetry.lock`, read with tomllib: the packages they pin and the record of the
 manifest they were generated from (poetry's `content-hash`, uv's `requires-dist` of the
 project itself), so that a merged lock can be checked against the merged manifest.
+
+uv's record is the manifest as uv writes it, so the manifest is read the same way: a
+package `[tool.uv.sources]` takes from a URL, git, a path or the workspace is recorded by
+that source instead of its specifier (beside the specifier when the source has a marker),
+and versions are compared as PEP 440 values (`==1.0` is `==1.0.0`).
 """
 
 from __future__ import annotations
@@ -33,15 +38,18 @@ def parse_lock(text: str, path: str) -> LockFacts | None:
         name = canonicalize_name(str(entry.get("name", "")))
         versions.setdefault(name, []).append(str(entry.get("version", "")))
         source = entry.get("source")
-        if isinstance(source, dict) and ({"editable", "virtual"} & set(source)):
-            record += _requirements(entry.get("metadata"))  # uv: the project's own entry
+        # uv: the project's own entry is the one at ".", beside the lock; a workspace's
+        # other members have theirs at their own paths, from their own manifests
+        if isinstance(source, dict) and any(source.get(kind) == "."
+                                            for kind in ("editable", "virtual")):
+            record += _requirements(entry.get("metadata"))
             has_record = True
     metadata = data.get("metadata")
     if posixpath.basename(path) == "poetry.lock" and isinstance(metadata, dict):
         record.append(str(metadata.get("content-hash", "")))
         has_record = "content-hash" in metadata
     return LockFacts({n: tuple(sorted(v)) for n, v in versions.items()},
-                     "\n".join(sorted(record)) if has_record else None)
+                     "\n".join(sorted(set(record))) if has_record else None)
 
 
 def _tables(value: Any) -> list[dict[str, Any]]:
@@ -57,17 +65,55 @@ def _requirements(metadata: Any) -> list[str]:
     for group in (dev.values() if isinstance(dev, dict) else ()):
         entries += _tables(group)
     return [_requirement_key(str(e.get("name", "")), str(e.get("specifier", "")))
+            if not _SOURCE_KINDS & set(e) else _sourced(str(e.get("name", "")))
             for e in entries]
+
+
+# where uv takes a package from instead of an index: the lock records the source, not the
+# specifier (an `index` source keeps the specifier and only names the index)
+_SOURCE_KINDS = {"url", "git", "path", "editable", "directory", "virtual", "workspace"}
+_CONDITIONS = {"marker", "extra", "group"}
+
+
+def _sourced(name: str) -> str:
+    return f"{canonicalize_name(name)} @ source"
 
 
 def _requirement_key(name: str, specifier: str) -> str:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     try:
-        spec = str(SpecifierSet(specifier))
+        spec = ",".join(sorted(_canonical(s.operator, s.version)
+                               for s in SpecifierSet(specifier)))
     except InvalidSpecifier:
         spec = specifier.replace(" ", "")
     return f"{canonicalize_name(name)}{spec}"
+
+
+def _canonical(operator: str, version: str) -> str:
+    """One specifier with its version as a PEP 440 value: `==1.0` and `==1.0.0` are one
+    pin, as uv and pip read them. `~=` and wildcards keep their length: it is their
+    meaning; `===` compares strings."""
+    from packaging.version import InvalidVersion, Version
+
+    if operator in ("~=", "===") or version.endswith(".*"):
+        return f"{operator}{version}"
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return f"{operator}{version}"
+    # what packaging.utils.canonicalize_version gives, without loading packaging.tags and
+    # platform with it
+    release = list(parsed.release)
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    text = f"{parsed.epoch}!" if parsed.epoch else ""
+    text += ".".join(str(part) for part in release)
+    text += "".join(str(part) for part in parsed.pre) if parsed.pre else ""
+    text += f".post{parsed.post}" if parsed.post is not None else ""
+    text += f".dev{parsed.dev}" if parsed.dev is not None else ""
+    text += f"+{parsed.local}" if parsed.local else ""
+    return f"{operator}{text}"
 
 
 def manifest_fingerprint(text: str | None, uv: bool) -> str | None:
@@ -92,8 +138,10 @@ def manifest_fingerprint(text: str | None, uv: bool) -> str | None:
     for group in (data.get("dependency-groups") or {}, project.get("optional-dependencies") or {}):
         for values in (group.values() if isinstance(group, dict) else ()):
             entries += _strings(values)
-    entries += _strings(_table(tool, "uv").get("dev-dependencies"))
-    return "\n".join(sorted(_pep508_key(e) for e in entries))
+    uv_table = _table(tool, "uv")
+    entries += _strings(uv_table.get("dev-dependencies"))
+    sources = {canonicalize_name(str(k)): v for k, v in _table(uv_table, "sources").items()}
+    return "\n".join(sorted({key for e in entries for key in _pep508_keys(e, sources)}))
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -105,14 +153,28 @@ def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _pep508_key(entry: str) -> str:
+def _pep508_keys(entry: str, sources: dict[str, Any]) -> list[str]:
+    """What uv records of one requirement: its specifier, or the sources
+    `[tool.uv.sources]` gives its package, and the specifier again for whatever the
+    sources' markers leave to the index."""
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:
         parsed = Requirement(entry)
     except InvalidRequirement:
-        return entry.replace(" ", "")
-    return _requirement_key(parsed.name, str(parsed.specifier))
+        return [entry.replace(" ", "")]
+    if parsed.url:  # `name @ git+https://…`: uv records the URL, as for a source
+        return [_sourced(parsed.name)]
+    plain = _requirement_key(parsed.name, str(parsed.specifier))
+    given = sources.get(canonicalize_name(parsed.name))
+    chosen = [given] if isinstance(given, dict) else _tables(given)
+    if not chosen:
+        return [plain]
+    keys = [_sourced(parsed.name) if _SOURCE_KINDS & set(source) else plain
+            for source in chosen]
+    if all(_CONDITIONS & set(source) for source in chosen):
+        keys.append(plain)
+    return keys
 
 
 @dataclass(frozen=True)

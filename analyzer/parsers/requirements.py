@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -76,9 +77,11 @@ def parse_requirements(text: str) -> RequirementsFacts:
     """
     facts = RequirementsFacts()
     others: list[str] = []
-    for number, raw in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    unread = _conflict_blocks(lines, facts)
+    for number, raw in enumerate(lines, 1):
         line = raw.strip()
-        if not line or line.startswith("#"):
+        if not line or line.startswith("#") or number in unread:
             others.append("")
             continue
         plain = _plain_requirement(line) if not line.endswith("\\") else None
@@ -95,6 +98,40 @@ def parse_requirements(text: str) -> RequirementsFacts:
         _parse_with_pip(_within_pips_reach(_joined(others), facts), facts)
         facts.requirements.sort(key=lambda r: r.line)
     return facts
+
+
+# git's conflict markers, as a merge leaves them in the file (`|||||||` with diff3)
+_MARKER = re.compile(r"(<{7}|\|{7}|={7}|>{7})(?:[ \t].*)?")
+_MARKER_HELP = ("unresolved merge conflict committed ('<<<<<<<' to '>>>>>>>'): resolve it; "
+                "its first side is read, the rest is not")
+
+
+def _conflict_blocks(lines: list[str], facts: RequirementsFacts) -> set[int]:
+    """Line numbers of committed conflict blocks that are not read: the markers and every
+    side but the first (reading both would list each package twice). Each block is one
+    invalid line, at its `<<<<<<<`, said in the words of a merge, not of a parser."""
+    unread: set[int] = set()
+    side = 0  # 0 outside a block, 1 in its first side, 2 past `|||||||` or `=======`
+    for number, raw in enumerate(lines, 1):
+        marker = _MARKER.fullmatch(raw.rstrip())
+        written = marker.group(1) if marker else ""
+        kind = written[:1]
+        if kind == "<":
+            side = 1
+            facts.invalid.append((number, _MARKER_HELP))
+        elif kind in ("|", "=") and side:
+            side = 2
+        elif kind == ">" and side:
+            side = 0
+        elif kind:
+            facts.invalid.append((number, f"stray conflict marker '{written}' "
+                                          "committed (no '<<<<<<<' before it): remove it"))
+        elif not side:
+            continue
+        elif side == 1 and not kind:
+            continue  # the first side: read as the file's lines
+        unread.add(number)
+    return unread
 
 
 def _joined(lines: list[str]) -> list[str]:
@@ -184,19 +221,27 @@ def _parse_with_pip(lines: list[str], facts: RequirementsFacts) -> None:
 
 
 # A name, then a specifier packaging no longer accepts (PEP 440 came after these files):
-# `webassets==dev`, `molecule>=2.*`. Read as text: the name and the specifier as written.
-_LEGACY = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]{0,200})[ \t]{0,20}((?:===|==|!=|<=|>=|~=|<|>)"
-                     r"[ \t]{0,20}[A-Za-z0-9.*+!_-]{1,100}(?:[ \t]{0,20},[ \t]{0,20}"
-                     r"(?:===|==|!=|<=|>=|~=|<|>)[ \t]{0,20}[A-Za-z0-9.*+!_-]{1,100}){0,10})[ \t]*"
-                     r"(?:#.*)?")
+# `webassets==dev`, `molecule>=2.*`, clauses without commas (`Django>=1.7 <1.8`,
+# `sorl-thumbnail>=11.09<12`, which old pip split on the operators). Read as text: the name
+# and the clauses as written, joined by commas.
+_CLAUSE = r"(?:===|==|!=|<=|>=|~=|<|>)[ \t]{0,20}[A-Za-z0-9.*+!_-]{1,100}"
+_LEGACY = re.compile(rf"([A-Za-z0-9][A-Za-z0-9._-]{{0,200}})[ \t]{{0,20}}({_CLAUSE}"
+                     rf"(?:[ \t]{{0,20}},?[ \t]{{0,20}}{_CLAUSE}){{0,10}})[ \t]*(?:#.*)?")
+_LEGACY_CLAUSE = re.compile(_CLAUSE)
 
 
 def _legacy(line: str, number: int) -> Requirement | None:
     match = _LEGACY.fullmatch(line.strip()[:2000])
     if match is None:
         return None
-    return Requirement(canonicalize_name(match.group(1)), match.group(2).replace(" ", ""),
-                       number, line.strip(), legacy=True)
+    clauses = ",".join(c.replace(" ", "").replace("\t", "")
+                       for c in _LEGACY_CLAUSE.findall(match.group(2)))
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    with contextlib.suppress(InvalidSpecifier):  # commas were all it lacked: compared as
+        clauses = str(SpecifierSet(clauses))  # the same specifier written with them
+    return Requirement(canonicalize_name(match.group(1)), clauses, number, line.strip(),
+                       legacy=True)
 
 
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
