@@ -36,6 +36,16 @@ def test_a_parent_the_branch_itself_declares_is_no_finding(repo, branches):
     assert alembic_findings(branches, root) == []
 
 
+def test_a_parent_in_a_revision_file_that_cannot_be_read_is_not_called_missing(repo, cli):
+    """The base's a2 does not parse: its id is unknown, so b3 on a2 is no missing parent (the
+    unreadable file is reported, and the scan goes on)."""
+    root = alembic_repo(repo, {f"{V}/a2.py": "revision = 'a2'\ndown_revision = (\n"})
+    branch(root, "x", {f"{V}/b3.py": revision("b3", "a2")})
+    result = cli("branches", "--repo", root, "--format", "json", "--fail-on", "never")
+    assert f"{V}/a2.py:2: does not parse as Python" in result.err
+    assert not {f["rule"] for f in result.json["findings"]} & {"CS301", "CS302"}
+
+
 def test_a_parent_in_another_version_location_of_the_chain_is_declared(repo, branches):
     ini = ("[alembic]\nscript_location = migrations\n"
            "version_locations = migrations/versions plugins/versions\n")
