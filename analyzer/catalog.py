@@ -63,6 +63,7 @@ NEUTRAL_WORDS = {
     "head": "HEAD_REVISION", "lock_command": "the lock command",
     "lockfile": "the lockfile", "manifest": "the manifest", "merge_command": "the framework's "
     "merge command (`alembic merge heads`, `manage.py makemigrations --merge`)",
+    "merge_advice": ", or merge after landing with `alembic merge` (not while a parent is missing)",
     "name": "the workstream", "others": "the other revisions", "owner": "one workstream",
     "packages": "the packages", "package": "the package", "path": "the file",
     "slug": "TASK", "suggestion": "a distinct port per task (8001, 8002 …)",

@@ -166,6 +166,44 @@ def test_stale_alembic_chain_is_reparented_in_order(repo):
     assert alembic_heads(root) == {"c2"}
 
 
+def _worktree_with(root: Path, files: dict[str, str]) -> Path:
+    tree = root.parent / "wt-c"
+    git(root, "worktree", "add", "-q", "-b", "feat-c", str(tree))
+    write_files(tree, files)
+    git(tree, "add", "-A")
+    git(tree, "commit", "-q", "-m", "chain")
+    return tree
+
+
+def test_a_parent_declared_nowhere_is_reparented_onto_the_head(repo):
+    """lemur PR #1037's shape (CS302): c1 names zz, which no file declares; alembic cannot
+    load the history, so the fix re-parents and refuses to merge."""
+    root = repo(project())
+    tree = _worktree_with(root, {"migrations/versions/c1_first.py": revision("c1", "zz"),
+                                 "migrations/versions/c2_second.py": revision("c2", "c1")})
+    refused = conflictscan(tree, "fix", "--apply", "--merge")
+    assert "alembic cannot merge heads while a parent is missing (c1)" in refused.stdout
+    done = conflictscan(tree, "fix", "--apply")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "down_revision = 'a2'" in (tree / "migrations/versions/c1_first.py").read_text()
+    assert "down_revision = 'c1'" in (tree / "migrations/versions/c2_second.py").read_text()
+    git(tree, "commit", "-q", "-am", "re-parented")
+    git(root, "merge", "-q", "--no-edit", "feat-c")
+    assert alembic_heads(root) == {"c2"}
+
+
+def test_a_second_root_is_reparented_onto_the_head(repo):
+    root = repo(project())
+    tree = _worktree_with(root, {"migrations/versions/r1_root.py": revision("r1", None)})
+    done = conflictscan(tree, "fix", "--apply")
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = (tree / "migrations/versions/r1_root.py").read_text()
+    assert "down_revision = 'a2'" in text and "Revises: a2\n" in text
+    git(tree, "commit", "-q", "-am", "re-parented")
+    git(root, "merge", "-q", "--no-edit", "feat-c")
+    assert alembic_heads(root) == {"r1"}
+
+
 def test_stale_django_chain_is_renumbered_with_max_migration(repo):
     files = project()
     files["shop/migrations/max_migration.txt"] = "0002_price\n"

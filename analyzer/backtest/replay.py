@@ -16,7 +16,7 @@ from analyzer.model import Evidence, Finding, Workstream
 from analyzer.sources.branches import BranchScan, GitWorkstream, touches_from_diff
 from analyzer.sources.git_facts import gather
 from analyzer.sources.git_repo import GitRepo
-from analyzer.sources.repo_layout import read_layout_at
+from analyzer.sources.repo_layout import read_layout_at, with_brought
 
 FIRST, SECOND = "first parent", "merged branch"
 
@@ -42,8 +42,6 @@ def analyse(git: GitRepo, config: Config, catalog: Catalog, first: str, second: 
     started = time.perf_counter()
     try:
         layout = read_layout_at(git, base)  # where the migrations were at the time
-        if config.migration_locations:
-            layout.alembic_versions = tuple(config.migration_locations)
         sides = [(FIRST, first), (SECOND, second)]
         texts = git.diffs([(base, commit) for _, commit in sides])
         streams = []
@@ -53,6 +51,9 @@ def analyse(git: GitRepo, config: Config, catalog: Catalog, first: str, second: 
             workstream.touches = touches_from_diff(ws_id, text, [], None)
             streams.append(GitWorkstream(workstream, commit, base))
         scan = BranchScan(git, f"merge-base {base[:10]}", base, streams)
+        layout = with_brought(git, base, layout, scan)
+        if config.migration_locations:
+            layout.alembic_versions = tuple(config.migration_locations)
         index = ResourceIndex(scan.workstreams)
         facts = gather(scan, index, layout)
         # judged as `conflictscan pr` judges a head: a finding the first parent brings

@@ -15,7 +15,7 @@ from typing import Any
 
 from analyzer.backtest.history import Replay
 from analyzer.backtest.outcome import Outcome
-from analyzer.backtest.replay import Analysis
+from analyzer.backtest.replay import SECOND, Analysis
 from analyzer.model import Finding, Severity
 from analyzer.shared_paths import is_lockfile
 
@@ -151,10 +151,21 @@ def _flagged(findings: list[Finding]) -> dict[str, set[str]]:
         if finding.rule == "CS103" and finding.resource is not None:
             result["CS103"].add(finding.resource.key)
             result["CS103"].update(e.path for e in finding.evidence if e.path)
+        elif finding.rule in ("CS301", "CS302"):
+            result[finding.rule].update(_brought_revisions(finding))
         elif finding.rule in result:
             result[finding.rule].update(posixpath.dirname(e.path) for e in finding.evidence
                                         if e.path)
     return result
+
+
+def _brought_revisions(finding: Finding) -> set[str]:
+    """The versions folders of the revisions the merged branch brings: the merge is scored on
+    the heads it adds to the first parent, so a fork the first parent already has (its own
+    revisions alone) is no alarm about this merge."""
+    return {posixpath.dirname(e.path)
+            for e, owner in zip(finding.evidence, finding.evidence_of, strict=False)
+            if e.path and owner == SECOND}
 
 
 def _severe_dependency_paths(findings: list[Finding]) -> dict[str, set[str]]:

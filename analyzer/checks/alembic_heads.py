@@ -39,12 +39,17 @@ def alembic_findings(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.git is None:
         return
     facts = ctx.git.migrations
+    # a chain with a revision file that could not be read has ids nobody knows: a parent
+    # named nowhere may be in that file, so no parent is called missing there
+    unread = {ctx.layout.alembic_chain(p.path) for p in ctx.git.problems if p.path}
     for chain, added_by in sorted(facts.alembic_added.items()):
-        yield from _chain_findings(ctx, facts.alembic_base.get(chain, {}), added_by)
+        yield from _chain_findings(ctx, facts.alembic_base.get(chain, {}), added_by,
+                                   complete=chain not in unread)
 
 
 def _chain_findings(ctx: CheckContext, base: dict[str, Revision],
-                    added_by: dict[str, list[Revision]]) -> Iterator[Finding]:
+                    added_by: dict[str, list[Revision]], complete: bool = True
+                    ) -> Iterator[Finding]:
     base_heads = heads(base)
     added: dict[str, Revision] = {}
     owner: dict[str, str] = {}
@@ -56,11 +61,29 @@ def _chain_findings(ctx: CheckContext, base: dict[str, Revision],
     merged = {**base, **added}
     parents = {rev_id: rev.down_revisions for rev_id, rev in merged.items()}
     base_parents = {rev_id: rev.down_revisions for rev_id, rev in base.items()}
+    missing = {rev_id: absent for rev_id, rev in sorted(added.items())
+               if (absent := [p for p in rev.down_revisions if p not in merged])}
+    for rev_id, absent in missing.items() if complete else ():
+        yield _missing(ctx, owner[rev_id], absent[0], added[rev_id],
+                       _other_heads(merged, parents, rev_id))
+    yield from _second_roots(ctx, base, added, owner, merged, parents)
+    children: dict[str, list[str]] = defaultdict(list)
+    for rev_id, its_parents in parents.items():
+        for parent in its_parents:
+            children[parent].append(rev_id)
     on_parent: dict[str, list[Revision]] = defaultdict(list)
     for head_id in sorted(heads(merged) - set(base)):
+        fork = _nearest_fork(parents, children, head_id)
+        if fork in added:  # two lines grow from a revision the workstreams bring
+            on_parent[fork].append(merged[head_id])
+            continue
         for parent in attachments(parents, base_parents, head_id):
             on_parent[parent].append(merged[head_id])
     for parent, grown in sorted(on_parent.items()):
+        if parent in added:
+            if len(grown) >= 2:
+                yield _fork(ctx, parent, grown, owner, added)
+            continue
         if parent not in base_heads:
             for head in grown:
                 yield _stale(ctx, owner[head.revision], parent, head,
@@ -68,6 +91,45 @@ def _chain_findings(ctx: CheckContext, base: dict[str, Revision],
             continue
         if len(grown) >= 2:
             yield _fork(ctx, parent, grown, owner, added)
+
+
+def _nearest_fork(parents: dict[str, tuple[str, ...]], children: dict[str, list[str]],
+                  head: str) -> str | None:
+    """Walking down a head's single line, the first revision with two or more children:
+    where its line forks from another. None at a root, a merge revision or a missing parent."""
+    current = head
+    while len(parents.get(current, ())) == 1:
+        current = parents[current][0]
+        if current not in parents:
+            return None
+        if len(children[current]) >= 2:
+            return current
+    return None
+
+
+def _other_heads(merged: dict[str, Revision], parents: dict[str, tuple[str, ...]],
+                 rev_id: str) -> list[str]:
+    """The heads of the merged chain that do not grow from `rev_id`: where it belongs."""
+    return sorted(heads(merged) - set(descendant_leaves(parents, rev_id)))
+
+
+def _second_roots(ctx: CheckContext, base: dict[str, Revision], added: dict[str, Revision],
+                  owner: dict[str, str], merged: dict[str, Revision],
+                  parents: dict[str, tuple[str, ...]]) -> Iterator[Finding]:
+    """A new revision with no parent and no branch label, in a chain that already has such a
+    root: alembic sees a second base and one more head. A labelled root is a branch on purpose."""
+    def unlabelled_root(rev: Revision) -> bool:
+        return not rev.down_revisions and not rev.branch_labels
+
+    first = [r for r in base.values() if unlabelled_root(r)]
+    for rev_id, revision in added.items():  # in the workstreams' order
+        if not unlabelled_root(revision):
+            continue
+        if not first:
+            first.append(revision)  # the chain's first revision, brought by a workstream
+            continue
+        yield _second_root(ctx, owner[rev_id], revision, first[0].revision,
+                           _other_heads(merged, parents, rev_id))
 
 
 def _fork(ctx: CheckContext, parent: str, grown: list[Revision], owner: dict[str, str],
@@ -117,7 +179,41 @@ def _stale(ctx: CheckContext, ws_id: str, parent: str, head: Revision,
         f"'{ctx.name(ws_id)}' adds {head.revision} on {parent}, which is no longer a head of "
         f"{base}: the head is now {current}", Resource(Kind.MIGRATION, f"alembic:{parent}"),
         merge_time=False, command=command, path=head.path, parent=parent, head=current,
-        base=base, merge_command=f"`{command}`")
+        base=base, merge_command=f"`{command}`", merge_advice=_merge_advice(command))
+
+
+
+def _missing(ctx: CheckContext, ws_id: str, parent: str, revision: Revision,
+             now: list[str]) -> Finding:
+    """A parent no file declares: alembic stops before it can list heads (`alembic merge`
+    cannot help); the revision must name a parent that exists."""
+    current = " and ".join(now) or "the chain's head"
+    return ctx.finding(
+        "CS302", [_touch(ws_id, revision)],
+        f"'{ctx.name(ws_id)}' adds {revision.revision} on {parent}, which no revision "
+        f"declares: alembic stops with 'Revision {parent} referenced from {revision.revision} "
+        f"is not present'; the head is now {current}",
+        Resource(Kind.MIGRATION, f"alembic:{parent}"), merge_time=False,
+        path=revision.path, parent=parent, head=current,
+        merge_advice="; `alembic merge` cannot run while the parent is missing")
+
+
+def _second_root(ctx: CheckContext, ws_id: str, revision: Revision, root: str,
+                 now: list[str]) -> Finding:
+    current = " and ".join(now) or "another revision"
+    command = (f'alembic merge -m "merge {revision.revision} and {current}" '
+               f"{revision.revision} {' '.join(now)}")
+    return ctx.finding(
+        "CS302", [_touch(ws_id, revision)],
+        f"'{ctx.name(ws_id)}' adds {revision.revision} with no parent and no branch label, "
+        f"a second root beside {root}: alembic gets one more head; the head is now {current}",
+        Resource(Kind.MIGRATION, f"alembic:{revision.revision}"), merge_time=False,
+        command=command if now else "", path=revision.path, parent="no parent",
+        head=current, merge_advice=_merge_advice(command if now else ""))
+
+
+def _merge_advice(command: str) -> str:
+    return f", or merge after landing: `{command}`" if command else ""
 
 
 CHECKS = [alembic_findings]

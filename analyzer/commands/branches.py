@@ -26,7 +26,7 @@ from analyzer.report import Report
 from analyzer.sources.branches import BranchScan, BranchSelection, collect, version_of
 from analyzer.sources.git_facts import GitFacts, gather
 from analyzer.sources.git_repo import GitRepo
-from analyzer.sources.repo_layout import RepoLayout, read_layout_at
+from analyzer.sources.repo_layout import RepoLayout, read_layout_at, with_brought
 from analyzer.sources.scope import pathspecs
 from analyzer.suppressions import Source
 
@@ -68,6 +68,10 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
         with DelayedProgress(0, "reading branches") as progress:
             scan = collect(git, selection, args.base, progress.step, progress.expect)
             adjust(scan)
+            if not selection.staged_in:  # an environment a branch brings is a chain too
+                layout = with_brought(git, scan.base_commit, layout, scan)
+                if config.migration_locations:
+                    layout.alembic_versions = tuple(config.migration_locations)
             index = ResourceIndex(scan.workstreams)
             facts = gather(scan, index, layout, progress.step, progress.expect)
             facts.problems[:0] = layout.problems

@@ -139,6 +139,11 @@ def _alembic_reparent(finding: Finding, current: str, stream: GitWorkstream,
     alembic_base, alembic_added = _chain(finding, current, result)
     base_heads = sorted(heads(alembic_base))
     mine = {r.revision: r for r in alembic_added.get(current, [])}
+    declared = {*alembic_base, *(r.revision for revs in alembic_added.values() for r in revs)}
+    missing = {r for r, rev in mine.items() if any(p not in declared for p in rev.down_revisions)}
+    if merge and missing:
+        raise FixRefused("alembic cannot merge heads while a parent is missing "
+                         f"({', '.join(sorted(missing))}); re-parent instead (without --merge)")
     if merge:
         yield _alembic_merge(finding, current, stream, result, extra=base_heads)
         return
@@ -146,14 +151,19 @@ def _alembic_reparent(finding: Finding, current: str, stream: GitWorkstream,
         raise FixRefused(f"{facts.base_name} has {len(base_heads)} alembic heads "
                          f"({', '.join(base_heads)}); merge them there first, or use --merge")
     parents = {r: rev.down_revisions for r, rev in {**alembic_base, **mine}.items()}
+    has_root = any(not r.down_revisions and not r.branch_labels for r in alembic_base.values())
     for revision in mine.values():
-        stale = [p for p in revision.down_revisions if p in alembic_base]
-        if not stale or base_heads[0] in revision.down_revisions:
-            continue  # a revision inside the chain keeps its parent: the chain keeps its order
-        if not roots_in_base(parents, alembic_base, revision.revision):
+        # a stale parent, a parent declared nowhere, or no parent beside the chain's root:
+        # each moves onto the base's head; a revision inside the chain keeps its parent
+        wrong = [p for p in revision.down_revisions if p in alembic_base or p not in declared]
+        second_root = has_root and not revision.down_revisions and not revision.branch_labels
+        if base_heads[0] in revision.down_revisions or not (wrong or second_root):
             continue
-        new = tuple(base_heads[0] if p in stale else p for p in revision.down_revisions)
-        new = tuple(dict.fromkeys(new))
+        if wrong and revision.revision not in missing and not roots_in_base(
+                parents, alembic_base, revision.revision):
+            continue
+        new = tuple(base_heads[0] if p in wrong else p for p in revision.down_revisions)
+        new = tuple(dict.fromkeys(new)) or (base_heads[0],)
         text = _worktree_text(stream, revision.path)
         yield FileEdit(revision.path, text, alembic_fix.reparent(text, revision.path, new))
 

@@ -72,7 +72,7 @@ def _scan(text: str, path: str) -> Revision | None:
         if name == "revision" and value[0] not in "'\"":
             return None  # not a string: the parser decides what that means
         values[name] = None if value == "None" else tuple(
-            s[1:-1] for s in _STRINGS.findall(value))
+            s[1:-1] for s in _STRINGS.findall(value) if len(s) > 2)  # '' names no parent
         lines[name] = before.count("\n") + 1
     revision = values.get("revision")
     if not revision:
@@ -80,7 +80,6 @@ def _scan(text: str, path: str) -> Revision | None:
     return Revision(revision[0], values.get("down_revision") or (),
                     values.get("branch_labels") or (), values.get("depends_on") or (), path,
                     lines.get("down_revision", lines["revision"]))
-
 
 
 
@@ -181,13 +180,14 @@ def _field(values: dict[str, object], lines: dict[str, int], name: str,
 
 def _strings(value: object, field: str = "down_revision", path: str = "",
              line: int | None = None) -> tuple[str, ...]:
-    """Revision ids as strings; anything else (a number, a dict) is a clear error."""
+    """Revision ids as strings; anything else (a number, a dict) is a clear error. An empty
+    string names no revision: `down_revision = ""` is a first revision, like None."""
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value,)
+        return (value,) if value else ()
     if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
-        return tuple(value)
+        return tuple(v for v in value if v)
     raise InputError(f"{field} must be a revision id, a tuple of them or None", path, line)
 
 

@@ -15,7 +15,7 @@ import os
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,7 @@ from analyzer.parsers.toml_tables import TomlDocument
 from analyzer.safe_files import read_repo_text
 
 if TYPE_CHECKING:
+    from analyzer.sources.branches import BranchScan
     from analyzer.sources.git_repo import GitRepo
 
 LOCKFILES = {
@@ -177,19 +178,25 @@ def read_layout(root: str) -> RepoLayout:
     return layout
 
 
-def read_layout_at(git: GitRepo, commit: str) -> RepoLayout:
+def read_layout_at(git: GitRepo, commit: str,
+                   brought: Mapping[str, str] | None = None) -> RepoLayout:
     """The layout in a commit's tree: branches are compared on the base's files, whatever the
-    working tree happens to have checked out."""
+    working tree happens to have checked out. `brought` (path -> the commit that adds it) are
+    files the workstreams add, read as part of the tree: an alembic environment a branch
+    brings is a chain too, and its forks are found like any other."""
     listing = git.run("ls-tree", "-r", "-z", "--full-tree", commit)
     files = set()
     for entry in listing.split("\0"):
         meta, _, path = entry.partition("\t")
         if path and meta.split(" ", 1)[0] in _REGULAR:
             files.add(path)
+    brought = brought or {}
+    files |= set(brought)
 
     def read(paths: list[str], problems: list[InputError]) -> dict[str, str | None]:
-        blobs = git.read_blobs([f"{commit}:{p}" for p in paths])
-        return {p: blobs.get(f"{commit}:{p}") for p in paths}
+        specs = {p: f"{brought.get(p, commit)}:{p}" for p in paths}
+        blobs = git.read_blobs(list(specs.values()))
+        return {p: blobs.get(spec) for p, spec in specs.items()}
 
     layout = layout_of(files, read)
     layout.root = git.root
@@ -198,6 +205,34 @@ def read_layout_at(git: GitRepo, commit: str) -> RepoLayout:
 
 
 _REGULAR = ("100644", "100755")  # a commit's symlinks (120000) and submodules are not files
+_ALEMBIC_FILES = ("alembic.ini", "env.py", "script.py.mako", "pyproject.toml")
+
+
+def with_brought(git: GitRepo, commit: str, layout: RepoLayout, scan: BranchScan) -> RepoLayout:
+    """The layout read again with the files the committed workstreams add, when those can
+    change where alembic revisions live; else the layout as it is (one more tree read only
+    for the rare branch that brings an environment)."""
+    from analyzer.model import Kind, Mode
+
+    brought = {t.resource.key: stream.commit for stream in scan.streams
+               if stream.worktree is None for t in stream.workstream.touches
+               if t.resource.kind is Kind.FILE and t.mode is Mode.CREATE}
+    if not brings_alembic(layout, brought):
+        return layout
+    return read_layout_at(git, commit, brought)
+
+
+def brings_alembic(layout: RepoLayout, added: Iterable[str]) -> bool:
+    """Whether files the workstreams add can change where alembic revisions live: a config,
+    an env.py or a script template, or a revision in a `versions` folder no chain knows yet
+    (git keeps no empty folder, so an environment's first revision creates it)."""
+    for path in added:
+        folder, _, name = path.rpartition("/")
+        if name in _ALEMBIC_FILES or (
+                posixpath.basename(folder) == "versions" and name.endswith(".py")
+                and layout.alembic_chain(path) is None):
+            return True
+    return False
 
 
 def _list_files(base: Path) -> set[str]:
@@ -310,6 +345,9 @@ class _MigrationFolders:
     def __init__(self, tree: _Tree):
         self.env_files = [f for f in tree.named("env.py")
                           if tree.has_dir(posixpath.join(posixpath.dirname(f), "versions"))]
+        # Flask-Alembic: a script template and the revisions, no env.py nor alembic.ini
+        self.templates = [posixpath.dirname(f) for f in tree.named("script.py.mako")
+                          if posixpath.join(posixpath.dirname(f), "env.py") not in tree.files]
         numbered: dict[str, list[str]] = {}
         for name, paths in tree.by_name.items():
             if NUMBERED.fullmatch(name):
@@ -392,7 +430,8 @@ def _alembic_chains(tree: _Tree, texts: dict[str, str | None],
                     problems: list[InputError]) -> tuple[AlembicChain, ...]:
     """Every alembic environment: each section of each alembic.ini that names a script
     location (or a Flask-Migrate folder: alembic.ini beside env.py), [tool.alembic] in any
-    pyproject.toml, and script folders that only have env.py and versions/."""
+    pyproject.toml, script folders that only have env.py and versions/, and Flask-Alembic's
+    folders: script.py.mako with the revisions in versions/ or beside it."""
     chains: list[AlembicChain] = []
     for path in tree.named("alembic.ini"):
         chains += _ini_chains(tree, path, texts.get(path), problems)
@@ -410,6 +449,16 @@ def _alembic_chains(tree: _Tree, texts: dict[str, str | None],
         if folder not in known and (posixpath.join(folder, "script.py.mako") in tree.files
                                     or _ALEMBIC_IMPORT.search(text)):
             chains.append(AlembicChain(env, folder, (posixpath.join(folder, "versions"),)))
+    known |= {c.script_location for c in chains}
+    for folder in candidates.templates:
+        versions = posixpath.join(folder, "versions")
+        if folder not in known and tree.has_dir(versions):
+            chains.append(AlembicChain(posixpath.join(folder, "script.py.mako"), folder,
+                                       (versions,)))
+        elif folder not in known and any(n.endswith(".py") and not n.startswith("__init__")
+                                         for n in tree.children.get(folder, ())):
+            chains.append(AlembicChain(posixpath.join(folder, "script.py.mako"), folder,
+                                       (folder,)))  # Flask-Alembic's default: beside it
     unique = {chain.version_locations: chain for chain in reversed(chains)}
     return tuple(sorted(unique.values(), key=lambda c: (c.config.count("/"), c.config)))
 
