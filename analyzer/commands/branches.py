@@ -23,7 +23,7 @@ from analyzer.index import ResourceIndex
 from analyzer.model import Finding
 from analyzer.progress import DelayedProgress
 from analyzer.report import Report
-from analyzer.sources.branches import BranchScan, BranchSelection, collect
+from analyzer.sources.branches import BranchScan, BranchSelection, collect, version_of
 from analyzer.sources.git_facts import GitFacts, gather
 from analyzer.sources.git_repo import GitRepo
 from analyzer.sources.repo_layout import RepoLayout, read_layout_at
@@ -96,14 +96,7 @@ def workstream_text(result: GitScan) -> Source:
 
     def text_of(ws_id: str, path: str) -> str | None:
         stream = streams.get(ws_id)
-        if stream is None:
-            rev = result.scan.base_commit
-        elif stream.worktree:
-            rev = result.git.snapshot_worktree(stream.worktree, stream.commit,
-                                               staged_only=stream.staged,
-                                               overlay=stream.overlay)
-        else:
-            rev = stream.commit
+        rev = result.scan.base_commit if stream is None else version_of(result.git, stream)
         return result.git.read_blobs([f"{rev}:{path}"]).get(f"{rev}:{path}")
 
     return text_of

@@ -35,6 +35,9 @@ class GitWorkstream:
     worktree: str | None = None  # the worktree's files on disk are its version
     staged: bool = False  # the worktree's index is its version: the change being committed
     overlay: dict[str, str] = field(default_factory=dict)  # path -> text about to be written
+    # the pathspecs that bound the worktree's snapshot: every reader of its files (merges,
+    # contents, suppressions) asks for that same snapshot, taken once, never an unbounded one
+    paths: tuple[str, ...] = ()
 
 
 @dataclass
@@ -112,6 +115,8 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     snapshots = parallel_map(lambda s: git.snapshot_worktree(s.worktree or "", s.commit,
                                                              paths=paths), on_disk)
     untracked = [git.untracked(s.worktree or "", paths) for s in on_disk]  # asked already
+    for stream in on_disk:
+        stream.paths = paths
     new_commit = {id(s): c for s, c in zip(on_disk, snapshots, strict=True)}
     local = {id(s): u for s, u in zip(on_disk, untracked, strict=True)}
     pending = [s for s in streams if not s.staged]
@@ -132,6 +137,15 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
 
 
 STAGED = "staged"
+
+
+def version_of(git: GitRepo, stream: GitWorkstream) -> str:
+    """The commit that holds a workstream's files: a branch's tip, or a worktree's snapshot
+    (the one the scan took, within its pathspecs; the staged change's index), asked once."""
+    if not stream.worktree:
+        return stream.commit
+    return git.snapshot_worktree(stream.worktree, stream.commit, staged_only=stream.staged,
+                                 paths=stream.paths, overlay=stream.overlay)
 
 
 def _staged_stream(git: GitRepo, current: Worktree, base_commit: str,

@@ -30,7 +30,7 @@ from analyzer.parsers.lockfiles import (
 from analyzer.parsers.pyproject import PyprojectFacts, parse_pyproject
 from analyzer.parsers.requirements import RequirementsFacts, parse_requirements
 from analyzer.shared_paths import is_lockfile
-from analyzer.sources.branches import BranchScan, GitWorkstream
+from analyzer.sources.branches import BranchScan, GitWorkstream, version_of
 from analyzer.sources.git_repo import GitRepo, MergeConflict, MergeResult
 from analyzer.sources.migration_facts import MigrationFacts, read_migrations
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
@@ -160,13 +160,7 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
 
     def commit_of(ws_id: str) -> str:
         if ws_id not in commits:
-            stream = streams[ws_id]
-            if stream.worktree:
-                commits[ws_id] = git.snapshot_worktree(stream.worktree, stream.commit,
-                                                       staged_only=stream.staged,
-                                                       overlay=stream.overlay)
-            else:
-                commits[ws_id] = stream.commit
+            commits[ws_id] = version_of(git, streams[ws_id])
         return commits[ws_id]
 
     def merge(key: tuple[str, str]) -> MergeResult | None:
@@ -400,9 +394,7 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
             return stream.merge_base
         if stream.worktree:
             try:
-                return git.snapshot_worktree(stream.worktree, stream.commit,
-                                             staged_only=stream.staged,
-                                             overlay=stream.overlay)
+                return version_of(git, stream)
             except InputError:
                 failed.add(ws_id)
                 return ""
