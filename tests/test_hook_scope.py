@@ -108,3 +108,26 @@ def test_an_unchanged_worktree_within_the_scope_is_its_head(repo, cli, tmp_path,
     report = check(cli, root, monkeypatch, "requirements.txt")
     assert report["findings"] == []
     assert "other" not in {ws["id"] for ws in report["workstreams"]}
+
+
+def test_a_conflict_the_branch_committed_earlier_is_not_the_commits(repo, cli, tmp_path,
+                                                                   monkeypatch):
+    """The branch as committed already conflicts in the staged file's family: the second
+    scan runs and takes that conflict out; an earlier commit elsewhere in the tree (the
+    near miss) lets the second scan be skipped, and the commit's own conflict is reported."""
+    root = base(repo)
+    worktree(root, tmp_path, "other", {"requirements/dev.txt": "pytest==8.0\n",
+                                       "requirements.txt": "django==5.0\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"requirements/dev.txt": "pytest==7.0\n"})
+    git(root, "commit", "-qam", "pin pytest")  # conflicts with other's dev.txt already
+    write_files(root, {"requirements/dev.txt": "pytest==7.0\nhttpx\n"})
+    report = check(cli, root, monkeypatch, "requirements/dev.txt")
+    assert report["findings"] == [], report["findings"]
+
+    git(root, "reset", "-q", "--hard", "main")
+    write_files(root, {"blog/views.py": "B = 9\n"})
+    git(root, "commit", "-qam", "elsewhere")
+    write_files(root, {"requirements.txt": "django==4.1\n"})
+    report = check(cli, root, monkeypatch, "requirements.txt")
+    assert {f["rule"] for f in report["findings"]} == {"CS103", "CS203"}, report["findings"]

@@ -58,7 +58,8 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
         merge_options(args, config)
         catalog = configured_catalog(config)
         # the base's tree says where migrations live, whatever is checked out here
-        layout = read_layout_at(git, git.resolve(args.base or git.default_base()))
+        base = git.resolve(args.base or git.default_base())
+        layout = git.remember(("layout", base), lambda: read_layout_at(git, base))
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
         if narrow is not None:

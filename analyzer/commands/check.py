@@ -41,7 +41,7 @@ def _judge(args: argparse.Namespace, git: GitRepo) -> int:
     staged = scan_repository(args, BranchSelection(staged_in=args.repo, worktrees=worktrees),
                              keep=lambda f: STAGED in f.workstreams, git=git)
     findings, problems = staged.findings, _own_problems(staged)
-    if findings or problems:
+    if (findings or problems) and _committed_part(git, staged):
         # the branch as committed, read where the commit was: the same other workstreams
         committed = scan_repository(args, BranchSelection(
             staged_in=args.repo, worktrees=worktrees, as_committed=True,
@@ -56,6 +56,17 @@ def _judge(args: argparse.Namespace, git: GitRepo) -> int:
                     staged.scan.workstreams, findings, staged.catalog, None, problems,
                     accepted, notes=staged.scan.notes, subject=STAGED)
     return finish(report, args)
+
+
+def _committed_part(git: GitRepo, staged: GitScan) -> bool:
+    """Whether the branch as committed changes anything where the staged change can
+    collide. When it does not (a commit on a fresh branch, or earlier commits elsewhere in
+    the tree), the committed scan's own workstream touches nothing there and can name no
+    finding: the second scan is skipped."""
+    mine = next(s for s in staged.scan.streams if s.workstream.id == STAGED)
+    if mine.commit == mine.merge_base:
+        return False
+    return bool(git.changed_paths(mine.merge_base, mine.commit, staged.scan.paths))
 
 
 def identity(finding: Finding) -> tuple[object, ...]:

@@ -18,11 +18,13 @@ import stat
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from analyzer.errors import InputError
 from analyzer.sources.git.runner import GitError, run_git
 from analyzer.sources.git.scratch import ScratchRepo
 
+T = TypeVar("T")
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 # Settings of the scanned repository that describe its files (not programs): copied into the
 # scratch repository so that it reads the worktrees as git does.
@@ -124,6 +126,13 @@ class GitRepo:
             return run_git(args, cwd or self.root, env=extra, stdin=stdin, ok=ok)
         except GitError as error:
             raise _explained(error) from None
+
+    def remember(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+        """What `compute` answers about the repository, asked once a run (a commit's layout
+        read by both of the hook's scans)."""
+        if key not in self._answers:
+            self._answers[key] = compute()
+        return cast(T, self._answers[key])
 
     # -- refs ----------------------------------------------------------------------------
 
@@ -354,8 +363,11 @@ class GitRepo:
             self._answers[key] = " ".join(out.split())
         return set(str(self._answers[key]).split())
 
-    def changed_paths(self, old: str, new: str) -> set[str]:
-        out = self.run("diff-tree", "-r", "--name-only", "-z", "--no-renames", old, new)
+    def changed_paths(self, old: str, new: str, paths: Iterable[str] = ()) -> set[str]:
+        """Paths that differ from old to new, within `paths` (pathspecs) when given."""
+        specs, env = pathspec_args(tuple(paths))
+        out = self.run("diff-tree", "-r", "--name-only", "-z", "--no-renames", old, new,
+                       *specs, env=env)
         return {p for p in out.split("\0") if p}
 
     def changes(self, old: str, new: str) -> tuple[set[str], set[str]]:
