@@ -377,6 +377,10 @@ class GitRepo:
         pairs = list(zip(out[::2], out[1::2], strict=False))  # a trailing "" is left over
         return {p for _, p in pairs}, {p for status, p in pairs if status == "A"}
 
+    def remember_untracked(self, cwd: str, paths: tuple[str, ...], found: list[str]) -> None:
+        """What a snapshot's `git status` listed as untracked: `untracked` answers from it."""
+        self._untracked.setdefault((os.path.realpath(cwd), paths), found)
+
     def untracked(self, cwd: str, paths: tuple[str, ...] = ()) -> list[str]:
         """Untracked, not ignored files of a worktree (asked once per worktree, run and
         pathspecs)."""
@@ -515,13 +519,16 @@ class GitRepo:
         return self._scratch
 
     def _file_settings(self) -> list[tuple[str, str]]:
+        """The settings that say how to read the worktrees' files, and which files are
+        ignored (core.excludesFile, a path: git reads it, runs nothing), as git sees them."""
         out = self.run("config", "-z", "--get-regexp",
                        r"^core\.(filemode|symlinks|ignorecase|precomposeunicode|autocrlf|eol|"
-                       r"checkstat|trustctime)$", ok=(0, 1))
+                       r"checkstat|trustctime|excludesfile)$", ok=(0, 1))
         settings = []
         for entry in out.split("\0"):
             key, _, value = entry.partition("\n")
-            if key in _FILE_SETTINGS and re.fullmatch(r"[A-Za-z0-9_-]{1,16}", value):
+            plain = key in _FILE_SETTINGS and re.fullmatch(r"[A-Za-z0-9_-]{1,16}", value)
+            if plain or (key == "core.excludesfile" and value.isprintable() and value):
                 settings.append((key, value))
         return settings
 
@@ -673,25 +680,78 @@ class _Snapshot:
         self.specs, self.spec_env = pathspec_args(paths)
 
     def commit(self, staged_only: bool) -> str:
-        staged, unmerged = self._staged()
-        changes = [] if staged_only else self._unstaged_and_untracked()
-        for path, text in self.overlay.items():  # last: an entry's later line wins
-            oid = self.scratch.write_blob(text.encode("utf-8", "surrogateescape"),
-                                          self.repo.object_format)
-            changes.append(f"100644 {oid}\t".encode() + path.encode("utf-8", "surrogateescape")
-                           + b"\0")
-        if not staged and not unmerged and not changes:
+        read = None if staged_only else self._from_status()
+        if read is None:
+            staged, unmerged = self._staged()
+            base = [*unmerged]
+            changes = [] if staged_only else self._unstaged_and_untracked()
+            changed = bool(staged or unmerged)
+        else:
+            staged, base, changes, changed = [], [], read, False
+        overlay = [f"100644 {self._blob(text)}\t".encode()
+                   + path.encode("utf-8", "surrogateescape") + b"\0"
+                   for path, text in self.overlay.items()]  # last: an entry's later line wins
+        if not changed and not changes and not overlay:
             return self.head
         scratch_index = self.scratch.new_index()
         try:
             # a copy of the worktree's index already holds HEAD and what is staged, with
             # its cached trees: only the changed directories are hashed again
-            tree = self._write_tree(scratch_index, self._copy_of_index, [*unmerged, *changes])
+            tree = self._write_tree(scratch_index, self._copy_of_index,
+                                    [*base, *changes, *overlay])
         except (GitError, OSError):
             # an index git cannot read alone (a split index's shared part stays behind)
-            tree = self._write_tree(scratch_index, self._read_head, [*staged, *changes])
-        return self.scratch.run("commit-tree", tree, "-p", self.head, "-m",
-                                "conflictscan snapshot").decode().strip()
+            if read is not None:
+                staged, _ = self._staged()
+                changes = self._unstaged_and_untracked()
+            tree = self._write_tree(scratch_index, self._read_head, [*staged, *changes,
+                                                                      *overlay])
+        return self.scratch.write_commit(tree, self.head, self.repo.object_format)
+
+    def _blob(self, text: str) -> str:
+        return self.scratch.write_blob(text.encode("utf-8", "surrogateescape"),
+                                       self.repo.object_format)
+
+    def _from_status(self) -> list[bytes] | None:
+        """The worktree's changes within the pathspecs from one `git status` (staged,
+        unstaged and untracked at once, compared in memory: the index is never written),
+        run in a git directory of ours whose HEAD is the worktree's commit. None when the
+        worktree has an unresolved conflict (read the long way) or status cannot run."""
+        if not os.path.exists(self.index):
+            return None
+        exclude = os.path.join(self.repo.common_dir, "info", "exclude")
+        git_dir = self.scratch.status_dir(self.head, exclude)
+        try:
+            out = self.scratch.run(
+                "status", "--porcelain=v2", "-z", "--untracked-files=all", "--no-renames",
+                "--ignore-submodules=all", *self.specs, work_tree=self.worktree,
+                index=self.index, env={**self.spec_env, "GIT_DIR": git_dir,
+                                       "GIT_OBJECT_DIRECTORY": self.scratch.objects_dir})
+        except GitError:
+            return None
+        finally:
+            shutil.rmtree(git_dir, ignore_errors=True)
+        lines: list[bytes] = []
+        on_disk: list[bytes] = []
+        untracked: list[str] = []
+        for entry in out.split(b"\0"):
+            if entry.startswith(b"1 "):
+                fields = entry.split(b" ", 8)
+                staged, unstaged = fields[1][:1], fields[1][1:2]
+                path = fields[8]
+                if unstaged == b"D" or (unstaged == b"." and staged == b"D"):
+                    lines.append(self._removal(path))
+                elif unstaged == b".":
+                    lines.append(fields[4] + b" " + fields[7] + b"\t" + path + b"\0")
+                else:
+                    on_disk.append(path)
+            elif entry.startswith(b"? "):
+                on_disk.append(entry[2:])
+                untracked.append(entry[2:].decode("utf-8", "surrogateescape"))
+            elif entry[:2] in (b"u ", b"2 "):
+                return None
+        self.repo.remember_untracked(self.worktree, self.paths, untracked)
+        return [*lines, *self._from_disk(on_disk, {})]
 
     def _write_tree(self, scratch_index: str, start: Callable[[str], None],
                     lines: list[bytes]) -> str:
@@ -749,9 +809,15 @@ class _Snapshot:
                     index_oid[path] = old_oid
         untracked = [p.encode("utf-8", "surrogateescape")
                      for p in self.repo.untracked(self.worktree, self.paths)]
-        lines = [self._removal(p) for p in removed]
+        return [*(self._removal(p) for p in removed),
+                *self._from_disk([*changed, *untracked], index_oid)]
+
+    def _from_disk(self, paths: list[bytes], index_oid: dict[bytes, str]) -> list[bytes]:
+        """Index lines for files as they are on disk: links stored by target, regular files
+        hashed (those whose content is the index's drop out), the rest removed or left."""
+        lines: list[bytes] = []
         regular: list[tuple[bytes, str]] = []
-        for path in [*changed, *untracked]:
+        for path in paths:
             kind = self._kind(path) if b"\n" not in path else "other"
             if kind == "gone":
                 lines.append(self._removal(path))

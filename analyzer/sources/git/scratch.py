@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from analyzer.sources.git.runner import run_git
 from analyzer.tempfiles import private_dir, release
 
+SNAPSHOT_MESSAGE = "conflictscan snapshot"
 _IDENTITY = {"GIT_AUTHOR_NAME": "conflictscan", "GIT_AUTHOR_EMAIL": "conflictscan@localhost",
              "GIT_COMMITTER_NAME": "conflictscan", "GIT_COMMITTER_EMAIL": "conflictscan@localhost",
              "GIT_AUTHOR_DATE": "1700000000 +0000", "GIT_COMMITTER_DATE": "1700000000 +0000"}
@@ -85,9 +86,22 @@ class ScratchRepo:
 
     def write_blob(self, data: bytes, object_format: str) -> str:
         """Store a blob (a symlink's target) ourselves: git would follow the link to hash it."""
+        return self.write_object("blob", data, object_format)
+
+    def write_commit(self, tree: str, parent: str, object_format: str) -> str:
+        """A snapshot commit, written as `git commit-tree` with our fixed identity writes it
+        (the same object, byte for byte): a process saved per snapshot."""
+        stamp = f"{_IDENTITY['GIT_AUTHOR_NAME']} <{_IDENTITY['GIT_AUTHOR_EMAIL']}> " \
+                f"{_IDENTITY['GIT_AUTHOR_DATE']}"
+        body = (f"tree {tree}\nparent {parent}\nauthor {stamp}\ncommitter {stamp}\n\n"
+                f"{SNAPSHOT_MESSAGE}\n")
+        return self.write_object("commit", body.encode(), object_format)
+
+    def write_object(self, kind: str, data: bytes, object_format: str) -> str:
+        """A loose object in the scratch store, named by its hash (sha1 or sha256)."""
         import hashlib
 
-        header = f"blob {len(data)}\0".encode()
+        header = f"{kind} {len(data)}\0".encode()
         digest = hashlib.new(object_format, header + data).hexdigest()
         path = os.path.join(self.objects_dir, digest[:2], digest[2:])
         if not os.path.exists(path):
@@ -97,6 +111,23 @@ class ScratchRepo:
                 handle.write(zlib.compress(header + data))
             os.replace(temporary, path)
         return digest
+
+    def status_dir(self, head: str, exclude: str | None) -> str:
+        """A git directory of our own for reading one worktree with `git status`: its HEAD is
+        the worktree's commit (status compares the index with HEAD), its objects are the
+        scratch store's (GIT_OBJECT_DIRECTORY), its excludes a copy of the repository's
+        `info/exclude`. Nothing in it is the scanned repository's."""
+        with self._lock:
+            self._indexes += 1
+            git_dir = os.path.join(self.dir, f"status-{self._indexes}")
+        os.makedirs(os.path.join(git_dir, "refs"))
+        os.makedirs(os.path.join(git_dir, "info"))
+        with open(os.path.join(git_dir, "HEAD"), "w", encoding="utf-8") as handle:
+            handle.write(f"{head}\n")
+        shutil.copyfile(os.path.join(self.git_dir, "config"), os.path.join(git_dir, "config"))
+        if exclude and os.path.isfile(exclude):
+            shutil.copyfile(exclude, os.path.join(git_dir, "info", "exclude"))
+        return git_dir
 
     def close(self) -> None:
         release(self.dir)
