@@ -7,6 +7,7 @@ the scanned repository's object store, index and configuration never take part i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -25,8 +26,9 @@ _IDENTITY = {"GIT_AUTHOR_NAME": "conflictscan", "GIT_AUTHOR_EMAIL": "conflictsca
 def _init_bare(git_dir: str, object_format: str) -> None:
     """What `git init --bare --template=` writes, written directly (a process saved on every
     run): HEAD, an empty object store and ref tree, and the format in the configuration."""
-    for folder in ("objects/info", "objects/pack", "refs/heads", "refs/tags"):
-        os.makedirs(os.path.join(git_dir, folder))
+    for folder in ("", "objects", "objects/info", "objects/pack", "refs", "refs/heads",
+                   "refs/tags"):  # mkdir, never makedirs: see write_object
+        os.mkdir(os.path.join(git_dir, folder))
     with open(os.path.join(git_dir, "HEAD"), "w", encoding="utf-8") as handle:
         handle.write("ref: refs/heads/main\n")
     version, extension = ("1", "[extensions]\n\tobjectformat = sha256\n") \
@@ -49,8 +51,8 @@ class ScratchRepo:
         # Files we hash go into a store of their own that sees no other: git "freshens" (sets
         # the mtime of) an object it would write when any store it sees has it already.
         self.hashed_dir = os.path.join(self.dir, "hashed-objects")
-        os.makedirs(os.path.join(self.hashed_dir, "info"))
-        os.makedirs(os.path.join(self.hashed_dir, "pack"))
+        for folder in ("", "info", "pack"):
+            os.mkdir(os.path.join(self.hashed_dir, folder))
         with open(os.path.join(self.objects_dir, "info", "alternates"), "w",
                   encoding="utf-8") as handle:
             handle.write(f"{objects_dir}\n{self.hashed_dir}\n")
@@ -105,7 +107,10 @@ class ScratchRepo:
         digest = hashlib.new(object_format, header + data).hexdigest()
         path = os.path.join(self.objects_dir, digest[:2], digest[2:])
         if not os.path.exists(path):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            # mkdir, never makedirs: once a signal has removed our directory, a thread still
+            # writing must fail rather than create it again (and leave it behind)
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(os.path.dirname(path))
             temporary = f"{path}.{threading.get_ident()}.tmp"
             with open(temporary, "wb") as handle:
                 handle.write(zlib.compress(header + data))
@@ -120,8 +125,8 @@ class ScratchRepo:
         with self._lock:
             self._indexes += 1
             git_dir = os.path.join(self.dir, f"status-{self._indexes}")
-        os.makedirs(os.path.join(git_dir, "refs"))
-        os.makedirs(os.path.join(git_dir, "info"))
+        for folder in ("", "refs", "info"):  # mkdir: see write_object
+            os.mkdir(os.path.join(git_dir, folder))
         with open(os.path.join(git_dir, "HEAD"), "w", encoding="utf-8") as handle:
             handle.write(f"{head}\n")
         shutil.copyfile(os.path.join(self.git_dir, "config"), os.path.join(git_dir, "config"))
