@@ -50,7 +50,7 @@ def _judge(args: argparse.Namespace, git: GitRepo) -> int:
         findings = [f for f in findings if identity(f) not in before]
         known = {str(p) for p in _own_problems(committed)}
         problems = [p for p in problems if str(p) not in known]
-    findings = suppress(findings, workstream_text(staged))
+    findings = suppress(findings, workstream_text(staged, findings))
     findings, accepted = accept(findings, args, staged.config, staged.git.root)
     report = Report("check", staged.git.root, f"against {staged.scan.base_name}",
                     staged.scan.workstreams, findings, staged.catalog, None, problems,
@@ -93,7 +93,7 @@ def _nothing_to_compare(args: argparse.Namespace, git: GitRepo) -> str:
                 "no base branch here (no origin/HEAD, main or master; set --base)")
     if not git.staged_diff(git.resolve("HEAD"), git.root).strip():
         return "nothing staged (the hook judges the change being committed)"
-    if git.merge_base(base_commit, "HEAD") is None:
+    if git.merge_base(base_commit, git.resolve("HEAD")) is None:
         why = "a shallow clone" if git.is_shallow() else "unrelated histories"
         return f"HEAD and {base} share no commit here ({why})"
     return ""

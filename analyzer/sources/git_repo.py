@@ -69,6 +69,7 @@ class GitRepo:
         self.hook_index = os.path.abspath(hook_index) if hook_index else None
         if not os.path.isdir(path):
             raise InputError("not a directory", path)
+        self._opened = os.path.realpath(path)  # the folder asked about: its top is `root`
         try:
             out = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir",
                            "--path-format=absolute", "--git-common-dir",
@@ -243,7 +244,9 @@ class GitRepo:
 
     def current_worktree(self, directory: str) -> Worktree:
         """The worktree that holds `directory`: where a commit is being made."""
-        top = os.path.realpath(self.run("rev-parse", "--show-toplevel", cwd=directory).strip())
+        top = os.path.realpath(self.root) if not self.bare and os.path.realpath(
+            directory) == self._opened else os.path.realpath(
+            self.run("rev-parse", "--show-toplevel", cwd=directory).strip())
         for worktree in self.worktrees():
             if os.path.realpath(worktree.path) == top:
                 return worktree
@@ -298,11 +301,11 @@ class GitRepo:
         """Zero-context diff from commit `old` to the index of a worktree (or a commit hook's
         GIT_INDEX_FILE): one `diff-index --cached`, read-only, in the scratch repository."""
         index = self.hook_index or os.path.join(self.worktree_git_dir(worktree), "index")
-        return self.scratch().run(
+        return self.remember(("staged diff", old, index), lambda: self.scratch().run(
             "diff-index", "--cached", "-p", "-U0", "--full-index", "--no-color",
             "--no-ext-diff", "--no-textconv", "--find-renames", "--src-prefix=a/",
             "--dst-prefix=b/", "--submodule=short", old, index=index,
-        ).decode("utf-8", "surrogateescape")
+        ).decode("utf-8", "surrogateescape"))
 
     def diffs(self, pairs: list[tuple[str, str]], paths: Iterable[str] = ()) -> list[str]:
         """Zero-context diffs old..new for many commit pairs through one `git diff-tree`,
@@ -618,11 +621,12 @@ class GitRepo:
         candidates = {posixpath.join(d, ".gitattributes") for d in _ancestors(dirs)}
         listed = self.run("ls-tree", "-z", commit, "--", *sorted(candidates))
         entries = [e for e in listed.split("\0") if e and e.split(" ", 1)[0] == "100644"]
+        if not entries:  # only the scratch repository's own (empty) attributes would apply
+            return dict.fromkeys(paths, "unspecified")
         scratch = self.scratch()
         index = scratch.new_index()
-        if entries:  # none: only the scratch repository's own (empty) attributes apply
-            scratch.run("update-index", "--index-info", index=index, stdin="".join(
-                f"{e}\n" for e in entries).encode("utf-8", "surrogateescape"))
+        scratch.run("update-index", "--index-info", index=index, stdin="".join(
+            f"{e}\n" for e in entries).encode("utf-8", "surrogateescape"))
         out = scratch.run("check-attr", "--cached", "--stdin", "-z", "merge", index=index,
                           stdin="".join(f"{p}\0" for p in paths).encode(
                               "utf-8", "surrogateescape")).decode("utf-8", "surrogateescape")
