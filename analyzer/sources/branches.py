@@ -191,6 +191,7 @@ def _candidates(git: GitRepo, selection: BranchSelection, base_name: str,
     by_branch = {wt.branch: wt for wt in worktrees if wt.branch}
     result: list[tuple[str, str, str, str, str | None]] = []
     taken: set[str] = set()
+    git.resolve_all(r for r in refs if r not in listed and r not in by_branch)
     for ref in dict.fromkeys(refs):
         worktree = by_branch.get(ref)
         if worktree is not None:

@@ -167,6 +167,22 @@ class GitRepo:
             self._answers[key] = self._resolve(ref)
         return str(self._answers[key])
 
+    def resolve_all(self, refs: Iterable[str]) -> None:
+        """Resolve many names with one `rev-parse` (git's own rules: a tag of the same name
+        wins, with git's warning), so `resolve` answers them without a process each; when
+        any name does not resolve, each is left to `resolve` alone (which says which)."""
+        names = [r for r in dict.fromkeys(refs)
+                 if ("resolve", r) not in self._answers and not r.startswith("-")]
+        if len(names) < 2:
+            return
+        out = self.run("rev-parse", "--end-of-options", *(f"{r}^{{commit}}" for r in names),
+                       ok=(0, 1, 128)).split()
+        if out[:1] == ["--end-of-options"]:
+            out = out[1:]  # git < 2.4x echoes it (no name here starts with "-")
+        if len(out) == len(names) and all(_HEX.fullmatch(sha) for sha in out):
+            for name, sha in zip(names, out, strict=True):
+                self._answers[("resolve", name)] = sha
+
     def _resolve(self, ref: str) -> str:
         out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
                        f"{ref}^{{commit}}", ok=(0, 1)).strip()
