@@ -82,7 +82,8 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     paths = selection.paths
     candidates = _candidates(git, selection, base_name, notes)
     expect(len(candidates))
-    up_to_date = git.commits_containing(base_commit)
+    # one ref walk answers "already contains the base" for many; none asked, none walked
+    up_to_date = git.commits_containing(base_commit) if candidates else set()
     streams: list[GitWorkstream] = []
     if selection.staged_in:
         current = git.current_worktree(selection.staged_in)
