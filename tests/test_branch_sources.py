@@ -200,3 +200,26 @@ def test_names_resolved_together_as_git_resolves_each(repo) -> None:
             git_repo.resolve("missing")
     finally:
         git_repo.close()
+
+
+def test_the_default_base_follows_origin_head(repo, tmp_path) -> None:
+    """origin/HEAD names the base (read from the one ref listing, its symbolic target);
+    the near miss: without it, main."""
+    from analyzer.sources.git_repo import GitRepo
+
+    root = repo({"a.txt": "a\n"})
+    branch(root, "develop", {"a.txt": "d\n"})
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
+    git(clone, "remote", "set-head", "origin", "develop")
+    opened = GitRepo(str(clone))
+    try:
+        assert opened.default_base() == "origin/develop"
+    finally:
+        opened.close()
+    git(clone, "remote", "set-head", "origin", "--delete")
+    opened = GitRepo(str(clone))
+    try:
+        assert opened.default_base() == "main"
+    finally:
+        opened.close()

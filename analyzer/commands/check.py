@@ -87,6 +87,7 @@ def _nothing_to_compare(args: argparse.Namespace, git: GitRepo) -> str:
     merge_options(args, load_config(git.root))
     try:
         base = args.base or git.default_base()
+        git.resolve_all([base, "HEAD"])  # one process for both
         base_commit = git.resolve(base)
     except InputError:
         return (f"no base branch {args.base!r} in this clone" if args.base else

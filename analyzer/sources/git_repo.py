@@ -70,23 +70,28 @@ class GitRepo:
         if not os.path.isdir(path):
             raise InputError("not a directory", path)
         self._opened = os.path.realpath(path)  # the folder asked about: its top is `root`
+        asked = ["rev-parse", "--is-bare-repository", "--absolute-git-dir",
+                 "--path-format=absolute", "--git-common-dir", "--show-object-format"]
         try:
-            out = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir",
-                           "--path-format=absolute", "--git-common-dir",
-                           "--show-object-format"], path)
+            try:  # the top of the work tree in the same process; a bare repository has none
+                out = run_git([*asked, "--show-toplevel"], path)
+            except GitError as error:
+                if "not a git repository" in error.message:
+                    raise
+                out = run_git(asked, path)
         except GitError as error:
             if "not a git repository" in error.message:
                 raise InputError("not a git repository (or any parent up to the root)",
                                  path) from None
             raise
-        bare, self.git_dir, common, self.object_format = out.decode(
-            "utf-8", "surrogateescape").splitlines()[:4]
+        lines = out.decode("utf-8", "surrogateescape").splitlines()
+        bare, self.git_dir, common, self.object_format = lines[:4]
         self.bare = bare == "true"
         if self.bare:
             self.root = self.git_dir
         else:
-            top = run_git(["rev-parse", "--show-toplevel"], path).decode(
-                "utf-8", "surrogateescape").strip()
+            top = lines[4] if len(lines) > 4 else run_git(
+                ["rev-parse", "--show-toplevel"], path).decode("utf-8", "surrogateescape").strip()
             if not os.path.lexists(os.path.join(top, ".git")):
                 # core.worktree (or GIT_WORK_TREE) names another folder: reading "the
                 # repository's files" there could mean any folder of the machine
@@ -103,6 +108,7 @@ class GitRepo:
         self._version: tuple[int, int] | None = None
         self._answers: dict[tuple[str, ...], object] = {}  # what git said, asked once a run
         self._every_ref = False
+        self._symrefs: dict[str, str] = {}  # a symbolic ref of the listing -> its target
         self._worktrees: list[Worktree] | None = None
         self.links_out: list[tuple[str, str]] = []  # committed links leaving the repository
         self._untracked: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -144,10 +150,12 @@ class GitRepo:
         if self._refs is None or (everything and not self._every_ref):
             where = [] if everything else ["refs/heads/", "refs/remotes/"]
             out = self.run("for-each-ref", "--format=%(refname)%00%(objectname)%00"
-                           "%(*objectname)%00%(objecttype)", *where)
+                           "%(*objectname)%00%(objecttype)%00%(symref)", *where)
             refs: dict[str, str] = {}
             for line in out.splitlines():
-                name, obj, peeled, kind = [*line.split("\0"), "", "", ""][:4]
+                name, obj, peeled, kind, target = [*line.split("\0"), "", "", "", ""][:5]
+                if target:
+                    self._symrefs[name] = target
                 if kind == "commit":
                     refs[name] = obj
                 elif kind == "tag" and peeled:
@@ -198,9 +206,10 @@ class GitRepo:
         return str(self._answers[("base",)])
 
     def _default_base(self) -> str:
-        target = self.run("symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD",
-                          ok=(0, 1, 128)).strip()
-        if target and f"refs/remotes/{target}" in self._all_refs():
+        refs = self._all_refs()  # origin/HEAD is in the listing, with what it points to
+        target = self._symrefs.get("refs/remotes/origin/HEAD", "").removeprefix(
+            "refs/remotes/")
+        if target and f"refs/remotes/{target}" in refs:
             return target
         names = set(self.local_branches())
         for candidate in ("main", "master"):
@@ -298,6 +307,8 @@ class GitRepo:
 
     def merge_base(self, a: str, b: str) -> str | None:
         key = ("merge-base", a, b)
+        if a == b and _HEX.fullmatch(a):
+            return a  # a commit is its own merge-base with itself
         if key not in self._answers:
             out = self.run("merge-base", "--end-of-options", a, b, ok=(0, 1)).strip()
             self._answers[key] = out or None
@@ -414,6 +425,8 @@ class GitRepo:
     def worktree_git_dir(self, worktree: str) -> str:
         """The git directory of a worktree (.git, or .git/worktrees/<name>), asked once."""
         key = os.path.realpath(worktree)
+        if key == self._opened and not self.bare and os.path.realpath(self.root) == key:
+            return self.git_dir  # the folder we were opened in is this worktree's top
         if key not in self._git_dirs:
             self._git_dirs[key] = self._linked_git_dir(key) or self.run(
                 "rev-parse", "--absolute-git-dir", cwd=worktree).strip()
@@ -537,15 +550,23 @@ class GitRepo:
                                             self._file_settings())
         return self._scratch
 
+    def _settings(self) -> list[tuple[str, str]]:
+        """The repository's settings conflictscan reads (how files are read and ignored,
+        which merge drivers are defined), from one `git config`, asked once."""
+        def read() -> list[tuple[str, str]]:
+            out = self.run("config", "-z", "--get-regexp",
+                           r"^core\.(filemode|symlinks|ignorecase|precomposeunicode|autocrlf|"
+                           r"eol|checkstat|trustctime|excludesfile)$|^merge\..+\.(driver)$|"
+                           r"^merge\.default$", ok=(0, 1))
+            return [(key, value) for key, _, value in
+                    (entry.partition("\n") for entry in out.split("\0")) if key]
+        return self.remember(("settings",), read)
+
     def _file_settings(self) -> list[tuple[str, str]]:
         """The settings that say how to read the worktrees' files, and which files are
         ignored (core.excludesFile, a path: git reads it, runs nothing), as git sees them."""
-        out = self.run("config", "-z", "--get-regexp",
-                       r"^core\.(filemode|symlinks|ignorecase|precomposeunicode|autocrlf|eol|"
-                       r"checkstat|trustctime|excludesfile)$", ok=(0, 1))
         settings = []
-        for entry in out.split("\0"):
-            key, _, value = entry.partition("\n")
+        for key, value in self._settings():
             plain = key in _FILE_SETTINGS and re.fullmatch(r"[A-Za-z0-9_-]{1,16}", value)
             if plain or (key == "core.excludesfile" and value.isprintable() and value):
                 settings.append((key, value))
@@ -653,11 +674,8 @@ class GitRepo:
         """path -> the repository's own merge driver git would run on it in a real merge
         (`.gitattributes` merge=<name>, or merge.default, with merge.<name>.driver set).
         Read from configuration and attributes only: the driver never runs here."""
-        out = self.run("config", "-z", "--get-regexp", r"^merge\..+\.(driver)$|^merge\.default$",
-                       ok=(0, 1))
         defined, default = set(), None
-        for entry in out.split("\0"):
-            key, _, value = entry.partition("\n")
+        for key, value in self._settings():
             if key == "merge.default":
                 default = value
             elif key.startswith("merge.") and key.endswith(".driver") and value:
@@ -700,6 +718,10 @@ class _Snapshot:
         self.specs, self.spec_env = pathspec_args(paths)
 
     def commit(self, staged_only: bool) -> str:
+        if staged_only and not self.overlay:
+            tree = self._index_as_it_is()
+            if tree:
+                return self.scratch.write_commit(tree, self.head, self.repo.object_format)
         read = None if staged_only else self._from_status()
         if read is None:
             staged, unmerged = self._staged()
@@ -727,6 +749,17 @@ class _Snapshot:
             tree = self._write_tree(scratch_index, self._read_head, [*staged, *changes,
                                                                       *overlay])
         return self.scratch.write_commit(tree, self.head, self.repo.object_format)
+
+    def _index_as_it_is(self) -> str:
+        """The tree of the index, written from a copy of it (what is being committed); ""
+        when git cannot write it so (an unresolved conflict, a split index): the long way."""
+        if not os.path.exists(self.index):
+            return ""
+        scratch_index = self.scratch.new_index()
+        try:
+            return self._write_tree(scratch_index, self._copy_of_index, [])
+        except (GitError, OSError):
+            return ""
 
     def _blob(self, text: str) -> str:
         return self.scratch.write_blob(text.encode("utf-8", "surrogateescape"),
