@@ -722,33 +722,56 @@ class _Snapshot:
             tree = self._index_as_it_is()
             if tree:
                 return self.scratch.write_commit(tree, self.head, self.repo.object_format)
-        read = None if staged_only else self._from_status()
-        if read is None:
-            staged, unmerged = self._staged()
-            base = [*unmerged]
-            changes = [] if staged_only else self._unstaged_and_untracked()
-            changed = bool(staged or unmerged)
-        else:
-            staged, base, changes, changed = [], [], read, False
         overlay = [f"100644 {self._blob(text)}\t".encode()
                    + path.encode("utf-8", "surrogateescape") + b"\0"
                    for path, text in self.overlay.items()]  # last: an entry's later line wins
-        if not changed and not changes and not overlay:
+        read = None if staged_only else self._from_status()
+        if read is not None:
+            changed, on_disk = read
+            if not changed and not overlay:
+                return self.head
+            tree = self._tree_with(on_disk, overlay)
+            if tree:
+                return self.scratch.write_commit(tree, self.head, self.repo.object_format)
+        staged, unmerged = self._staged()
+        changes = [] if staged_only else self._unstaged_and_untracked()
+        if not staged and not unmerged and not changes and not overlay:
             return self.head
         scratch_index = self.scratch.new_index()
         try:
             # a copy of the worktree's index already holds HEAD and what is staged, with
             # its cached trees: only the changed directories are hashed again
             tree = self._write_tree(scratch_index, self._copy_of_index,
-                                    [*base, *changes, *overlay])
+                                    [*unmerged, *changes, *overlay])
         except (GitError, OSError):
             # an index git cannot read alone (a split index's shared part stays behind)
-            if read is not None:
-                staged, _ = self._staged()
-                changes = self._unstaged_and_untracked()
             tree = self._write_tree(scratch_index, self._read_head, [*staged, *changes,
                                                                       *overlay])
         return self.scratch.write_commit(tree, self.head, self.repo.object_format)
+
+    def _tree_with(self, on_disk: list[bytes], overlay: list[bytes]) -> str:
+        """The tree of a copy of the worktree's index with the files `status` found changed
+        on disk put in by `update-index --add --remove` itself (stored as git would: line
+        endings by the attributes, links as links; no filter is defined here), into the
+        store that sees no other. "" when git cannot (the long way then)."""
+        paths = [p for p in on_disk if self._kind(p) != "other"]
+        scratch_index = self.scratch.new_index()
+        try:
+            self._copy_of_index(scratch_index)
+            if paths:
+                self.scratch.run("update-index", "--add", "--remove", "-z", "--stdin",
+                                 work_tree=self.worktree, cwd=self.worktree,
+                                 index=scratch_index, stdin=b"".join(p + b"\0" for p in paths),
+                                 env={"GIT_OBJECT_DIRECTORY": self.scratch.hashed_dir})
+            if overlay:
+                self.scratch.run("update-index", "-z", "--index-info", index=scratch_index,
+                                 stdin=b"".join(overlay))
+            return self.scratch.run("write-tree", index=scratch_index).decode().strip()
+        except (GitError, OSError):
+            return ""
+        finally:
+            if os.path.lexists(scratch_index):
+                os.unlink(scratch_index)
 
     def _index_as_it_is(self) -> str:
         """The tree of the index, written from a copy of it (what is being committed); ""
@@ -765,11 +788,12 @@ class _Snapshot:
         return self.scratch.write_blob(text.encode("utf-8", "surrogateescape"),
                                        self.repo.object_format)
 
-    def _from_status(self) -> list[bytes] | None:
+    def _from_status(self) -> tuple[bool, list[bytes]] | None:
         """The worktree's changes within the pathspecs from one `git status` (staged,
         unstaged and untracked at once, compared in memory: the index is never written),
-        run in a git directory of ours whose HEAD is the worktree's commit. None when the
-        worktree has an unresolved conflict (read the long way) or status cannot run."""
+        run in a git directory of ours whose HEAD is the worktree's commit: whether anything
+        differs from HEAD, and the paths to read from disk. None when the worktree has an
+        unresolved conflict (read the long way) or status cannot run."""
         if not os.path.exists(self.index):
             return None
         exclude = os.path.join(self.repo.common_dir, "info", "exclude")
@@ -784,27 +808,23 @@ class _Snapshot:
             return None
         finally:
             shutil.rmtree(git_dir, ignore_errors=True)
-        lines: list[bytes] = []
+        changed = False
         on_disk: list[bytes] = []
         untracked: list[str] = []
         for entry in out.split(b"\0"):
             if entry.startswith(b"1 "):
                 fields = entry.split(b" ", 8)
-                staged, unstaged = fields[1][:1], fields[1][1:2]
-                path = fields[8]
-                if unstaged == b"D" or (unstaged == b"." and staged == b"D"):
-                    lines.append(self._removal(path))
-                elif unstaged == b".":
-                    lines.append(fields[4] + b" " + fields[7] + b"\t" + path + b"\0")
-                else:
-                    on_disk.append(path)
+                changed = True
+                if fields[1][1:2] != b".":  # changed on disk since the index: read it there
+                    on_disk.append(fields[8])
             elif entry.startswith(b"? "):
+                changed = True
                 on_disk.append(entry[2:])
                 untracked.append(entry[2:].decode("utf-8", "surrogateescape"))
             elif entry[:2] in (b"u ", b"2 "):
                 return None
         self.repo.remember_untracked(self.worktree, self.paths, untracked)
-        return [*lines, *self._from_disk(on_disk, {})]
+        return changed, on_disk
 
     def _write_tree(self, scratch_index: str, start: Callable[[str], None],
                     lines: list[bytes]) -> str:
