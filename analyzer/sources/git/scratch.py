@@ -43,7 +43,10 @@ class ScratchRepo:
                  config: Iterable[tuple[str, str]] = ()):
         self.dir = private_dir()
         self.git_dir = os.path.join(self.dir, "scratch.git")
-        self.config = tuple(config)  # safe settings copied from the scanned repository
+        # safe settings copied from the scanned repository; and no preloading threads: they
+        # stat the whole index in parallel (~15 ms a worktree on a busy machine) where the
+        # pathspecs leave a few entries to look at
+        self.config = (*tuple(config), ("core.preloadIndex", "false"))
         self._lock = threading.Lock()
         self._indexes = 0
         _init_bare(self.git_dir, object_format)
