@@ -12,7 +12,6 @@ import argparse
 import contextlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 
 from analyzer import __version__
@@ -337,6 +336,8 @@ def _internal_error(exc: Exception, argv: list[str]) -> None:
         cause = cause[:300] + "…"
     debug = "--debug" in argv or os.environ.get("CONFLICTSCAN_DEBUG")
     if debug:
+        import traceback  # a bug's last resort only: never loaded on a run that goes well
+
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
     hint = "" if debug else " (run again with --debug for the traceback)"
     print(f"conflictscan: internal error in {command}{where}: {cause} — please report{hint}",

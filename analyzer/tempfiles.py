@@ -19,18 +19,47 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-_LOCK = threading.Lock()
+# Re-entrant: the signal handler runs in the main thread, maybe while that thread holds it.
+_LOCK = threading.RLock()
 _DIRS: set[str] = set()
 _CHILDREN: set[subprocess.Popen[bytes]] = set()
 _STOPPING = threading.Event()
 _INSTALLED = False
+_CREATING = [0]  # directories being made and not yet registered (other threads)
+_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP")
+                 if hasattr(signal, name))
 
 
 def private_dir() -> str:
-    path = tempfile.mkdtemp(prefix="conflictscan-")  # mode 0700: ours alone
+    """A new private directory, registered for removal before anything can be put in it.
+
+    A signal never falls between its creation and its registration: in the main thread
+    (where Python runs signal handlers) the signals wait for the two steps; another thread
+    counts itself in `_CREATING`, which the handler waits for before it removes."""
+    main = threading.current_thread() is threading.main_thread()
+    blocked = main and hasattr(signal, "pthread_sigmask")
+    if blocked:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     with _LOCK:
-        _DIRS.add(path)
+        if _STOPPING.is_set():
+            raise _stopped()
+        _CREATING[0] += 1
+    try:
+        path = tempfile.mkdtemp(prefix="conflictscan-")  # mode 0700: ours alone
+        with _LOCK:
+            _DIRS.add(path)
+    finally:
+        with _LOCK:
+            _CREATING[0] -= 1
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     return path
+
+
+def _stopped() -> Exception:
+    from analyzer.errors import InputError
+
+    return InputError("stopped")
 
 
 _SHARED: list[str] = []
@@ -89,7 +118,19 @@ def remove_all() -> None:
         paths = list(_DIRS)
         _DIRS.clear()
     for path in paths:
-        shutil.rmtree(path, ignore_errors=True)
+        _remove(path)
+
+
+def _remove(path: str) -> None:
+    """Remove a directory another thread may still be writing into: renamed first (one
+    atomic step), so no new file can land in it while it is being emptied (rmtree would
+    then fail to remove the folder and leave it behind)."""
+    doomed = f"{path}.removing"
+    try:
+        os.rename(path, doomed)
+    except OSError:
+        doomed = path
+    shutil.rmtree(doomed, ignore_errors=True)
 
 
 def stopping() -> bool:
@@ -109,6 +150,19 @@ def child(process: subprocess.Popen[bytes]) -> Iterator[None]:
             _CHILDREN.discard(process)
 
 
+def _wait_for_creations(limit: float = 2.0) -> None:
+    """Let another thread that is making a directory register it (a moment: one mkdir),
+    so the removal that follows sees it; no new one starts once stopping is set."""
+    import time
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        with _LOCK:
+            if not _CREATING[0]:
+                return
+        time.sleep(0.001)
+
+
 def _stop_children() -> None:
     _STOPPING.set()
     with _LOCK:
@@ -123,6 +177,7 @@ def _stop_children() -> None:
 
 def _on_signal(number: int, frame: FrameType | None) -> None:
     _stop_children()
+    _wait_for_creations()
     remove_all()
     # die of the same signal, as a shell expects (exit status 128 + number)
     signal.signal(number, signal.SIG_DFL)
@@ -139,6 +194,6 @@ def install_cleanup() -> None:
     atexit.register(remove_all)
     if threading.current_thread() is not threading.main_thread():
         return
-    for number in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", signal.SIGTERM)):
+    for number in _SIGNALS:
         if signal.getsignal(number) in (signal.SIG_DFL, signal.default_int_handler):
             signal.signal(number, _on_signal)

@@ -10,9 +10,12 @@ shared file. For N = 10, 25, 50, 100 it alternates, each a new process:
 * floor: one `git merge-tree` process per branch (the least any merge-based answer costs).
 
 It checks both find the identical set of (pair, file) textual conflicts, and prints min and
-median of each, the ratio of medians, and our peak memory.
+median of each, the ratio of medians, and our peak memory. With `--against DIR` another
+checkout's conflictscan (installed in DIR/.venv) runs in the same alternation, its ratio
+to the all-pairs loop printed beside ours.
 
     pip install -e . && python benchmarks/bench_branches.py [--sizes 10,25,50,100] [--runs 5]
+                                                            [--against OTHER_CHECKOUT]
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 import benchrepo
-from benchlib import alternate, conflictscan, git, seconds
+from benchlib import against_argument, alternate, conflictscan, git, other_checkout, seconds
 
 
 def merge_loop(root: Path, pairs: list[tuple[str, str]], scratch: Path) -> list[str]:
@@ -66,7 +69,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,25,50,100")
     parser.add_argument("--runs", type=int, default=5)
+    against_argument(parser)
     args = parser.parse_args()
+    other = other_checkout(args.against) if args.against else None
     sizes = [int(s) for s in args.sizes.split(",")]
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,27 +80,38 @@ def main() -> int:
         names = benchrepo.add_branches(root, max(sizes))
         print(f"{'N':>4} {'pairs':>5} {'ours min':>9} {'median':>7} {'peak MiB':>8} "
               f"{'all-pairs min':>13} {'median':>7} {'ratio':>6} {'floor':>6} "
-              f"{'conflicts':>9} same")
+              f"{'conflicts':>9} same" + (f" {'other min':>9} {'median':>7} {'ratio':>6} same"
+                                           if other else ""))
         for n in sizes:
             chosen = names[:n]
             pairs = list(itertools.combinations(chosen, 2))
             scratch = Path(tmp) / f"scratch-{n}"
             (scratch / "info").mkdir(parents=True)
-            result = alternate({
-                "ours": conflictscan("branches", *chosen, "--base", "main", "--no-worktrees",
-                                     "--format", "json", "--fail-on", "never"),
+            options = ("branches", *chosen, "--base", "main", "--no-worktrees", "--format",
+                       "json", "--fail-on", "never")
+            commands = {
+                "ours": conflictscan(*options),
                 "all-pairs": merge_loop(root, pairs, scratch),
                 "floor": merge_loop(root, [("main", b) for b in chosen], scratch),
-            }, runs=args.runs, cwd=root)
+            }
+            if other:
+                commands["other"] = [*other, *options]
+            result = alternate(commands, runs=args.runs, cwd=root)
             ours, theirs = result["ours"], result["all-pairs"]
             found, expected = our_conflicts(ours.last_stdout), loop_conflicts(theirs.last_stdout)
             same = found == expected
             ok &= same
-            print(f"{n:>4} {len(pairs):>5} {seconds(ours.min):>9} {seconds(ours.median):>7} "
-                  f"{ours.peak_kib / 1024:>8.0f} {seconds(theirs.min):>13} "
-                  f"{seconds(theirs.median):>7} {theirs.median / ours.median:>5.1f}x "
-                  f"{seconds(result['floor'].median):>6} {len(expected):>9} "
-                  f"{'yes' if same else 'NO'}", flush=True)
+            line = (f"{n:>4} {len(pairs):>5} {seconds(ours.min):>9} {seconds(ours.median):>7} "
+                    f"{ours.peak_kib / 1024:>8.0f} {seconds(theirs.min):>13} "
+                    f"{seconds(theirs.median):>7} {theirs.median / ours.median:>5.1f}x "
+                    f"{seconds(result['floor'].median):>6} {len(expected):>9} "
+                    f"{'yes' if same else 'NO':>4}")
+            if other:
+                peer = result["other"]
+                line += (f" {seconds(peer.min):>9} {seconds(peer.median):>7} "
+                         f"{theirs.median / peer.median:>5.1f}x "
+                         f"{'yes' if our_conflicts(peer.last_stdout) == expected else 'NO':>4}")
+            print(line, flush=True)
             if not same:
                 print("   only ours:     ", sorted(found - expected)[:5])
                 print("   only all-pairs:", sorted(expected - found)[:5])

@@ -8,6 +8,7 @@ resident memory of the process, and the floor beside each figure.
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -101,3 +102,20 @@ def git(root: Path | str, *args: str, stdin: bytes | None = None,
 def conflictscan(*args: str) -> list[str]:
     """The installed CLI as a new process (the same interpreter that runs the benchmark)."""
     return [PYTHON, "-m", "analyzer", *args]
+
+
+def other_checkout(directory: str) -> list[str]:
+    """The interpreter of another checkout of conflictscan (`--against DIR`: its own
+    `.venv`, where that tree is installed), to run its CLI as a process beside ours."""
+    root = Path(directory).resolve()
+    for candidate in (root / ".venv" / "bin" / "python", root / "venv" / "bin" / "python"):
+        if candidate.is_file():
+            return [str(candidate), "-m", "analyzer"]
+    raise SystemExit(f"--against {directory}: no .venv/bin/python there (install that "
+                     "checkout into its own .venv first)")
+
+
+def against_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--against", metavar="DIR",
+                        help="also time another checkout's conflictscan (DIR/.venv), "
+                             "alternated with ours in the same run")

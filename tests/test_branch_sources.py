@@ -174,3 +174,52 @@ def test_scan_writes_nothing_to_the_repository(repo, branches, tmp_path):
     after = (_store_fingerprint(root), git(wt, "status", "--porcelain"),
              os.stat(root / ".git" / "index").st_mtime_ns)
     assert after == before
+
+
+def test_names_resolved_together_as_git_resolves_each(repo) -> None:
+    """Many names in one rev-parse: a tag that shares a branch's name wins as in git; a name
+    that does not resolve leaves the others to be resolved one by one, and is named."""
+    import pytest
+
+    from analyzer.errors import InputError
+    from analyzer.sources.git_repo import GitRepo
+
+    root = repo({"a.txt": "a\n"})
+    branch(root, "same", {"a.txt": "branch\n"})
+    branch(root, "other", {"a.txt": "other\n"})
+    git(root, "tag", "same", "main")
+    git_repo = GitRepo(str(root))
+    try:
+        git_repo.resolve_all(["same", "other", "main"])
+        expected = {name: git(root, "rev-parse", f"{name}^{{commit}}").strip()
+                    for name in ("same", "other", "main")}
+        assert {name: git_repo.resolve(name) for name in expected} == expected
+        assert expected["same"] == expected["main"]  # the tag's commit
+        git_repo.resolve_all(["other", "missing"])
+        with pytest.raises(InputError, match="missing"):
+            git_repo.resolve("missing")
+    finally:
+        git_repo.close()
+
+
+def test_the_default_base_follows_origin_head(repo, tmp_path) -> None:
+    """origin/HEAD names the base (read from the one ref listing, its symbolic target);
+    the near miss: without it, main."""
+    from analyzer.sources.git_repo import GitRepo
+
+    root = repo({"a.txt": "a\n"})
+    branch(root, "develop", {"a.txt": "d\n"})
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
+    git(clone, "remote", "set-head", "origin", "develop")
+    opened = GitRepo(str(clone))
+    try:
+        assert opened.default_base() == "origin/develop"
+    finally:
+        opened.close()
+    git(clone, "remote", "set-head", "origin", "--delete")
+    opened = GitRepo(str(clone))
+    try:
+        assert opened.default_base() == "main"
+    finally:
+        opened.close()

@@ -35,6 +35,7 @@ FORBIDDEN = {
     "unittest": "tests only",
     "asyncio": "never needed",
     "email": "never needed",
+    "traceback": "an internal error's last resort (--debug) only",
 }
 
 

@@ -71,3 +71,63 @@ def test_what_the_commit_does_not_touch_is_not_read(repo, cli, tmp_path, monkeyp
     others = {ws["id"]: ws for ws in report["workstreams"]}
     assert "other" not in others or not others["other"].get("touches")
 
+
+
+def test_another_worktree_is_snapshot_once_within_the_scope(repo, cli, tmp_path, monkeypatch):
+    """The scan snapshots the other worktree within the commit's pathspecs; the merges and
+    contents that follow must use that snapshot, not take a second, unbounded one (which
+    stats and hashes the whole worktree: ~0.1 s a worktree on a large repository)."""
+    from analyzer.sources.git_repo import GitRepo
+
+    seen: list[GitRepo] = []
+    close = GitRepo.close
+
+    def keep(self: GitRepo) -> None:
+        seen.append(self)
+        close(self)
+
+    monkeypatch.setattr(GitRepo, "close", keep)
+    root = base(repo)
+    tree = worktree(root, tmp_path, "other", {"requirements.txt": "django==5.0\n",
+                                              "blog/views.py": "B = 2\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"requirements.txt": "django==4.1\n"})
+    report = check(cli, root, monkeypatch, "requirements.txt")
+    assert any(f["rule"] == "CS103" for f in report["findings"]), report["findings"]
+    taken = [key for git_repo in seen for key in git_repo._snapshots
+             if key[0] == str(tree.resolve()) and not key[1]]
+    assert len(taken) == 1 and taken[0][2], taken  # one snapshot, bounded by pathspecs
+
+
+def test_an_unchanged_worktree_within_the_scope_is_its_head(repo, cli, tmp_path, monkeypatch):
+    """Near miss: a worktree whose changes all lie outside the scope is its HEAD commit."""
+    root = base(repo)
+    worktree(root, tmp_path, "other", {"blog/views.py": "B = 2\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"requirements.txt": "django==4.1\n"})
+    report = check(cli, root, monkeypatch, "requirements.txt")
+    assert report["findings"] == []
+    assert "other" not in {ws["id"] for ws in report["workstreams"]}
+
+
+def test_a_conflict_the_branch_committed_earlier_is_not_the_commits(repo, cli, tmp_path,
+                                                                   monkeypatch):
+    """The branch as committed already conflicts in the staged file's family: the second
+    scan runs and takes that conflict out; an earlier commit elsewhere in the tree (the
+    near miss) lets the second scan be skipped, and the commit's own conflict is reported."""
+    root = base(repo)
+    worktree(root, tmp_path, "other", {"requirements/dev.txt": "pytest==8.0\n",
+                                       "requirements.txt": "django==5.0\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"requirements/dev.txt": "pytest==7.0\n"})
+    git(root, "commit", "-qam", "pin pytest")  # conflicts with other's dev.txt already
+    write_files(root, {"requirements/dev.txt": "pytest==7.0\nhttpx\n"})
+    report = check(cli, root, monkeypatch, "requirements/dev.txt")
+    assert report["findings"] == [], report["findings"]
+
+    git(root, "reset", "-q", "--hard", "main")
+    write_files(root, {"blog/views.py": "B = 9\n"})
+    git(root, "commit", "-qam", "elsewhere")
+    write_files(root, {"requirements.txt": "django==4.1\n"})
+    report = check(cli, root, monkeypatch, "requirements.txt")
+    assert {f["rule"] for f in report["findings"]} == {"CS103", "CS203"}, report["findings"]

@@ -274,3 +274,17 @@ def test_poetry_update_beside_an_added_package_stays_valid(repo, branches):
     found = cs202(branches(root))
     assert "merges and stays valid" in found["message"], found["message"]
     assert found["severity"] == "note"
+
+
+def test_many_lock_writers_the_one_conflicting_pair_is_found(repo, branches):
+    """Lockfile pairs are merged in batches until the first conflict: with eight writers
+    (28 pairs, several batches) the one pair git conflicts on is still found."""
+    root = uv_repo(repo)
+    for i in range(6):
+        branch(root, f"up{i}", {"uv.lock": uv_lock({**BASE_PINS, f"filler{i}": "2.0.0"},
+                                                   BASE_REQS)})
+    added = sorted([*BASE_REQS, ("anyio", ">=4")])
+    branch(root, "other", {"pyproject.toml": uv_project(added),
+                           "uv.lock": uv_lock({**BASE_PINS, "anyio": "4.0.0"}, added)})
+    found = cs202(branches(root))
+    assert "git will conflict" in found["message"], found["message"]

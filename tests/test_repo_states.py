@@ -134,6 +134,42 @@ def test_sigterm_removes_every_temporary_file(tmp_path):
     assert list(tmp_path.glob("conflictscan-*")) == []
 
 
+def test_a_signal_while_threads_make_scratch_files_leaves_nothing(tmp_path):
+    """The race between the cleanup and the threads still working: a thread between making
+    a directory and registering it, or writing an object into a scratch repository the
+    handler has just removed (which must not create it again). Stopped three times, each
+    with threads busy making scratch repositories and objects."""
+    script = textwrap.dedent("""
+        import sys, threading, time
+        from analyzer.tempfiles import install_cleanup
+        from analyzer.sources.git.scratch import ScratchRepo
+        install_cleanup()
+        def work():
+            try:
+                while True:
+                    scratch = ScratchRepo(sys.argv[1], "sha1", None)
+                    for n in range(40):
+                        scratch.write_blob(str(n).encode(), "sha1")
+            except Exception:
+                pass
+        for _ in range(3):
+            threading.Thread(target=work, daemon=True).start()
+        print("busy", flush=True)
+        time.sleep(60)
+    """)
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    objects = tmp_path / "objects"
+    objects.mkdir()
+    for delay in (0.05, 0.15, 0.3):
+        child = subprocess.Popen([sys.executable, "-c", script, str(objects)],
+                                 stdout=subprocess.PIPE, env=env, text=True)
+        assert child.stdout is not None and child.stdout.readline().strip() == "busy"
+        subprocess.run(["sleep", str(delay)], check=False)
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=30) == -signal.SIGTERM
+        assert list(tmp_path.glob("conflictscan-*")) == []
+
+
 def test_a_real_scan_stopped_mid_way_leaves_nothing(repo, tmp_path):
     root = _shop(repo)
     for n in range(12):

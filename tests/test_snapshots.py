@@ -8,6 +8,9 @@ import hashlib
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from analyzer.sources.git.scratch import SNAPSHOT_MESSAGE
 from analyzer.sources.git_repo import GitRepo
 from tests.conftest import git, write_files
 
@@ -79,3 +82,45 @@ def test_pathspecs_bound_what_is_read_from_disk(repo) -> None:
 def fed(root: Path, text: str, *args: str) -> str:
     return subprocess.run(["git", "-C", str(root), *args], input=text, capture_output=True,
                           text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("object_format", ["sha1", "sha256"])
+def test_the_snapshot_commit_is_the_one_git_writes(tmp_path: Path, object_format: str) -> None:
+    """The snapshot's commit object is written by us, not by `git commit-tree`: it must be
+    the very object git writes, in either hash (a sha256 repository included)."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main", f"--object-format={object_format}")
+    git(root, "config", "user.email", "t@example.com")
+    git(root, "config", "user.name", "T")
+    write_files(root, {"a.txt": "a\n", "dir/b.txt": "b\n"})
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "initial")
+    write_files(root, {"dir/b.txt": "changed\n", "new.txt": "new\n"})
+    repo = GitRepo(str(root))
+    try:
+        head = git(root, "rev-parse", "HEAD").strip()
+        commit = repo.snapshot_worktree(str(root), head)
+        tree = repo.run("rev-parse", f"{commit}^{{tree}}").strip()
+        by_git = repo.scratch().run("commit-tree", tree, "-p", head, "-m",
+                                    SNAPSHOT_MESSAGE).decode().strip()
+        assert commit == by_git and len(commit) == (64 if object_format == "sha256" else 40)
+        assert repo.run("cat-file", "-t", commit).strip() == "commit"
+        assert repo.run("rev-parse", f"{commit}^").strip() == head
+        assert repo.read_blobs([f"{commit}:new.txt"]) == {f"{commit}:new.txt": "new\n"}
+    finally:
+        repo.close()
+
+
+def test_ignored_files_stay_out_of_the_snapshot(repo, tmp_path: Path) -> None:
+    """Untracked files are read with the repository's own ignore rules: .gitignore,
+    .git/info/exclude and a configured core.excludesFile (the near miss: the rest lands)."""
+    root = repo({".gitignore": "*.log\n", "a.txt": "a\n"})
+    (root / ".git" / "info").mkdir(exist_ok=True)
+    (root / ".git" / "info" / "exclude").write_text("local.cfg\n")
+    (tmp_path / "global-ignore").write_text("*.swp\n")
+    git(root, "config", "core.excludesFile", str(tmp_path / "global-ignore"))
+    write_files(root, {"x.log": "1\n", "local.cfg": "2\n", "a.txt.swp": "3\n",
+                       "kept.txt": "4\n"})
+    files = snapshot(root)
+    assert set(files) == {".gitignore", "a.txt", "kept.txt"}

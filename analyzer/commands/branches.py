@@ -58,7 +58,8 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
         merge_options(args, config)
         catalog = configured_catalog(config)
         # the base's tree says where migrations live, whatever is checked out here
-        layout = read_layout_at(git, git.resolve(args.base or git.default_base()))
+        base = git.resolve(args.base or git.default_base())
+        layout = git.remember(("layout", base), lambda: read_layout_at(git, base))
         if config.migration_locations:
             layout.alembic_versions = tuple(config.migration_locations)
         if narrow is not None:
@@ -85,7 +86,7 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
 
 def report_and_exit(mode: str, result: GitScan, args: argparse.Namespace,
                     subject: str | None = None) -> int:
-    findings = suppress(result.findings, workstream_text(result))
+    findings = suppress(result.findings, workstream_text(result, result.findings))
     findings, accepted = accept(findings, args, result.config, result.git.root)
     report = Report(mode, result.git.root, f"against {result.scan.base_name}",
                     result.scan.workstreams, findings, result.catalog, None,
@@ -93,15 +94,29 @@ def report_and_exit(mode: str, result: GitScan, args: argparse.Namespace,
     return finish(report, args)
 
 
-def workstream_text(result: GitScan) -> Source:
+def workstream_text(result: GitScan, findings: list[Finding] | None = None) -> Source:
     """A file as a workstream has it, from git's objects: a worktree's (or the staged
-    change's) from its snapshot, a branch's from its commit, the base's at its tip."""
+    change's) from its snapshot, a branch's from its commit, the base's at its tip. With
+    `findings`, every file their evidence names is read at once (one `cat-file`)."""
     streams = {s.workstream.id: s for s in result.scan.streams}
+    texts: dict[str, str | None] = {}
 
-    def text_of(ws_id: str, path: str) -> str | None:
+    def spec(ws_id: str, path: str) -> str:
         stream = streams.get(ws_id)
         rev = result.scan.base_commit if stream is None else version_of(result.git, stream)
-        return result.git.read_blobs([f"{rev}:{path}"]).get(f"{rev}:{path}")
+        return f"{rev}:{path}"
+
+    if findings:
+        wanted = {spec(owner, e.path) for f in findings
+                  for e, owner in zip(f.evidence, [*f.evidence_of, *[""] * len(f.evidence)],
+                                      strict=False) if e.path and e.line}
+        texts.update(result.git.read_blobs(sorted(wanted)))
+
+    def text_of(ws_id: str, path: str) -> str | None:
+        key = spec(ws_id, path)
+        if key not in texts:
+            texts.update(result.git.read_blobs([key]))
+        return texts.get(key)
 
     return text_of
 

@@ -41,7 +41,7 @@ def _judge(args: argparse.Namespace, git: GitRepo) -> int:
     staged = scan_repository(args, BranchSelection(staged_in=args.repo, worktrees=worktrees),
                              keep=lambda f: STAGED in f.workstreams, git=git)
     findings, problems = staged.findings, _own_problems(staged)
-    if findings or problems:
+    if (findings or problems) and _committed_part(git, staged):
         # the branch as committed, read where the commit was: the same other workstreams
         committed = scan_repository(args, BranchSelection(
             staged_in=args.repo, worktrees=worktrees, as_committed=True,
@@ -50,12 +50,23 @@ def _judge(args: argparse.Namespace, git: GitRepo) -> int:
         findings = [f for f in findings if identity(f) not in before]
         known = {str(p) for p in _own_problems(committed)}
         problems = [p for p in problems if str(p) not in known]
-    findings = suppress(findings, workstream_text(staged))
+    findings = suppress(findings, workstream_text(staged, findings))
     findings, accepted = accept(findings, args, staged.config, staged.git.root)
     report = Report("check", staged.git.root, f"against {staged.scan.base_name}",
                     staged.scan.workstreams, findings, staged.catalog, None, problems,
                     accepted, notes=staged.scan.notes, subject=STAGED)
     return finish(report, args)
+
+
+def _committed_part(git: GitRepo, staged: GitScan) -> bool:
+    """Whether the branch as committed changes anything where the staged change can
+    collide. When it does not (a commit on a fresh branch, or earlier commits elsewhere in
+    the tree), the committed scan's own workstream touches nothing there and can name no
+    finding: the second scan is skipped."""
+    mine = next(s for s in staged.scan.streams if s.workstream.id == STAGED)
+    if mine.commit == mine.merge_base:
+        return False
+    return bool(git.changed_paths(mine.merge_base, mine.commit, staged.scan.paths))
 
 
 def identity(finding: Finding) -> tuple[object, ...]:
@@ -76,13 +87,14 @@ def _nothing_to_compare(args: argparse.Namespace, git: GitRepo) -> str:
     merge_options(args, load_config(git.root))
     try:
         base = args.base or git.default_base()
+        git.resolve_all([base, "HEAD"])  # one process for both
         base_commit = git.resolve(base)
     except InputError:
         return (f"no base branch {args.base!r} in this clone" if args.base else
                 "no base branch here (no origin/HEAD, main or master; set --base)")
     if not git.staged_diff(git.resolve("HEAD"), git.root).strip():
         return "nothing staged (the hook judges the change being committed)"
-    if git.merge_base(base_commit, "HEAD") is None:
+    if git.merge_base(base_commit, git.resolve("HEAD")) is None:
         why = "a shallow clone" if git.is_shallow() else "unrelated histories"
         return f"HEAD and {base} share no commit here ({why})"
     return ""

@@ -82,7 +82,8 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     paths = selection.paths
     candidates = _candidates(git, selection, base_name, notes)
     expect(len(candidates))
-    up_to_date = git.commits_containing(base_commit)
+    # one ref walk answers "already contains the base" for many; none asked, none walked
+    up_to_date = git.commits_containing(base_commit) if candidates else set()
     streams: list[GitWorkstream] = []
     if selection.staged_in:
         current = git.current_worktree(selection.staged_in)
@@ -191,6 +192,7 @@ def _candidates(git: GitRepo, selection: BranchSelection, base_name: str,
     by_branch = {wt.branch: wt for wt in worktrees if wt.branch}
     result: list[tuple[str, str, str, str, str | None]] = []
     taken: set[str] = set()
+    git.resolve_all(r for r in refs if r not in listed and r not in by_branch)
     for ref in dict.fromkeys(refs):
         worktree = by_branch.get(ref)
         if worktree is not None:

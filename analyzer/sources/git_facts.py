@@ -22,6 +22,7 @@ from analyzer.parsers.lockfiles import (
     MATCHES,
     NO_MATCH,
     UNKNOWN,
+    LockFacts,
     Version,
     lock_matches,
     manifest_fingerprint,
@@ -193,15 +194,37 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
         progress(f"merged {key[0]} with {key[1]}")
         _record(facts, key, result)
     for lockfile, candidates in lock_pairs.items():
-        for key in candidates:
-            if lockfile in facts.conflicting(*key):
-                break
-            if key not in facts.merged and key not in facts.unmerged:
-                progress(f"merged {key[0]} with {key[1]}")
-                _record(facts, key, merge(key))
-                if lockfile in facts.conflicting(*key):
-                    break
+        _merge_locks(git, lockfile, candidates, facts, merge, commit_of, progress)
     facts.commits = commits
+
+
+def _merge_locks(git: GitRepo, lockfile: str, candidates: list[tuple[str, str]],
+                 facts: GitFacts, merge: Callable[[tuple[str, str]], MergeResult | None],
+                 commit_of: Callable[[str], str], progress: Callable[[str], None]) -> None:
+    """The pairs that write a lockfile, merged in order until the first one git conflicts
+    on (that answers the question): in growing batches (one `merge-tree --stdin`, or side
+    by side), each batch's results kept up to its first conflict only, as if merged in turn."""
+    start, size = 0, 4
+    while start < len(candidates):
+        batch: list[tuple[str, str]] = []
+        end = start
+        while end < len(candidates) and len(batch) < size:
+            key = candidates[end]
+            if lockfile in facts.conflicting(*key):
+                break  # known already: the batch before it is all that is still asked
+            if key not in facts.merged and key not in facts.unmerged and key not in batch:
+                batch.append(key)
+            end += 1
+        found = git.merges([(commit_of(a), commit_of(b)) for a, b in batch]) if batch else []
+        results = found if found is not None else parallel_map(merge, batch)
+        for key, result in zip(batch, results, strict=True):
+            progress(f"merged {key[0]} with {key[1]}")
+            _record(facts, key, result)
+            if lockfile in facts.conflicting(*key):
+                return  # the pairs after it in the batch are dropped, never recorded
+        if end < len(candidates) and lockfile in facts.conflicting(*candidates[end]):
+            return
+        start, size = end, size * 2
 
 
 def _record(facts: GitFacts, key: tuple[str, str], result: MergeResult | None) -> None:
@@ -326,27 +349,43 @@ def _judge_locks(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitW
                     facts.commits[b]]
             specs += [f"{rev}:{path}" for rev in revs for path in (lock, manifest)]
     texts = scan.git.read_blobs(specs)
+    read = _Versions(texts)
     for lock, keys in asked.items():
         uv = posixpath.basename(lock) == "uv.lock"
         verdicts = []
-        for a, b in keys:
-            merged = _version(texts, facts.merged[(a, b)], lock)
-            sides = [_version(texts, rev, lock) for rev in (streams[a].merge_base,
-                                                            facts.commits[a], facts.commits[b])]
+        for a, b in keys:  # the first pair that no longer matches is the answer: stop there
+            merged = read.version(facts.merged[(a, b)], lock)
+            sides = [read.version(rev, lock) for rev in (streams[a].merge_base,
+                                                         facts.commits[a], facts.commits[b])]
             verdicts.append(lock_matches(merged, sides, uv))
+            if verdicts[-1][0] == NO_MATCH:
+                break
         worst = next((v for v in verdicts if v[0] == NO_MATCH), None) or next(
             (v for v in verdicts if v[0] == UNKNOWN), verdicts[0])
         kind = {NO_MATCH: "mismatch", UNKNOWN: "unknown", MATCHES: "valid"}[worst[0]]
         facts.locks[lock] = LockVerdict(kind, worst[1])
 
 
-def _version(texts: dict[str, str | None], rev: str, lock: str) -> Version:
-    """A lock and its manifest, beside it, as one revision has them."""
-    text = texts.get(f"{rev}:{lock}")
-    manifest = texts.get(f"{rev}:{posixpath.join(posixpath.dirname(lock), 'pyproject.toml')}")
-    uv = posixpath.basename(lock) == "uv.lock"
-    return Version(parse_lock(text, lock) if text is not None else None,
-                   manifest_fingerprint(manifest, uv))
+class _Versions:
+    """A lock and its manifest, beside it, as one revision has them; each text parsed once
+    (many pairs share a side: the merge-base, a branch met by several others)."""
+
+    def __init__(self, texts: dict[str, str | None]):
+        self.texts = texts
+        self.locks: dict[tuple[str, str], LockFacts | None] = {}
+        self.manifests: dict[tuple[str | None, bool], str | None] = {}
+
+    def version(self, rev: str, lock: str) -> Version:
+        text = self.texts.get(f"{rev}:{lock}")
+        manifest = self.texts.get(
+            f"{rev}:{posixpath.join(posixpath.dirname(lock), 'pyproject.toml')}")
+        uv = posixpath.basename(lock) == "uv.lock"
+        if text is not None and (lock, text) not in self.locks:
+            self.locks[(lock, text)] = parse_lock(text, lock)
+        if (manifest, uv) not in self.manifests:
+            self.manifests[(manifest, uv)] = manifest_fingerprint(manifest, uv)
+        return Version(self.locks[(lock, text)] if text is not None else None,
+                       self.manifests[(manifest, uv)])
 
 
 # --- semantic contents ------------------------------------------------------------------

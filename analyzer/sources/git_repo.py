@@ -18,11 +18,13 @@ import stat
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from analyzer.errors import InputError
 from analyzer.sources.git.runner import GitError, run_git
 from analyzer.sources.git.scratch import ScratchRepo
 
+T = TypeVar("T")
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 # Settings of the scanned repository that describe its files (not programs): copied into the
 # scratch repository so that it reads the worktrees as git does.
@@ -67,23 +69,29 @@ class GitRepo:
         self.hook_index = os.path.abspath(hook_index) if hook_index else None
         if not os.path.isdir(path):
             raise InputError("not a directory", path)
+        self._opened = os.path.realpath(path)  # the folder asked about: its top is `root`
+        asked = ["rev-parse", "--is-bare-repository", "--absolute-git-dir",
+                 "--path-format=absolute", "--git-common-dir", "--show-object-format"]
         try:
-            out = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir",
-                           "--path-format=absolute", "--git-common-dir",
-                           "--show-object-format"], path)
+            try:  # the top of the work tree in the same process; a bare repository has none
+                out = run_git([*asked, "--show-toplevel"], path)
+            except GitError as error:
+                if "not a git repository" in error.message:
+                    raise
+                out = run_git(asked, path)
         except GitError as error:
             if "not a git repository" in error.message:
                 raise InputError("not a git repository (or any parent up to the root)",
                                  path) from None
             raise
-        bare, self.git_dir, common, self.object_format = out.decode(
-            "utf-8", "surrogateescape").splitlines()[:4]
+        lines = out.decode("utf-8", "surrogateescape").splitlines()
+        bare, self.git_dir, common, self.object_format = lines[:4]
         self.bare = bare == "true"
         if self.bare:
             self.root = self.git_dir
         else:
-            top = run_git(["rev-parse", "--show-toplevel"], path).decode(
-                "utf-8", "surrogateescape").strip()
+            top = lines[4] if len(lines) > 4 else run_git(
+                ["rev-parse", "--show-toplevel"], path).decode("utf-8", "surrogateescape").strip()
             if not os.path.lexists(os.path.join(top, ".git")):
                 # core.worktree (or GIT_WORK_TREE) names another folder: reading "the
                 # repository's files" there could mean any folder of the machine
@@ -100,6 +108,7 @@ class GitRepo:
         self._version: tuple[int, int] | None = None
         self._answers: dict[tuple[str, ...], object] = {}  # what git said, asked once a run
         self._every_ref = False
+        self._symrefs: dict[str, str] = {}  # a symbolic ref of the listing -> its target
         self._worktrees: list[Worktree] | None = None
         self.links_out: list[tuple[str, str]] = []  # committed links leaving the repository
         self._untracked: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -125,6 +134,13 @@ class GitRepo:
         except GitError as error:
             raise _explained(error) from None
 
+    def remember(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+        """What `compute` answers about the repository, asked once a run (a commit's layout
+        read by both of the hook's scans)."""
+        if key not in self._answers:
+            self._answers[key] = compute()
+        return cast(T, self._answers[key])
+
     # -- refs ----------------------------------------------------------------------------
 
     def _all_refs(self, everything: bool = False) -> dict[str, str]:
@@ -134,10 +150,12 @@ class GitRepo:
         if self._refs is None or (everything and not self._every_ref):
             where = [] if everything else ["refs/heads/", "refs/remotes/"]
             out = self.run("for-each-ref", "--format=%(refname)%00%(objectname)%00"
-                           "%(*objectname)%00%(objecttype)", *where)
+                           "%(*objectname)%00%(objecttype)%00%(symref)", *where)
             refs: dict[str, str] = {}
             for line in out.splitlines():
-                name, obj, peeled, kind = [*line.split("\0"), "", "", ""][:4]
+                name, obj, peeled, kind, target = [*line.split("\0"), "", "", "", ""][:5]
+                if target:
+                    self._symrefs[name] = target
                 if kind == "commit":
                     refs[name] = obj
                 elif kind == "tag" and peeled:
@@ -157,6 +175,22 @@ class GitRepo:
             self._answers[key] = self._resolve(ref)
         return str(self._answers[key])
 
+    def resolve_all(self, refs: Iterable[str]) -> None:
+        """Resolve many names with one `rev-parse` (git's own rules: a tag of the same name
+        wins, with git's warning), so `resolve` answers them without a process each; when
+        any name does not resolve, each is left to `resolve` alone (which says which)."""
+        names = [r for r in dict.fromkeys(refs)
+                 if ("resolve", r) not in self._answers and not r.startswith("-")]
+        if len(names) < 2:
+            return
+        out = self.run("rev-parse", "--end-of-options", *(f"{r}^{{commit}}" for r in names),
+                       ok=(0, 1, 128)).split()
+        if out[:1] == ["--end-of-options"]:
+            out = out[1:]  # git < 2.4x echoes it (no name here starts with "-")
+        if len(out) == len(names) and all(_HEX.fullmatch(sha) for sha in out):
+            for name, sha in zip(names, out, strict=True):
+                self._answers[("resolve", name)] = sha
+
     def _resolve(self, ref: str) -> str:
         out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
                        f"{ref}^{{commit}}", ok=(0, 1)).strip()
@@ -172,9 +206,10 @@ class GitRepo:
         return str(self._answers[("base",)])
 
     def _default_base(self) -> str:
-        target = self.run("symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD",
-                          ok=(0, 1, 128)).strip()
-        if target and f"refs/remotes/{target}" in self._all_refs():
+        refs = self._all_refs()  # origin/HEAD is in the listing, with what it points to
+        target = self._symrefs.get("refs/remotes/origin/HEAD", "").removeprefix(
+            "refs/remotes/")
+        if target and f"refs/remotes/{target}" in refs:
             return target
         names = set(self.local_branches())
         for candidate in ("main", "master"):
@@ -234,7 +269,9 @@ class GitRepo:
 
     def current_worktree(self, directory: str) -> Worktree:
         """The worktree that holds `directory`: where a commit is being made."""
-        top = os.path.realpath(self.run("rev-parse", "--show-toplevel", cwd=directory).strip())
+        top = os.path.realpath(self.root) if not self.bare and os.path.realpath(
+            directory) == self._opened else os.path.realpath(
+            self.run("rev-parse", "--show-toplevel", cwd=directory).strip())
         for worktree in self.worktrees():
             if os.path.realpath(worktree.path) == top:
                 return worktree
@@ -270,6 +307,8 @@ class GitRepo:
 
     def merge_base(self, a: str, b: str) -> str | None:
         key = ("merge-base", a, b)
+        if a == b and _HEX.fullmatch(a):
+            return a  # a commit is its own merge-base with itself
         if key not in self._answers:
             out = self.run("merge-base", "--end-of-options", a, b, ok=(0, 1)).strip()
             self._answers[key] = out or None
@@ -289,11 +328,11 @@ class GitRepo:
         """Zero-context diff from commit `old` to the index of a worktree (or a commit hook's
         GIT_INDEX_FILE): one `diff-index --cached`, read-only, in the scratch repository."""
         index = self.hook_index or os.path.join(self.worktree_git_dir(worktree), "index")
-        return self.scratch().run(
+        return self.remember(("staged diff", old, index), lambda: self.scratch().run(
             "diff-index", "--cached", "-p", "-U0", "--full-index", "--no-color",
             "--no-ext-diff", "--no-textconv", "--find-renames", "--src-prefix=a/",
             "--dst-prefix=b/", "--submodule=short", old, index=index,
-        ).decode("utf-8", "surrogateescape")
+        ).decode("utf-8", "surrogateescape"))
 
     def diffs(self, pairs: list[tuple[str, str]], paths: Iterable[str] = ()) -> list[str]:
         """Zero-context diffs old..new for many commit pairs through one `git diff-tree`,
@@ -354,8 +393,11 @@ class GitRepo:
             self._answers[key] = " ".join(out.split())
         return set(str(self._answers[key]).split())
 
-    def changed_paths(self, old: str, new: str) -> set[str]:
-        out = self.run("diff-tree", "-r", "--name-only", "-z", "--no-renames", old, new)
+    def changed_paths(self, old: str, new: str, paths: Iterable[str] = ()) -> set[str]:
+        """Paths that differ from old to new, within `paths` (pathspecs) when given."""
+        specs, env = pathspec_args(tuple(paths))
+        out = self.run("diff-tree", "-r", "--name-only", "-z", "--no-renames", old, new,
+                       *specs, env=env)
         return {p for p in out.split("\0") if p}
 
     def changes(self, old: str, new: str) -> tuple[set[str], set[str]]:
@@ -364,6 +406,10 @@ class GitRepo:
                        new).split("\0")
         pairs = list(zip(out[::2], out[1::2], strict=False))  # a trailing "" is left over
         return {p for _, p in pairs}, {p for status, p in pairs if status == "A"}
+
+    def remember_untracked(self, cwd: str, paths: tuple[str, ...], found: list[str]) -> None:
+        """What a snapshot's `git status` listed as untracked: `untracked` answers from it."""
+        self._untracked.setdefault((os.path.realpath(cwd), paths), found)
 
     def untracked(self, cwd: str, paths: tuple[str, ...] = ()) -> list[str]:
         """Untracked, not ignored files of a worktree (asked once per worktree, run and
@@ -379,6 +425,8 @@ class GitRepo:
     def worktree_git_dir(self, worktree: str) -> str:
         """The git directory of a worktree (.git, or .git/worktrees/<name>), asked once."""
         key = os.path.realpath(worktree)
+        if key == self._opened and not self.bare and os.path.realpath(self.root) == key:
+            return self.git_dir  # the folder we were opened in is this worktree's top
         if key not in self._git_dirs:
             self._git_dirs[key] = self._linked_git_dir(key) or self.run(
                 "rev-parse", "--absolute-git-dir", cwd=worktree).strip()
@@ -502,14 +550,25 @@ class GitRepo:
                                             self._file_settings())
         return self._scratch
 
+    def _settings(self) -> list[tuple[str, str]]:
+        """The repository's settings conflictscan reads (how files are read and ignored,
+        which merge drivers are defined), from one `git config`, asked once."""
+        def read() -> list[tuple[str, str]]:
+            out = self.run("config", "-z", "--get-regexp",
+                           r"^core\.(filemode|symlinks|ignorecase|precomposeunicode|autocrlf|"
+                           r"eol|checkstat|trustctime|excludesfile)$|^merge\..+\.(driver)$|"
+                           r"^merge\.default$", ok=(0, 1))
+            return [(key, value) for key, _, value in
+                    (entry.partition("\n") for entry in out.split("\0")) if key]
+        return self.remember(("settings",), read)
+
     def _file_settings(self) -> list[tuple[str, str]]:
-        out = self.run("config", "-z", "--get-regexp",
-                       r"^core\.(filemode|symlinks|ignorecase|precomposeunicode|autocrlf|eol|"
-                       r"checkstat|trustctime)$", ok=(0, 1))
+        """The settings that say how to read the worktrees' files, and which files are
+        ignored (core.excludesFile, a path: git reads it, runs nothing), as git sees them."""
         settings = []
-        for entry in out.split("\0"):
-            key, _, value = entry.partition("\n")
-            if key in _FILE_SETTINGS and re.fullmatch(r"[A-Za-z0-9_-]{1,16}", value):
+        for key, value in self._settings():
+            plain = key in _FILE_SETTINGS and re.fullmatch(r"[A-Za-z0-9_-]{1,16}", value)
+            if plain or (key == "core.excludesfile" and value.isprintable() and value):
                 settings.append((key, value))
         return settings
 
@@ -599,11 +658,12 @@ class GitRepo:
         candidates = {posixpath.join(d, ".gitattributes") for d in _ancestors(dirs)}
         listed = self.run("ls-tree", "-z", commit, "--", *sorted(candidates))
         entries = [e for e in listed.split("\0") if e and e.split(" ", 1)[0] == "100644"]
+        if not entries:  # only the scratch repository's own (empty) attributes would apply
+            return dict.fromkeys(paths, "unspecified")
         scratch = self.scratch()
         index = scratch.new_index()
-        if entries:  # none: only the scratch repository's own (empty) attributes apply
-            scratch.run("update-index", "--index-info", index=index, stdin="".join(
-                f"{e}\n" for e in entries).encode("utf-8", "surrogateescape"))
+        scratch.run("update-index", "--index-info", index=index, stdin="".join(
+            f"{e}\n" for e in entries).encode("utf-8", "surrogateescape"))
         out = scratch.run("check-attr", "--cached", "--stdin", "-z", "merge", index=index,
                           stdin="".join(f"{p}\0" for p in paths).encode(
                               "utf-8", "surrogateescape")).decode("utf-8", "surrogateescape")
@@ -614,11 +674,8 @@ class GitRepo:
         """path -> the repository's own merge driver git would run on it in a real merge
         (`.gitattributes` merge=<name>, or merge.default, with merge.<name>.driver set).
         Read from configuration and attributes only: the driver never runs here."""
-        out = self.run("config", "-z", "--get-regexp", r"^merge\..+\.(driver)$|^merge\.default$",
-                       ok=(0, 1))
         defined, default = set(), None
-        for entry in out.split("\0"):
-            key, _, value = entry.partition("\n")
+        for key, value in self._settings():
             if key == "merge.default":
                 default = value
             elif key.startswith("merge.") and key.endswith(".driver") and value:
@@ -661,25 +718,113 @@ class _Snapshot:
         self.specs, self.spec_env = pathspec_args(paths)
 
     def commit(self, staged_only: bool) -> str:
+        if staged_only and not self.overlay:
+            tree = self._index_as_it_is()
+            if tree:
+                return self.scratch.write_commit(tree, self.head, self.repo.object_format)
+        overlay = [f"100644 {self._blob(text)}\t".encode()
+                   + path.encode("utf-8", "surrogateescape") + b"\0"
+                   for path, text in self.overlay.items()]  # last: an entry's later line wins
+        read = None if staged_only else self._from_status()
+        if read is not None:
+            changed, on_disk = read
+            if not changed and not overlay:
+                return self.head
+            tree = self._tree_with(on_disk, overlay)
+            if tree:
+                return self.scratch.write_commit(tree, self.head, self.repo.object_format)
         staged, unmerged = self._staged()
         changes = [] if staged_only else self._unstaged_and_untracked()
-        for path, text in self.overlay.items():  # last: an entry's later line wins
-            oid = self.scratch.write_blob(text.encode("utf-8", "surrogateescape"),
-                                          self.repo.object_format)
-            changes.append(f"100644 {oid}\t".encode() + path.encode("utf-8", "surrogateescape")
-                           + b"\0")
-        if not staged and not unmerged and not changes:
+        if not staged and not unmerged and not changes and not overlay:
             return self.head
         scratch_index = self.scratch.new_index()
         try:
             # a copy of the worktree's index already holds HEAD and what is staged, with
             # its cached trees: only the changed directories are hashed again
-            tree = self._write_tree(scratch_index, self._copy_of_index, [*unmerged, *changes])
+            tree = self._write_tree(scratch_index, self._copy_of_index,
+                                    [*unmerged, *changes, *overlay])
         except (GitError, OSError):
             # an index git cannot read alone (a split index's shared part stays behind)
-            tree = self._write_tree(scratch_index, self._read_head, [*staged, *changes])
-        return self.scratch.run("commit-tree", tree, "-p", self.head, "-m",
-                                "conflictscan snapshot").decode().strip()
+            tree = self._write_tree(scratch_index, self._read_head, [*staged, *changes,
+                                                                      *overlay])
+        return self.scratch.write_commit(tree, self.head, self.repo.object_format)
+
+    def _tree_with(self, on_disk: list[bytes], overlay: list[bytes]) -> str:
+        """The tree of a copy of the worktree's index with the files `status` found changed
+        on disk put in by `update-index --add --remove` itself (stored as git would: line
+        endings by the attributes, links as links; no filter is defined here), into the
+        store that sees no other. "" when git cannot (the long way then)."""
+        paths = [p for p in on_disk if self._kind(p) != "other"]
+        scratch_index = self.scratch.new_index()
+        try:
+            self._copy_of_index(scratch_index)
+            if paths:
+                self.scratch.run("update-index", "--add", "--remove", "-z", "--stdin",
+                                 work_tree=self.worktree, cwd=self.worktree,
+                                 index=scratch_index, stdin=b"".join(p + b"\0" for p in paths),
+                                 env={"GIT_OBJECT_DIRECTORY": self.scratch.hashed_dir})
+            if overlay:
+                self.scratch.run("update-index", "-z", "--index-info", index=scratch_index,
+                                 stdin=b"".join(overlay))
+            return self.scratch.run("write-tree", index=scratch_index).decode().strip()
+        except (GitError, OSError):
+            return ""
+        finally:
+            if os.path.lexists(scratch_index):
+                os.unlink(scratch_index)
+
+    def _index_as_it_is(self) -> str:
+        """The tree of the index, written from a copy of it (what is being committed); ""
+        when git cannot write it so (an unresolved conflict, a split index): the long way."""
+        if not os.path.exists(self.index):
+            return ""
+        scratch_index = self.scratch.new_index()
+        try:
+            return self._write_tree(scratch_index, self._copy_of_index, [])
+        except (GitError, OSError):
+            return ""
+
+    def _blob(self, text: str) -> str:
+        return self.scratch.write_blob(text.encode("utf-8", "surrogateescape"),
+                                       self.repo.object_format)
+
+    def _from_status(self) -> tuple[bool, list[bytes]] | None:
+        """The worktree's changes within the pathspecs from one `git status` (staged,
+        unstaged and untracked at once, compared in memory: the index is never written),
+        run in a git directory of ours whose HEAD is the worktree's commit: whether anything
+        differs from HEAD, and the paths to read from disk. None when the worktree has an
+        unresolved conflict (read the long way) or status cannot run."""
+        if not os.path.exists(self.index):
+            return None
+        exclude = os.path.join(self.repo.common_dir, "info", "exclude")
+        git_dir = self.scratch.status_dir(self.head, exclude)
+        try:
+            out = self.scratch.run(
+                "status", "--porcelain=v2", "-z", "--untracked-files=all", "--no-renames",
+                "--ignore-submodules=all", *self.specs, work_tree=self.worktree,
+                index=self.index, env={**self.spec_env, "GIT_DIR": git_dir,
+                                       "GIT_OBJECT_DIRECTORY": self.scratch.objects_dir})
+        except GitError:
+            return None
+        finally:
+            shutil.rmtree(git_dir, ignore_errors=True)
+        changed = False
+        on_disk: list[bytes] = []
+        untracked: list[str] = []
+        for entry in out.split(b"\0"):
+            if entry.startswith(b"1 "):
+                fields = entry.split(b" ", 8)
+                changed = True
+                if fields[1][1:2] != b".":  # changed on disk since the index: read it there
+                    on_disk.append(fields[8])
+            elif entry.startswith(b"? "):
+                changed = True
+                on_disk.append(entry[2:])
+                untracked.append(entry[2:].decode("utf-8", "surrogateescape"))
+            elif entry[:2] in (b"u ", b"2 "):
+                return None
+        self.repo.remember_untracked(self.worktree, self.paths, untracked)
+        return changed, on_disk
 
     def _write_tree(self, scratch_index: str, start: Callable[[str], None],
                     lines: list[bytes]) -> str:
@@ -737,9 +882,15 @@ class _Snapshot:
                     index_oid[path] = old_oid
         untracked = [p.encode("utf-8", "surrogateescape")
                      for p in self.repo.untracked(self.worktree, self.paths)]
-        lines = [self._removal(p) for p in removed]
+        return [*(self._removal(p) for p in removed),
+                *self._from_disk([*changed, *untracked], index_oid)]
+
+    def _from_disk(self, paths: list[bytes], index_oid: dict[bytes, str]) -> list[bytes]:
+        """Index lines for files as they are on disk: links stored by target, regular files
+        hashed (those whose content is the index's drop out), the rest removed or left."""
+        lines: list[bytes] = []
         regular: list[tuple[bytes, str]] = []
-        for path in [*changed, *untracked]:
+        for path in paths:
             kind = self._kind(path) if b"\n" not in path else "other"
             if kind == "gone":
                 lines.append(self._removal(path))

@@ -61,15 +61,16 @@ def measure(case: Case) -> tuple[int, float, float]:
 
 
 def check(name: str, attempts: int = 3) -> str:
-    """Pass when one of a few measurements grows at most RATIO times: a loaded machine can
-    slow one size down, while a super-linear step fails every attempt."""
+    """Pass when the best times so far grow at most RATIO times: a loaded machine can slow
+    one size down (a large input's working set suffers most from a shared cache), so each
+    size keeps its best over every attempt, while a super-linear step fails them all."""
     case = CASES[name]
     size, small, large = measure(case)
     verdicts = []
     for attempt in range(attempts):
-        if attempt:
-            small = _best(case.call, case.make(size), case.runs)
-            large = _best(case.call, case.make(size * 2), case.runs)
+        if attempt:  # the minimum of all the repeats of each size
+            small = min(small, _best(case.call, case.make(size), case.runs))
+            large = min(large, _best(case.call, case.make(size * 2), case.runs))
         verdicts.append(f"n={size}: {small * 1000:.1f} ms, 2n: {large * 1000:.1f} ms "
                         f"(x{large / max(small, 1e-9):.2f})")
         # still under the floor at the largest size: nothing grows fast enough to matter

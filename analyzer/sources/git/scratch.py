@@ -7,6 +7,7 @@ the scanned repository's object store, index and configuration never take part i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from analyzer.sources.git.runner import run_git
 from analyzer.tempfiles import private_dir, release
 
+SNAPSHOT_MESSAGE = "conflictscan snapshot"
 _IDENTITY = {"GIT_AUTHOR_NAME": "conflictscan", "GIT_AUTHOR_EMAIL": "conflictscan@localhost",
              "GIT_COMMITTER_NAME": "conflictscan", "GIT_COMMITTER_EMAIL": "conflictscan@localhost",
              "GIT_AUTHOR_DATE": "1700000000 +0000", "GIT_COMMITTER_DATE": "1700000000 +0000"}
@@ -24,8 +26,9 @@ _IDENTITY = {"GIT_AUTHOR_NAME": "conflictscan", "GIT_AUTHOR_EMAIL": "conflictsca
 def _init_bare(git_dir: str, object_format: str) -> None:
     """What `git init --bare --template=` writes, written directly (a process saved on every
     run): HEAD, an empty object store and ref tree, and the format in the configuration."""
-    for folder in ("objects/info", "objects/pack", "refs/heads", "refs/tags"):
-        os.makedirs(os.path.join(git_dir, folder))
+    for folder in ("", "objects", "objects/info", "objects/pack", "refs", "refs/heads",
+                   "refs/tags"):  # mkdir, never makedirs: see write_object
+        os.mkdir(os.path.join(git_dir, folder))
     with open(os.path.join(git_dir, "HEAD"), "w", encoding="utf-8") as handle:
         handle.write("ref: refs/heads/main\n")
     version, extension = ("1", "[extensions]\n\tobjectformat = sha256\n") \
@@ -40,7 +43,10 @@ class ScratchRepo:
                  config: Iterable[tuple[str, str]] = ()):
         self.dir = private_dir()
         self.git_dir = os.path.join(self.dir, "scratch.git")
-        self.config = tuple(config)  # safe settings copied from the scanned repository
+        # safe settings copied from the scanned repository; and no preloading threads: they
+        # stat the whole index in parallel (~15 ms a worktree on a busy machine) where the
+        # pathspecs leave a few entries to look at
+        self.config = (*tuple(config), ("core.preloadIndex", "false"))
         self._lock = threading.Lock()
         self._indexes = 0
         _init_bare(self.git_dir, object_format)
@@ -48,8 +54,8 @@ class ScratchRepo:
         # Files we hash go into a store of their own that sees no other: git "freshens" (sets
         # the mtime of) an object it would write when any store it sees has it already.
         self.hashed_dir = os.path.join(self.dir, "hashed-objects")
-        os.makedirs(os.path.join(self.hashed_dir, "info"))
-        os.makedirs(os.path.join(self.hashed_dir, "pack"))
+        for folder in ("", "info", "pack"):
+            os.mkdir(os.path.join(self.hashed_dir, folder))
         with open(os.path.join(self.objects_dir, "info", "alternates"), "w",
                   encoding="utf-8") as handle:
             handle.write(f"{objects_dir}\n{self.hashed_dir}\n")
@@ -85,18 +91,51 @@ class ScratchRepo:
 
     def write_blob(self, data: bytes, object_format: str) -> str:
         """Store a blob (a symlink's target) ourselves: git would follow the link to hash it."""
+        return self.write_object("blob", data, object_format)
+
+    def write_commit(self, tree: str, parent: str, object_format: str) -> str:
+        """A snapshot commit, written as `git commit-tree` with our fixed identity writes it
+        (the same object, byte for byte): a process saved per snapshot."""
+        stamp = f"{_IDENTITY['GIT_AUTHOR_NAME']} <{_IDENTITY['GIT_AUTHOR_EMAIL']}> " \
+                f"{_IDENTITY['GIT_AUTHOR_DATE']}"
+        body = (f"tree {tree}\nparent {parent}\nauthor {stamp}\ncommitter {stamp}\n\n"
+                f"{SNAPSHOT_MESSAGE}\n")
+        return self.write_object("commit", body.encode(), object_format)
+
+    def write_object(self, kind: str, data: bytes, object_format: str) -> str:
+        """A loose object in the scratch store, named by its hash (sha1 or sha256)."""
         import hashlib
 
-        header = f"blob {len(data)}\0".encode()
+        header = f"{kind} {len(data)}\0".encode()
         digest = hashlib.new(object_format, header + data).hexdigest()
         path = os.path.join(self.objects_dir, digest[:2], digest[2:])
         if not os.path.exists(path):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            # mkdir, never makedirs: once a signal has removed our directory, a thread still
+            # writing must fail rather than create it again (and leave it behind)
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(os.path.dirname(path))
             temporary = f"{path}.{threading.get_ident()}.tmp"
             with open(temporary, "wb") as handle:
                 handle.write(zlib.compress(header + data))
             os.replace(temporary, path)
         return digest
+
+    def status_dir(self, head: str, exclude: str | None) -> str:
+        """A git directory of our own for reading one worktree with `git status`: its HEAD is
+        the worktree's commit (status compares the index with HEAD), its objects are the
+        scratch store's (GIT_OBJECT_DIRECTORY), its excludes a copy of the repository's
+        `info/exclude`. Nothing in it is the scanned repository's."""
+        with self._lock:
+            self._indexes += 1
+            git_dir = os.path.join(self.dir, f"status-{self._indexes}")
+        for folder in ("", "refs", "info"):  # mkdir: see write_object
+            os.mkdir(os.path.join(git_dir, folder))
+        with open(os.path.join(git_dir, "HEAD"), "w", encoding="utf-8") as handle:
+            handle.write(f"{head}\n")
+        shutil.copyfile(os.path.join(self.git_dir, "config"), os.path.join(git_dir, "config"))
+        if exclude and os.path.isfile(exclude):
+            shutil.copyfile(exclude, os.path.join(git_dir, "info", "exclude"))
+        return git_dir
 
     def close(self) -> None:
         release(self.dir)
