@@ -23,6 +23,7 @@ from analyzer.sources.plan import load_plans
 from analyzer.sources.plan.load import plan_inputs
 from analyzer.sources.plan.summary import concurrency_lines
 from analyzer.sources.repo_layout import conventions, read_layout
+from analyzer.suppressions import Source
 
 
 def run_plan(args: argparse.Namespace) -> int:
@@ -51,7 +52,8 @@ def run_plan(args: argparse.Namespace) -> int:
             continue
         index = ResourceIndex(loaded.workstreams, loaded.stages)
         findings = run_checks(CheckContext(index, catalog, layout), args.select, args.ignore)
-        findings, accepted = accept(suppress(findings, plan_text), args, config, root)
+        findings, accepted = accept(suppress(findings, _read_once(plan_text)), args, config,
+                                    root)
         schedule = propose_schedule(index, findings, loaded.plan.path)
         reports.append(Report("plan", loaded.plan.path, loaded.plan.shape, loaded.workstreams,
                               findings, catalog, schedule, layout.problems, accepted=accepted,
@@ -60,3 +62,16 @@ def run_plan(args: argparse.Namespace) -> int:
                                                 + concurrency_lines(index)),
                               notes=tuple(loaded.plan.notes), stages=tuple(loaded.stages)))
     return finish_all(reports, args)
+
+
+def _read_once(text_of: Source) -> Source:
+    """Every task of a plan asks for the same plan file: read it once per path (a 5,000-task
+    plan otherwise reads and hashes its megabyte once per finding)."""
+    texts: dict[str, str | None] = {}
+
+    def once(owner: str, path: str) -> str | None:
+        if path not in texts:
+            texts[path] = text_of(owner, path)
+        return texts[path]
+
+    return once
