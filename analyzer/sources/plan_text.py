@@ -95,6 +95,16 @@ class VerbIndex:
         return bool(_TAKES_FROM.search(self.line, clause_start, offset))
 
 
+def may_mention(text: str, words: tuple[str, ...]) -> bool:
+    """False only when an IGNORECASE pattern that needs one of these lowercase words cannot
+    match: cheaper than running it. Only for ASCII text: elsewhere case folding may make a
+    word of other letters (`ſ` is an s, `\u212a` a k), so the pattern decides."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in words)
+
+
 def mode_of(clause: str) -> Mode:
     """The mode of a path that follows this text."""
     return VerbIndex(clause).mode_at(len(clause))

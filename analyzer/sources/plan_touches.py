@@ -43,6 +43,7 @@ from analyzer.sources.plan_text import (
     VerbIndex,
     code_segments,
     is_venv_path,
+    may_mention,
     option,
     pip_install_args,
     requirement_name,
@@ -123,6 +124,18 @@ _SHELL_SEPARATORS = re.compile(r"&&|\|\||;|\|")
 _ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
 _DJANGO_MIGRATION_NAME = re.compile(r"\d{4}_")
 _CODE_SPAN = re.compile(r"`[^`]*`")
+# the command (its last path component) -> the _TaskReader method that reads it
+_HANDLERS = {
+    "pip": "_pip", "pip3": "_pip", "poetry": "_manager_cmd", "uv": "_manager_cmd",
+    "pdm": "_manager_cmd", "pipenv": "_pipenv", "alembic": "_alembic", "flask": "_flask",
+    "manage.py": "_django", "django-admin": "_django", "venv": "_venv", "virtualenv": "_venv",
+    "ln": "_symlink", "createdb": "_createdb", "dropdb": "_createdb",
+    "pip-compile": "_pip_compile",
+}
+# words _DEP_LIST and _INTENT_DEP each need: most prose lines have none
+_DEP_LIST_WORDS = ("packages", "libraries", "requirements")
+_INTENT_WORDS = ("add", "install", "introduce", "include", "pin", "upgrade", "bump", "require",
+                 "need", "depend on")
 INTENT_DETAIL = "planned in prose"  # a migration the text asks for, chain not named
 TEST_RUN_DETAIL = "runs tests"  # a test database inferred from a test run, not named
 _GUESSED = "adds"  # the detail of a manifest write inferred from a dependency, not named
@@ -281,16 +294,9 @@ class _TaskReader:
             head, words = "manage.py", words[1:]
         elif head == "uv" and len(words) > 1 and words[1] == "pip":
             head, words = "pip", words[1:]
-        handler = {
-            "pip": self._pip, "pip3": self._pip, "poetry": self._manager_cmd,
-            "uv": self._manager_cmd, "pdm": self._manager_cmd, "pipenv": self._pipenv,
-            "alembic": self._alembic, "flask": self._flask, "manage.py": self._django,
-            "django-admin": self._django, "venv": self._venv, "virtualenv": self._venv,
-            "ln": self._symlink, "createdb": self._createdb, "dropdb": self._createdb,
-            "pip-compile": self._pip_compile,
-        }.get(head)
+        handler = _HANDLERS.get(head)
         if handler:
-            handler(number, text, words)
+            getattr(self, handler)(number, text, words)
         self._server(number, text, head, words, env)
 
     def _checkout(self, number: int, text: str, words: list[str]) -> None:
@@ -515,6 +521,8 @@ class _TaskReader:
             self.models.append((number, text, path))
 
     def _databases(self, number: int, text: str) -> None:
+        if "://" not in text:
+            return  # every URL the pattern reads has one
         for match in _DB_URL.finditer(text):
             key = database_key(match.group(1))
             if key:
@@ -523,12 +531,13 @@ class _TaskReader:
     def _intent(self, number: int, prose: str) -> None:
         plain = _CODE_SPAN.sub(_keep_one_word, prose) if "`" in prose else prose
         has_dep_words = bool(_DEP_WORDS.search(plain))
-        listed = _DEP_LIST.match(plain)
+        listed = _DEP_LIST.match(plain) if may_mention(plain, _DEP_LIST_WORDS) else None
         candidates: list[tuple[str, str]] = []
         if listed:
             candidates += [(name.strip(" `*_'\""), "")
                            for name in re.split(r",|\band\b", listed.group(1)) if name.strip()]
-        for match in _INTENT_DEP.finditer(plain):
+        intents = _INTENT_DEP.finditer(plain) if may_mention(plain, _INTENT_WORDS) else ()
+        for match in intents:
             quote, name, spec = match.group(1), match.group(2), match.group(3) or ""
             if looks_like_path(name):
                 continue
@@ -549,7 +558,8 @@ class _TaskReader:
             self.installs.append((number, prose, name + spec))
         self._named_packages(number, prose, plain, seen)
         self._django_settings(number, prose, plain)
-        if _MIGRATION_INTENT.search(plain) and not _MIGRATION_APPLY.search(plain):
+        if may_mention(plain, ("migration",)) and _MIGRATION_INTENT.search(plain) \
+                and not _MIGRATION_APPLY.search(plain):
             self.plans_migrations = True
             self._migration_intent(number, prose)
 
