@@ -37,7 +37,7 @@ class ResourceIndex:
         if self._shared is None:
             self._shared = []
             for resource in self.touches:
-                writers = self.writers(resource)
+                writers = self._writers_of(resource)
                 if len(writers) >= 2 and not identical(writers):
                     self._shared.append((resource, writers))
         for resource, writers in self._shared:
@@ -48,18 +48,30 @@ class ResourceIndex:
         """The first write touch of each workstream on the resource, in plan order. When some
         of them may run at the same time, only those: a writer sequenced before or after all
         the others is not part of the collision."""
-        if resource in self._writers:  # the index does not change: each resource once
-            return list(self._writers[resource])
+        return list(self._writers_of(resource))
+
+    def _writers_of(self, resource: Resource) -> list[Touch]:
+        """writers(), computed once per resource and shared: callers must not change it."""
+        known = self._writers.get(resource)
+        if known is not None:
+            return known
         first: dict[str, Touch] = {}
         for touch in self.touches.get(resource, ()):
             if touch.mode.writes:
                 first.setdefault(touch.workstream, touch)
-        writers = sorted(first.values(), key=lambda t: self.order[t.workstream])
-        overlapping = set(self.concurrent_with_any([t.workstream for t in writers]))
-        if len(overlapping) >= 2:
-            writers = [t for t in writers if t.workstream in overlapping]
+        writers = list(first.values())
+        if len(writers) >= 2:  # one writer overlaps nothing: the list stays as it is
+            writers.sort(key=lambda t: self.order[t.workstream])
+            overlapping = set(self.concurrent_with_any([t.workstream for t in writers]))
+            if len(overlapping) >= 2:
+                writers = [t for t in writers if t.workstream in overlapping]
         self._writers[resource] = writers
         return writers
+
+    def written_by_another(self, touch: Touch) -> bool:
+        """Whether a workstream other than the touch's own writes its resource (and, when
+        some of them may overlap in time, is one of those)."""
+        return any(t.workstream != touch.workstream for t in self._writers_of(touch.resource))
 
     def of_kind(self, kind: Kind) -> Iterator[tuple[Resource, list[Touch]]]:
         for resource, touches in self.touches.items():

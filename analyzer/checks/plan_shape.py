@@ -84,7 +84,7 @@ def _reported(ctx: CheckContext, touch: Touch) -> bool:
     """Whether another workstream writes this very resource: then a finding names it."""
     if touch.resource.kind is Kind.DEPENDENCY:
         return True  # the manifest that carries it is the shared resource
-    return any(t.workstream != touch.workstream for t in ctx.index.writers(touch.resource))
+    return ctx.index.written_by_another(touch)
 
 
 def no_file_scope(ctx: CheckContext) -> Iterator[Finding]:

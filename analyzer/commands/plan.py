@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from analyzer.commands.output import (
     accept,
@@ -31,6 +34,26 @@ def run_plan(args: argparse.Namespace) -> int:
         from analyzer.commands.plan_fix import run_plan_fix
 
         return run_plan_fix(args)
+    with few_collections():
+        return _run_plan(args)
+
+
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """Reading a plan allocates a million small objects that all live until the report: the
+    cyclic collector, run every 700 allocations, re-walks them again and again (~15% of a
+    5,000-task plan) and finds no garbage. Collect rarely while the plan is read and checked."""
+    before = gc.get_threshold()
+    gc.freeze()  # what was loaded before (modules, the catalog) is never garbage here
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
+def _run_plan(args: argparse.Namespace) -> int:
     root = args.repo or os.getcwd()
     config = load_config(root)
     merge_options(args, config)
