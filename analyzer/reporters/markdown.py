@@ -32,7 +32,8 @@ def render(report: Report) -> str:
         lines += ["", "<details><summary>What to do</summary>", ""]
         for f in report.findings:
             rule = report.catalog.rules[f.rule]
-            lines.append(f"- **{f.rule} {rule.title}**: {f.mitigation}"
+            mitigation = shortened(f.mitigation, [report.name(w) for w in f.workstreams])
+            lines.append(f"- **{f.rule} {rule.title}**: {mitigation}"
                          + (f" Run `{f.command}`." if f.command else ""))
         lines += ["", "</details>", ""]
     for problem in report.problems:

@@ -162,14 +162,14 @@ def _finding(console: Console, report: Report, finding: Finding) -> None:
     style = _STYLE[finding.severity]
     console.print(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · "
                   f"{_user(rule.title)}[/]")
-    _hanging(console, "", shortened(finding.message,
-                                    [report.name(w) for w in finding.workstreams]))
+    names = [report.name(w) for w in finding.workstreams]
+    _hanging(console, "", shortened(finding.message, names))
     if finding.overlap and report.mode == "plan":
         _hanging(console, "", f"at the same time: {finding.overlap}", "dim")
     where = _locations(report, finding)
     if where:
         _hanging(console, "at", where, "dim")
-    _hanging(console, "fix:", finding.mitigation)
+    _hanging(console, "fix:", shortened(finding.mitigation, names))
     if finding.command:
         _hanging(console, "run:", finding.command)
 
