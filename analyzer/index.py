@@ -23,6 +23,7 @@ class ResourceIndex:
         self._writers: dict[Resource, list[Touch]] = {}
         self._shared: list[tuple[Resource, list[Touch]]] | None = None
         self.order = {ws.id: i for i, ws in enumerate(workstreams)}
+        self._beside: dict[str, int] = {}  # workstream -> who may run beside it, once asked
         self.touches: dict[Resource, list[Touch]] = defaultdict(list)
         for ws in workstreams:
             if ws.timing.done:
@@ -36,7 +37,7 @@ class ResourceIndex:
         if self._shared is None:
             self._shared = []
             for resource in self.touches:
-                writers = self.writers(resource)
+                writers = self._writers_of(resource)
                 if len(writers) >= 2 and not identical(writers):
                     self._shared.append((resource, writers))
         for resource, writers in self._shared:
@@ -47,18 +48,30 @@ class ResourceIndex:
         """The first write touch of each workstream on the resource, in plan order. When some
         of them may run at the same time, only those: a writer sequenced before or after all
         the others is not part of the collision."""
-        if resource in self._writers:  # the index does not change: each resource once
-            return list(self._writers[resource])
+        return list(self._writers_of(resource))
+
+    def _writers_of(self, resource: Resource) -> list[Touch]:
+        """writers(), computed once per resource and shared: callers must not change it."""
+        known = self._writers.get(resource)
+        if known is not None:
+            return known
         first: dict[str, Touch] = {}
         for touch in self.touches.get(resource, ()):
             if touch.mode.writes:
                 first.setdefault(touch.workstream, touch)
-        writers = sorted(first.values(), key=lambda t: self.order[t.workstream])
-        overlapping = set(self.concurrent_with_any([t.workstream for t in writers]))
-        if len(overlapping) >= 2:
-            writers = [t for t in writers if t.workstream in overlapping]
+        writers = list(first.values())
+        if len(writers) >= 2:  # one writer overlaps nothing: the list stays as it is
+            writers.sort(key=lambda t: self.order[t.workstream])
+            overlapping = set(self.concurrent_with_any([t.workstream for t in writers]))
+            if len(overlapping) >= 2:
+                writers = [t for t in writers if t.workstream in overlapping]
         self._writers[resource] = writers
         return writers
+
+    def written_by_another(self, touch: Touch) -> bool:
+        """Whether a workstream other than the touch's own writes its resource (and, when
+        some of them may overlap in time, is one of those)."""
+        return any(t.workstream != touch.workstream for t in self._writers_of(touch.resource))
 
     def of_kind(self, kind: Kind) -> Iterator[tuple[Resource, list[Touch]]]:
         for resource, touches in self.touches.items():
@@ -91,20 +104,125 @@ class ResourceIndex:
                             yield area, touch
 
     @cached_property
-    def _ancestry(self) -> dict[str, set[str]]:
-        """Every workstream's transitive prerequisites."""
-        return closure({ws_id: ws.depends_on for ws_id, ws in self.workstreams.items()})
+    def _bit(self) -> dict[str, int]:
+        """Each workstream's bit, in plan order: sets of workstreams are Python ints, so "which
+        of these may run beside this one" is a few machine-word operations per 64 tasks."""
+        return {ws_id: 1 << i for i, ws_id in enumerate(self.workstreams)}
+
+    @cached_property
+    def _ancestry(self) -> dict[str, int]:
+        """Every workstream's transitive prerequisites, as a bitset."""
+        return closure_bits({ws_id: ws.depends_on for ws_id, ws in self.workstreams.items()},
+                            self._bit)
+
+    @cached_property
+    def _descendants(self) -> dict[str, int]:
+        """Every workstream's transitive dependants: b is in a's when a is in b's ancestry."""
+        edges = {ws_id: ws.depends_on for ws_id, ws in self.workstreams.items()}
+        if not _acyclic(edges):  # the transpose, bit by bit (a cycle is an error later on)
+            by_bit = {bit: ws_id for ws_id, bit in self._bit.items()}
+            result = dict.fromkeys(self.workstreams, 0)
+            for ws_id, bits in self._ancestry.items():
+                while bits:
+                    low = bits & -bits
+                    result[by_bit[low]] |= self._bit[ws_id]
+                    bits ^= low
+            return result
+        dependants: dict[str, list[str]] = {ws_id: [] for ws_id in edges}
+        for ws_id, deps in edges.items():
+            for dep in dict.fromkeys(deps):
+                if dep in edges and dep != ws_id:
+                    dependants[dep].append(ws_id)
+        return closure_bits({k: tuple(v) for k, v in dependants.items()}, self._bit)
 
     @cached_property
     def stage_ancestry(self) -> dict[str, set[str]]:
         return closure({key: stage.after for key, stage in self.stages.items()})
+
+    @cached_property
+    def _stage_members(self) -> dict[str, tuple[int, int]]:
+        """Each stage's (members, marked members) as bitsets; tasks of unknown stages are in
+        none."""
+        members = dict.fromkeys(self.stages, 0)
+        marked = dict.fromkeys(self.stages, 0)
+        for ws_id, ws in self.workstreams.items():
+            stage = ws.timing.stage
+            if stage in members:
+                members[stage] |= self._bit[ws_id]
+                if ws.timing.marked:
+                    marked[stage] |= self._bit[ws_id]
+        return {key: (members[key], marked[key]) for key in self.stages}
+
+    @cached_property
+    def _stage_related(self) -> dict[str, int]:
+        """The members of every other stage that waits for a stage or that it waits for."""
+        ancestry = self.stage_ancestry
+        result = {}
+        for key in self.stages:
+            related = {k for k in self.stages if k != key and (k in ancestry[key]
+                                                               or key in ancestry[k])}
+            bits = 0
+            for other in related:
+                bits |= self._stage_members[other][0]
+            result[key] = bits
+        return result
+
+    @cached_property
+    def _open(self) -> int:
+        """The workstreams that may run beside anything: not done, not alone."""
+        bits = 0
+        for ws_id, ws in self.workstreams.items():
+            if not (ws.timing.done or ws.timing.alone):
+                bits |= self._bit[ws_id]
+        return bits
+
+    @cached_property
+    def _declared_apart(self) -> dict[str, int]:
+        """Declared conflicts, both ways: a names b, or b names a."""
+        result = dict.fromkeys(self.workstreams, 0)
+        for ws_id, ws in self.workstreams.items():
+            for other in ws.timing.not_with:
+                if other in result:
+                    result[ws_id] |= self._bit[other]
+                    result[other] |= self._bit[ws_id]
+        return result
+
+    def beside(self, a: str) -> int:
+        """The bitset of workstreams that may run at the same time as `a` (see
+        why_concurrent for the rules, which this answers for all pairs of `a` at once)."""
+        cached = self._beside.get(a)
+        if cached is not None:
+            return cached
+        bit = self._bit[a]
+        timing = self.workstreams[a].timing
+        bits = 0
+        if self._open & bit:
+            bits = self._open & ~bit & ~self._ancestry[a] & ~self._descendants[a] \
+                & ~self._declared_apart[a]
+            stage = self.stages.get(timing.stage or "")
+            if stage is not None:
+                bits &= ~self._stage_related[stage.key]
+                members, marked = self._stage_members[stage.key]
+                if stage.inside == "marked" and timing.marked:
+                    bits &= ~(members & ~marked)
+                elif stage.inside != "parallel":
+                    bits &= ~members
+        self._beside[a] = bits
+        return bits
+
+    def bits(self, ids: list[str]) -> int:
+        """The bitset of these workstreams."""
+        result = 0
+        for ws_id in ids:
+            result |= self._bit[ws_id]
+        return result
 
     def concurrent(self, a: str, b: str) -> bool:
         """Whether two workstreams may run at the same time, as their plan declares it: not
         done, not alone, no dependency path or declared conflict between them, and stages
         that overlap (the same stage when its tasks run together, or stages neither of which
         waits for the other)."""
-        return a != b and self.why_concurrent(a, b) is not None
+        return a != b and bool(self.beside(a) & self._bit[b])
 
     def why_concurrent(self, a: str, b: str) -> str | None:
         """In words, why two workstreams may run at the same time; None when they may not."""
@@ -114,7 +232,7 @@ class ResourceIndex:
         ta, tb = wa.timing, wb.timing
         if ta.done or tb.done or ta.alone or tb.alone:
             return None
-        if b in self._ancestry[a] or a in self._ancestry[b]:
+        if self._ancestry[a] & self._bit[b] or self._ancestry[b] & self._bit[a]:
             return None
         if b in ta.not_with or a in tb.not_with:
             return None
@@ -134,16 +252,72 @@ class ResourceIndex:
 
     def first_overlap(self, ids: list[str]) -> str:
         """Why the first pair of these that may run at the same time may; "" if none may."""
+        after = [0] * (len(ids) + 1)  # after[i]: the bits of ids[i:]
+        for i in range(len(ids) - 1, -1, -1):
+            after[i] = after[i + 1] | self._bit[ids[i]]
         for i, a in enumerate(ids):
+            candidates = self.beside(a) & after[i + 1]
+            if not candidates:
+                continue
             for b in ids[i + 1:]:
-                why = self.why_concurrent(a, b)
-                if why:
-                    return why
+                if candidates & self._bit[b]:
+                    why = self.why_concurrent(a, b)
+                    if why:
+                        return why
         return ""
 
     def concurrent_with_any(self, ids: list[str]) -> list[str]:
         """The ids that may run at the same time as at least one other id of the list."""
-        return [a for a in ids if any(self.concurrent(a, b) for b in ids if b != a)]
+        every = self.bits(ids)
+        return [a for a in ids if self.beside(a) & every]
+
+
+def closure_bits(edges: dict[str, tuple[str, ...]], bit: dict[str, int]) -> dict[str, int]:
+    """closure() with bitsets: the same walk, so the same answer (cycles included), without
+    copying a set per node along a long chain."""
+    memo: dict[str, int] = {}
+    for start in edges:
+        if start in memo:
+            continue
+        stack: list[tuple[str, bool]] = [(start, False)]
+        on_path: set[str] = set()
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                on_path.discard(node)
+                result = 0
+                for dep in edges.get(node, ()):
+                    if dep in edges and dep != node:
+                        result |= bit[dep] | memo.get(dep, 0)
+                memo[node] = result
+                continue
+            if node in memo or node in on_path:
+                continue
+            on_path.add(node)
+            stack.append((node, True))
+            stack.extend((d, False) for d in edges.get(node, ()) if d in edges and d not in memo
+                         and d not in on_path)
+    return memo
+
+
+def _acyclic(edges: dict[str, tuple[str, ...]]) -> bool:
+    """No cycle among the edges inside the graph (self-edges ignored, as closure() does)."""
+    waiting = {node: {d for d in deps if d in edges and d != node}
+               for node, deps in edges.items()}
+    dependants: dict[str, list[str]] = defaultdict(list)
+    for node, deps in waiting.items():
+        for dep in deps:
+            dependants[dep].append(node)
+    ready = [node for node, deps in waiting.items() if not deps]
+    seen = 0
+    while ready:
+        node = ready.pop()
+        seen += 1
+        for other in dependants[node]:
+            waiting[other].discard(node)
+            if not waiting[other]:
+                ready.append(other)
+    return seen == len(edges)
 
 
 def closure(edges: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from analyzer.catalog import Catalog
@@ -36,4 +37,12 @@ class Report:
         return sum(1 for f in self.findings if f.severity is severity)
 
     def name(self, ws_id: str) -> str:
-        return next((ws.name for ws in self.workstreams if ws.id == ws_id), ws_id)
+        return self._names.get(ws_id, ws_id)
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        """id -> name, the first workstream of each id (reporters ask once per mention)."""
+        names: dict[str, str] = {}
+        for ws in self.workstreams:
+            names.setdefault(ws.id, ws.name)
+        return names

@@ -12,13 +12,30 @@ ENV_FILE = re.compile(r"(^|/)\.env(\.[\w-]+)?$")
 _ENV_TEMPLATES = (".example", ".sample", ".template", ".dist")
 
 
+_PYLOCK = re.compile(r"pylock(\.[^/]+)?\.toml")
+
+
+def path_name(path: str) -> str:
+    """PurePosixPath(path).name by string operations (checks ask it of every touch)."""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return name if name != "." else PurePosixPath(path).name
+
+
+def path_parts(path: str) -> tuple[str, ...]:
+    """PurePosixPath(path).parts; string operations for the usual normalised relative path."""
+    parts = path.split("/")
+    if path.startswith("/") or "" in parts or "." in parts:
+        return PurePosixPath(path).parts
+    return tuple(parts)
+
+
 def is_manifest(path: str) -> bool:
-    return is_requirements(path) or PurePosixPath(path).name in _MANIFEST_NAMES
+    return is_requirements(path) or path_name(path) in _MANIFEST_NAMES
 
 
 def is_lockfile(path: str) -> bool:
-    name = PurePosixPath(path).name
-    return name in LOCKFILES or bool(re.fullmatch(r"pylock(\.[^/]+)?\.toml", name))
+    name = path_name(path)
+    return name in LOCKFILES or bool(_PYLOCK.fullmatch(name))
 
 
 def is_env_file(path: str) -> bool:
@@ -26,7 +43,7 @@ def is_env_file(path: str) -> bool:
 
 
 def lock_command(path: str) -> str:
-    manager = LOCKFILES.get(PurePosixPath(path).name)
+    manager = LOCKFILES.get(path_name(path))
     if manager:
         return LOCK_COMMANDS[manager]
     if is_lockfile(path):

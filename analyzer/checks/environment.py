@@ -14,8 +14,8 @@ from analyzer.shared_paths import is_env_file
 
 def _concurrent(ctx: CheckContext, touches: list[Touch]) -> list[Touch]:
     """The touches whose workstreams can run at the same time as at least one other."""
-    ids = [t.workstream for t in touches]
-    return [t for t in touches if any(ctx.index.concurrent(t.workstream, o) for o in ids)]
+    every = ctx.index.bits([t.workstream for t in touches])
+    return [t for t in touches if ctx.index.beside(t.workstream) & every]
 
 
 def same_port(ctx: CheckContext) -> Iterator[Finding]:

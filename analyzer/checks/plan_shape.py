@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import PurePosixPath
 
 from analyzer.engine import CheckContext
 from analyzer.model import Finding, Kind, Touch
-from analyzer.shared_paths import is_env_file, is_lockfile, is_manifest
+from analyzer.shared_paths import is_env_file, is_lockfile, is_manifest, path_parts
 
 FEATURE_SLICE_AREAS = 3
 
@@ -27,13 +26,21 @@ def area_of(touch: Touch) -> str | None:
         return "dependencies"
     if is_env_file(key):
         return "config"
-    parts = [p for p in PurePosixPath(key.rstrip("/")).parts if p != "src"]
+    parts = [p for p in path_parts(key.rstrip("/")) if p != "src"]
     if "migrations" in parts or "versions" in parts:
         return "migrations"
     head = parts[:2]
     if head:
-        head[-1] = PurePosixPath(head[-1]).stem if "*" not in head[-1] else head[-1]
+        head[-1] = _stem(head[-1]) if "*" not in head[-1] else head[-1]
     return "/".join(head) or None
+
+
+def _stem(name: str) -> str:
+    """PurePosixPath(name).stem for one plain component, without building a path."""
+    if "/" in name:  # the root of an absolute path
+        return ""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
@@ -41,7 +48,7 @@ def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
     where they share the file itself, the file, dependency and migration findings already say
     so, and this finding would only repeat them."""
     areas_of: dict[str, dict[str, Touch]] = defaultdict(dict)
-    writers_of: dict[str, set[str]] = defaultdict(set)
+    writers_of: dict[str, int] = defaultdict(int)  # area -> its writers, as a bitset
     in_overlaps = {t.resource for pair in ctx.index.area_overlaps() for t in pair}
     for ws in ctx.index.workstreams.values():
         if ws.origin != "task":
@@ -50,12 +57,12 @@ def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
             area = area_of(touch)
             if area and touch.resource not in in_overlaps and not _reported(ctx, touch):
                 areas_of[ws.id].setdefault(area, touch)
-                writers_of[area].add(ws.id)
+                writers_of[area] |= ctx.index.bits([ws.id])
     sliced: dict[str, dict[str, Touch]] = {}
     for ws_id, areas in areas_of.items():
         # only tasks that may run beside this one make a layer shared
-        shared = {a: t for a, t in areas.items()
-                  if any(ctx.index.concurrent(ws_id, other) for other in writers_of[a])}
+        beside = ctx.index.beside(ws_id)
+        shared = {a: t for a, t in areas.items() if beside & writers_of[a]}
         if len(shared) >= FEATURE_SLICE_AREAS:
             sliced[ws_id] = shared
     if not sliced:
@@ -77,7 +84,7 @@ def _reported(ctx: CheckContext, touch: Touch) -> bool:
     """Whether another workstream writes this very resource: then a finding names it."""
     if touch.resource.kind is Kind.DEPENDENCY:
         return True  # the manifest that carries it is the shared resource
-    return any(t.workstream != touch.workstream for t in ctx.index.writers(touch.resource))
+    return ctx.index.written_by_another(touch)
 
 
 def no_file_scope(ctx: CheckContext) -> Iterator[Finding]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from analyzer.model import Severity
 from analyzer.report import Report
 from analyzer.reporters import valid_unicode
+from analyzer.reporters.names import shortened
 
 _ICON = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.NOTE: "🔵"}
 
@@ -25,12 +26,14 @@ def render(report: Report) -> str:
         for f in report.findings:
             where = f"`{f.path}:{f.line}`" if f.path and f.line else (f"`{f.path}`" if f.path
                                                                      else "")
+            message = shortened(f.message, [report.name(w) for w in f.workstreams])
             lines.append(f"| {_ICON[f.severity]} | {f.rule} | {_cell(where)} | "
-                         f"{_cell(f.message)} |")
+                         f"{_cell(message)} |")
         lines += ["", "<details><summary>What to do</summary>", ""]
         for f in report.findings:
             rule = report.catalog.rules[f.rule]
-            lines.append(f"- **{f.rule} {rule.title}**: {f.mitigation}"
+            mitigation = shortened(f.mitigation, [report.name(w) for w in f.workstreams])
+            lines.append(f"- **{f.rule} {rule.title}**: {mitigation}"
                          + (f" Run `{f.command}`." if f.command else ""))
         lines += ["", "</details>", ""]
     for problem in report.problems:

@@ -15,6 +15,7 @@ from analyzer.errors import printable
 from analyzer.labels import describe
 from analyzer.model import Finding, Kind, Mode, Resource, Severity
 from analyzer.report import Report
+from analyzer.reporters.names import few, shortened
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -161,13 +162,14 @@ def _finding(console: Console, report: Report, finding: Finding) -> None:
     style = _STYLE[finding.severity]
     console.print(f" [{style}]{finding.rule}[/] [dim]{finding.risk.value} risk · "
                   f"{_user(rule.title)}[/]")
-    _hanging(console, "", finding.message)
+    names = [report.name(w) for w in finding.workstreams]
+    _hanging(console, "", shortened(finding.message, names))
     if finding.overlap and report.mode == "plan":
         _hanging(console, "", f"at the same time: {finding.overlap}", "dim")
     where = _locations(report, finding)
     if where:
         _hanging(console, "at", where, "dim")
-    _hanging(console, "fix:", finding.mitigation)
+    _hanging(console, "fix:", shortened(finding.mitigation, names))
     if finding.command:
         _hanging(console, "run:", finding.command)
 
@@ -215,8 +217,7 @@ def _schedule(console: Console, report: Report) -> None:
         number += 1
     labels = {ws.id: ws.label for ws in report.workstreams if ws.label}
     for wave in schedule.waves:  # the plan's own ids when it has them: T033, Agent 2
-        names = ", ".join(_user(labels.get(ws_id) or f"'{report.name(ws_id)}'")
-                          for ws_id in wave)
+        names = few([_user(labels.get(ws_id) or f"'{report.name(ws_id)}'") for ws_id in wave])
         print_(f" Wave {number}: {names}")
         number += 1
     if schedule.left_out:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from analyzer.sources.plan_text import may_mention
 from analyzer.sources.repo_layout import LOCKFILES, MANIFESTS, RepoLayout, is_requirements
 
 _MANAGER_WORDS = {
@@ -40,6 +41,22 @@ _PYTHON = re.compile(r"\b(?:python|pip|pipenv|poetry|uv (?:add|init|sync|pip)|py
                      re.IGNORECASE)
 _NODE = re.compile(r"\bpackage\.json\b|\bnpm (?:install|i|add)\b|\byarn add\b|\bpnpm add\b|"
                    r"\bnext\.js\b|\bcreate-next-app\b", re.IGNORECASE)
+
+
+# a word each IGNORECASE pattern needs: a failing search scans the whole plan, these do not
+_NEEDS = {
+    _MANAGER_WORDS["uv"]: ("uv",), _MANAGER_WORDS["poetry"]: ("poetry",),
+    _MANAGER_WORDS["pdm"]: ("pdm",), _ALEMBIC: ("alembic", "flask"),
+    _DJANGO: ("django", "manage.py", "makemigrations"),
+    _SERVER_DB: ("postgres", "neon", "mysql", "mariadb", "paradedb", "timescaledb"),
+    _OWN_DATABASE: ("database", "db", "schema"),
+    _NODE: ("package.json", "npm", "yarn", "next.js", "create-next-app"),
+}
+
+
+def _finds(pattern: re.Pattern[str], text: str) -> bool:
+    words = _NEEDS.get(pattern)
+    return (words is None or may_mention(text, words)) and bool(pattern.search(text))
 
 
 _FEW = 20  # more candidates than this for one bare name: ambiguous without a closer look
@@ -98,25 +115,26 @@ def plan_facts(texts: Iterable[str], paths: Iterable[str], layout: RepoLayout,
                                                          layout.lockfile)
         facts.alembic_chain = layout.alembic_versions[0]
         facts.uses_alembic = bool(layout.alembic_chains) or layout.alembic_versions != (
-            "alembic/versions",) or bool(_ALEMBIC.search(text))
-        facts.uses_django = bool(layout.django_apps) or bool(_DJANGO.search(text))
+            "alembic/versions",) or _finds(_ALEMBIC, text)
+        facts.uses_django = bool(layout.django_apps) or _finds(_DJANGO, text)
     else:
-        facts.manager = next((m for m, pattern in _MANAGER_WORDS.items() if pattern.search(text)),
-                             "pip")
+        facts.manager = next((m for m, pattern in _MANAGER_WORDS.items()
+                              if _finds(pattern, text)), "pip")
         facts.manifest, facts.lockfile = _named_manifest(facts.manager, all_paths)
-        facts.uses_alembic = bool(_ALEMBIC.search(text))
+        facts.uses_alembic = _finds(_ALEMBIC, text)
         facts.alembic_chain = _named_chain(all_paths)
-        facts.uses_django = bool(_DJANGO.search(text))
-    facts.uses_node = bool(_NODE.search(text)) or any(
+        facts.uses_django = _finds(_DJANGO, text)
+    facts.uses_node = _finds(_NODE, text) or any(
         p.endswith(_NODE_SUFFIXES) or posixpath.basename(p) == "package.json" for p in all_paths)
-    facts.uses_python = bool(_PYTHON.search(text)) or any(p.endswith(".py") for p in all_paths)
+    facts.uses_python = _finds(_PYTHON, text) or any(p.endswith(".py") for p in all_paths)
     node = [p for p in all_paths if posixpath.basename(p) == "package.json"]
     if node:
         facts.node_manifest = min(node, key=lambda p: (p.count("/"), p))
     server = {("mysql" if m.group(1).lower() in ("mysql", "mariadb") else "postgresql")
-              for m in _SERVER_DB.finditer(text[:2_000_000])}
+              for m in (_SERVER_DB.finditer(text[:2_000_000])
+                        if may_mention(text, _NEEDS[_SERVER_DB]) else ())}
     facts.server_database = server.pop() if len(server) == 1 else None
-    facts.database_per_worktree = bool(_OWN_DATABASE.search(text))
+    facts.database_per_worktree = _finds(_OWN_DATABASE, text)
     settings = sorted({p for p in all_paths if p.endswith("settings.py")})
     facts.settings_file = settings[0] if len(settings) == 1 else None
     return facts

@@ -59,6 +59,9 @@ _DIR_WORDS = frozenset(("in", "at", "under", "inside", "into", "within", "for", 
 _JOIN_REACH = 6
 _LIST_REACH = 40  # words read after "dir/ (" looking for the names it lists
 _ENV_PART = re.compile(r"[\w-]{1,30}")
+_LETTER = re.compile(r"[A-Za-z]")
+_LETTER_OR_UNDERSCORE = re.compile(r"[A-Za-z_]")
+_CAPITALISED_JS = re.compile(r"[A-Z][A-Za-z0-9]{0,20}\.js")
 _FILLER = frozenset(("the", "a", "file", "files", "directory", "folder", "dir", "new", "root",
                      "existing", "our", "its", "their", "project"))
 
@@ -110,6 +113,9 @@ def _trim(word: str) -> tuple[str, int]:
 
 def _split_commas(word: str) -> Iterator[tuple[str, int]]:
     """`a.py,b.py` -> two words; `{api,core}` stays one."""
+    if "," not in word:
+        yield word, 0
+        return
     depth = 0
     start = 0
     for i, char in enumerate(word):
@@ -128,15 +134,15 @@ def is_product_name(token: str) -> bool:
     if name.lower() in _PRODUCTS:
         return True
     # "Vue.js", "Socket.IO": a capitalised word before .js names a product, not a file
-    return "/" not in token and bool(re.fullmatch(r"[A-Z][A-Za-z0-9]{0,20}\.js", name))
+    return "/" not in token and bool(_CAPITALISED_JS.fullmatch(name))
 
 
 def looks_like_path(token: str, quoted: bool = False) -> bool:
     """Whether a trimmed word names a file or directory of the project."""
     if not token or len(token) > MAX_WORD or token.startswith(("-", "@", "$")):
         return False
-    if "://" in token or token.startswith(("www.", "http:", "https:")) or not re.search(
-            r"[A-Za-z]", token):
+    if "://" in token or token.startswith(("www.", "http:", "https:")) or not _LETTER.search(
+            token):
         return False
     if not _NAME_CHARS.fullmatch(token):
         return False
@@ -152,7 +158,7 @@ def looks_like_path(token: str, quoted: bool = False) -> bool:
         if suffix.lower() in EXTENSIONS:
             # a stem with a letter: "0001_initial.py" is a file, "3.11.py" and "e.g." are not;
             # "src/**/*.ts" is a glob
-            return bool(re.search(r"[A-Za-z_]", stem.lstrip(".")) or stem.startswith(".")
+            return bool(_LETTER_OR_UNDERSCORE.search(stem.lstrip(".")) or stem.startswith(".")
                         or ("*" in stem and "/" in token))
     if token.endswith("/") and len(stripped) > 1:
         return parts[0] not in _BRANCH_PREFIXES or len(parts) > 2

@@ -32,6 +32,13 @@ _WRITE_WORDS = re.compile(r"\b(edit|edits|update|updates|modify|modifies|change|
                           re.IGNORECASE)
 _VERBS = re.compile(f"(?P<read>{_READ_WORDS.pattern})|(?P<create>{_CREATE_WORDS.pattern})|"
                     f"(?P<write>{_WRITE_WORDS.pattern})", re.IGNORECASE)
+# The same words matched case-sensitively in a lowercased ASCII line: ~4x faster than
+# IGNORECASE, and for ASCII text the same matches at the same offsets.
+_VERBS_LOWER = re.compile(_VERBS.pattern)
+_TO_OR_INTO = re.compile(r"\b(?:to|into)\b")
+_BACKTICKED = re.compile(r"`([^`]+)`")
+_SHELL_QUOTING = re.compile(r"['\"\\]|(?![ \t\r\n])\s")  # what shlex reads differently
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _MODES = {"read": Mode.READ, "create": Mode.CREATE, "write": Mode.WRITE}
 _RANK = {"write": 0, "create": 1, "read": 2}
 # "remove X from Y", "extract X from Y": the file after "from" loses content, it is written
@@ -58,8 +65,9 @@ class VerbIndex:
 
     def __init__(self, line: str):
         # one scan; where a read phrase and a verb start together ("do not modify") the read wins
+        found = _VERBS_LOWER.finditer(line.lower()) if line.isascii() else _VERBS.finditer(line)
         verbs = [(m.end(), _RANK[m.lastgroup or "write"], _MODES[m.lastgroup or "write"],
-                  m.start()) for m in _VERBS.finditer(line)]
+                  m.start()) for m in found]
         self.line = line
         self.verbs = verbs
         self.ends = [v[0] for v in verbs]
@@ -76,7 +84,7 @@ class VerbIndex:
         end, _, mode, start = self.verbs[i]
         word = self.line[start:end].lower()
         if word == "from":
-            if re.search(r"\b(?:to|into)\b", self.line[end:offset]):
+            if _TO_OR_INTO.search(self.line[end:offset]):
                 # "migrate a.py from old/ to new/b.py": the verb before "from" decides
                 return VerbIndex(self.line[clause_start:start]).mode_at(start - clause_start)
             if self._takes_from(clause_start, start):
@@ -87,6 +95,16 @@ class VerbIndex:
         return bool(_TAKES_FROM.search(self.line, clause_start, offset))
 
 
+def may_mention(text: str, words: tuple[str, ...]) -> bool:
+    """False only when an IGNORECASE pattern that needs one of these lowercase words cannot
+    match: cheaper than running it. Only for ASCII text: elsewhere case folding may make a
+    word of other letters (`ſ` is an s, `\u212a` a k), so the pattern decides."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in words)
+
+
 def mode_of(clause: str) -> Mode:
     """The mode of a path that follows this text."""
     return VerbIndex(clause).mode_at(len(clause))
@@ -94,7 +112,7 @@ def mode_of(clause: str) -> Mode:
 
 def code_segments(text: str) -> list[str]:
     """Commands outside fences: `code spans`, and lines that start with a known command."""
-    segments = [m.group(1) for m in re.finditer(r"`([^`]+)`", text)]
+    segments = [m.group(1) for m in _BACKTICKED.finditer(text)]
     if segments:
         return segments  # the author marked the code: the rest of the line is prose
     # One space per run of blanks first: the pattern's optional parts each take blanks, and
@@ -106,6 +124,8 @@ def code_segments(text: str) -> list[str]:
 def split_command(command: str) -> list[str]:
     command = command.strip().lstrip("$").strip()
     command = command.split(" #", 1)[0]
+    if not _SHELL_QUOTING.search(command):
+        return command.split()  # no quotes, escapes or odd blanks: what shlex would return
     try:
         return shlex.split(command)
     except ValueError:
@@ -162,7 +182,7 @@ def pip_install_args(args: list[str]) -> tuple[list[str], list[str]]:
 
 
 def requirement_name(spec: str) -> str | None:
-    match = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
+    match = _REQUIREMENT_NAME.match(spec)
     if not match:
         return None
     return canonicalize_name(match.group(1))

@@ -43,6 +43,7 @@ from analyzer.sources.plan_text import (
     VerbIndex,
     code_segments,
     is_venv_path,
+    may_mention,
     option,
     pip_install_args,
     requirement_name,
@@ -118,6 +119,23 @@ _SQL_MIGRATION = re.compile(r"(?:^|/)(?:migrations|migrate|db/migrate|sql/migrat
 _MODEL_FILE = re.compile(r"(?:^|/)models(?:\.py|/(?!__init__\.py$|base\.py$)[\w-]+\.py)$")
 _METADATA_LINE = re.compile(r"^[-*\s]*(?:\*\*|__)?(?:branch|worktree|pr target|base branch|"
                             r"target branch|merge into)\s*:", re.IGNORECASE)
+_FENCE = re.compile(r"^(`{3,}|~{3,})\s{0,4}([\w+-]{0,20})")
+_SHELL_SEPARATORS = re.compile(r"&&|\|\||;|\|")
+_ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
+_DJANGO_MIGRATION_NAME = re.compile(r"\d{4}_")
+_CODE_SPAN = re.compile(r"`[^`]*`")
+# the command (its last path component) -> the _TaskReader method that reads it
+_HANDLERS = {
+    "pip": "_pip", "pip3": "_pip", "poetry": "_manager_cmd", "uv": "_manager_cmd",
+    "pdm": "_manager_cmd", "pipenv": "_pipenv", "alembic": "_alembic", "flask": "_flask",
+    "manage.py": "_django", "django-admin": "_django", "venv": "_venv", "virtualenv": "_venv",
+    "ln": "_symlink", "createdb": "_createdb", "dropdb": "_createdb",
+    "pip-compile": "_pip_compile",
+}
+# words _DEP_LIST and _INTENT_DEP each need: most prose lines have none
+_DEP_LIST_WORDS = ("packages", "libraries", "requirements")
+_INTENT_WORDS = ("add", "install", "introduce", "include", "pin", "upgrade", "bump", "require",
+                 "need", "depend on")
 INTENT_DETAIL = "planned in prose"  # a migration the text asks for, chain not named
 TEST_RUN_DETAIL = "runs tests"  # a test database inferred from a test run, not named
 _GUESSED = "adds"  # the detail of a manifest write inferred from a dependency, not named
@@ -149,10 +167,11 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     facts = plan_facts(itertools.chain([context], task_text), mentioned, layout,
                        tracked_files(layout))
     names = package_names()
+    known = known_packages | names.python
     readers = []
     named_before: set[str] = set()
     for lines, declared in tasks:
-        reader = _TaskReader(facts, known_packages, names, named_before, memo)
+        reader = _TaskReader(facts, known, names, named_before, memo)
         for path, mode, number in declared:
             reader.declared_file(path, mode, number)
         walker: TreeWalker | None = None
@@ -186,7 +205,7 @@ def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, int | No
     prose = False  # a ```markdown block holds prose, not code
     for number, line in lines:
         stripped = line.strip()
-        marker = re.match(r"^(`{3,}|~{3,})\s{0,4}([\w+-]{0,20})", stripped)
+        marker = _FENCE.match(stripped) if stripped[:1] in "`~" else None
         if marker:
             if fence is None:
                 fence = marker.group(1)[0] * len(marker.group(1))
@@ -199,11 +218,11 @@ def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, int | No
 
 
 class _TaskReader:
-    def __init__(self, facts: PlanFacts, known_packages: frozenset[str], names: PackageNames,
+    def __init__(self, facts: PlanFacts, known: frozenset[str], names: PackageNames,
                  named_before: set[str], memo: dict[str, list[PathMention]] | None = None):
         self.facts = facts
         self.layout = facts.layout
-        self.known = known_packages | names.python
+        self.known = known  # the catalog's and the caller's package names, joined once
         self.names = names
         self.named_before = named_before  # packages earlier tasks named: installed by then
         self.memo: dict[str, list[PathMention]] = {} if memo is None else memo
@@ -230,7 +249,7 @@ class _TaskReader:
             return
         commands = [text] if tree is not None else code_segments(text)
         for command in commands:
-            for part in re.split(r"&&|\|\||;|\|", command):
+            for part in _SHELL_SEPARATORS.split(command):
                 self._command(number, text, part.strip())
         self._paths(number, text, commands)
         self._databases(number, text)
@@ -255,7 +274,7 @@ class _TaskReader:
             return
         words = split_command(command)
         env = {}
-        while words and re.match(r"^[A-Z_][A-Z0-9_]*=", words[0]):
+        while words and _ASSIGNMENT.match(words[0]):
             name, _, value = words.pop(0).partition("=")
             env[name] = value
         if words and words[0] == "export" and len(words) > 1 and "=" in words[1]:
@@ -275,16 +294,9 @@ class _TaskReader:
             head, words = "manage.py", words[1:]
         elif head == "uv" and len(words) > 1 and words[1] == "pip":
             head, words = "pip", words[1:]
-        handler = {
-            "pip": self._pip, "pip3": self._pip, "poetry": self._manager_cmd,
-            "uv": self._manager_cmd, "pdm": self._manager_cmd, "pipenv": self._pipenv,
-            "alembic": self._alembic, "flask": self._flask, "manage.py": self._django,
-            "django-admin": self._django, "venv": self._venv, "virtualenv": self._venv,
-            "ln": self._symlink, "createdb": self._createdb, "dropdb": self._createdb,
-            "pip-compile": self._pip_compile,
-        }.get(head)
+        handler = _HANDLERS.get(head)
         if handler:
-            handler(number, text, words)
+            getattr(self, handler)(number, text, words)
         self._server(number, text, head, words, env)
 
     def _checkout(self, number: int, text: str, words: list[str]) -> None:
@@ -501,7 +513,7 @@ class _TaskReader:
                 not self.layout.root and (parent.endswith("/versions") or parent == "versions")):
             self.plans_migrations = True
             self.add(Kind.MIGRATION, f"alembic:{parent}", Mode.CREATE, number, text, path)
-        elif posixpath.basename(parent) == "migrations" and re.match(r"\d{4}_", name):
+        elif posixpath.basename(parent) == "migrations" and _DJANGO_MIGRATION_NAME.match(name):
             self.plans_migrations = True
             app = posixpath.basename(posixpath.dirname(parent))
             self.add(Kind.MIGRATION, f"django:{app}", Mode.CREATE, number, text, path)
@@ -509,20 +521,23 @@ class _TaskReader:
             self.models.append((number, text, path))
 
     def _databases(self, number: int, text: str) -> None:
+        if "://" not in text:
+            return  # every URL the pattern reads has one
         for match in _DB_URL.finditer(text):
             key = database_key(match.group(1))
             if key:
                 self.add(Kind.DATABASE, key, Mode.WRITE, number, text)
 
     def _intent(self, number: int, prose: str) -> None:
-        plain = re.sub(r"`[^`]*`", lambda m: m.group(0) if " " not in m.group(0) else "", prose)
+        plain = _CODE_SPAN.sub(_keep_one_word, prose) if "`" in prose else prose
         has_dep_words = bool(_DEP_WORDS.search(plain))
-        listed = _DEP_LIST.match(plain)
+        listed = _DEP_LIST.match(plain) if may_mention(plain, _DEP_LIST_WORDS) else None
         candidates: list[tuple[str, str]] = []
         if listed:
             candidates += [(name.strip(" `*_'\""), "")
                            for name in re.split(r",|\band\b", listed.group(1)) if name.strip()]
-        for match in _INTENT_DEP.finditer(plain):
+        intents = _INTENT_DEP.finditer(plain) if may_mention(plain, _INTENT_WORDS) else ()
+        for match in intents:
             quote, name, spec = match.group(1), match.group(2), match.group(3) or ""
             if looks_like_path(name):
                 continue
@@ -543,7 +558,8 @@ class _TaskReader:
             self.installs.append((number, prose, name + spec))
         self._named_packages(number, prose, plain, seen)
         self._django_settings(number, prose, plain)
-        if _MIGRATION_INTENT.search(plain) and not _MIGRATION_APPLY.search(plain):
+        if may_mention(plain, ("migration",)) and _MIGRATION_INTENT.search(plain) \
+                and not _MIGRATION_APPLY.search(plain):
             self.plans_migrations = True
             self._migration_intent(number, prose)
 
@@ -671,6 +687,11 @@ class _TaskReader:
 
 
 # --- small helpers --------------------------------------------------------------------------
+
+
+def _keep_one_word(span: re.Match[str]) -> str:
+    """A code span of one word stays in the prose (`httpx`); a command in one goes."""
+    return span.group(0) if " " not in span.group(0) else ""
 
 
 def _names_setting(text: str) -> bool:

@@ -7,6 +7,7 @@ from itertools import pairwise
 
 from analyzer.sources.plan.document import Block, Document
 from analyzer.sources.plan.model import PlanStage, PlanTask
+from analyzer.sources.plan_text import may_mention
 
 _EMPHASIS = re.compile(r"(?<![\w])[*_]{1,3}|[*_]{1,3}(?![\w])|`")
 _DEPENDS_LABEL = re.compile(
@@ -70,9 +71,9 @@ def dependency_refs(body: list[tuple[int, str]]) -> list[str]:
     refs: list[str] = []
     under_label = False
     for _, line in body[1:]:
-        if _LAST.search(line[:2000]):
+        if may_mention(line, _LAST_WORDS) and _LAST.search(line[:2000]):
             refs.append(EVERY_OTHER)
-        label = _DEPENDS_LABEL.match(line)
+        label = _DEPENDS_LABEL.match(line) if _may_label(line) else None
         if label:
             value = label.group(1).strip()
             under_label = not value
@@ -84,7 +85,7 @@ def dependency_refs(body: list[tuple[int, str]]) -> list[str]:
             refs += references(stripped)
             continue
         under_label = False
-        if _DEPENDS_PROSE.search(line):
+        if may_mention(line, _PROSE_WORDS) and _DEPENDS_PROSE.search(line):
             for clause in re.split(r"(?i)\b(?:needs|depends on|requires|blocked by|waits? for|"
                                    r"after|once)\b", line[:2000])[1:]:
                 refs += references(clause[:120])
@@ -96,11 +97,21 @@ def labelled_dependencies(body: list[tuple[int, str]]) -> list[str]:
     say "after" without meaning an order (spec-kit's `**Action**:` bullets)."""
     refs: list[str] = []
     for _, line in body[1:]:
-        label = _DEPENDS_LABEL.match(line)
+        label = _DEPENDS_LABEL.match(line) if _may_label(line) else None
         if label and label.group(1).strip() and not _NONE.match(plain(label.group(1))):
             value = label.group(1).strip()
             refs += references(value) or _plain_list(value)
     return list(dict.fromkeys(refs))
+
+
+# words each of the patterns above needs, to skip the lines that cannot match (most of them)
+_LAST_WORDS = ("last", "after", "once")
+_PROSE_WORDS = ("need", "depends on", "requires", "blocked by", "wait", "after", "once")
+_LABEL_WORDS = ("depend", "requires", "blocked by", "after", "prerequisite")
+
+
+def _may_label(line: str) -> bool:
+    return ":" in line and may_mention(line, _LABEL_WORDS)
 
 
 def _plain_list(value: str) -> list[str]:
