@@ -237,3 +237,28 @@ def test_a_finding_on_the_other_name_of_a_rename_conflict_catches_it():
     result.record(replay, Analysis([finding]), outcome)
     textual = result.families["textual"]
     assert (textual.caught, textual.missed, textual.false) == (1, 0, 0)
+
+
+def test_a_criss_cross_merge_is_not_measured_against_one_of_its_bases(cli, repo):
+    """After a criss-cross (each side merged the other), two commits are best common
+    ancestors and git merges against a virtual one: replayed against either, a version the
+    branch merely took from the other side looks like its own change (lemur 26a78bc5bb:
+    three false CS203). Such a merge is counted apart, not scored."""
+    root = repo({"requirements.txt": "boto3==1.0\nflask==2.0\n"})
+    side(root, "2024-02-01", "feature", {"app.py": "x = 1\n"})
+    commit(root, "2024-02-01", {"requirements.txt": "boto3==1.1\nflask==2.0\n"}, "bump")
+    git(root, "branch", "main-then")
+    merge(root, "2024-02-02", "feature")  # main takes the feature
+    git(root, "checkout", "-q", "feature")
+    _dated(root, "2024-02-02", "merge", "-q", "--no-ff", "-m", "Merge main", "main-then")
+    commit(root, "2024-02-03", {"requirements.txt": "boto3==1.1\nflask==2.1\n"}, "flask")
+    git(root, "checkout", "-q", "main")
+    commit(root, "2024-02-03", {"requirements.txt": "boto3==1.2\nflask==2.0\n"}, "boto3")
+    merge(root, "2024-02-04", "feature", resolve="ours")
+    report = backtest(cli, root, "--last", "1")
+    assert report["merges"] == 0 and report["unmeasured"]["count"] == 1
+    assert "2 merge-bases (a criss-cross merge)" in report["unmeasured"]["examples"][0]
+    assert counts(report, "dependencies") == (0, 0, 0)
+    # the near-miss: the merge before it had one base and is measured
+    near = backtest(cli, root, "--last", "2")
+    assert near["merges"] == 1 and near["unmeasured"]["count"] == 1

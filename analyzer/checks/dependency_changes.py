@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from analyzer.engine import CheckContext
-from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Touch
+from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Risk, Touch
 from analyzer.parsers.requirements import Requirement
 from analyzer.specifiers import exclusive
 
@@ -114,10 +114,16 @@ def duplicate_after_merge(ctx: CheckContext) -> Iterator[Finding]:
             if len(reqs) > len(before.get(reqs[0].key, ())) and len(reqs) > 1:
                 touches = [Touch(ws_id, Resource(Kind.FILE, path), Mode.WRITE,
                                  Evidence(path, r.line, r.text)) for r in reqs]
+                # one branch's own repeat of one specifier installs the same thing: pip takes
+                # it, and no merge made it (lemur 42040b275d); two specifiers are pip's error
+                alike = len({r.spec for r in reqs}) == 1
                 yield ctx.finding("CS204", touches,
                                   f"{name} is listed {len(reqs)} times in {path} in "
-                                  f"'{ctx.name(ws_id)}'", Resource(Kind.FILE, path),
-                                  merge_time=False, package=name, manifest=path)
+                                  f"'{ctx.name(ws_id)}'"
+                                  + (" (the same specifier each time)" if alike else ""),
+                                  Resource(Kind.FILE, path), merge_time=False,
+                                  risk=Risk.LOW if alike else None, package=name,
+                                  manifest=path)
 
 
 def _duplicates(ctx: CheckContext, a: Change, b: Change,

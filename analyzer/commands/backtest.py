@@ -31,10 +31,13 @@ def run_backtest(args: argparse.Namespace) -> int:
         with DelayedProgress(len(replays), "replaying merges", delay=0.0) as progress:
             for number, replay in enumerate(replays, 1):
                 progress.step(f"{number}/{len(replays)} {replay.commit[:10]} {replay.label}")
-                base = git.merge_base(replay.first, replay.second)
-                if base is None:
-                    result.unmeasured.append(f"{replay.commit[:10]} no merge-base")
+                bases = git.merge_bases(replay.first, replay.second)
+                if len(bases) != 1:  # none, or a criss-cross: no one commit to replay against
+                    result.unmeasured.append(f"{replay.commit[:10]} " + (
+                        f"{len(bases)} merge-bases (a criss-cross merge)" if bases
+                        else "no merge-base"))
                     continue
+                base = bases[0]
                 try:
                     outcome = merge_outcome(git, replay.first, replay.second, base)
                 except InputError as exc:  # e.g. a blob missing from a partial clone

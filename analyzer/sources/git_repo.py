@@ -315,6 +315,11 @@ class GitRepo:
         answer = self._answers[key]
         return str(answer) if answer else None
 
+    def merge_bases(self, a: str, b: str) -> list[str]:
+        """Every best common ancestor: more than one after a criss-cross merge, where git
+        merges against a virtual base that no single commit stands for."""
+        return self.run("merge-base", "--all", "--end-of-options", a, b, ok=(0, 1)).split()
+
     # -- diffs and contents --------------------------------------------------------------
 
     def worktree_diff(self, old: str, worktree: str, paths: Iterable[str] = ()) -> str:
