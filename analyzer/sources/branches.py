@@ -263,14 +263,16 @@ def touches_from_diff(ws_id: str, text: str, untracked: list[str],
         first = hunks[0].new_start if hunks else None
         status = ("deleted" if patched.is_removed_file else "added" if patched.is_added_file
                   else "binary" if patched.is_binary_file else "modified")
+        blob = _new_blob(list(patched.patch_info or []))
         if patched.is_rename:
             source = _strip(patched.source_file)
-            touches.append(_file(ws_id, source, "renamed to " + path, (), None))
+            # the same rename on two sides is one change: the source's "content" is where it went
+            touches.append(_file(ws_id, source, "renamed to " + path, (), None,
+                                 f"{path}\0{blob}" if blob else ""))
             status = f"renamed from {source}"
         if status == "added" and path in fresh:
             status = "untracked"
-        touches.append(_file(ws_id, path, status, hunks, first,
-                             _new_blob(list(patched.patch_info or []))))
+        touches.append(_file(ws_id, path, status, hunks, first, blob))
         if is_env_file(path) or posixpath.basename(path) in _CONFIG_WITH_PORTS:
             added = [(line.target_line_no or 0, line.value.rstrip("\n"))
                      for hunk in patched for line in hunk if line.is_added]
@@ -321,11 +323,12 @@ def _file(ws_id: str, path: str, status: str, hunks: tuple[Hunk, ...],
 
 
 def _new_blob(header: list[str]) -> str:
-    """The new content's id from the diff's `index OLD..NEW` line; "" when deleted or absent."""
+    """The new content's id from the diff's `index OLD..NEW` line (all zeros when deleted:
+    two deletions are the same change); "" when absent."""
     for line in header:
         match = _INDEX_LINE.match(line)
         if match:
-            return "" if set(match.group(1)) == {"0"} else match.group(1)
+            return match.group(1)
     return ""
 
 
