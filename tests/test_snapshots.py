@@ -124,3 +124,24 @@ def test_ignored_files_stay_out_of_the_snapshot(repo, tmp_path: Path) -> None:
                        "kept.txt": "4\n"})
     files = snapshot(root)
     assert set(files) == {".gitignore", "a.txt", "kept.txt"}
+
+
+@pytest.mark.parametrize("untracked", [False, True], ids=["alone", "beside-untracked"])
+def test_a_racily_clean_edit_is_not_lost(repo, untracked) -> None:
+    """A file rewritten, same size, in the second its index was written (a worktree just
+    added, then edited by an agent): git trusts its stat data only if the file is older than
+    the index, so the index copy must keep the index's time (it once got the copy's, and
+    `update-index` kept the old blob: a fresh worktree's change vanished)."""
+    import os
+
+    root = repo({"requirements.txt": "requests==2.31.0\n"})
+    moment = 1_700_000_000_000_000_000  # one instant: the entry's, the file's, the index's
+    os.utime(root / "requirements.txt", ns=(moment, moment))
+    git(root, "add", "requirements.txt")  # the index entry records that instant
+    write_files(root, {"requirements.txt": "requests==2.32.0\n",
+                       **({"notes.txt": "new\n"} if untracked else {})})
+    os.utime(root / "requirements.txt", ns=(moment, moment))
+    os.utime(root / ".git" / "index", ns=(moment, moment))
+    before = digest(root / ".git" / "index")
+    assert snapshot(root)["requirements.txt"] == "requests==2.32.0\n"
+    assert digest(root / ".git" / "index") == before

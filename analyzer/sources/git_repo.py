@@ -844,8 +844,13 @@ class _Snapshot:
                 os.unlink(scratch_index)
 
     def _copy_of_index(self, scratch_index: str) -> None:
-        """The worktree's index, copied byte for byte into our directory (never written)."""
+        """The worktree's index, copied byte for byte into our directory (never written),
+        with its modification time: git trusts an entry's stat data only when the file is
+        older than the index, so a newer copy would make a racily clean file (written in the
+        index's second, same size) look unchanged to `update-index`, and its edit be lost."""
         shutil.copyfile(self.index, scratch_index)
+        status = os.stat(self.index)
+        os.utime(scratch_index, ns=(status.st_atime_ns, status.st_mtime_ns))
 
     def _read_head(self, scratch_index: str) -> None:
         self.scratch.run("read-tree", self.head, index=scratch_index)
