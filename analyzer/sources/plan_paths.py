@@ -15,6 +15,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from analyzer.shared_paths import ENV_FILE
 
@@ -78,6 +79,7 @@ class PathMention:
     quoted: bool
 
 
+@lru_cache(maxsize=1 << 16)  # a plan names each path many times (mentions, then touches)
 def norm(path: str) -> str:
     """`./src//auth/` -> `src/auth/`: one spelling per path, keeping a directory's slash."""
     path = path.strip().strip("`'\"")
