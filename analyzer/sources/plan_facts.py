@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from analyzer.sources.plan_text import may_mention
+from analyzer.sources.plan_text import may_mention, needed
 from analyzer.sources.repo_layout import LOCKFILES, MANIFESTS, RepoLayout, is_requirements
 
 _MANAGER_WORDS = {
@@ -45,12 +45,12 @@ _NODE = re.compile(r"\bpackage\.json\b|\bnpm (?:install|i|add)\b|\byarn add\b|\b
 
 # a word each IGNORECASE pattern needs: a failing search scans the whole plan, these do not
 _NEEDS = {
-    _MANAGER_WORDS["uv"]: ("uv",), _MANAGER_WORDS["poetry"]: ("poetry",),
-    _MANAGER_WORDS["pdm"]: ("pdm",), _ALEMBIC: ("alembic", "flask"),
-    _DJANGO: ("django", "manage.py", "makemigrations"),
-    _SERVER_DB: ("postgres", "neon", "mysql", "mariadb", "paradedb", "timescaledb"),
-    _OWN_DATABASE: ("database", "db", "schema"),
-    _NODE: ("package.json", "npm", "yarn", "next.js", "create-next-app"),
+    _MANAGER_WORDS["uv"]: needed("uv"), _MANAGER_WORDS["poetry"]: needed("poetry"),
+    _MANAGER_WORDS["pdm"]: needed("pdm"), _ALEMBIC: needed("alembic", "flask"),
+    _DJANGO: needed("django", "manage.py", "makemigrations"),
+    _SERVER_DB: needed("postgres", "neon", "mysql", "mariadb", "paradedb", "timescaledb"),
+    _OWN_DATABASE: needed("database", "db", "schema"),
+    _NODE: needed("package.json", "npm", "yarn", "next.js", "create-next-app"),
 }
 
 

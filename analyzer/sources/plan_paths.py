@@ -15,6 +15,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from analyzer.shared_paths import ENV_FILE
 
@@ -24,6 +25,7 @@ EXTENSIONS = frozenset((
     "svelte", "css", "scss", "sh", "csv", "xml", "env", "db", "sqlite", "sqlite3", "mako", "nix",
     "prisma", "graphql", "proto", "conf", "tf", "go", "rs", "java", "kt", "rb", "php", "ipynb",
 ))
+# (each name without a dot ends in "file": path_mentions relies on it to skip plain words)
 FILE_NAMES = frozenset((
     "Dockerfile", "Makefile", "Pipfile", "Procfile", "Justfile", "Containerfile", ".gitignore",
     ".dockerignore", ".pre-commit-config.yaml", ".gitattributes", ".editorconfig",
@@ -77,6 +79,7 @@ class PathMention:
     quoted: bool
 
 
+@lru_cache(maxsize=1 << 16)  # a plan names each path many times (mentions, then touches)
 def norm(path: str) -> str:
     """`./src//auth/` -> `src/auth/`: one spelling per path, keeping a directory's slash."""
     path = path.strip().strip("`'\"")
@@ -184,17 +187,17 @@ def path_mentions(text: str) -> list[PathMention]:
     spans = code_span_bounds(text)
     span_starts = [s for s, _ in spans]
     words: list[tuple[str, int, bool]] = []  # trimmed word, offset, quoted
-    raw: list[tuple[str, int]] = []  # every word, for the neighbours of a path
-    for match in _WORD.finditer(text):
-        word = match.group(0)
-        raw.append((word, match.start()))
-        if len(word) > MAX_WORD or ("/" not in word and "." not in word
-                                    and word.strip("*_:,.;()") not in FILE_NAMES):
-            continue  # a plain word: the common case, decided cheaply
+    # every word, for the neighbours of a path
+    raw: list[tuple[str, int]] = [(m.group(0), m.start()) for m in _WORD.finditer(text)]
+    for word, at in raw:
+        # a plain word is the common case, decided cheaply; a file name without a dot is a
+        # ...file ("Dockerfile")
+        if len(word) > MAX_WORD or ("/" not in word and "." not in word and (
+                "file" not in word or word.strip("*_:,.;()") not in FILE_NAMES)):
+            continue
         for piece, offset in _split_commas(word):
             core, lead = _trim(piece)
-            words.append((core, match.start() + offset + lead,
-                          _inside(spans, span_starts, match.start())))
+            words.append((core, at + offset + lead, _inside(spans, span_starts, at)))
     mentions: list[PathMention] = []
     for core, start, quoted in words:
         if core.startswith("/"):

@@ -71,7 +71,8 @@ class VerbIndex:
         self.line = line
         self.verbs = verbs
         self.ends = [v[0] for v in verbs]
-        self.clause_ends = [m.end() for m in _CLAUSE_END.finditer(line)]
+        # clauses matter only around a verb: without one every path is a write
+        self.clause_ends = [m.end() for m in _CLAUSE_END.finditer(line)] if verbs else []
 
     def mode_at(self, offset: int) -> Mode:
         """No verb in the clause: a write."""
@@ -95,14 +96,16 @@ class VerbIndex:
         return bool(_TAKES_FROM.search(self.line, clause_start, offset))
 
 
-def may_mention(text: str, words: tuple[str, ...]) -> bool:
-    """False only when an IGNORECASE pattern that needs one of these lowercase words cannot
-    match: cheaper than running it. Only for ASCII text: elsewhere case folding may make a
-    word of other letters (`ſ` is an s, `\u212a` a k), so the pattern decides."""
-    if not text.isascii():
-        return True
-    lowered = text.lower()
-    return any(word in lowered for word in words)
+def needed(*words: str) -> re.Pattern[str]:
+    """The lowercase words one of which an IGNORECASE pattern needs, for may_mention."""
+    return re.compile("|".join(re.escape(word) for word in words))
+
+
+def may_mention(text: str, words: re.Pattern[str]) -> bool:
+    """False only when an IGNORECASE pattern that needs one of these words (`needed()`)
+    cannot match: cheaper than running it. Only for ASCII text: elsewhere case folding may
+    make a word of other letters (`ſ` is an s, `\u212a` a k), so the pattern decides."""
+    return not text.isascii() or words.search(text.lower()) is not None
 
 
 def mode_of(clause: str) -> Mode:

@@ -44,6 +44,7 @@ from analyzer.sources.plan_text import (
     code_segments,
     is_venv_path,
     may_mention,
+    needed,
     option,
     pip_install_args,
     requirement_name,
@@ -133,9 +134,13 @@ _HANDLERS = {
     "pip-compile": "_pip_compile",
 }
 # words _DEP_LIST and _INTENT_DEP each need: most prose lines have none
-_DEP_LIST_WORDS = ("packages", "libraries", "requirements")
-_INTENT_WORDS = ("add", "install", "introduce", "include", "pin", "upgrade", "bump", "require",
-                 "need", "depend on")
+_DEP_LIST_WORDS = needed("packages", "libraries", "requirements")
+_INTENT_WORDS = needed("add", "install", "introduce", "include", "pin", "upgrade", "bump",
+                       "require", "need", "depend on")
+_MIGRATION_WORDS = needed("migration")
+_ALL_WORDS = needed("all", "every", "each")
+_DEP_WORDS_NEED = needed("package", "librar", "dependenc", "requirement", "pyproject",
+                         "pip install", "extra")
 INTENT_DETAIL = "planned in prose"  # a migration the text asks for, chain not named
 TEST_RUN_DETAIL = "runs tests"  # a test database inferred from a test run, not named
 _GUESSED = "adds"  # the detail of a manifest write inferred from a dependency, not named
@@ -475,13 +480,15 @@ class _TaskReader:
                      for w in c.split()}
         mentions = _memo_mentions(self.memo, text)
         verbs = VerbIndex(text) if mentions else None
+        all_of = mentions and may_mention(text, _ALL_WORDS)
         for mention in mentions:
             if is_venv_path(mention.path):
                 continue
             read = mention.path in read_args or any(w.endswith(mention.path) for w in read_args
                                                     if mention.path in w)
             mode = Mode.READ if read or verbs is None else verbs.mode_at(mention.start)
-            whole = bool(_ALL_FILES.search(text, max(0, mention.start - 40), mention.start))
+            whole = all_of and bool(_ALL_FILES.search(text, max(0, mention.start - 40),
+                                                      mention.start))
             self.declared_file(mention.path, mode, number, text, WHOLE_AREA if whole else "")
 
     def declared_file(self, token: str, mode: Mode, number: int, text: str = "",
@@ -530,7 +537,7 @@ class _TaskReader:
 
     def _intent(self, number: int, prose: str) -> None:
         plain = _CODE_SPAN.sub(_keep_one_word, prose) if "`" in prose else prose
-        has_dep_words = bool(_DEP_WORDS.search(plain))
+        has_dep_words = may_mention(plain, _DEP_WORDS_NEED) and bool(_DEP_WORDS.search(plain))
         listed = _DEP_LIST.match(plain) if may_mention(plain, _DEP_LIST_WORDS) else None
         candidates: list[tuple[str, str]] = []
         if listed:
@@ -558,7 +565,7 @@ class _TaskReader:
             self.installs.append((number, prose, name + spec))
         self._named_packages(number, prose, plain, seen)
         self._django_settings(number, prose, plain)
-        if may_mention(plain, ("migration",)) and _MIGRATION_INTENT.search(plain) \
+        if may_mention(plain, _MIGRATION_WORDS) and _MIGRATION_INTENT.search(plain) \
                 and not _MIGRATION_APPLY.search(plain):
             self.plans_migrations = True
             self._migration_intent(number, prose)

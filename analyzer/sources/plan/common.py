@@ -7,7 +7,7 @@ from itertools import pairwise
 
 from analyzer.sources.plan.document import Block, Document
 from analyzer.sources.plan.model import PlanStage, PlanTask
-from analyzer.sources.plan_text import may_mention
+from analyzer.sources.plan_text import may_mention, needed
 
 _EMPHASIS = re.compile(r"(?<![\w])[*_]{1,3}|[*_]{1,3}(?![\w])|`")
 _DEPENDS_LABEL = re.compile(
@@ -105,9 +105,9 @@ def labelled_dependencies(body: list[tuple[int, str]]) -> list[str]:
 
 
 # words each of the patterns above needs, to skip the lines that cannot match (most of them)
-_LAST_WORDS = ("last", "after", "once")
-_PROSE_WORDS = ("need", "depends on", "requires", "blocked by", "wait", "after", "once")
-_LABEL_WORDS = ("depend", "requires", "blocked by", "after", "prerequisite")
+_LAST_WORDS = needed("last", "after", "once")
+_PROSE_WORDS = needed("need", "depends on", "requires", "blocked by", "wait", "after", "once")
+_LABEL_WORDS = needed("depend", "requires", "blocked by", "after", "prerequisite")
 
 
 def _may_label(line: str) -> bool:

@@ -125,10 +125,15 @@ def load_plans(paths: list[str], layout: RepoLayout, shape: str | None = None) -
         workstream = Workstream(id=task_id, name=task.title, origin="task",
                                 evidence=Evidence(where, task.line, task.title),
                                 label=task.id)
-        workstream.touches = [
-            Touch(task_id, p.resource, p.mode, Evidence(where, p.line, p.text.strip()), p.detail)
-            for p in predicted
-        ]
+        # the touches of one line share its evidence (an immutable value): one object a line
+        lines: dict[tuple[int, str], Evidence] = {}
+        touches = []
+        for p in predicted:
+            evidence = lines.get((p.line, p.text))
+            if evidence is None:
+                evidence = lines[(p.line, p.text)] = Evidence(where, p.line, p.text.strip())
+            touches.append(Touch(task_id, p.resource, p.mode, evidence, p.detail))
+        workstream.touches = touches
         workstream.timing = Timing(stage=task.stage, marked=task.marked, done=task.done,
                                    alone=task.alone, order=order)
         workstreams.append(workstream)
