@@ -37,16 +37,18 @@ def test_a_duplicate_already_on_the_base_is_no_branchs_fault(repo, branches):
 
 
 def test_a_duplicate_a_branch_adds_is_its_own(repo, branches):
-    """Two specifiers of one package in one branch's file: pip refuses it, a warning. The
-    same line repeated installs the same thing (lemur 42040b275d): a note."""
+    """Pins of one package in one branch's file that exclude each other: pip cannot resolve
+    them, a warning. A repeated line (lemur 42040b275d) or a pin beside a bare name
+    (dispatch 95572fbbee) is combined by pip: a note."""
     root = repo({"requirements.txt": REQUIREMENTS})
-    branch(root, "a", {"requirements.txt": REQUIREMENTS + "django>=4.0\n"})
+    branch(root, "a", {"requirements.txt": REQUIREMENTS + "django==4.1\n"})
     branch(root, "b", {"requirements.txt": REQUIREMENTS + "types-six\nmypy\ntypes-six\n"})
+    branch(root, "c", {"requirements.txt": REQUIREMENTS + "uvicorn\nuvicorn==0.11.8\n"})
     found = {tuple(f["workstreams"]): f for f in branches(root).json["findings"]
              if f["rule"] == "CS204"}
     assert found[("a",)]["severity"] == "warning"
-    assert found[("b",)]["severity"] == "note"
-    assert "the same specifier each time" in found[("b",)]["message"]
+    assert "cannot both hold" in found[("a",)]["message"]
+    assert found[("b",)]["severity"] == found[("c",)]["severity"] == "note"
 
 
 def test_the_same_version_bump_on_both_sides_is_not_cs206(repo, branches):

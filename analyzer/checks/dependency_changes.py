@@ -114,15 +114,18 @@ def duplicate_after_merge(ctx: CheckContext) -> Iterator[Finding]:
             if len(reqs) > len(before.get(reqs[0].key, ())) and len(reqs) > 1:
                 touches = [Touch(ws_id, Resource(Kind.FILE, path), Mode.WRITE,
                                  Evidence(path, r.line, r.text)) for r in reqs]
-                # one branch's own repeat of one specifier installs the same thing: pip takes
-                # it, and no merge made it (lemur 42040b275d); two specifiers are pip's error
-                alike = len({r.spec for r in reqs}) == 1
+                # no merge made one branch's own repeat, and pip combines specifiers that can
+                # both hold (lemur 42040b275d, dispatch 95572fbbee): a note; pins that
+                # exclude each other are pip's ResolutionImpossible, a warning
+                clash = any(exclusive(a.spec, b.spec) for i, a in enumerate(reqs)
+                            for b in reqs[i + 1:])
                 yield ctx.finding("CS204", touches,
                                   f"{name} is listed {len(reqs)} times in {path} in "
-                                  f"'{ctx.name(ws_id)}'"
-                                  + (" (the same specifier each time)" if alike else ""),
+                                  f"'{ctx.name(ws_id)}'" + (
+                                      "; these specifiers cannot both hold" if clash else
+                                      " (specifiers that can both hold: pip combines them)"),
                                   Resource(Kind.FILE, path), merge_time=False,
-                                  risk=Risk.LOW if alike else None, package=name,
+                                  risk=None if clash else Risk.LOW, package=name,
                                   manifest=path)
 
 
