@@ -67,7 +67,7 @@ def test_check_judges_the_commit_not_the_branch(repo, cli, monkeypatch):
     monkeypatch.chdir(root)
     harmless = cli("check", "--format", "json", "--fail-on", "note")
     assert harmless.code == 0 and harmless.json["findings"] == [], harmless.out
-    write_files(root, {"requirements.txt": "django==4.2\nhttpx\nhttpx==0.27\n"})
+    write_files(root, {"requirements.txt": "django==4.2\nhttpx==0.26\nhttpx==0.27\n"})
     git(root, "add", "requirements.txt")
     risky = cli("check", "--format", "json", "--fail-on", "warning")
     assert risky.code == 1 and risky.rules() == {"CS204"}
