@@ -40,3 +40,17 @@ def test_plan_command_grows_linearly(name: str) -> None:
     except subprocess.TimeoutExpired:
         pytest.fail(f"{name}: over {limit} s for two sizes")
     assert done.returncode == 0, done.stderr[-600:]
+
+
+def test_the_judge_fails_a_quadratic_parser(monkeypatch) -> None:
+    """The growth judge itself: an all-pairs scan fails every doubling, so it is caught
+    even by the extra step that forgives a single cache cliff."""
+    from tests.fuzz.growth import Case
+
+    def pairs(text: str) -> object:
+        words = text.split()
+        return sum(1 for a in words for b in words if a == b)
+
+    monkeypatch.setitem(CASES, "quadratic", Case(pairs, lambda n: "w " * n, start=64))
+    with pytest.raises(AssertionError, match="super-linear"):
+        check("quadratic")
