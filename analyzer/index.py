@@ -273,8 +273,8 @@ class ResourceIndex:
 
 
 def closure_bits(edges: dict[str, tuple[str, ...]], bit: dict[str, int]) -> dict[str, int]:
-    """closure() with bitsets: the same walk, so the same answer (cycles included), without
-    copying a set per node along a long chain."""
+    """Transitive prerequisites as bitsets (closure() names them): a depth-first walk that
+    never copies a set per node along a long chain; cycles are cut where the walk meets them."""
     memo: dict[str, int] = {}
     for start in edges:
         if start in memo:
@@ -322,31 +322,19 @@ def _acyclic(edges: dict[str, tuple[str, ...]]) -> bool:
 
 def closure(edges: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
     """Transitive prerequisites of every node, iteratively (no recursion limit on long
-    chains); prerequisites outside the graph and cycles are ignored."""
-    memo: dict[str, set[str]] = {}
-    for start in edges:
-        if start in memo:
-            continue
-        stack: list[tuple[str, bool]] = [(start, False)]
-        on_path: set[str] = set()
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                on_path.discard(node)
-                result: set[str] = set()
-                for dep in edges.get(node, ()):
-                    if dep in edges and dep != node:
-                        result.add(dep)
-                        result |= memo.get(dep, set())
-                memo[node] = result
-                continue
-            if node in memo or node in on_path:
-                continue
-            on_path.add(node)
-            stack.append((node, True))
-            stack.extend((d, False) for d in edges.get(node, ()) if d in edges and d not in memo
-                         and d not in on_path)
-    return memo
+    chains); prerequisites outside the graph and cycles are ignored. The walk is
+    closure_bits'; this names its bits."""
+    names = list(edges)
+    bits = closure_bits(edges, {name: 1 << i for i, name in enumerate(names)})
+    result: dict[str, set[str]] = {}
+    for node in edges:
+        members, mask = set(), bits.get(node, 0)
+        while mask:
+            low = mask & -mask
+            members.add(names[low.bit_length() - 1])
+            mask ^= low
+        result[node] = members
+    return result
 
 
 def identical(touches: list[Touch]) -> bool:

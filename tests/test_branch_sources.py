@@ -211,15 +211,15 @@ def test_the_default_base_follows_origin_head(repo, tmp_path) -> None:
     branch(root, "develop", {"a.txt": "d\n"})
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
+
+    def default_base() -> str:
+        opened = GitRepo(str(clone))
+        try:
+            return opened.default_base()
+        finally:
+            opened.close()
+
     git(clone, "remote", "set-head", "origin", "develop")
-    opened = GitRepo(str(clone))
-    try:
-        assert opened.default_base() == "origin/develop"
-    finally:
-        opened.close()
+    assert default_base() == "origin/develop"
     git(clone, "remote", "set-head", "origin", "--delete")
-    opened = GitRepo(str(clone))
-    try:
-        assert opened.default_base() == "main"
-    finally:
-        opened.close()
+    assert default_base() == "main"

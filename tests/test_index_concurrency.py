@@ -14,8 +14,31 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.index import ResourceIndex, closure
+from analyzer.index import ResourceIndex
 from analyzer.model import Evidence, Kind, Mode, Resource, Stage, Timing, Touch, Workstream
+
+
+def closure(edges: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
+    """The reference walk with sets, as index.closure read before it used bitsets: the same
+    depth-first order, so a cycle is cut at the same place."""
+    memo: dict[str, set[str]] = {}
+    for start in edges:
+        stack: list[tuple[str, bool]] = [(start, False)]
+        on_path: set[str] = set()
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                on_path.discard(node)
+                memo[node] = set()
+                for dep in edges[node]:
+                    if dep in edges and dep != node:
+                        memo[node] |= {dep} | memo.get(dep, set())
+            elif node not in memo and node not in on_path:
+                on_path.add(node)
+                stack.append((node, True))
+                stack.extend((d, False) for d in edges[node]
+                             if d in edges and d not in memo and d not in on_path)
+    return memo
 
 
 def plain_concurrent(index: ResourceIndex, a: str, b: str) -> bool:
@@ -132,3 +155,14 @@ def plans(draw: st.DrawFn) -> ResourceIndex:
 @given(plans())
 def test_bitsets_equal_the_plain_definition(index: ResourceIndex):
     assert_agrees(index)
+
+
+@given(st.dictionaries(st.sampled_from("abcdefgh"),
+                       st.lists(st.sampled_from("abcdefghij"), max_size=4).map(tuple),
+                       max_size=8))
+def test_closure_names_the_reference_walk(edges: dict[str, tuple[str, ...]]) -> None:
+    """index.closure (bitsets) equals the walk with sets, cycles, self-edges and
+    prerequisites outside the graph included."""
+    from analyzer.index import closure as with_bits
+
+    assert with_bits(edges) == closure(edges)
