@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,10 +26,16 @@ class LockFacts:
     manifest_record: str | None = None  # what the lock says of its manifest, when it does
 
 
-def parse_lock(text: str, path: str) -> LockFacts | None:
-    """The facts of a lockfile; None when it is not TOML (a lock merged into nonsense)."""
+def parse_lock(text: str, path: str, pieces: dict[str, dict[str, Any]] | None = None
+               ) -> LockFacts | None:
+    """The facts of a lockfile; None when it is not TOML (a lock merged into nonsense).
+
+    `pieces` is a cache shared by the locks of one run: the sides and merges of a lockfile
+    differ in a few `[[package]]` tables out of hundreds, so each table's text is parsed
+    once (tomllib takes ~20 ms for a 5,000-line uv.lock; 56 merged versions of one took a
+    second at 100 branches)."""
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text) if pieces is None else _load(text, pieces)
     except (tomllib.TOMLDecodeError, UnicodeError):
         return None
     versions: dict[str, list[str]] = {}
@@ -50,6 +57,45 @@ def parse_lock(text: str, path: str) -> LockFacts | None:
         has_record = "content-hash" in metadata
     return LockFacts({n: tuple(sorted(v)) for n, v in versions.items()},
                      "\n".join(sorted(set(record))) if has_record else None)
+
+
+# a line that opens the next element of the top-level `package` array of tables
+_PACKAGE_HEADER = re.compile(r"^(?=\[\[package\]\][ \t]*\r?$)", re.MULTILINE)
+
+
+def _load(text: str, pieces: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What `tomllib.loads(text)` gives, read one `[[package]]` table at a time, each
+    table's text parsed once per cache. A table's keys and sub-tables (`[package.metadata]`)
+    follow its header up to the next one, so each piece is a document of its own, and in a
+    valid lock the pieces' other top-level keys are disjoint. A header line inside a
+    multi-line string or array leaves the piece before it unclosed, an error; on any error,
+    a key defined twice or a `package` that is not the array of tables the text is read
+    whole: the answer, error included, is tomllib's own."""
+    data: dict[str, Any] = {}
+    packages: list[Any] = []
+    for number, piece in enumerate(_PACKAGE_HEADER.split(text)):
+        parsed = pieces.get(piece)
+        if parsed is None:
+            try:
+                parsed = tomllib.loads(piece)
+            except tomllib.TOMLDecodeError:
+                return _whole(text)
+            pieces[piece] = parsed
+        for key, value in parsed.items():
+            if key == "package" and number > 0:
+                packages += value
+            elif key in data or key == "package":
+                return _whole(text)
+            else:
+                data[key] = value
+    if packages:
+        data["package"] = packages
+    return data
+
+
+def _whole(text: str) -> dict[str, Any]:
+    data: dict[str, Any] = tomllib.loads(text)
+    return data
 
 
 def _tables(value: Any) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import os
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from analyzer.errors import InputError
 from analyzer.hunks import closest
@@ -374,6 +375,7 @@ class _Versions:
         self.texts = texts
         self.locks: dict[tuple[str, str], LockFacts | None] = {}
         self.manifests: dict[tuple[str | None, bool], str | None] = {}
+        self.pieces: dict[str, dict[str, Any]] = {}  # a lock's tables, each parsed once
 
     def version(self, rev: str, lock: str) -> Version:
         text = self.texts.get(f"{rev}:{lock}")
@@ -381,7 +383,7 @@ class _Versions:
             f"{rev}:{posixpath.join(posixpath.dirname(lock), 'pyproject.toml')}")
         uv = posixpath.basename(lock) == "uv.lock"
         if text is not None and (lock, text) not in self.locks:
-            self.locks[(lock, text)] = parse_lock(text, lock)
+            self.locks[(lock, text)] = parse_lock(text, lock, self.pieces)
         if (manifest, uv) not in self.manifests:
             self.manifests[(manifest, uv)] = manifest_fingerprint(manifest, uv)
         return Version(self.locks[(lock, text)] if text is not None else None,
