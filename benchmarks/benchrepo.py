@@ -94,10 +94,10 @@ def base_files() -> dict[str, str]:
 class FastImport:
     """A `git fast-import` stream: commits with inline contents, lightweight tags."""
 
-    def __init__(self) -> None:
+    def __init__(self, after: int = 1_600_000_000) -> None:
         self.parts: list[bytes] = []
         self.mark = 0
-        self.time = 1_600_000_000
+        self.time = after  # each commit 10 minutes after the one before
 
     def commit(self, ref: str, message: str, files: dict[str, str], parent: str | None) -> int:
         self.mark += 1
@@ -166,7 +166,9 @@ def branch_changes(b: int) -> dict[str, str]:
 
 
 def add_branches(root: Path, count: int, prefix: str = "feature-") -> list[str]:
-    stream = FastImport()
+    # branches start after main's last commit, as real ones do: a commit dated before its
+    # parent makes every merge-base walk the whole history (a merge-tree took 14 ms, not 3)
+    stream = FastImport(int(git(root, "log", "-1", "--format=%ct", "main")))
     names = []
     for b in range(count):
         name = f"{prefix}{b}"
