@@ -87,6 +87,9 @@ class Hunk:
     old_lines: int
     new_start: int
     new_lines: int
+    # the lines a pure insertion (no old line) adds, known for diffs: two different ones
+    # after the same line are a conflict git will report (sources/certain_conflicts.py)
+    added: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

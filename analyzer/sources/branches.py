@@ -13,6 +13,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from analyzer.errors import InputError
 from analyzer.model import Evidence, Hunk, Kind, Mode, Resource, Touch, Workstream
@@ -258,11 +259,11 @@ def touches_from_diff(ws_id: str, text: str, untracked: list[str],
         raise InputError(f"cannot read the diff of {ws_id!r}: {exc}") from None
     for patched in patch:
         path = _strip(patched.path if not patched.is_removed_file else patched.source_file)
-        hunks = tuple(Hunk(h.source_start, h.source_length, h.target_start, h.target_length)
-                      for h in patched)
-        first = hunks[0].new_start if hunks else None
         status = ("deleted" if patched.is_removed_file else "added" if patched.is_added_file
                   else "binary" if patched.is_binary_file else "modified")
+        hunks = tuple(Hunk(h.source_start, h.source_length, h.target_start, h.target_length,
+                           _inserted(h) if status == "modified" else ()) for h in patched)
+        first = hunks[0].new_start if hunks else None
         blob = _new_blob(list(patched.patch_info or []))
         if patched.is_rename:
             source = _strip(patched.source_file)
@@ -313,6 +314,13 @@ def unquote_c_style(text: str) -> str:
         out += ch.encode("utf-8", "surrogateescape")
         i += 1
     return out.decode("utf-8", "surrogateescape")
+
+
+def _inserted(hunk: Any) -> tuple[str, ...]:
+    """The lines of a hunk that only inserts (unidiff's values, line ends included)."""
+    if hunk.source_length:
+        return ()
+    return tuple(line.value for line in hunk if line.is_added)
 
 
 def _file(ws_id: str, path: str, status: str, hunks: tuple[Hunk, ...],

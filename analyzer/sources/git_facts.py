@@ -17,7 +17,7 @@ from typing import Any
 from analyzer.errors import InputError
 from analyzer.hunks import closest
 from analyzer.index import ResourceIndex, identical
-from analyzer.model import Kind, Touch
+from analyzer.model import Hunk, Kind, Touch
 from analyzer.parallel import parallel_map
 from analyzer.parsers.lockfiles import (
     MATCHES,
@@ -33,6 +33,7 @@ from analyzer.parsers.pyproject import PyprojectFacts, parse_pyproject
 from analyzer.parsers.requirements import RequirementsFacts, parse_requirements
 from analyzer.shared_paths import is_lockfile
 from analyzer.sources.branches import BranchScan, GitWorkstream, version_of
+from analyzer.sources.certain_conflicts import confirmed, same_point_insertions
 from analyzer.sources.git_repo import GitRepo, MergeConflict, MergeResult
 from analyzer.sources.migration_facts import MigrationFacts, read_migrations
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
@@ -119,6 +120,7 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
     # cleanly: only the others are confirmed with a real merge. Lockfiles are merged pair
     # by pair below, until one pair answers whether git conflicts on them.
     maybe: dict[tuple[str, str], bool] = {}
+    insertions: dict[tuple[str, str], list[tuple[str, Hunk, Hunk]]] = {}
     lock_pairs: dict[str, list[tuple[str, str]]] = {}
     for resource, writers in index.shared(Kind.FILE):
         for i, mine in enumerate(writers):
@@ -133,9 +135,19 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                 if is_lockfile(resource.key) and not identical([mine, theirs]):
                     lock_pairs.setdefault(resource.key, []).append(key)
                 suspicious = not same_base or may_conflict(mine, theirs, attribute)
+                same_point = same_point_insertions(mine, theirs, attribute) if (
+                    suspicious and same_base and not is_lockfile(resource.key)) else []
+                if same_point:  # a certain conflict, once confirmed below
+                    insertions.setdefault(key, []).append((resource.key, *same_point[0]))
+                    suspicious = False
                 maybe[key] = maybe.get(key, False) or suspicious
-    pairs = {key for key, suspicious in maybe.items() if suspicious} | _directory_renames(
-        scan, streams)
+    renames = _directory_renames(scan, streams)
+    # pairs whose only reason to merge is a certain conflict are told it without a merge
+    told = confirmed(git, streams, {
+        key: found for key, found in insertions.items() if not maybe[key]
+        and key not in renames and (scan.focus is None or scan.focus in key)})
+    pairs = {key for key, suspicious in maybe.items() if suspicious} | renames | (
+        set(insertions) - set(told))
     if scan.focus is not None:  # the hook: only what involves the change being committed
         pairs = {key for key in pairs if scan.focus in key}
         lock_pairs = {path: [key for key in keys if scan.focus in key]
@@ -158,6 +170,10 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
             pairs.add(pair(BASE, ws_id))
     for key, decided in facts.decided.items():
         facts.conflicts[key] = tuple(sorted(set(decided)))
+    for key, conflicts in told.items():
+        facts.details[key] = conflicts
+        facts.conflicts[key] = tuple(sorted({*facts.conflicts.get(key, ()),
+                                             *(c.paths[0] for c in conflicts)}))
     commits: dict[str, str] = {BASE: scan.base_commit}
 
     def commit_of(ws_id: str) -> str:
