@@ -56,9 +56,13 @@ MAX_WORD = 300  # longer "words" are data (hashes, minified code), never a path 
 _WORD_CHAR = (r"[^\s`'\"<>|\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
               r"\uff00-\uffef]")
 _WORD = re.compile(_WORD_CHAR + "+")
-# The words that can be a path, found by the regex engine instead of judged one by one in
-# Python: a whole word (nothing of a word before it) holding a slash, a dot or "file".
-_MAYBE_PATH_WORD = re.compile(rf"(?<!{_WORD_CHAR}){_WORD_CHAR}*?(?:[/.]|file){_WORD_CHAR}*")
+# The words of an ASCII line that can be a path, found by the regex engine instead of judged
+# one by one in Python: a whole word (nothing of a word before it) holding a slash, a dot or
+# "file". (ASCII only: the CJK ranges of _WORD_CHAR take milliseconds to compile, at every
+# start, and cannot occur in an ASCII line.)
+_ASCII_WORD_CHAR = r"[^\s`'\"<>|]"
+_MAYBE_PATH_WORD = re.compile(
+    rf"(?<!{_ASCII_WORD_CHAR}){_ASCII_WORD_CHAR}*?(?:[/.]|file){_ASCII_WORD_CHAR}*")
 _CODE_SPAN = re.compile(r"`[^`\n]{1,400}`")
 _NAME_CHARS = r"[\w.*?{}\[\]()/@+$~,-]+"
 _PATH_CHARS = re.compile(rf"(?=.*[A-Za-z]){_NAME_CHARS}")  # and a letter somewhere
@@ -192,8 +196,7 @@ def path_mentions(text: str) -> list[PathMention]:
     spans = code_span_bounds(text) if "`" in text else []
     span_starts = [s for s, _ in spans]
     words: list[tuple[str, int, bool]] = []  # trimmed word, offset, quoted
-    for match in _MAYBE_PATH_WORD.finditer(text):
-        word, at = match.group(), match.start()
+    for word, at in _maybe_path_words(text):
         # a file name without a dot is a ...file ("Dockerfile")
         if len(word) > MAX_WORD or ("/" not in word and "." not in word
                                     and word.strip("*_:,.;()") not in FILE_NAMES):
@@ -220,6 +223,19 @@ def path_mentions(text: str) -> list[PathMention]:
         return mentions  # only a directory qualifies its neighbours
     # every word, for the neighbours of a directory
     return _qualify(mentions, [(m.group(), m.start()) for m in _WORD.finditer(text)])
+
+
+def _maybe_path_words(text: str) -> Iterator[tuple[str, int]]:
+    """(word, offset) of the words with a slash, a dot or "file" in them: the others are no
+    path, and most words of a line are others."""
+    if text.isascii():
+        for match in _MAYBE_PATH_WORD.finditer(text):
+            yield match.group(), match.start()
+        return
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if "/" in word or "." in word or "file" in word:
+            yield word, match.start()
 
 
 def _qualify(mentions: list[PathMention], raw: list[tuple[str, int]]) -> list[PathMention]:

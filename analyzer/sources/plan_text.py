@@ -140,6 +140,17 @@ def may_mention(text: str, words: re.Pattern[str]) -> bool:
     return not text.isascii() or words.search(text.lower()) is not None
 
 
+def folded(text: str) -> str | None:
+    """The text as may_mention looks for words in it, for a text asked about several times:
+    lowercased, or None when it is not ASCII (then every pattern decides)."""
+    return text.lower() if text.isascii() else None
+
+
+def may_mention_folded(lower: str | None, words: re.Pattern[str]) -> bool:
+    """may_mention(text, words) for `lower = folded(text)`."""
+    return lower is None or words.search(lower) is not None
+
+
 def mode_of(clause: str) -> Mode:
     """The mode of a path that follows this text."""
     return VerbIndex(clause).mode_at(len(clause))
