@@ -188,3 +188,19 @@ def test_the_words_that_may_be_paths_are_the_words_with_a_slash_a_dot_or_file(li
     words = [(w.group(), w.start()) for w in plan_paths._WORD.finditer(ascii_line)]
     assert [(m.group(), m.start()) for m in plan_paths._MAYBE_PATH_WORD.finditer(ascii_line)] \
         == [(w, at) for w, at in words if "/" in w or "." in w or "file" in w]
+
+
+def test_no_plan_fact_pattern_reads_across_a_line_end():
+    """plan_facts searches only the lines that hold a word a pattern needs: sound while no
+    pattern can match a newline (no \\s, no negated class, no DOTALL)."""
+    for pattern in plan_facts._NEEDS:
+        assert not pattern.flags & re.DOTALL
+        assert "\\s" not in pattern.pattern and "[^" not in pattern.pattern, pattern.pattern
+        assert "\n" not in pattern.pattern
+
+
+def test_plan_facts_found_in_one_line_of_many_that_hold_the_word():
+    text = "\n".join(["run uvicorn app:app"] * 50 + ["then `uv add httpx`", "uvicorn again"])
+    assert plan_facts._finds(plan_facts._MANAGER_WORDS["uv"], text, text.lower())
+    near_miss = text.replace("uv add", "uvx add")
+    assert not plan_facts._finds(plan_facts._MANAGER_WORDS["uv"], near_miss, near_miss.lower())
