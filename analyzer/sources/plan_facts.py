@@ -104,7 +104,10 @@ class PlanFacts:
         there are several (then the path stays as written)."""
         if path.endswith("/") or path in self.tracked:
             return path, ()
-        candidates = self.suffixes.get(path, set()) - {path}
+        named = self.suffixes.get(path)
+        if not named or (len(named) == 1 and path in named):
+            return path, ()  # the usual full path: the plan names it and nothing ends with it
+        candidates = named - {path}
         if len(candidates) > _FEW:
             return path, tuple(sorted(candidates)[:_FEW])  # plainly ambiguous
         # `core/x.py` named beside `backend/core/x.py` is the same file, not a second candidate

@@ -626,7 +626,7 @@ class _TaskReader:
                 self.add(Kind.MIGRATION, f"django:{app}", Mode.CREATE, number, text,
                          "makemigrations")
         named = [t for t in self.touches if t.resource.kind is Kind.FILE and t.mode.writes
-                 and is_manifest(t.resource.key) and not t.detail.startswith(_GUESSED)]
+                 and not t.detail.startswith(_GUESSED) and is_manifest(t.resource.key)]
         if named:  # "add x (update backend/requirements.txt)": the plan says which manifest
             self.touches = [t for t in self.touches if not (
                 t.resource.kind is Kind.FILE and t.detail.startswith(_GUESSED))]
