@@ -183,7 +183,7 @@ path_lines = st.lists(st.sampled_from(["src/a.py", "a.py,b.py", "Dockerfile", "p
 def test_the_words_that_may_be_paths_are_the_words_with_a_slash_a_dot_or_file(line: str):
     words = [(w.group(), w.start()) for w in plan_paths._WORD.finditer(line)]
     expected = [(w, at) for w, at in words if "/" in w or "." in w or "file" in w]
-    assert list(plan_paths._maybe_path_words(line)) == expected
+    assert [(m.group(), m.start()) for m in plan_paths._maybe_path_words(line)] == expected
     ascii_line = line.encode("ascii", "replace").decode()  # the pattern's own path
     words = [(w.group(), w.start()) for w in plan_paths._WORD.finditer(ascii_line)]
     assert [(m.group(), m.start()) for m in plan_paths._MAYBE_PATH_WORD.finditer(ascii_line)] \

@@ -72,6 +72,7 @@ _LIST_REACH = 40  # words read after "dir/ (" looking for the names it lists
 _ENV_PART = re.compile(r"[\w-]{1,30}")
 _LETTER_OR_UNDERSCORE = re.compile(r"[A-Za-z_]")
 _CAPITALISED_JS = re.compile(r"[A-Z][A-Za-z0-9]{0,20}\.js")
+_DOT_EXTENSIONS = tuple(f".{e}" for e in EXTENSIONS)
 _FILLER = frozenset(("the", "a", "file", "files", "directory", "folder", "dir", "new", "root",
                      "existing", "our", "its", "their", "project"))
 
@@ -195,47 +196,45 @@ def path_mentions(text: str) -> list[PathMention]:
         text = text[:200_000]
     spans = code_span_bounds(text) if "`" in text else []
     span_starts = [s for s, _ in spans]
-    words: list[tuple[str, int, bool]] = []  # trimmed word, offset, quoted
-    for word, at in _maybe_path_words(text):
+    mentions: list[PathMention] = []
+    for match in _maybe_path_words(text):
+        word = match.group()
         # a file name without a dot is a ...file ("Dockerfile")
         if len(word) > MAX_WORD or ("/" not in word and "." not in word
                                     and word.strip("*_:,.;()") not in FILE_NAMES):
             continue
+        at = match.start()
         quoted = _inside(spans, span_starts, at) if spans else False
         for piece, offset in _split_commas(word) if "," in word else ((word, 0),):
             core, lead = _trim(piece)
-            words.append((core, at + offset + lead, quoted))
-    mentions: list[PathMention] = []
-    for core, start, quoted in words:
-        if core.startswith("/"):
-            rooted = core.lstrip("/")
-            head = rooted.split("/", 1)[0]
-            # "/src/x.py" is the project's file; "/api/tasks" a route; "/etc/x.conf" the host's
-            if head in _SYSTEM_ROOTS or not looks_like_path(rooted) or ("/" not in rooted.rstrip(
-                    "/") and not rooted.endswith(tuple(f".{e}" for e in EXTENSIONS))):
-                continue
-            core = rooted
-        if start > 0 and text[start - 1] in "@:=" and not quoted:
-            continue  # user@host:path, key=value
-        if looks_like_path(core, quoted):
-            mentions.append(PathMention(norm(core), start, "/" not in core.rstrip("/"), quoted))
+            start = at + offset + lead
+            if core.startswith("/"):
+                rooted = core.lstrip("/")
+                head = rooted.split("/", 1)[0]
+                # "/src/x.py" is the project's file; "/api/tasks" a route; "/etc/x.conf" the
+                # host's
+                if head in _SYSTEM_ROOTS or not looks_like_path(rooted) or (
+                        "/" not in rooted.rstrip("/") and not rooted.endswith(_DOT_EXTENSIONS)):
+                    continue
+                core = rooted
+            if start > 0 and text[start - 1] in "@:=" and not quoted:
+                continue  # user@host:path, key=value
+            if looks_like_path(core, quoted):
+                mentions.append(PathMention(norm(core), start, "/" not in core.rstrip("/"),
+                                            quoted))
     if not any(m.path.endswith("/") for m in mentions):
         return mentions  # only a directory qualifies its neighbours
     # every word, for the neighbours of a directory
     return _qualify(mentions, [(m.group(), m.start()) for m in _WORD.finditer(text)])
 
 
-def _maybe_path_words(text: str) -> Iterator[tuple[str, int]]:
-    """(word, offset) of the words with a slash, a dot or "file" in them: the others are no
-    path, and most words of a line are others."""
+def _maybe_path_words(text: str) -> Iterator[re.Match[str]]:
+    """The words with a slash, a dot or "file" in them: the others are no path, and most
+    words of a line are others."""
     if text.isascii():
-        for match in _MAYBE_PATH_WORD.finditer(text):
-            yield match.group(), match.start()
-        return
-    for match in _WORD.finditer(text):
-        word = match.group()
-        if "/" in word or "." in word or "file" in word:
-            yield word, match.start()
+        return _MAYBE_PATH_WORD.finditer(text)
+    return (match for match in _WORD.finditer(text)
+            if "/" in match.group() or "." in match.group() or "file" in match.group())
 
 
 def _qualify(mentions: list[PathMention], raw: list[tuple[str, int]]) -> list[PathMention]:
