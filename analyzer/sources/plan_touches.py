@@ -194,11 +194,14 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
         readers.append(reader)
     explicit_migrations = any(r.plans_migrations for r in readers)
     results = [resolve_names(r.finish(explicit_migrations), facts) for r in readers]
+    read = [len(touches) for touches in results]  # each list deduplicated by now
     inherit_named_places(tasks, results)
     routes_into_the_app(tasks, results, [r.python_side for r in readers], facts)
     all_of_a_directory(tasks, results)
     sweeps(tasks, results)
-    return [dedupe(touches) for touches in results]
+    # the passes across tasks only append: a list they left alone has no duplicate
+    return [dedupe(touches) if len(touches) != before else touches
+            for touches, before in zip(results, read, strict=True)]
 
 
 def _memo_mentions(memo: dict[str, list[PathMention]], line: str) -> list[PathMention]:
