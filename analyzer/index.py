@@ -36,7 +36,9 @@ class ResourceIndex:
         check asks, and the index does not change once built)."""
         if self._shared is None:
             self._shared = []
-            for resource in self.touches:
+            for resource, touches in self.touches.items():
+                if len(touches) < 2:
+                    continue  # most resources: one touch, one writer at most
                 writers = self._writers_of(resource)
                 if len(writers) >= 2 and not identical(writers):
                     self._shared.append((resource, writers))
@@ -55,8 +57,13 @@ class ResourceIndex:
         known = self._writers.get(resource)
         if known is not None:
             return known
+        touches = self.touches.get(resource, ())
+        if len(touches) == 1:  # most resources: the list is that touch when it writes
+            writers = [touches[0]] if touches[0].mode.writes else []
+            self._writers[resource] = writers
+            return writers
         first: dict[str, Touch] = {}
-        for touch in self.touches.get(resource, ()):
+        for touch in touches:
             if touch.mode.writes:
                 first.setdefault(touch.workstream, touch)
         writers = list(first.values())

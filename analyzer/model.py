@@ -17,9 +17,10 @@ class Mode(str, Enum):
     WRITE = "write"
     CREATE = "create"
 
-    @property
-    def writes(self) -> bool:
-        return self is not Mode.READ
+    def __init__(self, value: str) -> None:
+        # an attribute, not a property: checks ask it of every touch, hundreds of thousands
+        # of times in a large plan
+        self.writes = value != "read"
 
 
 class Kind(str, Enum):

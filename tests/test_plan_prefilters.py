@@ -8,13 +8,15 @@ non-ASCII letters that case folding maps onto ASCII ones (ſ is an s, K a k).
 
 from __future__ import annotations
 
+import importlib
 import re
 import shlex
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.sources import plan_facts, plan_touches
+from analyzer.sources import plan_facts, plan_paths, plan_text, plan_touches
 from analyzer.sources.plan import common
 from analyzer.sources.plan_text import _VERBS, VerbIndex, may_mention, split_command
 
@@ -107,3 +109,98 @@ def test_lines_in_any_case_that_match_are_never_skipped():
         for pattern, words in PAIRS:
             if pattern.search(line):
                 assert may_mention(line, words), (pattern.pattern[:60], line)
+
+
+def _sre(name: str, before_311: str) -> Any:
+    """The regex parser's modules: re._parser since Python 3.11, sre_parse before."""
+    try:
+        return importlib.import_module(f"re.{name}")
+    except ImportError:
+        return importlib.import_module(before_311)
+
+
+def _language(items: list[tuple[object, object]]) -> list[str]:
+    """Every string a pattern of literals, groups, alternatives and optional parts matches
+    (word boundaries match nothing): the verb patterns are finite lists of phrases."""
+    c = _sre("_constants", "sre_constants")
+
+    texts = [""]
+    for op, arg in items:
+        if op is c.AT:
+            continue
+        if op is c.LITERAL:
+            options = [chr(arg)]
+        elif op is c.SUBPATTERN:
+            options = _language(list(arg[3]))
+        elif op is c.BRANCH:
+            options = [t for branch in arg[1] for t in _language(list(branch))]
+        elif op is c.MAX_REPEAT and arg[:2] == (0, 1):
+            options = ["", *_language(list(arg[2]))]
+        elif op is c.IN and all(kind is c.LITERAL for kind, _ in arg):
+            options = [chr(char) for _, char in arg]
+        else:
+            raise AssertionError(f"a verb pattern grew an operator this test cannot expand: {op}")
+        texts = [t + o for t in texts for o in options]
+    return texts
+
+
+def test_the_first_words_of_verbs_are_those_of_the_patterns():
+    phrases = _language(list(_sre("_parser", "sre_parse").parse(plan_text._VERBS_LOWER.pattern)))
+    assert len(phrases) > 150
+    assert {re.match(r"\w+", p).group() for p in phrases} == plan_text._FIRST_WORDS
+
+
+VERB_WORDS = [
+    *sorted(plan_text._FIRST_WORDS), "don't", "read-only", "set up", "is in", "modelled on",
+    "modeled on", "do not modify", "never touching", "add a new file", "add the module",
+    "imports from", "import from", "x", "a.py", "re", "ing", "s", "-", "'", "_", "1"]
+verb_lines = st.lists(st.tuples(st.sampled_from(VERB_WORDS),
+                                st.sampled_from([" ", "", "-", "'", ". ", "_", "/"])),
+                      max_size=14).map(lambda parts: "".join(w + sep for w, sep in parts))
+
+
+@settings(max_examples=600, deadline=None)
+@given(verb_lines)
+def test_verbs_tried_at_first_words_are_the_verbs_found_everywhere(line: str):
+    slow = [(m.start(), m.end(), m.lastgroup) for m in plan_text._VERBS_LOWER.finditer(line)]
+    fast = [(m.start(), m.end(), m.lastgroup) for m in plan_text._verbs_of_lowercase(line)]
+    assert fast == slow
+
+
+def test_the_near_miss_a_verb_glued_to_a_word_is_no_verb():
+    assert [m.group() for m in plan_text._verbs_of_lowercase("readme, re-read, xadd add")] == [
+        "read", "add"]
+
+
+path_lines = st.lists(st.sampled_from(["src/a.py", "a.py,b.py", "Dockerfile", "profile", "file",
+                                       "x", "`", "'", "(", ")", "<", "|", "\u4e00", "\u3000",
+                                       ".", "/", "caf\u00e9", "*", " ", "\t", "\u00a0"]),
+                    max_size=16).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(path_lines)
+def test_the_words_that_may_be_paths_are_the_words_with_a_slash_a_dot_or_file(line: str):
+    words = [(w.group(), w.start()) for w in plan_paths._WORD.finditer(line)]
+    expected = [(w, at) for w, at in words if "/" in w or "." in w or "file" in w]
+    assert [(m.group(), m.start()) for m in plan_paths._maybe_path_words(line)] == expected
+    ascii_line = line.encode("ascii", "replace").decode()  # the pattern's own path
+    words = [(w.group(), w.start()) for w in plan_paths._WORD.finditer(ascii_line)]
+    assert [(m.group(), m.start()) for m in plan_paths._MAYBE_PATH_WORD.finditer(ascii_line)] \
+        == [(w, at) for w, at in words if "/" in w or "." in w or "file" in w]
+
+
+def test_no_plan_fact_pattern_reads_across_a_line_end():
+    """plan_facts searches only the lines that hold a word a pattern needs: sound while no
+    pattern can match a newline (no \\s, no negated class, no DOTALL)."""
+    for pattern in plan_facts._NEEDS:
+        assert not pattern.flags & re.DOTALL
+        assert "\\s" not in pattern.pattern and "[^" not in pattern.pattern, pattern.pattern
+        assert "\n" not in pattern.pattern
+
+
+def test_plan_facts_found_in_one_line_of_many_that_hold_the_word():
+    text = "\n".join(["run uvicorn app:app"] * 50 + ["then `uv add httpx`", "uvicorn again"])
+    assert plan_facts._finds(plan_facts._MANAGER_WORDS["uv"], text, text.lower())
+    near_miss = text.replace("uv add", "uvx add")
+    assert not plan_facts._finds(plan_facts._MANAGER_WORDS["uv"], near_miss, near_miss.lower())

@@ -53,11 +53,15 @@ def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
     for ws in ctx.index.workstreams.values():
         if ws.origin != "task":
             continue  # a plan's shape; a branch's diff is what it is
+        bit = ctx.index.bits([ws.id])
         for touch in ws.writes():
+            # (the cheap questions first: a file another task writes has its own finding)
+            if touch.resource in in_overlaps or _reported(ctx, touch):
+                continue
             area = area_of(touch)
-            if area and touch.resource not in in_overlaps and not _reported(ctx, touch):
+            if area:
                 areas_of[ws.id].setdefault(area, touch)
-                writers_of[area] |= ctx.index.bits([ws.id])
+                writers_of[area] |= bit
     sliced: dict[str, dict[str, Touch]] = {}
     for ws_id, areas in areas_of.items():
         # only tasks that may run beside this one make a layer shared

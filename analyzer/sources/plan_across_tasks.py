@@ -24,17 +24,20 @@ from analyzer.sources.plan_text import VerbIndex
 def resolve_names(touches: list[PredictedTouch], facts: PlanFacts) -> list[PredictedTouch]:
     """Bare and partial file names -> the one full path the plan or repository names."""
     resolved = []
+    renamed = False
     for touch in touches:
         if touch.resource.kind is Kind.FILE:
             path, candidates = facts.resolve(touch.resource.key)
             if path != touch.resource.key:
                 touch = replace(touch, resource=Resource(Kind.FILE, path))
+                renamed = True
             elif candidates:
                 shown = ", ".join(candidates[:3]) + (" …" if len(candidates) > 3 else "")
                 touch = replace(touch, detail=(touch.detail + "; " if touch.detail else "")
                                 + f"ambiguous: {shown}")
         resolved.append(touch)
-    return dedupe(resolved)
+    # `touches` come deduplicated (a task's finish()): only a new name can make a duplicate
+    return dedupe(resolved) if renamed else resolved
 
 
 # a clause that adds routes or middleware to the app: "create knowledge API routes", "create

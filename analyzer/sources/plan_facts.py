@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from analyzer.sources.plan_text import may_mention, needed
+from analyzer.sources.plan_text import folded, may_mention_folded, needed
 from analyzer.sources.repo_layout import LOCKFILES, MANIFESTS, RepoLayout, is_requirements
 
 _MANAGER_WORDS = {
@@ -43,10 +43,12 @@ _NODE = re.compile(r"\bpackage\.json\b|\bnpm (?:install|i|add)\b|\byarn add\b|\b
                    r"\bnext\.js\b|\bcreate-next-app\b", re.IGNORECASE)
 
 
-# a word each IGNORECASE pattern needs: a failing search scans the whole plan, these do not
+# a word each pattern needs (in any case): a failing search scans the whole plan, these do
+# not. No pattern here reads across a line end, so only the lines with such a word are searched.
 _NEEDS = {
     _MANAGER_WORDS["uv"]: needed("uv"), _MANAGER_WORDS["poetry"]: needed("poetry"),
-    _MANAGER_WORDS["pdm"]: needed("pdm"), _ALEMBIC: needed("alembic", "flask"),
+    _MANAGER_WORDS["pdm"]: needed("pdm"), _MANAGER_WORDS["pipenv"]: needed("pipenv", "pipfile"),
+    _ALEMBIC: needed("alembic", "flask"),
     _DJANGO: needed("django", "manage.py", "makemigrations"),
     _SERVER_DB: needed("postgres", "neon", "mysql", "mariadb", "paradedb", "timescaledb"),
     _OWN_DATABASE: needed("database", "db", "schema"),
@@ -54,9 +56,23 @@ _NEEDS = {
 }
 
 
-def _finds(pattern: re.Pattern[str], text: str) -> bool:
+def _finds(pattern: re.Pattern[str], text: str, lower: str | None) -> bool:
+    """pattern.search(text), for `lower = folded(text)`."""
     words = _NEEDS.get(pattern)
-    return (words is None or may_mention(text, words)) and bool(pattern.search(text))
+    if words is None or lower is None:
+        return bool(pattern.search(text))
+    # a word the pattern needs ("uv") may be in many lines that do not match ("uvicorn"):
+    # search each of those lines once, not the whole plan from the first of them
+    end = 0
+    for word in words.finditer(lower):
+        if word.start() < end:
+            continue  # in a line searched already
+        start = lower.rfind("\n", 0, word.start()) + 1
+        end = lower.find("\n", word.end())
+        end = len(lower) if end < 0 else end
+        if pattern.search(text, start, end):
+            return True
+    return False
 
 
 _FEW = 20  # more candidates than this for one bare name: ambiguous without a closer look
@@ -88,7 +104,10 @@ class PlanFacts:
         there are several (then the path stays as written)."""
         if path.endswith("/") or path in self.tracked:
             return path, ()
-        candidates = self.suffixes.get(path, set()) - {path}
+        named = self.suffixes.get(path)
+        if not named or (len(named) == 1 and path in named):
+            return path, ()  # the usual full path: the plan names it and nothing ends with it
+        candidates = named - {path}
         if len(candidates) > _FEW:
             return path, tuple(sorted(candidates)[:_FEW])  # plainly ambiguous
         # `core/x.py` named beside `backend/core/x.py` is the same file, not a second candidate
@@ -106,6 +125,7 @@ def plan_facts(texts: Iterable[str], paths: Iterable[str], layout: RepoLayout,
     """`texts`: the plan's task text; `paths`: every path the plan names with its directory;
     `tracked`: the repository's files when `--repo` is given."""
     text = "\n".join(texts)
+    lower = folded(text)
     facts = PlanFacts(layout, tracked=frozenset(tracked))
     all_paths = sorted(set(paths))
     for path in [*all_paths, *facts.tracked]:
@@ -115,26 +135,26 @@ def plan_facts(texts: Iterable[str], paths: Iterable[str], layout: RepoLayout,
                                                          layout.lockfile)
         facts.alembic_chain = layout.alembic_versions[0]
         facts.uses_alembic = bool(layout.alembic_chains) or layout.alembic_versions != (
-            "alembic/versions",) or _finds(_ALEMBIC, text)
-        facts.uses_django = bool(layout.django_apps) or _finds(_DJANGO, text)
+            "alembic/versions",) or _finds(_ALEMBIC, text, lower)
+        facts.uses_django = bool(layout.django_apps) or _finds(_DJANGO, text, lower)
     else:
         facts.manager = next((m for m, pattern in _MANAGER_WORDS.items()
-                              if _finds(pattern, text)), "pip")
+                              if _finds(pattern, text, lower)), "pip")
         facts.manifest, facts.lockfile = _named_manifest(facts.manager, all_paths)
-        facts.uses_alembic = _finds(_ALEMBIC, text)
+        facts.uses_alembic = _finds(_ALEMBIC, text, lower)
         facts.alembic_chain = _named_chain(all_paths)
-        facts.uses_django = _finds(_DJANGO, text)
-    facts.uses_node = _finds(_NODE, text) or any(
+        facts.uses_django = _finds(_DJANGO, text, lower)
+    facts.uses_node = _finds(_NODE, text, lower) or any(
         p.endswith(_NODE_SUFFIXES) or posixpath.basename(p) == "package.json" for p in all_paths)
-    facts.uses_python = _finds(_PYTHON, text) or any(p.endswith(".py") for p in all_paths)
+    facts.uses_python = _finds(_PYTHON, text, lower) or any(p.endswith(".py") for p in all_paths)
     node = [p for p in all_paths if posixpath.basename(p) == "package.json"]
     if node:
         facts.node_manifest = min(node, key=lambda p: (p.count("/"), p))
     server = {("mysql" if m.group(1).lower() in ("mysql", "mariadb") else "postgresql")
               for m in (_SERVER_DB.finditer(text[:2_000_000])
-                        if may_mention(text, _NEEDS[_SERVER_DB]) else ())}
+                        if may_mention_folded(lower, _NEEDS[_SERVER_DB]) else ())}
     facts.server_database = server.pop() if len(server) == 1 else None
-    facts.database_per_worktree = _finds(_OWN_DATABASE, text)
+    facts.database_per_worktree = _finds(_OWN_DATABASE, text, lower)
     settings = sorted({p for p in all_paths if p.endswith("settings.py")})
     facts.settings_file = settings[0] if len(settings) == 1 else None
     return facts
@@ -154,7 +174,7 @@ def _named_manifest(manager: str, paths: list[str]) -> tuple[str, str | None]:
     lock = {v: k for k, v in LOCKFILES.items()}.get(manager)
     wanted = MANIFESTS[manager]
     if manager == "pip":
-        named = [p for p in paths if is_requirements(p) and p.endswith(".txt")
+        named = [p for p in paths if p.endswith(".txt") and is_requirements(p)
                  and not re.search(r"dev|test|lint|doc", posixpath.basename(p))]
     else:
         named = [p for p in paths if posixpath.basename(p) == wanted]

@@ -14,8 +14,8 @@ import bisect
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from analyzer.shared_paths import ENV_FILE
 
@@ -53,25 +53,34 @@ _SYSTEM_ROOTS = frozenset((
 MAX_WORD = 300  # longer "words" are data (hashes, minified code), never a path in a plan
 # CJK prose glues words to paths ("使用Next.js", "修改backend/main.py文件"): its characters
 # (and full-width punctuation) end a word like a space does
-_WORD = re.compile(r"[^\s`'\"<>|\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-                   r"\uff00-\uffef]+")
+_WORD_CHAR = (r"[^\s`'\"<>|\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+              r"\uff00-\uffef]")
+_WORD = re.compile(_WORD_CHAR + "+")
+# The words of an ASCII line that can be a path, found by the regex engine instead of judged
+# one by one in Python: a whole word (nothing of a word before it) holding a slash, a dot or
+# "file". (ASCII only: the CJK ranges of _WORD_CHAR take milliseconds to compile, at every
+# start, and cannot occur in an ASCII line.)
+_ASCII_WORD_CHAR = r"[^\s`'\"<>|]"
+_MAYBE_PATH_WORD = re.compile(
+    rf"(?<!{_ASCII_WORD_CHAR}){_ASCII_WORD_CHAR}*?(?:[/.]|file){_ASCII_WORD_CHAR}*")
 _CODE_SPAN = re.compile(r"`[^`\n]{1,400}`")
-_NAME_CHARS = re.compile(r"[\w.*?{}\[\]()/@+$~,-]+")
+_NAME_CHARS = r"[\w.*?{}\[\]()/@+$~,-]+"
+_PATH_CHARS = re.compile(rf"(?=.*[A-Za-z]){_NAME_CHARS}")  # and a letter somewhere
 _DIR_WORDS = frozenset(("in", "at", "under", "inside", "into", "within", "for", "to"))
 _JOIN_REACH = 6
 _LIST_REACH = 40  # words read after "dir/ (" looking for the names it lists
 _ENV_PART = re.compile(r"[\w-]{1,30}")
-_LETTER = re.compile(r"[A-Za-z]")
 _LETTER_OR_UNDERSCORE = re.compile(r"[A-Za-z_]")
 _CAPITALISED_JS = re.compile(r"[A-Z][A-Za-z0-9]{0,20}\.js")
+_DOT_EXTENSIONS = tuple(f".{e}" for e in EXTENSIONS)
 _FILLER = frozenset(("the", "a", "file", "files", "directory", "folder", "dir", "new", "root",
                      "existing", "our", "its", "their", "project"))
 
 
-@dataclass(frozen=True)
-class PathMention:
+class PathMention(NamedTuple):
     """A path as the plan means it, the offset of its word, and whether the plan wrote it with
-    its directory (a bare `main.py` may be resolved to the plan's `src/backend/main.py`)."""
+    its directory (a bare `main.py` may be resolved to the plan's `src/backend/main.py`).
+    A named tuple: a plan makes one per path it names, and a tuple is the cheapest to make."""
 
     path: str
     start: int
@@ -99,6 +108,8 @@ def _inside(spans: list[tuple[int, int]], starts: list[int], offset: int) -> boo
 
 def _trim(word: str) -> tuple[str, int]:
     """A word without markdown emphasis and prose punctuation; the offset of what is kept."""
+    if word and word[0] not in "*([{~>" and word[-1] not in "*.,:;!?)]}" and word[:2] != "__":
+        return word, 0  # the common case: nothing to trim
     lead = 0
     while lead < len(word) and word[lead] in "*([{~>":
         if word[lead] == "{" and "}" in word[lead:] and "," in word[lead:]:
@@ -142,19 +153,18 @@ def is_product_name(token: str) -> bool:
 
 def looks_like_path(token: str, quoted: bool = False) -> bool:
     """Whether a trimmed word names a file or directory of the project."""
-    if not token or len(token) > MAX_WORD or token.startswith(("-", "@", "$")):
-        return False
-    if "://" in token or token.startswith(("www.", "http:", "https:")) or not _LETTER.search(
-            token):
-        return False
-    if not _NAME_CHARS.fullmatch(token):
+    # URLs fail the name characters (":" is none of them), as does any word without a letter
+    if (not token or len(token) > MAX_WORD or token[0] in "-@$" or token.startswith("www.")
+            or not _PATH_CHARS.fullmatch(token)):
         return False
     stripped = token.rstrip("/")
     parts = stripped.split("/")
     name = parts[-1]
-    if any(p in _GENERATED_DIRS for p in parts) or is_product_name(token):
+    # (every product name has a dot)
+    if not _GENERATED_DIRS.isdisjoint(parts) or ("." in name and is_product_name(token)):
         return False
-    if name in FILE_NAMES or ENV_FILE.search(stripped) or _is_env_template(name):
+    if name in FILE_NAMES or (name.startswith(".env") and (
+            ENV_FILE.search(stripped) or _is_env_template(name))):
         return True
     if "." in name[1:]:
         stem, suffix = name.rsplit(".", 1)
@@ -184,35 +194,47 @@ def path_mentions(text: str) -> list[PathMention]:
     """Every path a line names, with directories carried to the bare names they qualify."""
     if len(text) > 200_000:
         text = text[:200_000]
-    spans = code_span_bounds(text)
+    spans = code_span_bounds(text) if "`" in text else []
     span_starts = [s for s, _ in spans]
-    words: list[tuple[str, int, bool]] = []  # trimmed word, offset, quoted
-    # every word, for the neighbours of a path
-    raw: list[tuple[str, int]] = [(m.group(0), m.start()) for m in _WORD.finditer(text)]
-    for word, at in raw:
-        # a plain word is the common case, decided cheaply; a file name without a dot is a
-        # ...file ("Dockerfile")
-        if len(word) > MAX_WORD or ("/" not in word and "." not in word and (
-                "file" not in word or word.strip("*_:,.;()") not in FILE_NAMES)):
-            continue
-        for piece, offset in _split_commas(word):
-            core, lead = _trim(piece)
-            words.append((core, at + offset + lead, _inside(spans, span_starts, at)))
     mentions: list[PathMention] = []
-    for core, start, quoted in words:
-        if core.startswith("/"):
-            rooted = core.lstrip("/")
-            head = rooted.split("/", 1)[0]
-            # "/src/x.py" is the project's file; "/api/tasks" a route; "/etc/x.conf" the host's
-            if head in _SYSTEM_ROOTS or not looks_like_path(rooted) or ("/" not in rooted.rstrip(
-                    "/") and not rooted.endswith(tuple(f".{e}" for e in EXTENSIONS))):
-                continue
-            core = rooted
-        if start > 0 and text[start - 1] in "@:=" and not quoted:
-            continue  # user@host:path, key=value
-        if looks_like_path(core, quoted):
-            mentions.append(PathMention(norm(core), start, "/" not in core.rstrip("/"), quoted))
-    return _qualify(mentions, raw)
+    for match in _maybe_path_words(text):
+        word = match.group()
+        # a file name without a dot is a ...file ("Dockerfile")
+        if len(word) > MAX_WORD or ("/" not in word and "." not in word
+                                    and word.strip("*_:,.;()") not in FILE_NAMES):
+            continue
+        at = match.start()
+        quoted = _inside(spans, span_starts, at) if spans else False
+        for piece, offset in _split_commas(word) if "," in word else ((word, 0),):
+            core, lead = _trim(piece)
+            start = at + offset + lead
+            if core.startswith("/"):
+                rooted = core.lstrip("/")
+                head = rooted.split("/", 1)[0]
+                # "/src/x.py" is the project's file; "/api/tasks" a route; "/etc/x.conf" the
+                # host's
+                if head in _SYSTEM_ROOTS or not looks_like_path(rooted) or (
+                        "/" not in rooted.rstrip("/") and not rooted.endswith(_DOT_EXTENSIONS)):
+                    continue
+                core = rooted
+            if start > 0 and text[start - 1] in "@:=" and not quoted:
+                continue  # user@host:path, key=value
+            if looks_like_path(core, quoted):
+                mentions.append(PathMention(norm(core), start, "/" not in core.rstrip("/"),
+                                            quoted))
+    if not any(m.path.endswith("/") for m in mentions):
+        return mentions  # only a directory qualifies its neighbours
+    # every word, for the neighbours of a directory
+    return _qualify(mentions, [(m.group(), m.start()) for m in _WORD.finditer(text)])
+
+
+def _maybe_path_words(text: str) -> Iterator[re.Match[str]]:
+    """The words with a slash, a dot or "file" in them: the others are no path, and most
+    words of a line are others."""
+    if text.isascii():
+        return _MAYBE_PATH_WORD.finditer(text)
+    return (match for match in _WORD.finditer(text)
+            if "/" in match.group() or "." in match.group() or "file" in match.group())
 
 
 def _qualify(mentions: list[PathMention], raw: list[tuple[str, int]]) -> list[PathMention]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import re
 import shlex
+from collections.abc import Iterator
 
 from analyzer.model import Mode
 from analyzer.parsers.names import canonicalize_name
@@ -35,6 +36,25 @@ _VERBS = re.compile(f"(?P<read>{_READ_WORDS.pattern})|(?P<create>{_CREATE_WORDS.
 # The same words matched case-sensitively in a lowercased ASCII line: ~4x faster than
 # IGNORECASE, and for ASCII text the same matches at the same offsets.
 _VERBS_LOWER = re.compile(_VERBS.pattern)
+# The first word of every phrase above (tests/test_plan_prefilters.py derives them from the
+# patterns): a verb starts only at a word that is one of these, so the pattern is tried there
+# and nowhere else, instead of at every character of the line.
+_FIRST_WORDS = frozenset((
+    "according", "add", "adds", "append", "apply", "are", "as", "audit", "based", "change",
+    "changes", "configure", "consult", "convert", "create", "creates", "defined", "delete",
+    "described", "do", "documented", "don", "edit", "edits", "except", "exclude", "excludes",
+    "excluding", "exist", "exists", "expose", "extend", "extends", "fix", "fixes", "follow",
+    "following", "for", "found", "from", "generate", "ignore", "ignores", "ignoring",
+    "implement", "implements", "import", "imports", "include", "includes", "insert", "inspect",
+    "integrate", "is", "like", "listed", "live", "lives", "load", "loads", "located", "look",
+    "migrate", "mirror", "mkdir", "modeled", "modelled", "modifies", "modify", "move", "never",
+    "new", "outlined", "per", "put", "read", "reading", "reads", "refactor", "refer",
+    "reference", "register", "registers", "remove", "rename", "replace", "review", "reviews",
+    "rewrite", "scaffold", "see", "set", "setup", "similar", "source", "specified", "such",
+    "touch", "unchanged", "untouched", "update", "updates", "use", "uses", "validate",
+    "validates", "verifies", "verify", "wire", "without", "write", "writes",
+))
+_RUN = re.compile(r"\w+")
 _TO_OR_INTO = re.compile(r"\b(?:to|into)\b")
 _BACKTICKED = re.compile(r"`([^`]+)`")
 _SHELL_QUOTING = re.compile(r"['\"\\]|(?![ \t\r\n])\s")  # what shlex reads differently
@@ -65,7 +85,7 @@ class VerbIndex:
 
     def __init__(self, line: str):
         # one scan; where a read phrase and a verb start together ("do not modify") the read wins
-        found = _VERBS_LOWER.finditer(line.lower()) if line.isascii() else _VERBS.finditer(line)
+        found = _verbs_of_lowercase(line.lower()) if line.isascii() else _VERBS.finditer(line)
         verbs = [(m.end(), _RANK[m.lastgroup or "write"], _MODES[m.lastgroup or "write"],
                   m.start()) for m in found]
         self.line = line
@@ -96,6 +116,18 @@ class VerbIndex:
         return bool(_TAKES_FROM.search(self.line, clause_start, offset))
 
 
+def _verbs_of_lowercase(lower: str) -> Iterator[re.Match[str]]:
+    """_VERBS_LOWER.finditer(lower), trying the pattern only where a word starts that can
+    begin a verb: every verb starts at a word boundary, so at the start of a word."""
+    end = 0
+    for run in _RUN.finditer(lower):
+        if run.group() in _FIRST_WORDS and run.start() >= end:
+            match = _VERBS_LOWER.match(lower, run.start())
+            if match:
+                end = match.end()
+                yield match
+
+
 def needed(*words: str) -> re.Pattern[str]:
     """The lowercase words one of which an IGNORECASE pattern needs, for may_mention."""
     return re.compile("|".join(re.escape(word) for word in words))
@@ -106,6 +138,17 @@ def may_mention(text: str, words: re.Pattern[str]) -> bool:
     cannot match: cheaper than running it. Only for ASCII text: elsewhere case folding may
     make a word of other letters (`ſ` is an s, `\u212a` a k), so the pattern decides."""
     return not text.isascii() or words.search(text.lower()) is not None
+
+
+def folded(text: str) -> str | None:
+    """The text as may_mention looks for words in it, for a text asked about several times:
+    lowercased, or None when it is not ASCII (then every pattern decides)."""
+    return text.lower() if text.isascii() else None
+
+
+def may_mention_folded(lower: str | None, words: re.Pattern[str]) -> bool:
+    """may_mention(text, words) for `lower = folded(text)`."""
+    return lower is None or words.search(lower) is not None
 
 
 def mode_of(clause: str) -> Mode:

@@ -8,10 +8,12 @@ strong signal (a well-known package name, or the words package/library/dependenc
 
 from __future__ import annotations
 
+import functools
 import itertools
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
 
 from analyzer.model import WHOLE_AREA, Kind, Mode, Resource
 from analyzer.parsers.envfile import database_key, is_port
@@ -42,8 +44,10 @@ from analyzer.sources.plan_text import (
     SERVER_DEFAULTS,
     VerbIndex,
     code_segments,
+    folded,
     is_venv_path,
     may_mention,
+    may_mention_folded,
     needed,
     option,
     pip_install_args,
@@ -175,8 +179,9 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     known = known_packages | names.python
     readers = []
     named_before: set[str] = set()
+    readings = _Readings(memo)
     for lines, declared in tasks:
-        reader = _TaskReader(facts, known, names, named_before, memo)
+        reader = _TaskReader(facts, known, names, named_before, memo, readings)
         for path, mode, number in declared:
             reader.declared_file(path, mode, number)
         walker: TreeWalker | None = None
@@ -189,11 +194,14 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
         readers.append(reader)
     explicit_migrations = any(r.plans_migrations for r in readers)
     results = [resolve_names(r.finish(explicit_migrations), facts) for r in readers]
+    read = [len(touches) for touches in results]  # each list deduplicated by now
     inherit_named_places(tasks, results)
     routes_into_the_app(tasks, results, [r.python_side for r in readers], facts)
     all_of_a_directory(tasks, results)
     sweeps(tasks, results)
-    return [dedupe(touches) for touches in results]
+    # the passes across tasks only append: a list they left alone has no duplicate
+    return [dedupe(touches) if len(touches) != before else touches
+            for touches, before in zip(results, read, strict=True)]
 
 
 def _memo_mentions(memo: dict[str, list[PathMention]], line: str) -> list[PathMention]:
@@ -224,13 +232,15 @@ def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, int | No
 
 class _TaskReader:
     def __init__(self, facts: PlanFacts, known: frozenset[str], names: PackageNames,
-                 named_before: set[str], memo: dict[str, list[PathMention]] | None = None):
+                 named_before: set[str], memo: dict[str, list[PathMention]] | None = None,
+                 readings: _Readings | None = None):
         self.facts = facts
         self.layout = facts.layout
         self.known = known  # the catalog's and the caller's package names, joined once
         self.names = names
         self.named_before = named_before  # packages earlier tasks named: installed by then
         self.memo: dict[str, list[PathMention]] = {} if memo is None else memo
+        self.readings = _Readings(self.memo) if readings is None else readings
         self.touches: list[PredictedTouch] = []
         self.own_venv: str | None = None
         self.installs: list[tuple[int, str, str]] = []  # line, text, what
@@ -252,12 +262,13 @@ class _TaskReader:
             if path:
                 self.declared_file(path, Mode.WRITE, number, text)
             return
-        commands = [text] if tree is not None else code_segments(text)
-        for command in commands:
-            for part in _SHELL_SEPARATORS.split(command):
-                self._command(number, text, part.strip())
-        self._paths(number, text, commands)
-        self._databases(number, text)
+        reading = self.readings.of(text, tree is not None)
+        for command in reading.commands:
+            self._run(number, text, command)
+        for token, mode, detail in reading.paths:
+            self.declared_file(token, mode, number, text, detail)
+        for key in reading.databases:
+            self.add(Kind.DATABASE, key, Mode.WRITE, number, text)
         if tree is None:
             self._intent(number, text)
 
@@ -267,42 +278,22 @@ class _TaskReader:
 
     # -- commands -------------------------------------------------------------------------
 
-    def _command(self, number: int, text: str, command: str) -> None:
-        runner = _TEST_RUN.match(command.lstrip("$ "))
-        if runner:
-            self.test_runs.append((number, text, "manage.py test" if "manage.py" in
-                                   runner.group(0) else "pytest"))
-        if command.startswith(("cd ", "git ")):
-            self._checkout(number, text, split_command(command))
+    def _run(self, number: int, text: str, command: _Command) -> None:
+        if command.runner:
+            self.test_runs.append((number, text, command.runner))
+        if command.checkout is not None:
+            self._checkout(number, text, command.checkout)
             return
-        if not _MAYBE_COMMAND.match(command):
-            return
-        words = split_command(command)
-        env = {}
-        while words and _ASSIGNMENT.match(words[0]):
-            name, _, value = words.pop(0).partition("=")
-            env[name] = value
-        if words and words[0] == "export" and len(words) > 1 and "=" in words[1]:
-            name, _, value = words[1].partition("=")
-            env[name] = value
-            words = []
-        for name, value in env.items():
-            if name.endswith("PORT") and is_port(value):
-                self.add(Kind.PORT, value, Mode.WRITE, number, text, f"{name}={value}")
+        for name, value in command.ports:
+            self.add(Kind.PORT, value, Mode.WRITE, number, text, f"{name}={value}")
+        words = command.words
         if not words:
             return
-        head = words[0].rsplit("/", 1)[-1]
-        words = [head, *words[1:]]  # /usr/local/bin/poetry is poetry
-        if head in ("python", "python3") and len(words) > 2 and words[1] == "-m":
-            head, words = words[2], words[2:]
-        elif head in ("python", "python3") and len(words) > 1 and words[1].endswith("manage.py"):
-            head, words = "manage.py", words[1:]
-        elif head == "uv" and len(words) > 1 and words[1] == "pip":
-            head, words = "pip", words[1:]
-        handler = _HANDLERS.get(head)
+        handler = _HANDLERS.get(command.head)
         if handler:
             getattr(self, handler)(number, text, words)
-        self._server(number, text, head, words, env)
+        if command.server is not None:
+            self.add(Kind.PORT, command.server[0], Mode.WRITE, number, text, command.server[1])
 
     def _checkout(self, number: int, text: str, words: list[str]) -> None:
         """`cd ~/src/shop && git checkout feat/x`: the task switches a checkout it shares with
@@ -447,49 +438,7 @@ class _TaskReader:
         if args:
             self.add(Kind.DATABASE, f"postgresql://localhost/{args[-1]}", Mode.WRITE, number, text)
 
-    def _server(self, number: int, text: str, head: str, words: list[str],
-                env: dict[str, str]) -> None:
-        kind = head
-        if head == "flask" and (len(words) < 2 or words[1] != "run"):
-            return
-        if head == "manage.py" or head == "django-admin":
-            if len(words) < 2 or words[1] != "runserver":
-                return
-            kind = "runserver"
-        if head == "fastapi" and (len(words) < 2 or words[1] not in ("dev", "run")):
-            return
-        if head in ("jupyter",) and (len(words) < 2 or words[1] not in ("notebook", "lab")):
-            return
-        if head == "streamlit" and (len(words) < 2 or words[1] != "run"):
-            return
-        if head == "mkdocs" and (len(words) < 2 or words[1] != "serve"):
-            return
-        if kind not in SERVER_DEFAULTS:
-            return
-        port = server_port(kind, words, env)
-        if port:
-            self.add(Kind.PORT, str(port), Mode.WRITE, number, text, kind)
-
-    # -- paths, databases, intent -----------------------------------------------------------
-
-    def _paths(self, number: int, text: str, commands: list[str]) -> None:
-        if _METADATA_LINE.match(text):
-            return  # "**Branch:** feat/x", "**Worktree:** trees/a/": where work happens
-        # paths given to a reading command (pytest, cat, pip install -r …) are reads
-        read_args = {w for c in commands if _READ_COMMANDS.match(c.lstrip("$ ").strip())
-                     for w in c.split()}
-        mentions = _memo_mentions(self.memo, text)
-        verbs = VerbIndex(text) if mentions else None
-        all_of = mentions and may_mention(text, _ALL_WORDS)
-        for mention in mentions:
-            if is_venv_path(mention.path):
-                continue
-            read = mention.path in read_args or any(w.endswith(mention.path) for w in read_args
-                                                    if mention.path in w)
-            mode = Mode.READ if read or verbs is None else verbs.mode_at(mention.start)
-            whole = all_of and bool(_ALL_FILES.search(text, max(0, mention.start - 40),
-                                                      mention.start))
-            self.declared_file(mention.path, mode, number, text, WHOLE_AREA if whole else "")
+    # -- paths, intent ----------------------------------------------------------------------
 
     def declared_file(self, token: str, mode: Mode, number: int, text: str = "",
                       detail: str = "") -> None:
@@ -498,12 +447,15 @@ class _TaskReader:
         if path.endswith(_DB_SUFFIXES):
             self.add(Kind.DATABASE, f"sqlite:{path}", Mode.WRITE, number, text)
             return
-        kind = Kind.AREA if path.endswith("/") or any(c in path for c in "*?{") else Kind.FILE
+        kind = Kind.AREA if (path.endswith("/") or "*" in path or "?" in path
+                             or "{" in path) else Kind.FILE
         self.add(kind, path, mode, number, text, detail if kind is Kind.AREA else "")
         if mode.writes:
             self._migration_from_path(number, text, path)
 
     def _migration_from_path(self, number: int, text: str, path: str) -> None:
+        if not _migration_hint(self.layout.alembic_versions).search(path):
+            return  # most paths: no word of any migration chain or model file in them
         parent, name = posixpath.split(path.rstrip("/"))
         sql = _SQL_MIGRATION.search(path)
         if sql or path.rstrip("/").endswith("supabase/migrations"):
@@ -527,23 +479,17 @@ class _TaskReader:
         elif _MODEL_FILE.search(path):
             self.models.append((number, text, path))
 
-    def _databases(self, number: int, text: str) -> None:
-        if "://" not in text:
-            return  # every URL the pattern reads has one
-        for match in _DB_URL.finditer(text):
-            key = database_key(match.group(1))
-            if key:
-                self.add(Kind.DATABASE, key, Mode.WRITE, number, text)
-
     def _intent(self, number: int, prose: str) -> None:
         plain = _CODE_SPAN.sub(_keep_one_word, prose) if "`" in prose else prose
-        has_dep_words = may_mention(plain, _DEP_WORDS_NEED) and bool(_DEP_WORDS.search(plain))
-        listed = _DEP_LIST.match(plain) if may_mention(plain, _DEP_LIST_WORDS) else None
+        lower = folded(plain)
+        has_dep_words = may_mention_folded(lower, _DEP_WORDS_NEED) and bool(
+            _DEP_WORDS.search(plain))
+        listed = _DEP_LIST.match(plain) if may_mention_folded(lower, _DEP_LIST_WORDS) else None
         candidates: list[tuple[str, str]] = []
         if listed:
             candidates += [(name.strip(" `*_'\""), "")
                            for name in re.split(r",|\band\b", listed.group(1)) if name.strip()]
-        intents = _INTENT_DEP.finditer(plain) if may_mention(plain, _INTENT_WORDS) else ()
+        intents = _INTENT_DEP.finditer(plain) if may_mention_folded(lower, _INTENT_WORDS) else ()
         for match in intents:
             quote, name, spec = match.group(1), match.group(2), match.group(3) or ""
             if looks_like_path(name):
@@ -565,7 +511,7 @@ class _TaskReader:
             self.installs.append((number, prose, name + spec))
         self._named_packages(number, prose, plain, seen)
         self._django_settings(number, prose, plain)
-        if may_mention(plain, _MIGRATION_WORDS) and _MIGRATION_INTENT.search(plain) \
+        if may_mention_folded(lower, _MIGRATION_WORDS) and _MIGRATION_INTENT.search(plain) \
                 and not _MIGRATION_APPLY.search(plain):
             self.plans_migrations = True
             self._migration_intent(number, prose)
@@ -683,7 +629,7 @@ class _TaskReader:
                 self.add(Kind.MIGRATION, f"django:{app}", Mode.CREATE, number, text,
                          "makemigrations")
         named = [t for t in self.touches if t.resource.kind is Kind.FILE and t.mode.writes
-                 and is_manifest(t.resource.key) and not t.detail.startswith(_GUESSED)]
+                 and not t.detail.startswith(_GUESSED) and is_manifest(t.resource.key)]
         if named:  # "add x (update backend/requirements.txt)": the plan says which manifest
             self.touches = [t for t in self.touches if not (
                 t.resource.kind is Kind.FILE and t.detail.startswith(_GUESSED))]
@@ -693,7 +639,151 @@ class _TaskReader:
         return dedupe(self.touches)
 
 
+# --- what one line's text says, whoever reads it -----------------------------------------------
+
+
+class _Command(NamedTuple):
+    """One shell command as written: what the reader acts on, without the reader."""
+
+    runner: str  # "pytest" or "manage.py test" when it runs tests, else ""
+    checkout: list[str] | None  # the words of a `cd` or `git` command
+    ports: tuple[tuple[str, str], ...]  # (variable, port) set before the command
+    head: str  # the program, without its directory ("python -m x" is x)
+    words: list[str]  # the program and its arguments (handlers only read them)
+    server: tuple[str, str] | None  # (port, server) of a dev server it starts
+
+
+_NOT_A_COMMAND = _Command("", None, (), "", [], None)
+
+
+def _parse_command(command: str) -> _Command:
+    """A shell command's program, arguments, environment and the port of a server it starts.
+    Pure: the same text is the same command in every task."""
+    runner = _TEST_RUN.match(command.lstrip("$ "))
+    test = ("manage.py test" if "manage.py" in runner.group(0) else "pytest") if runner else ""
+    if command.startswith(("cd ", "git ")):
+        return _Command(test, split_command(command), (), "", [], None)
+    if not _MAYBE_COMMAND.match(command):
+        return _Command(test, None, (), "", [], None) if test else _NOT_A_COMMAND
+    words = split_command(command)
+    env = {}
+    while words and _ASSIGNMENT.match(words[0]):
+        name, _, value = words.pop(0).partition("=")
+        env[name] = value
+    if words and words[0] == "export" and len(words) > 1 and "=" in words[1]:
+        name, _, value = words[1].partition("=")
+        env[name] = value
+        words = []
+    ports = tuple((name, value) for name, value in env.items()
+                  if name.endswith("PORT") and is_port(value))
+    if not words:
+        return _Command(test, None, ports, "", [], None)
+    head = words[0].rsplit("/", 1)[-1]
+    words = [head, *words[1:]]  # /usr/local/bin/poetry is poetry
+    if head in ("python", "python3") and len(words) > 2 and words[1] == "-m":
+        head, words = words[2], words[2:]
+    elif head in ("python", "python3") and len(words) > 1 and words[1].endswith("manage.py"):
+        head, words = "manage.py", words[1:]
+    elif head == "uv" and len(words) > 1 and words[1] == "pip":
+        head, words = "pip", words[1:]
+    return _Command(test, None, ports, head, words, _server(head, words, env))
+
+
+def _server(head: str, words: list[str], env: dict[str, str]) -> tuple[str, str] | None:
+    """(port, server) of the dev server a command starts."""
+    kind = head
+    if head == "flask" and (len(words) < 2 or words[1] != "run"):
+        return None
+    if head == "manage.py" or head == "django-admin":
+        if len(words) < 2 or words[1] != "runserver":
+            return None
+        kind = "runserver"
+    if head == "fastapi" and (len(words) < 2 or words[1] not in ("dev", "run")):
+        return None
+    if head in ("jupyter",) and (len(words) < 2 or words[1] not in ("notebook", "lab")):
+        return None
+    if head == "streamlit" and (len(words) < 2 or words[1] != "run"):
+        return None
+    if head == "mkdocs" and (len(words) < 2 or words[1] != "serve"):
+        return None
+    if kind not in SERVER_DEFAULTS:
+        return None
+    port = server_port(kind, words, env)
+    return (str(port), kind) if port else None
+
+
+class _Reading(NamedTuple):
+    """What one line says before any task context: its commands, the paths it names with
+    how each is touched, the databases in its URLs."""
+
+    commands: tuple[_Command, ...]
+    paths: tuple[tuple[str, Mode, str], ...]  # (path as written, mode, detail)
+    databases: tuple[str, ...]
+
+
+class _Readings:
+    """Each distinct line read once for the whole plan: plans repeat lines (the same
+    command in every task, the same paths), and a line means the same in every task."""
+
+    def __init__(self, mentions: dict[str, list[PathMention]]):
+        self.mentions = mentions  # the paths of each line, shared with the plan's facts
+        self.lines: dict[tuple[str, bool], _Reading] = {}
+        self.commands: dict[str, _Command] = {}
+
+    def of(self, text: str, code: bool) -> _Reading:
+        """`code`: the line is inside a fenced block, so all of it is a command."""
+        reading = self.lines.get((text, code))
+        if reading is None:
+            reading = self.lines[(text, code)] = self._read(text, code)
+        return reading
+
+    def _read(self, text: str, code: bool) -> _Reading:
+        commands = [text] if code else code_segments(text)
+        parsed = []
+        for command in commands:
+            for part in _SHELL_SEPARATORS.split(command):
+                part = part.strip()
+                found = self.commands.get(part)
+                if found is None:
+                    found = self.commands[part] = _parse_command(part)
+                parsed.append(found)
+        databases = tuple(key for key in map(database_key, _DB_URL.findall(text)) if key) \
+            if "://" in text else ()  # every URL the pattern reads has one
+        return _Reading(tuple(parsed), self._paths(text, commands), databases)
+
+    def _paths(self, text: str, commands: list[str]) -> tuple[tuple[str, Mode, str], ...]:
+        if _METADATA_LINE.match(text):
+            return ()  # "**Branch:** feat/x", "**Worktree:** trees/a/": where work happens
+        mentions = _memo_mentions(self.mentions, text)
+        if not mentions:
+            return ()
+        # paths given to a reading command (pytest, cat, pip install -r …) are reads
+        read_args = {w for c in commands if _READ_COMMANDS.match(c.lstrip("$ ").strip())
+                     for w in c.split()}
+        verbs = VerbIndex(text)
+        all_of = may_mention(text, _ALL_WORDS)
+        paths = []
+        for mention in mentions:
+            if is_venv_path(mention.path):
+                continue
+            read = mention.path in read_args or any(w.endswith(mention.path) for w in read_args
+                                                    if mention.path in w)
+            mode = Mode.READ if read else verbs.mode_at(mention.start)
+            whole = all_of and bool(_ALL_FILES.search(text, max(0, mention.start - 40),
+                                                      mention.start))
+            paths.append((mention.path, mode, WHOLE_AREA if whole else ""))
+        return tuple(paths)
+
+
 # --- small helpers --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _migration_hint(alembic_versions: tuple[str, ...]) -> re.Pattern[str]:
+    """A word every path _migration_from_path acts on holds: a migrations or versions
+    directory (SQL, Django, alembic), a models file, or one of the layout's alembic chains."""
+    words = ("migrat", "versions", "models", *alembic_versions)
+    return re.compile("|".join(re.escape(word) for word in words))
 
 
 def _keep_one_word(span: re.Match[str]) -> str:

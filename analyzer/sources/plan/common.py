@@ -7,7 +7,7 @@ from itertools import pairwise
 
 from analyzer.sources.plan.document import Block, Document
 from analyzer.sources.plan.model import PlanStage, PlanTask
-from analyzer.sources.plan_text import may_mention, needed
+from analyzer.sources.plan_text import folded, may_mention, may_mention_folded, needed
 
 _EMPHASIS = re.compile(r"(?<![\w])[*_]{1,3}|[*_]{1,3}(?![\w])|`")
 _DEPENDS_LABEL = re.compile(
@@ -71,9 +71,11 @@ def dependency_refs(body: list[tuple[int, str]]) -> list[str]:
     refs: list[str] = []
     under_label = False
     for _, line in body[1:]:
-        if may_mention(line, _LAST_WORDS) and _LAST.search(line[:2000]):
+        lower = folded(line)  # once for the three patterns' words
+        if may_mention_folded(lower, _LAST_WORDS) and _LAST.search(line[:2000]):
             refs.append(EVERY_OTHER)
-        label = _DEPENDS_LABEL.match(line) if _may_label(line) else None
+        label = _DEPENDS_LABEL.match(line) if ":" in line and may_mention_folded(
+            lower, _LABEL_WORDS) else None
         if label:
             value = label.group(1).strip()
             under_label = not value
@@ -85,7 +87,7 @@ def dependency_refs(body: list[tuple[int, str]]) -> list[str]:
             refs += references(stripped)
             continue
         under_label = False
-        if may_mention(line, _PROSE_WORDS) and _DEPENDS_PROSE.search(line):
+        if may_mention_folded(lower, _PROSE_WORDS) and _DEPENDS_PROSE.search(line):
             for clause in re.split(r"(?i)\b(?:needs|depends on|requires|blocked by|waits? for|"
                                    r"after|once)\b", line[:2000])[1:]:
                 refs += references(clause[:120])

@@ -262,6 +262,8 @@ def _unify_alembic_chains(workstreams: list[Workstream]) -> None:
         return
     chain = Resource(Kind.MIGRATION, named.pop())
     for ws in workstreams:
+        if not any(t.detail == INTENT_DETAIL for t in ws.touches):
+            continue  # nothing to retarget, and its touches are deduplicated already
         retargeted = [replace(t, resource=chain) if t.detail == INTENT_DETAIL else t
                       for t in ws.touches]
         ws.touches = dedupe(retargeted)
