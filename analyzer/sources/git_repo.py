@@ -462,8 +462,39 @@ class GitRepo:
         dirs = [d for d in directories if d]
         if not dirs:
             return []
+        listed = self._answers.get(("tree", commit))
+        if isinstance(listed, list):  # the whole tree is known already: no process
+            return [path for _, _, _, path in listed if _under(path, dirs)]
         out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", *dirs)
         return [p for p in out.split("\0") if p]
+
+    def tree_entries(self, commit: str) -> list[tuple[str, str, str, str]]:
+        """(mode, type, object id, path) of every entry of a commit's tree, in git's order,
+        from one `ls-tree -r`, asked once a run: the layout reads it, and the listings of
+        its folders (`list_tree`) and of its .gitattributes come from it then."""
+        def read() -> list[tuple[str, str, str, str]]:
+            out = self.run("ls-tree", "-r", "-z", "--full-tree", commit)
+            entries = []
+            for entry in out.split("\0"):
+                meta, _, path = entry.partition("\t")
+                if path:
+                    mode, kind, oid = meta.split(" ", 2)
+                    entries.append((mode, kind, oid, path))
+            return entries
+        return self.remember(("tree", commit), read)
+
+    def read_objects(self, objects: dict[str, str]) -> dict[str, str | None]:
+        """`rev:path` -> text, read by the blob ids a tree listing gave for regular files
+        (through one `git cat-file --batch`): git looks up no path and no link is followed,
+        as none can be one. A blob git cannot produce is None, listed in `unreadable` under
+        its `rev:path` as `read_blobs` lists it."""
+        texts = self._read_blobs(list(dict.fromkeys(objects.values())), None)
+        missing = {oid: self.unreadable.pop(oid) for oid in objects.values()
+                   if oid in self.unreadable}
+        for name, oid in objects.items():
+            if oid in missing:
+                self.unreadable[name] = missing[oid]
+        return {name: texts.get(oid) for name, oid in objects.items()}
 
     def read_blobs(self, specs: list[str], cwd: str | None = None) -> dict[str, str | None]:
         """`rev:path` -> text (None when absent or binary), through one `git cat-file --batch`.
@@ -661,8 +692,13 @@ class GitRepo:
             return {}
         dirs = {posixpath.dirname(p) for p in paths}
         candidates = {posixpath.join(d, ".gitattributes") for d in _ancestors(dirs)}
-        listed = self.run("ls-tree", "-z", commit, "--", *sorted(candidates))
-        entries = [e for e in listed.split("\0") if e and e.split(" ", 1)[0] == "100644"]
+        known = self._answers.get(("tree", commit))
+        if isinstance(known, list):  # the whole tree is known already: no process
+            entries = [f"{mode} {kind} {oid}\t{path}" for mode, kind, oid, path in known
+                       if mode == "100644" and path in candidates]
+        else:
+            listed = self.run("ls-tree", "-z", commit, "--", *sorted(candidates))
+            entries = [e for e in listed.split("\0") if e and e.split(" ", 1)[0] == "100644"]
         if not entries:  # only the scratch repository's own (empty) attributes would apply
             return dict.fromkeys(paths, "unspecified")
         scratch = self.scratch()
@@ -1003,6 +1039,13 @@ def _explained(error: GitError) -> InputError:
                           "clone?); conflictscan never downloads anything: fetch the full "
                           "history first (a clone without --filter)", error.path)
     return error
+
+
+def _under(path: str, pathspecs: list[str]) -> bool:
+    """Whether literal pathspecs match a path as git matches them: the path itself, or
+    anything inside it (`dir/` matches only inside)."""
+    return any(path.startswith(spec) if spec.endswith("/") else
+               path == spec or path.startswith(spec + "/") for spec in pathspecs)
 
 
 def _ancestors(directories: Iterable[str]) -> set[str]:

@@ -184,19 +184,17 @@ def read_layout_at(git: GitRepo, commit: str,
     working tree happens to have checked out. `brought` (path -> the commit that adds it) are
     files the workstreams add, read as part of the tree: an alembic environment a branch
     brings is a chain too, and its forks are found like any other."""
-    listing = git.run("ls-tree", "-r", "-z", "--full-tree", commit)
-    files = set()
-    for entry in listing.split("\0"):
-        meta, _, path = entry.partition("\t")
-        if path and meta.split(" ", 1)[0] in _REGULAR:
-            files.add(path)
+    blobs = {path: oid for mode, _, oid, path in git.tree_entries(commit) if mode in _REGULAR}
     brought = brought or {}
-    files |= set(brought)
+    files = blobs.keys() | brought.keys()
 
     def read(paths: list[str], problems: list[InputError]) -> dict[str, str | None]:
-        specs = {p: f"{brought.get(p, commit)}:{p}" for p in paths}
-        blobs = git.read_blobs(list(specs.values()))
-        return {p: blobs.get(spec) for p, spec in specs.items()}
+        # the base's files by the ids its listing gave (no path to look up again); a file a
+        # branch brings by its path in that branch, where it may be a link
+        listed = {f"{commit}:{p}": blobs[p] for p in paths if p not in brought}
+        texts = git.read_objects(listed) if listed else {}
+        texts.update(git.read_blobs([f"{brought[p]}:{p}" for p in paths if p in brought]))
+        return {p: texts.get(f"{brought.get(p, commit)}:{p}") for p in paths}
 
     layout = layout_of(files, read)
     layout.root = git.root
@@ -329,7 +327,8 @@ class _Tree:
         named = [p for n, paths in self.by_name.items() if "settings" in n and n.endswith(".py")
                  for p in paths]
         self.settings = sorted({*in_settings, *named})[:200]
-        self.requirements = sorted(f for f in self.files if is_requirements(f))
+        self.requirements = sorted(f for f in self.files
+                                   if "requirements" in f and is_requirements(f))
 
     def named(self, name: str) -> list[str]:
         return self.by_name.get(name, [])
