@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from analyzer.errors import InputError
 from analyzer.model import Evidence, Hunk, Kind, Mode, Resource, Touch, Workstream
 from analyzer.parallel import parallel_map
-from analyzer.parsers.envfile import database_key, ports_and_databases
 from analyzer.shared_paths import is_env_file
 from analyzer.sources.git_repo import GitRepo, Worktree
 
@@ -333,6 +332,8 @@ def _new_blob(header: list[str]) -> str:
 
 
 def _config_touches(ws_id: str, path: str, lines: list[tuple[int, str]]) -> list[Touch]:
+    from analyzer.parsers.envfile import database_key, ports_and_databases  # env files only
+
     touches = []
     for number, line in lines:
         ports, databases = ports_and_databases(line)

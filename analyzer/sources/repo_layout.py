@@ -10,7 +10,6 @@ file outside the repository is read.
 from __future__ import annotations
 
 import ast
-import configparser
 import os
 import posixpath
 import re
@@ -469,6 +468,8 @@ def _ini_chains(tree: _Tree, path: str, text: str | None,
                 problems: list[InputError]) -> list[AlembicChain]:
     if text is None:
         return []
+    import configparser  # only where an alembic.ini is
+
     parser = configparser.RawConfigParser(strict=False)
     try:
         parser.read_string(text, source=path)
