@@ -105,3 +105,20 @@ def test_the_hook_lists_the_base_tree_once(repo, cli, tmp_path, monkeypatch) -> 
     assert "CS103" in rules and any(r.startswith("CS3") for r in rules), report["findings"]
     listings = [c for c in calls if "ls-tree" in c]
     assert len(listings) == 1 and "-r" in listings[0], listings
+
+
+def test_a_commit_with_no_other_workstream_walks_no_ref(repo, cli, monkeypatch) -> None:
+    """The hook's own branch is no workstream to compare: with no other branch or worktree,
+    no `for-each-ref --contains` walk; the near miss, another branch, asks it once."""
+    root = repo({"requirements.txt": "django==4.2\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"requirements.txt": "django==4.1\n"})
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    calls = recorded(monkeypatch)
+    assert cli("check", "--format", "json").code == 0
+    assert not [c for c in calls if "--contains" in c], calls
+    git(root, "branch", "other", "main")
+    calls.clear()
+    assert cli("check", "--format", "json").code == 0
+    assert len([c for c in calls if "--contains" in c]) == 1, calls

@@ -81,8 +81,6 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     paths = selection.paths
     candidates = _candidates(git, selection, base_name, notes)
     expect(len(candidates))
-    # one ref walk answers "already contains the base" for many; none asked, none walked
-    up_to_date = git.commits_containing(base_commit) if candidates else set()
     streams: list[GitWorkstream] = []
     if selection.staged_in:
         current = git.current_worktree(selection.staged_in)
@@ -98,6 +96,9 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
             paths = selection.scope(staged_paths)
             if not paths:
                 candidates = []  # nothing of the commit's to collide with
+    # one ref walk answers "already contains the base" for many; none asked, none walked
+    # (the hook's own branch is none: a commit with no other workstream walks nothing)
+    up_to_date = git.commits_containing(base_commit) if candidates else set()
     for ws_id, name, origin, commit, worktree in candidates:
         progress(name)
         merge_base = base_commit if commit in up_to_date else git.merge_base(base_commit, commit)
