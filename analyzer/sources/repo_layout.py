@@ -182,9 +182,25 @@ def read_layout_at(git: GitRepo, commit: str,
     """The layout in a commit's tree: branches are compared on the base's files, whatever the
     working tree happens to have checked out. `brought` (path -> the commit that adds it) are
     files the workstreams add, read as part of the tree: an alembic environment a branch
-    brings is a chain too, and its forks are found like any other."""
+    brings is a chain too, and its forks are found like any other. The base's own layout
+    is kept between runs (`layout_cache`): a commit's tree never changes."""
+    if brought:
+        layout = _layout_in_tree(git, commit, brought)
+    else:
+        from analyzer.sources.layout_cache import cached_layout
+
+        def whole() -> tuple[RepoLayout, bool]:
+            unread = len(git.unreadable)
+            return _layout_in_tree(git, commit, {}), len(git.unreadable) == unread
+
+        layout = cached_layout(commit, whole)
+    layout.root = git.root
+    layout.venvs = {} if git.bare else _venvs(Path(git.root))
+    return layout
+
+
+def _layout_in_tree(git: GitRepo, commit: str, brought: Mapping[str, str]) -> RepoLayout:
     blobs = {path: oid for mode, _, oid, path in git.tree_entries(commit) if mode in _REGULAR}
-    brought = brought or {}
     files = blobs.keys() | brought.keys()
 
     def read(paths: list[str], problems: list[InputError]) -> dict[str, str | None]:
@@ -195,10 +211,7 @@ def read_layout_at(git: GitRepo, commit: str,
         texts.update(git.read_blobs([f"{brought[p]}:{p}" for p in paths if p in brought]))
         return {p: texts.get(f"{brought.get(p, commit)}:{p}") for p in paths}
 
-    layout = layout_of(files, read)
-    layout.root = git.root
-    layout.venvs = {} if git.bare else _venvs(Path(git.root))
-    return layout
+    return layout_of(files, read)
 
 
 _REGULAR = ("100644", "100755")  # a commit's symlinks (120000) and submodules are not files

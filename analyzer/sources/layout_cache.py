@@ -1,0 +1,162 @@
+"""A commit's layout, kept between runs in the user's cache directory (never the repository).
+
+The pre-commit hook needs the layout of the base's tree on every commit: listing a 5,000-file
+tree, reading its configuration files and parsing them costs ~25 ms of the hook's ~0.2 s, and
+the base moves far less often than commits are made. A commit's tree never changes, so its
+layout is kept as JSON under `$XDG_CACHE_HOME/conflictscan` (or `~/.cache/conflictscan`),
+named by the commit id and by the code that computed it (version, and the size and time of
+the modules that parse the layout), and used only when it reads back as exactly a layout.
+`CONFLICTSCAN_CACHE_DIR` names another folder; set empty, nothing is kept. A folder that
+cannot be written costs the saving, nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from analyzer import __version__
+from analyzer.errors import InputError
+from analyzer.sources.repo_layout import LOCK_COMMANDS, AlembicChain, Project, RepoLayout
+
+FORMAT = 1
+KEPT = 64  # layouts kept (one per base commit met); the oldest go first
+# the modules whose code decides a layout: any change of theirs is another cache
+_CODE = ("analyzer.sources.repo_layout", "analyzer.parsers.django_migrations",
+         "analyzer.parsers.python_ast", "analyzer.parsers.toml_tables", "analyzer.errors")
+
+
+def cached_layout(commit: str, compute: Callable[[], tuple[RepoLayout, bool]]) -> RepoLayout:
+    """The layout of `commit` (its root and venvs are the caller's to set: they are the
+    worktree's, not the commit's), from the cache when it holds it, else computed, and kept
+    when `compute` says it is the whole answer (not when git could not read a file of it:
+    that is reported on every run)."""
+    folder = cache_dir()
+    if not folder or not _is_id(commit):
+        return compute()[0]
+    path = os.path.join(folder, f"layout-{commit}.json")
+    stamp = _stamp()
+    known = _load(path, stamp)
+    if known is not None:
+        return known
+    layout, whole = compute()
+    if whole:
+        _store(folder, path, stamp, layout)
+    return layout
+
+
+def cache_dir() -> str:
+    """Where layouts are kept; "" when nothing is to be kept."""
+    named = os.environ.get("CONFLICTSCAN_CACHE_DIR")
+    if named is not None:
+        return os.path.abspath(named) if named else ""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "conflictscan") if os.path.isabs(base) else ""
+
+
+def _is_id(commit: str) -> bool:
+    return len(commit) in (40, 64) and all(c in "0123456789abcdef" for c in commit)
+
+
+def _stamp() -> list[object]:
+    """The code that computes a layout: the version and each module's file size and time."""
+    stamp: list[object] = [FORMAT, __version__]
+    for name in _CODE:
+        module = sys.modules.get(name)
+        where = getattr(module, "__file__", None)
+        try:
+            status = os.stat(where) if where else None
+        except OSError:
+            status = None
+        stamp.append([status.st_size, status.st_mtime_ns] if status else None)
+    return stamp
+
+
+def _load(path: str, stamp: list[object]) -> RepoLayout | None:
+    """The kept layout, or None when there is none, or it is not exactly one of this code's
+    (another version, a damaged or foreign file): then it is computed again."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        if not isinstance(data, dict) or data.get("stamp") != stamp:
+            return None
+        return _layout(data["layout"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _store(folder: str, path: str, stamp: list[object], layout: RepoLayout) -> None:
+    """Written whole or not at all (a file of our own, renamed into place), then the oldest
+    layouts beyond KEPT removed."""
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        partial = f"{path}.{os.getpid()}.tmp"
+        with open(partial, "w", encoding="utf-8") as handle:
+            json.dump({"stamp": stamp, "layout": _data(layout)}, handle)
+        os.replace(partial, path)
+        kept = sorted((entry for entry in os.scandir(folder)
+                       if entry.name.startswith("layout-") and entry.name.endswith(".json")),
+                      key=lambda entry: entry.stat().st_mtime_ns)
+        for entry in kept[:-KEPT]:
+            os.unlink(entry.path)
+    except OSError:
+        return
+
+
+def _data(layout: RepoLayout) -> dict[str, Any]:
+    return {"manager": layout.manager, "requirements": list(layout.requirements),
+            "lockfile": layout.lockfile, "alembic_versions": list(layout.alembic_versions),
+            "django_apps": layout.django_apps,
+            "alembic_chains": [[c.config, c.script_location, list(c.version_locations)]
+                               for c in layout.alembic_chains],
+            "projects": [[p.directory, p.manager, p.manifest, p.lockfile]
+                         for p in layout.projects],
+            "problems": [[p.message, p.path, p.line, p.blocking] for p in layout.problems]}
+
+
+def _layout(data: dict[str, Any]) -> RepoLayout:
+    """A layout from its JSON, every value checked for its type (a wrong one: TypeError)."""
+    def text(value: object) -> str:
+        if not isinstance(value, str):
+            raise TypeError(value)
+        return value
+
+    def manager(value: object) -> str:
+        if value not in LOCK_COMMANDS:
+            raise TypeError(value)
+        return text(value)
+
+    def maybe(value: object) -> str | None:
+        return None if value is None else text(value)
+
+    def texts(value: object) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise TypeError(value)
+        return tuple(text(v) for v in value)
+
+    def line(value: object) -> int | None:
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise TypeError(value)
+        return value
+
+    def flag(value: object) -> bool:
+        if not isinstance(value, bool):
+            raise TypeError(value)
+        return value
+
+    apps = data["django_apps"]
+    if not isinstance(apps, dict):
+        raise TypeError(apps)
+    return RepoLayout(
+        manager=manager(data["manager"]), requirements=texts(data["requirements"]),
+        lockfile=maybe(data["lockfile"]), alembic_versions=texts(data["alembic_versions"]),
+        django_apps={text(k): text(v) for k, v in apps.items()},
+        alembic_chains=tuple(AlembicChain(text(c), text(s), texts(v))
+                             for c, s, v in data["alembic_chains"]),
+        projects=tuple(Project(text(d), manager(m), text(f), maybe(lock))
+                       for d, m, f, lock in data["projects"]),
+        problems=[InputError(text(message), maybe(path), line(number), blocking=flag(blocks))
+                  for message, path, number, blocks in data["problems"]])
