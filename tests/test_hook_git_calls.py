@@ -105,6 +105,12 @@ def test_the_hook_lists_the_base_tree_once(repo, cli, tmp_path, monkeypatch) -> 
     assert "CS103" in rules and any(r.startswith("CS3") for r in rules), report["findings"]
     listings = [c for c in calls if "ls-tree" in c]
     assert len(listings) == 1 and "-r" in listings[0], listings
+    # the next commit on the same base: the layout is kept, with the tree's .gitattributes;
+    # only the app's migrations folder is listed (its own small ls-tree)
+    calls.clear()
+    assert cli("check", "--format", "json", "--fail-on", "never").json == report
+    listings = [c for c in calls if "ls-tree" in c]
+    assert len(listings) == 1 and listings[0][-1] == "shop/migrations", listings
 
 
 def test_a_commit_with_no_other_workstream_walks_no_ref(repo, cli, monkeypatch) -> None:

@@ -483,6 +483,20 @@ class GitRepo:
             return entries
         return self.remember(("tree", commit), read)
 
+    def attribute_files(self, commit: str) -> list[tuple[str, str, str, str]] | None:
+        """The .gitattributes entries (mode, type, id, path) of a commit's tree when its
+        listing is known: this run's `tree_entries`, or what the layout kept from an earlier
+        run said (`know_attribute_files`); None when it is not."""
+        listed = self._answers.get(("tree", commit))
+        if isinstance(listed, list):
+            return [e for e in listed if e[3].rpartition("/")[2] == ".gitattributes"]
+        kept = self._answers.get(("attribute files", commit))
+        return kept if isinstance(kept, list) else None
+
+    def know_attribute_files(self, commit: str,
+                             entries: Iterable[tuple[str, str, str, str]]) -> None:
+        self._answers.setdefault(("attribute files", commit), list(entries))
+
     def read_objects(self, objects: dict[str, str]) -> dict[str, str | None]:
         """`rev:path` -> text, read by the blob ids a tree listing gave for regular files
         (through one `git cat-file --batch`): git looks up no path and no link is followed,
@@ -692,8 +706,8 @@ class GitRepo:
             return {}
         dirs = {posixpath.dirname(p) for p in paths}
         candidates = {posixpath.join(d, ".gitattributes") for d in _ancestors(dirs)}
-        known = self._answers.get(("tree", commit))
-        if isinstance(known, list):  # the whole tree is known already: no process
+        known = self.attribute_files(commit)
+        if known is not None:  # the tree's listing is known already: no process
             entries = [f"{mode} {kind} {oid}\t{path}" for mode, kind, oid, path in known
                        if mode == "100644" and path in candidates]
         else:

@@ -22,7 +22,7 @@ from analyzer import __version__
 from analyzer.errors import InputError
 from analyzer.sources.repo_layout import LOCK_COMMANDS, AlembicChain, Project, RepoLayout
 
-FORMAT = 1
+FORMAT = 2
 KEPT = 64  # layouts kept (one per base commit met); the oldest go first
 # the modules whose code decides a layout: any change of theirs is another cache
 _CODE = ("analyzer.sources.repo_layout", "analyzer.parsers.django_migrations",
@@ -114,7 +114,8 @@ def _data(layout: RepoLayout) -> dict[str, Any]:
                                for c in layout.alembic_chains],
             "projects": [[p.directory, p.manager, p.manifest, p.lockfile]
                          for p in layout.projects],
-            "problems": [[p.message, p.path, p.line, p.blocking] for p in layout.problems]}
+            "problems": [[p.message, p.path, p.line, p.blocking] for p in layout.problems],
+            "attribute_files": [list(entry) for entry in layout.attribute_files]}
 
 
 def _layout(data: dict[str, Any]) -> RepoLayout:
@@ -159,4 +160,6 @@ def _layout(data: dict[str, Any]) -> RepoLayout:
         projects=tuple(Project(text(d), manager(m), text(f), maybe(lock))
                        for d, m, f, lock in data["projects"]),
         problems=[InputError(text(message), maybe(path), line(number), blocking=flag(blocks))
-                  for message, path, number, blocks in data["problems"]])
+                  for message, path, number, blocks in data["problems"]],
+        attribute_files=tuple((text(mode), text(kind), text(oid), text(path))
+                              for mode, kind, oid, path in data["attribute_files"]))

@@ -98,6 +98,8 @@ class RepoLayout:
     alembic_chains: tuple[AlembicChain, ...] = ()  # every environment found, the root's first
     projects: tuple[Project, ...] = ()  # the root's and every sub-project's, by directory
     problems: list[InputError] = field(default_factory=list)  # config files that do not parse
+    # (mode, type, id, path) of each .gitattributes of a commit's tree: merges read them
+    attribute_files: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def manifest(self) -> str:
@@ -194,13 +196,15 @@ def read_layout_at(git: GitRepo, commit: str,
             return _layout_in_tree(git, commit, {}), len(git.unreadable) == unread
 
         layout = cached_layout(commit, whole)
+        git.know_attribute_files(commit, layout.attribute_files)
     layout.root = git.root
     layout.venvs = {} if git.bare else _venvs(Path(git.root))
     return layout
 
 
 def _layout_in_tree(git: GitRepo, commit: str, brought: Mapping[str, str]) -> RepoLayout:
-    blobs = {path: oid for mode, _, oid, path in git.tree_entries(commit) if mode in _REGULAR}
+    entries = git.tree_entries(commit)
+    blobs = {path: oid for mode, _, oid, path in entries if mode in _REGULAR}
     files = blobs.keys() | brought.keys()
 
     def read(paths: list[str], problems: list[InputError]) -> dict[str, str | None]:
@@ -211,7 +215,10 @@ def _layout_in_tree(git: GitRepo, commit: str, brought: Mapping[str, str]) -> Re
         texts.update(git.read_blobs([f"{brought[p]}:{p}" for p in paths if p in brought]))
         return {p: texts.get(f"{brought.get(p, commit)}:{p}") for p in paths}
 
-    return layout_of(files, read)
+    layout = layout_of(files, read)
+    layout.attribute_files = tuple(e for e in entries
+                                   if e[3].rpartition("/")[2] == ".gitattributes")
+    return layout
 
 
 _REGULAR = ("100644", "100755")  # a commit's symlinks (120000) and submodules are not files
