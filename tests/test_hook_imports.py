@@ -87,8 +87,13 @@ def test_a_source_commit_loads_no_parser_of_other_files(repo, tmp_path: Path) ->
     git(root, "add", "-A")
     loaded = hook_imports(root)
     assert not heavy(loaded, FORBIDDEN_FOR_SOURCE), heavy(loaded, FORBIDDEN_FOR_SOURCE)
-    # the near miss: a staged requirement is parsed, with packaging's specifiers
-    write_files(root, {"requirements.txt": "django>=4.2\n"})
+    # the near misses: a staged requirement is parsed; plain pins without packaging, a
+    # compatible release (`~=`) with its specifiers
+    write_files(root, {"requirements.txt": "django==4.2\nhttpx >= 0.27.0\n"})
+    git(root, "add", "-A")
+    loaded = hook_imports(root)
+    assert "analyzer.parsers.requirements" in loaded and "packaging" not in loaded
+    write_files(root, {"requirements.txt": "django~=4.2\n"})
     git(root, "add", "-A")
     assert {"analyzer.parsers.requirements", "packaging.specifiers"} <= hook_imports(root)
 
