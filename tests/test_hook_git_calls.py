@@ -128,3 +128,27 @@ def test_a_commit_with_no_other_workstream_walks_no_ref(repo, cli, monkeypatch) 
     calls.clear()
     assert cli("check", "--format", "json").code == 0
     assert len([c for c in calls if "--contains" in c]) == 1, calls
+
+
+def test_the_evidence_lines_come_from_the_texts_read(repo, cli, tmp_path, monkeypatch) -> None:
+    """A requirement both change, in conflict: the checks read the file of each side, and
+    the report's evidence (the same files at the same commits) reads none again: one
+    `cat-file`. The near miss: what a reader asks by branch name is read each time."""
+    root = repo({"requirements.txt": "django==4.2\n"})
+    other = tmp_path / "other"
+    git(root, "worktree", "add", "-q", "-b", "other", str(other), "main")
+    write_files(other, {"requirements.txt": "django==5.0\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"requirements.txt": "django==4.1\n"})
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    calls = recorded(monkeypatch)
+    report = cli("check", "--format", "json").json
+    assert {f["rule"] for f in report["findings"]} >= {"CS103"}, report["findings"]
+    assert len([c for c in calls if "cat-file" in c]) == 1, calls
+    git_repo = GitRepo(str(root))
+    calls.clear()
+    for _ in range(2):
+        assert git_repo.read_blobs(["main:requirements.txt"]) == {
+            "main:requirements.txt": "django==4.2\n"}
+    assert len([c for c in calls if "cat-file" in c]) == 2, calls

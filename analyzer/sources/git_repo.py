@@ -26,6 +26,7 @@ from analyzer.sources.git.scratch import ScratchRepo
 
 T = TypeVar("T")
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+_KEPT_CHARS = 16_000_000  # texts a run keeps (a backtest reads thousands of files)
 # Settings of the scanned repository that describe its files (not programs): copied into the
 # scratch repository so that it reads the worktrees as git does.
 _FILE_SETTINGS = ("core.filemode", "core.symlinks", "core.ignorecase", "core.precomposeunicode",
@@ -115,6 +116,8 @@ class GitRepo:
         self._git_dirs: dict[str, str] = {}
         self._lock = threading.Lock()
         self.unreadable: dict[str, str] = {}  # `rev:path` -> why git could not read it
+        self._texts: dict[str, str | None] = {}  # `commit:path` -> its text, read once a run
+        self._kept_chars = 0
 
     # -- plain commands ------------------------------------------------------------------
 
@@ -515,7 +518,18 @@ class GitRepo:
         Blobs are read raw (no filter runs). A committed symlink is resolved inside the
         commit's own tree; one that leaves the repository reads as None and is listed in
         `links_out` — the file system is never consulted. `:path` reads the index of the
-        worktree at `cwd`."""
+        worktree at `cwd`. What a commit's file reads as is kept for the run (a commit never
+        changes; up to _KEPT_CHARS): the report's evidence lines come from the texts the
+        checks read, without another process."""
+        asked = [s for s in specs if s not in self._texts]
+        found = self._read_resolved(asked, cwd) if asked else {}
+        for spec, text in found.items():
+            if self._kept_chars < _KEPT_CHARS and _HEX.fullmatch(spec.partition(":")[0]):
+                self._texts[spec] = text
+                self._kept_chars += len(text or "")
+        return {s: found[s] if s in found else self._texts[s] for s in specs}
+
+    def _read_resolved(self, specs: list[str], cwd: str | None) -> dict[str, str | None]:
         result = self._read_blobs(specs, cwd)
         maybe = [s for s, text in result.items() if text is not None and "\n" not in text
                  and len(text) < 4096 and not s.startswith(":")]
