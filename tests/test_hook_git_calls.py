@@ -115,7 +115,8 @@ def test_the_hook_lists_the_base_tree_once(repo, cli, tmp_path, monkeypatch) -> 
 
 def test_a_commit_with_no_other_workstream_walks_no_ref(repo, cli, monkeypatch) -> None:
     """The hook's own branch is no workstream to compare: with no other branch or worktree,
-    no `for-each-ref --contains` walk; the near miss, another branch, asks it once."""
+    no `for-each-ref --contains` walk, nor with a worktree still on the base's tip (its
+    changes uncommitted); the near miss, a worktree with a commit of its own, asks it once."""
     root = repo({"requirements.txt": "django==4.2\n"})
     git(root, "checkout", "-q", "-b", "mine")
     write_files(root, {"requirements.txt": "django==4.1\n"})
@@ -124,9 +125,18 @@ def test_a_commit_with_no_other_workstream_walks_no_ref(repo, cli, monkeypatch) 
     calls = recorded(monkeypatch)
     assert cli("check", "--format", "json").code == 0
     assert not [c for c in calls if "--contains" in c], calls
-    git(root, "branch", "other", "main")
+    other = root.parent / "other"
+    git(root, "worktree", "add", "-q", "-b", "other", str(other), "main")
+    write_files(other, {"requirements.txt": "django==4.2\nhttpx\n"})
     calls.clear()
-    assert cli("check", "--format", "json").code == 0
+    assert cli("check", "--format", "json", "--fail-on", "never").code == 0
+    assert not [c for c in calls if "--contains" in c], calls  # a worktree on the base's tip
+    git(root, "commit", "-q", "--allow-empty", "-m", "mine")  # a branch off the base's tip
+    write_files(root, {"requirements.txt": "django==4.0\n"})
+    git(root, "add", "-A")
+    git(other, "commit", "-qam", "theirs")
+    calls.clear()
+    assert cli("check", "--format", "json", "--fail-on", "never").code == 0
     assert len([c for c in calls if "--contains" in c]) == 1, calls
 
 

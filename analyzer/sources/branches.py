@@ -97,8 +97,10 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
             if not paths:
                 candidates = []  # nothing of the commit's to collide with
     # one ref walk answers "already contains the base" for many; none asked, none walked
-    # (the hook's own branch is none: a commit with no other workstream walks nothing)
-    up_to_date = git.commits_containing(base_commit) if candidates else set()
+    # (the hook's own branch is none: a commit with no other workstream walks nothing; nor
+    # do worktrees still on the base's tip, their changes uncommitted: they are the base)
+    up_to_date = git.commits_containing(base_commit) if any(
+        c[3] != base_commit for c in candidates) else set()
     for ws_id, name, origin, commit, worktree in candidates:
         progress(name)
         merge_base = base_commit if commit in up_to_date else git.merge_base(base_commit, commit)
