@@ -1,24 +1,19 @@
-"""A commit's layout, kept between runs in the user's cache directory (never the repository).
+"""A commit's layout, kept between runs in the user's cache folder (`analyzer.kept`).
 
 The pre-commit hook needs the layout of the base's tree on every commit: listing a 5,000-file
 tree, reading its configuration files and parsing them costs ~25 ms of the hook's ~0.2 s, and
 the base moves far less often than commits are made. A commit's tree never changes, so its
-layout is kept as JSON under `$XDG_CACHE_HOME/conflictscan` (or `~/.cache/conflictscan`),
-named by the commit id and by the code that computed it (version, and the size and time of
-the modules that parse the layout), and used only when it reads back as exactly a layout.
-`CONFLICTSCAN_CACHE_DIR` names another folder; set empty, nothing is kept. A folder that
-cannot be written costs the saving, nothing else.
+layout is kept, named by the commit id and stamped with the code that computed it (the
+modules that parse a layout), and used only when it reads back as exactly a layout.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from analyzer import __version__
+from analyzer import kept
 from analyzer.errors import InputError
 from analyzer.sources.repo_layout import LOCK_COMMANDS, AlembicChain, Project, RepoLayout
 
@@ -34,27 +29,20 @@ def cached_layout(commit: str, compute: Callable[[], tuple[RepoLayout, bool]]) -
     worktree's, not the commit's), from the cache when it holds it, else computed, and kept
     when `compute` says it is the whole answer (not when git could not read a file of it:
     that is reported on every run)."""
-    folder = cache_dir()
-    if not folder or not _is_id(commit):
+    if not kept.folder() or not _is_id(commit):
         return compute()[0]
-    path = os.path.join(folder, f"layout-{commit}.json")
+    name = f"layout-{commit}.json"
     stamp = _stamp()
-    known = _load(path, stamp)
+    known = kept.load(name, stamp)
     if known is not None:
-        return known
+        try:
+            return _layout(known)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # not a layout of this code's: computed again, and written over
     layout, whole = compute()
     if whole:
-        _store(folder, path, stamp, layout)
+        kept.store(name, stamp, _data(layout), prefix="layout-", keep=KEPT)
     return layout
-
-
-def cache_dir() -> str:
-    """Where layouts are kept; "" when nothing is to be kept."""
-    named = os.environ.get("CONFLICTSCAN_CACHE_DIR")
-    if named is not None:
-        return os.path.abspath(named) if named else ""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "conflictscan") if os.path.isabs(base) else ""
 
 
 def _is_id(commit: str) -> bool:
@@ -62,48 +50,9 @@ def _is_id(commit: str) -> bool:
 
 
 def _stamp() -> list[object]:
-    """The code that computes a layout: the version and each module's file size and time."""
-    stamp: list[object] = [FORMAT, __version__]
-    for name in _CODE:
-        module = sys.modules.get(name)
-        where = getattr(module, "__file__", None)
-        try:
-            status = os.stat(where) if where else None
-        except OSError:
-            status = None
-        stamp.append([status.st_size, status.st_mtime_ns] if status else None)
-    return stamp
-
-
-def _load(path: str, stamp: list[object]) -> RepoLayout | None:
-    """The kept layout, or None when there is none, or it is not exactly one of this code's
-    (another version, a damaged or foreign file): then it is computed again."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-        if not isinstance(data, dict) or data.get("stamp") != stamp:
-            return None
-        return _layout(data["layout"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-
-
-def _store(folder: str, path: str, stamp: list[object], layout: RepoLayout) -> None:
-    """Written whole or not at all (a file of our own, renamed into place), then the oldest
-    layouts beyond KEPT removed."""
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        partial = f"{path}.{os.getpid()}.tmp"
-        with open(partial, "w", encoding="utf-8") as handle:
-            json.dump({"stamp": stamp, "layout": _data(layout)}, handle)
-        os.replace(partial, path)
-        kept = sorted((entry for entry in os.scandir(folder)
-                       if entry.name.startswith("layout-") and entry.name.endswith(".json")),
-                      key=lambda entry: entry.stat().st_mtime_ns)
-        for entry in kept[:-KEPT]:
-            os.unlink(entry.path)
-    except OSError:
-        return
+    """The code that computes a layout: each module's file size and time."""
+    files = [getattr(sys.modules.get(name), "__file__", None) for name in _CODE]
+    return [FORMAT, *kept.stamp(files)]
 
 
 def _data(layout: RepoLayout) -> dict[str, Any]:

@@ -1,6 +1,7 @@
-"""The base's layout kept between runs: read back it is the very layout computed (chains,
-apps, projects, problems), a second run lists no tree, and a cache that is not exactly one
-of this code's (damaged, foreign, of other code) is computed again, never trusted."""
+"""What runs keep for the next (`analyzer.kept`): the base's layout and the rule catalog.
+Read back each is the very thing computed (chains, apps, projects, problems; every rule), a
+second run lists no tree, and what is not exactly this code's (damaged, foreign, of other
+code or other rule files) is computed again, never trusted."""
 
 from __future__ import annotations
 
@@ -80,9 +81,9 @@ def test_a_moved_base_is_another_layout(repo, layout_cache: Path) -> None:
     lambda data: "{not json",
     lambda data: json.dumps([1, 2]),
     lambda data: json.dumps({**data, "stamp": [0]}),  # another version of the code
-    lambda data: json.dumps({**data, "layout": {**data["layout"], "manager": "make"}}),
-    lambda data: json.dumps({**data, "layout": {**data["layout"], "requirements": [7]}}),
-    lambda data: json.dumps({**data, "layout": {**data["layout"], "problems": [["x"]]}}),
+    lambda data: json.dumps({**data, "value": {**data["value"], "manager": "make"}}),
+    lambda data: json.dumps({**data, "value": {**data["value"], "requirements": [7]}}),
+    lambda data: json.dumps({**data, "value": {**data["value"], "problems": [["x"]]}}),
 ])
 def test_a_cache_not_exactly_this_codes_is_computed_again(repo, layout_cache: Path,
                                                           damage) -> None:
@@ -127,3 +128,36 @@ def test_the_oldest_layouts_go(repo, layout_cache: Path, monkeypatch) -> None:
         names.append(f"layout-{git_repo.resolve('main')}.json")
         read_layout_at(git_repo, git_repo.resolve("main"))
     assert sorted(p.name for p in layout_cache.iterdir()) == sorted(names[1:])
+
+
+def test_the_kept_catalog_is_the_parsed_one(layout_cache: Path) -> None:
+    from analyzer import catalog
+
+    parsed = catalog.load_catalog.__wrapped__()  # type: ignore[attr-defined]
+    assert (layout_cache / "catalog.json").is_file()
+    assert catalog.load_catalog.__wrapped__() == parsed  # type: ignore[attr-defined]
+
+
+def test_a_kept_catalog_that_makes_none_is_read_from_the_files(layout_cache: Path) -> None:
+    from analyzer import catalog
+
+    parsed = catalog.load_catalog.__wrapped__()  # type: ignore[attr-defined]
+    entry = layout_cache / "catalog.json"
+    data = json.loads(entry.read_text())
+    entry.write_text(json.dumps({**data, "value": [{"rule": [{"id": 7}]}] * len(data["value"])}))
+    assert catalog.load_catalog.__wrapped__() == parsed  # type: ignore[attr-defined]
+
+
+def test_an_edited_rule_file_is_read_again(tmp_path: Path, monkeypatch) -> None:
+    """Near miss of the kept catalog: the files' sizes and times are its stamp."""
+    import shutil
+
+    from analyzer import catalog
+
+    rules = tmp_path / "rules"
+    shutil.copytree(catalog.catalog_dir(), rules)
+    monkeypatch.setattr(catalog, "catalog_dir", lambda: rules)
+    before = catalog.load_catalog.__wrapped__()  # type: ignore[attr-defined]
+    shared = rules / "shared_files.toml"
+    shared.write_text(shared.read_text().replace(before.rules["CS101"].title, "Renamed"))
+    assert catalog.load_catalog.__wrapped__().rules["CS101"].title == "Renamed"  # type: ignore[attr-defined]
