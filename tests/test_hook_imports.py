@@ -93,6 +93,7 @@ def test_a_source_commit_loads_no_parser_of_other_files(repo, tmp_path: Path) ->
     git(root, "add", "-A")
     loaded = hook_imports(root)
     assert "analyzer.parsers.requirements" in loaded and "packaging" not in loaded
+    assert "analyzer.parsers.pyproject" not in loaded  # no pyproject.toml is staged
     write_files(root, {"requirements.txt": "django~=4.2\n"})
     git(root, "add", "-A")
     assert {"analyzer.parsers.requirements", "packaging.specifiers"} <= hook_imports(root)

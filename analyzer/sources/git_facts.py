@@ -449,11 +449,10 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
 
 
 def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | None) -> None:
-    from analyzer.parsers.pyproject import parse_pyproject
-    from analyzer.parsers.requirements import parse_requirements
-
     try:
         if is_requirements(path):
+            from analyzer.parsers.requirements import parse_requirements
+
             old, new = facts.requirements.get((ws_id, path), (None, None))
             parsed = parse_requirements(text) if text is not None else None
             facts.requirements[(ws_id, path)] = (parsed, new) if which == "old" else (old, parsed)
@@ -469,6 +468,8 @@ def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | 
                     f"(in {ws_id})", path, r.line, blocking=False)
                     for r in parsed.requirements if r.legacy and r.text not in known]
         elif posixpath.basename(path) == "pyproject.toml":
+            from analyzer.parsers.pyproject import parse_pyproject
+
             old_p, new_p = facts.pyprojects.get((ws_id, path), (None, None))
             parsed_p = parse_pyproject(text, path) if text is not None else None
             facts.pyprojects[(ws_id, path)] = ((parsed_p, new_p) if which == "old"
