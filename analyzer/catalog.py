@@ -29,6 +29,8 @@ def catalog_dir() -> Path:
 
 @dataclass(frozen=True)
 class Rule:
+    """One rule of the catalog, as `rules/*.toml` writes it."""
+
     id: str
     name: str
     title: str
@@ -78,6 +80,8 @@ class _Neutral(dict[str, object]):
 
 @dataclass(frozen=True)
 class SharedFilePattern:
+    """A file pattern the catalog or a team calls shared, with its risk."""
+
     pattern: str
     risk: Risk
     why: str
@@ -89,6 +93,8 @@ class SharedFilePattern:
 
 @dataclass(frozen=True)
 class Catalog:
+    """Every rule, the shared-file patterns and the well-known packages."""
+
     rules: dict[str, Rule]
     shared_files: tuple[SharedFilePattern, ...]
     known_packages: frozenset[str]

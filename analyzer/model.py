@@ -72,6 +72,8 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Resource:
+    """What a touch is on: a file, a port, a dependency … (kind and key)."""
+
     kind: Kind
     key: str
 

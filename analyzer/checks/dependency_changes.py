@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # the requirements parser loads when a requirements file is r
 
 @dataclass(frozen=True)
 class Change:
+    """One workstream's change of one requirement in one manifest."""
+
     workstream: str
     manifest: str
     group: str  # "" for requirements files; the pyproject table otherwise

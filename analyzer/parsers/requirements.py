@@ -14,6 +14,8 @@ from analyzer.parsers.names import canonicalize_name
 
 @dataclass(frozen=True)
 class Requirement:
+    """One requirement line, as pip reads it."""
+
     name: str  # canonical
     spec: str  # "==2.31.0", ">=4,<5", "" (any), or the URL for direct references
     line: int
@@ -31,6 +33,8 @@ class Requirement:
 
 @dataclass
 class RequirementsFacts:
+    """A requirements file: its requirements, includes and unreadable lines."""
+
     requirements: list[Requirement] = field(default_factory=list)
     includes: list[tuple[str, str, int]] = field(default_factory=list)  # (-r|-c, path, line)
     invalid: list[tuple[int, str]] = field(default_factory=list)  # (line, message)

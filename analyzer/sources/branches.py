@@ -41,6 +41,8 @@ class GitWorkstream:
 
 @dataclass
 class BranchSelection:
+    """Which branches and worktrees a scan compares, and how."""
+
     refs: list[str] = field(default_factory=list)
     all_local: bool = False
     remote_patterns: list[str] = field(default_factory=list)
@@ -59,6 +61,8 @@ class BranchSelection:
 
 @dataclass
 class BranchScan:
+    """The workstreams of a scan against their base."""
+
     git: GitRepo
     base_name: str
     base_commit: str

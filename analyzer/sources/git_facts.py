@@ -42,6 +42,8 @@ def pair(a: str, b: str) -> tuple[str, str]:
 
 @dataclass
 class GitFacts:
+    """Merge simulations and parsed contents, read once for every check."""
+
     base_name: str
     conflicts: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # every conflict of a pair merged for real, with all the paths it involves (renames)

@@ -48,6 +48,8 @@ class MergeConflict:
 
 @dataclass(frozen=True)
 class MergeResult:
+    """What `git merge-tree` gives for two commits."""
+
     tree: str  # the merged tree, in the scratch object store (conflict markers and all)
     conflicted: tuple[str, ...]
     conflicts: tuple[MergeConflict, ...]
@@ -55,6 +57,8 @@ class MergeResult:
 
 @dataclass(frozen=True)
 class Worktree:
+    """One entry of `git worktree list`."""
+
     path: str
     head: str  # commit sha ("" when the branch is unborn)
     branch: str | None  # short branch name, None when detached

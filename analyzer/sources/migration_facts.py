@@ -39,6 +39,8 @@ T = TypeVar("T")
 
 @dataclass
 class MigrationFacts:
+    """The migrations on the base and those each workstream adds."""
+
     alembic_base: dict[str, dict[str, Revision]] = field(default_factory=dict)  # chain -> at tip
     alembic_added: dict[str, dict[str, list[Revision]]] = field(default_factory=dict)  # -> ws
     django_base: dict[str, dict[str, DjangoMigration]] = field(default_factory=dict)  # by label

@@ -59,6 +59,8 @@ _SKIP_DIRS = {".git", "node_modules", "__pycache__", ".tox", ".nox", "site-packa
 
 @dataclass(frozen=True)
 class Venv:
+    """A virtual environment at the root of a worktree."""
+
     path: str
     is_symlink: bool
     target: str
