@@ -81,7 +81,13 @@ def _git_options(parser: argparse.ArgumentParser) -> None:
                         help="a directory in the repository (default: the current directory)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with `command`, only that command's own options are defined (a
+    process runs one command: the hook defines its ~20 options, not all ~120)."""
+
+    def wanted(name: str) -> bool:
+        return command is None or command == name
+
     parser = _Parser(
         prog="conflictscan",
         description="Find where parallel tasks, branches and worktrees will collide: shared "
@@ -97,23 +103,24 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", help="check a task plan before the parallel work starts",
         description="Read a task plan (markdown, JSON, YAML or TOML), predict what each task "
                     "touches, report the collisions and propose a schedule.")
-    plan.add_argument("plan_files", metavar="PLAN", nargs="+",
-                      help="the plan: tasks.md, tasks.json, a ccpm epic directory, … (several "
-                           "plans: one report each, in one output)")
-    plan.add_argument("--fix", action="store_true",
-                      help="show the plan rewritten in its own format so its tasks stop "
-                           "colliding (a port and database per task, an order where they "
-                           "share files); with --apply, write it")
-    plan.add_argument("--apply", action="store_true",
-                      help="with --fix: write the corrected plan over the plan file(s)")
-    plan.add_argument("--shape", metavar="NAME",
-                      help="read the plan as this shape instead of the best-scoring one: "
-                           "spec-kit, task-master, ccpm, work-packages, agents, headings, "
-                           "labels, checklist, structured")
-    plan.add_argument("--repo", metavar="PATH",
-                      help="resolve the plan against this repository (manifests, lockfiles, "
-                           "alembic and Django migrations, venvs); read-only")
-    _report_options(plan)
+    if wanted("plan"):
+        plan.add_argument("plan_files", metavar="PLAN", nargs="+",
+                          help="the plan: tasks.md, tasks.json, a ccpm epic directory, … (several "
+                               "plans: one report each, in one output)")
+        plan.add_argument("--fix", action="store_true",
+                          help="show the plan rewritten in its own format so its tasks stop "
+                               "colliding (a port and database per task, an order where they "
+                               "share files); with --apply, write it")
+        plan.add_argument("--apply", action="store_true",
+                          help="with --fix: write the corrected plan over the plan file(s)")
+        plan.add_argument("--shape", metavar="NAME",
+                          help="read the plan as this shape instead of the best-scoring one: "
+                               "spec-kit, task-master, ccpm, work-packages, agents, headings, "
+                               "labels, checklist, structured")
+        plan.add_argument("--repo", metavar="PATH",
+                          help="resolve the plan against this repository (manifests, lockfiles, "
+                               "alembic and Django migrations, venvs); read-only")
+        _report_options(plan)
 
     branches = commands.add_parser(
         "branches", help="compare branches and worktrees against the base and each other",
@@ -121,21 +128,22 @@ def build_parser() -> argparse.ArgumentParser:
                     "changes included) with the base and with each other: the conflicts git "
                     "will hit, and the collisions it will not (alembic heads, Django leaf "
                     "nodes, duplicate requirements). Read-only.")
-    branches.add_argument("refs", nargs="*", metavar="REF",
-                          help="branches, tags, SHAs or refs/pull/N/head (default: every local "
-                               "branch and every worktree)")
-    branches.add_argument("--all", action="store_true", help="every local branch")
-    branches.add_argument("--remote", action="append", default=[], metavar="PATTERN",
-                          help="remote branches matching a pattern, such as 'origin/feat-*'")
-    branches.add_argument("--no-worktrees", action="store_true",
-                          help="leave out the worktrees' uncommitted changes")
-    _git_options(branches)
-    branches.add_argument("--file", action="append", default=[], metavar="PATH",
-                          help="the pre-edit question, for PATH (repeat for several): the "
-                               "collisions editing it now would make, by the full scan's rules "
-                               "(exit 1 at or above --fail-on); JSON: "
-                               "docs/file-query.schema.json")
-    _report_options(branches)
+    if wanted("branches"):
+        branches.add_argument("refs", nargs="*", metavar="REF",
+                              help="branches, tags, SHAs or refs/pull/N/head (default: every local "
+                                   "branch and every worktree)")
+        branches.add_argument("--all", action="store_true", help="every local branch")
+        branches.add_argument("--remote", action="append", default=[], metavar="PATTERN",
+                              help="remote branches matching a pattern, such as 'origin/feat-*'")
+        branches.add_argument("--no-worktrees", action="store_true",
+                              help="leave out the worktrees' uncommitted changes")
+        _git_options(branches)
+        branches.add_argument("--file", action="append", default=[], metavar="PATH",
+                              help="the pre-edit question, for PATH (repeat for several): the "
+                                   "collisions editing it now would make, by the full scan's rules "
+                                   "(exit 1 at or above --fail-on); JSON: "
+                                   "docs/file-query.schema.json")
+        _report_options(branches)
 
     check = commands.add_parser(
         "check", help="check the staged change (a pre-commit hook)",
@@ -143,13 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "files) against the base and every other active branch and worktree: a "
                     "migration on a parent that is no longer the base's head, a lockfile or "
                     "manifest another workstream also changes, duplicate requirements.")
-    _git_options(check)
-    check.add_argument("--no-worktrees", action="store_true",
-                       help="compare with branches only, not with other worktrees' files")
-    check.add_argument("files", nargs="*", metavar="FILE",
-                       help="ignored: the staged change is read from git (pre-commit passes "
-                            "file names)")
-    _report_options(check)
+    if wanted("check"):
+        _git_options(check)
+        check.add_argument("--no-worktrees", action="store_true",
+                           help="compare with branches only, not with other worktrees' files")
+        check.add_argument("files", nargs="*", metavar="FILE",
+                           help="ignored: the staged change is read from git (pre-commit passes "
+                                "file names)")
+        _report_options(check)
 
     pr = commands.add_parser(
         "pr", help="check a pull request against its target branch (CI)",
@@ -157,12 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "(and against other open pull requests with --others): conflicts, a "
                     "migration whose parent is no longer the head, a lockfile or dependency "
                     "the base also changed.")
-    pr.add_argument("--head", metavar="REF", default="HEAD", help="the pull request (HEAD)")
-    pr.add_argument("--others", action="append", default=[], metavar="PATTERN",
-                    help="other open pull requests, such as 'refs/remotes/pull/*/head' or "
-                         "'origin/feature-*'")
-    _git_options(pr)
-    _report_options(pr)
+    if wanted("pr"):
+        pr.add_argument("--head", metavar="REF", default="HEAD", help="the pull request (HEAD)")
+        pr.add_argument("--others", action="append", default=[], metavar="PATTERN",
+                        help="other open pull requests, such as 'refs/remotes/pull/*/head' or "
+                             "'origin/feature-*'")
+        _git_options(pr)
+        _report_options(pr)
 
     hook = commands.add_parser(
         "hook", help="answer a coding agent's pre-tool-use hook (JSON on stdin)",
@@ -172,13 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "with another branch or worktree, by the full scan's rules and "
                     "severities. Exit 2 with a one-line reason on stderr blocks the edit; "
                     "exit 0 lets it run; exit 1 means it could not be checked (not blocking).")
-    hook.add_argument("agent", choices=("agent",), help="the hook protocol: agent")
-    hook.add_argument("--base", metavar="REF", help="what the work merges into (as for branches)")
-    hook.add_argument("--fail-on", choices=FAIL_LEVELS, default=None,
-                      help="block at or above this severity (default: error, or fail-on in "
-                           "[tool.conflictscan])")
-    hook.add_argument("--select", type=_csv, default=[], metavar="IDS")
-    hook.add_argument("--ignore", type=_csv, default=[], metavar="IDS")
+    if wanted("hook"):
+        hook.add_argument("agent", choices=("agent",), help="the hook protocol: agent")
+        hook.add_argument("--base", metavar="REF",
+                          help="what the work merges into (as for branches)")
+        hook.add_argument("--fail-on", choices=FAIL_LEVELS, default=None,
+                          help="block at or above this severity (default: error, or fail-on in "
+                               "[tool.conflictscan])")
+        hook.add_argument("--select", type=_csv, default=[], metavar="IDS")
+        hook.add_argument("--ignore", type=_csv, default=[], metavar="IDS")
 
     fix = commands.add_parser(
         "fix", help="apply the mitigation of findings in this worktree (dry run by default)",
@@ -186,22 +198,24 @@ def build_parser() -> argparse.ArgumentParser:
                     "current worktree: alembic revisions re-parented or merged, Django "
                     "migrations renumbered or merged, requirements merged, the lock command "
                     "for lockfiles. Only the files each fix names are written.")
-    fix.add_argument("ids", nargs="*", metavar="FINDING-ID",
-                     help="fix only these findings (ids as `fix` lists them; a prefix is enough)")
-    fix.add_argument("--rule", action="append", default=[], metavar="CSxxx",
-                     help="fix only the findings of this rule")
-    fix.add_argument("--all", action="store_true",
-                     help="every finding of this worktree, including those with no automatic "
-                          "fix (they are listed with what to do)")
-    fix.add_argument("--apply", action="store_true", help="write the changes")
-    fix.add_argument("--force", action="store_true",
-                     help="write even over files with uncommitted changes")
-    fix.add_argument("--merge", action="store_true",
-                     help="write a merge revision or merge migration instead of re-parenting")
-    fix.add_argument("--run-lock", action="store_true",
-                     help="with --apply: restore the base's lockfile and run the package "
-                          "manager's lock command (the only program fix ever runs)")
-    _git_options(fix)
+    if wanted("fix"):
+        fix.add_argument("ids", nargs="*", metavar="FINDING-ID",
+                         help="fix only these findings (ids as `fix` lists them; a prefix is "
+                              "enough)")
+        fix.add_argument("--rule", action="append", default=[], metavar="CSxxx",
+                         help="fix only the findings of this rule")
+        fix.add_argument("--all", action="store_true",
+                         help="every finding of this worktree, including those with no automatic "
+                              "fix (they are listed with what to do)")
+        fix.add_argument("--apply", action="store_true", help="write the changes")
+        fix.add_argument("--force", action="store_true",
+                         help="write even over files with uncommitted changes")
+        fix.add_argument("--merge", action="store_true",
+                         help="write a merge revision or merge migration instead of re-parenting")
+        fix.add_argument("--run-lock", action="store_true",
+                         help="with --apply: restore the base's lockfile and run the package "
+                              "manager's lock command (the only program fix ever runs)")
+        _git_options(fix)
 
     driver = commands.add_parser(
         "merge-driver", help="a git merge driver for requirements files",
@@ -209,11 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "one line per package. Set up with `git config merge.conflictscan.driver "
                     "'conflictscan merge-driver %%O %%A %%B %%P'` and `requirements*.txt "
                     "merge=conflictscan` in .gitattributes.")
-    driver.add_argument("base_file", metavar="BASE", help="%%O: the common ancestor's version")
-    driver.add_argument("ours_file", metavar="OURS", help="%%A: ours; the result is written here")
-    driver.add_argument("theirs_file", metavar="THEIRS", help="%%B: theirs")
-    driver.add_argument("path", nargs="?", default="", metavar="PATH",
-                        help="%%P: the file's path, for messages")
+    if wanted("merge-driver"):
+        driver.add_argument("base_file", metavar="BASE", help="%%O: the common ancestor's version")
+        driver.add_argument("ours_file", metavar="OURS",
+                            help="%%A: ours; the result is written here")
+        driver.add_argument("theirs_file", metavar="THEIRS", help="%%B: theirs")
+        driver.add_argument("path", nargs="?", default="", metavar="PATH",
+                            help="%%P: the file's path, for messages")
 
     backtest = commands.add_parser(
         "backtest", help="replay the repository's merges: what the rules caught and missed",
@@ -221,26 +237,29 @@ def build_parser() -> argparse.ArgumentParser:
                     "pull requests when refs/pull/*/head are fetched): the analysis of both "
                     "sides against their merge-base, scored against what git merge-tree, "
                     "alembic heads and Django leaves show in the merged tree. Read-only.")
-    window = backtest.add_mutually_exclusive_group()
-    window.add_argument("--since", metavar="DATE", help="merges since DATE ('2024-01-01', "
-                                                        "'6 months ago')")
-    window.add_argument("--last", metavar="N", type=int, help="the last N merges (default 100)")
-    backtest.add_argument("--ref", metavar="REF", default="HEAD",
-                          help="the history to replay (HEAD)")
-    backtest.add_argument("--repo", metavar="PATH", default=".",
-                          help="a directory in the repository (default: the current directory)")
-    backtest.add_argument("--examples", metavar="N", type=int, default=5,
-                          help="commit ids shown of each kind, per family (5)")
-    backtest.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    backtest.add_argument("--output", "-o", metavar="FILE", help="write the report here")
+    if wanted("backtest"):
+        window = backtest.add_mutually_exclusive_group()
+        window.add_argument("--since", metavar="DATE", help="merges since DATE ('2024-01-01', "
+                                                            "'6 months ago')")
+        window.add_argument("--last", metavar="N", type=int, help="the last N merges (default 100)")
+        backtest.add_argument("--ref", metavar="REF", default="HEAD",
+                              help="the history to replay (HEAD)")
+        backtest.add_argument("--repo", metavar="PATH", default=".",
+                              help="a directory in the repository (default: the current directory)")
+        backtest.add_argument("--examples", metavar="N", type=int, default=5,
+                              help="commit ids shown of each kind, per family (5)")
+        backtest.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+        backtest.add_argument("--output", "-o", metavar="FILE", help="write the report here")
 
     rules = commands.add_parser("rules", help="list the rule catalog",
                                 description="List every rule: id, severity, risk and title.")
-    rules.add_argument("--format", choices=("text", "markdown"), default="text",
-                       help="markdown: the whole catalog as docs/rules.md")
+    if wanted("rules"):
+        rules.add_argument("--format", choices=("text", "markdown"), default="text",
+                           help="markdown: the whole catalog as docs/rules.md")
     explain = commands.add_parser("explain", help="why a rule matters and what to do",
                                   description="Print a rule's rationale, example and fix.")
-    explain.add_argument("rule_id", metavar="ID", help="a rule id, such as CS201")
+    if wanted("explain"):
+        explain.add_argument("rule_id", metavar="ID", help="a rule id, such as CS201")
     for subparser in commands.choices.values():  # accepted after the command too
         _debug_option(subparser, default=argparse.SUPPRESS)
     return parser
@@ -282,7 +301,7 @@ EXIT_PIPE_CLOSED = 141
 
 
 def _run(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(_command_named(argv)).parse_args(argv)
     if args.command == "plan":
         from analyzer.commands.plan import run_plan
 
@@ -325,6 +344,18 @@ def _run(argv: list[str]) -> int:
         return explain_rule(args.rule_id)
     build_parser().print_help()
     return EXIT_ERROR
+
+
+def _command_named(argv: list[str]) -> str | None:
+    """The command an argument list runs: its first word that is not an option (the options
+    before a command take no value). None when there is none, or no such command: the whole
+    parser then says what is wrong."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
+COMMANDS = ("plan", "branches", "check", "pr", "hook", "fix", "merge-driver", "backtest",
+            "rules", "explain")
 
 
 def _internal_error(exc: Exception, argv: list[str]) -> None:

@@ -21,6 +21,8 @@ _RULE_ID = re.compile(r"^CS\d{1,3}$", re.IGNORECASE)
 
 @dataclass
 class Config:
+    """`[tool.conflictscan]` as read, before the command line's options."""
+
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)

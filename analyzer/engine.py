@@ -21,6 +21,8 @@ SEQUENCED = (" They are planned to run one after the other, so this collides onl
 
 @dataclass(frozen=True)
 class CheckContext:
+    """What every check reads: the index, the catalog, the layout, git's facts."""
+
     index: ResourceIndex
     catalog: Catalog
     layout: RepoLayout

@@ -73,6 +73,8 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Resource:
+    """What a touch is on: a file, a port, a dependency … (kind and key)."""
+
     kind: Kind
     key: str
 

@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # the scheduler loads with plans only: the hook never needs i
 
 @dataclass(frozen=True)
 class Report:
+    """Everything a reporter renders: the findings and where they come from."""
+
     mode: str  # "plan"
     source: str  # the plan file, or the repository
     shape: str  # how the source was read: "headings", "labels", "checklist", "json" …

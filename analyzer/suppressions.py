@@ -25,6 +25,8 @@ _CODE = re.compile(r"^CS\d{0,3}$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Suppression:
+    """An inline `conflictscan: ignore` comment: its file, line and rules."""
+
     path: str
     line: int
     codes: tuple[str, ...]

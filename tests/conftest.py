@@ -35,6 +35,15 @@ class Result:
         return {f["rule"] for f in self.json["findings"]}
 
 
+@pytest.fixture(autouse=True)
+def layout_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test keeps the layouts it computes in a cache of its own (the suite runs with
+    the cache on, as users do; none of it reaches the user's ~/.cache)."""
+    folder = tmp_path / "layout-cache"
+    monkeypatch.setenv("CONFLICTSCAN_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]):
     """Run `conflictscan ARGS` in process, through the same main() the console script calls."""

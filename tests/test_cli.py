@@ -160,3 +160,21 @@ def test_several_plans_make_one_report_each_in_every_format(cli, tmp_path):
     written = cli("plan", plans / "module-sliced.md", plans / "tasks.toml", "--output",
                   tmp_path / "report.txt")
     assert (tmp_path / "report.txt").read_text().count("Summary:") == 2, written.err
+
+
+def test_a_command_parser_is_the_full_parsers_command() -> None:
+    """The parser of one command (what a process builds) defines exactly that command as the
+    full parser does: the same help, so the same options; every command is named."""
+    from analyzer.cli import COMMANDS, _command_named, build_parser
+
+    def command(parser, name):  # type: ignore[no-untyped-def]
+        return parser._subparsers._group_actions[0].choices[name]
+
+    full = build_parser()
+    assert set(full._subparsers._group_actions[0].choices) == set(COMMANDS)
+    for name in COMMANDS:
+        assert command(build_parser(name), name).format_help() == command(
+            full, name).format_help(), name
+    assert _command_named(["--debug", "check", "--format", "json"]) == "check"
+    assert _command_named(["--debug"]) is None
+    assert _command_named(["chek"]) is None  # the full parser says what is wrong

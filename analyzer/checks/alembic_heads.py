@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from analyzer.checks.migration_graph import attachments, descendant_leaves
 from analyzer.engine import CheckContext
 from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Touch
-from analyzer.parsers.alembic import Revision, heads
+
+if TYPE_CHECKING:  # the alembic parser loads when some workstream adds a revision
+    from analyzer.parsers.alembic import Revision
 
 
 def _touch(ws_id: str, revision: Revision) -> Touch:
@@ -50,6 +53,8 @@ def alembic_findings(ctx: CheckContext) -> Iterator[Finding]:
 def _chain_findings(ctx: CheckContext, base: dict[str, Revision],
                     added_by: dict[str, list[Revision]], complete: bool = True
                     ) -> Iterator[Finding]:
+    from analyzer.parsers.alembic import heads
+
     base_heads = heads(base)
     added: dict[str, Revision] = {}
     owner: dict[str, str] = {}
@@ -110,6 +115,8 @@ def _nearest_fork(parents: dict[str, tuple[str, ...]], children: dict[str, list[
 def _other_heads(merged: dict[str, Revision], parents: dict[str, tuple[str, ...]],
                  rev_id: str) -> list[str]:
     """The heads of the merged chain that do not grow from `rev_id`: where it belongs."""
+    from analyzer.parsers.alembic import heads
+
     return sorted(heads(merged) - set(descendant_leaves(parents, rev_id)))
 
 

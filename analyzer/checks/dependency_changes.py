@@ -6,15 +6,20 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from analyzer.engine import CheckContext
 from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Risk, Touch
-from analyzer.parsers.requirements import Requirement
 from analyzer.specifiers import exclusive
+
+if TYPE_CHECKING:  # the requirements parser loads when a requirements file is read
+    from analyzer.parsers.requirements import Requirement
 
 
 @dataclass(frozen=True)
 class Change:
+    """One workstream's change of one requirement in one manifest."""
+
     workstream: str
     manifest: str
     group: str  # "" for requirements files; the pyproject table otherwise

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 from analyzer.engine import CheckContext
 from analyzer.model import Evidence, Finding, Kind, Mode, Resource, Risk, Touch
-from analyzer.parsers.envfile import is_port
 from analyzer.shared_paths import is_env_file
 
 
@@ -19,7 +18,12 @@ def _concurrent(ctx: CheckContext, touches: list[Touch]) -> list[Touch]:
 
 
 def same_port(ctx: CheckContext) -> Iterator[Finding]:
-    used = {int(r.key) for r, _ in ctx.index.of_kind(Kind.PORT) if is_port(r.key)}
+    ports = [r.key for r, _ in ctx.index.of_kind(Kind.PORT)]
+    if not ports:
+        return
+    from analyzer.parsers.envfile import is_port  # ports come from env and compose files
+
+    used = {int(key) for key in ports if is_port(key)}
     for resource, writers in ctx.index.shared(Kind.PORT):
         clashing = _concurrent(ctx, writers)
         if len(clashing) < 2 or not is_port(resource.key):

@@ -28,6 +28,8 @@ _DJANGO_IMPORT = re.compile(
 
 @dataclass(frozen=True)
 class DjangoMigration:
+    """One migration file: its app, name and what it depends on or replaces."""
+
     app: str  # the app label its own dependencies use
     name: str
     dependencies: tuple[Key, ...]

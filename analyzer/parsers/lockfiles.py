@@ -22,6 +22,8 @@ from analyzer.parsers.names import canonicalize_name
 
 @dataclass(frozen=True)
 class LockFacts:
+    """A lockfile's locked packages and what it records of its manifest."""
+
     packages: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> versions
     manifest_record: str | None = None  # what the lock says of its manifest, when it does
 

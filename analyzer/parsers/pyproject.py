@@ -14,6 +14,8 @@ from analyzer.parsers.toml_tables import TomlDocument, load_toml
 
 @dataclass(frozen=True)
 class Dependency:
+    """One dependency of a pyproject.toml, with the table it sits in."""
+
     name: str  # canonical
     spec: str
     group: str  # "project", "optional:dev", "group:test", "poetry", "poetry:group:dev"
@@ -22,6 +24,8 @@ class Dependency:
 
 @dataclass
 class PyprojectFacts:
+    """A pyproject.toml's dependencies and version."""
+
     dependencies: list[Dependency] = field(default_factory=list)
     version: tuple[str, int] | None = None  # (version, line)
 

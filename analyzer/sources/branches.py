@@ -18,7 +18,6 @@ from typing import Any
 from analyzer.errors import InputError
 from analyzer.model import Evidence, Hunk, Kind, Mode, Resource, Touch, Workstream
 from analyzer.parallel import parallel_map
-from analyzer.parsers.envfile import database_key, ports_and_databases
 from analyzer.shared_paths import is_env_file
 from analyzer.sources.git_repo import GitRepo, Worktree
 
@@ -43,6 +42,8 @@ class GitWorkstream:
 
 @dataclass
 class BranchSelection:
+    """Which branches and worktrees a scan compares, and how."""
+
     refs: list[str] = field(default_factory=list)
     all_local: bool = False
     remote_patterns: list[str] = field(default_factory=list)
@@ -61,6 +62,8 @@ class BranchSelection:
 
 @dataclass
 class BranchScan:
+    """The workstreams of a scan against their base."""
+
     git: GitRepo
     base_name: str
     base_commit: str
@@ -83,8 +86,6 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     paths = selection.paths
     candidates = _candidates(git, selection, base_name, notes)
     expect(len(candidates))
-    # one ref walk answers "already contains the base" for many; none asked, none walked
-    up_to_date = git.commits_containing(base_commit) if candidates else set()
     streams: list[GitWorkstream] = []
     if selection.staged_in:
         current = git.current_worktree(selection.staged_in)
@@ -100,6 +101,11 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
             paths = selection.scope(staged_paths)
             if not paths:
                 candidates = []  # nothing of the commit's to collide with
+    # one ref walk answers "already contains the base" for many; none asked, none walked
+    # (the hook's own branch is none: a commit with no other workstream walks nothing; nor
+    # do worktrees still on the base's tip, their changes uncommitted: they are the base)
+    up_to_date = git.commits_containing(base_commit) if any(
+        c[3] != base_commit for c in candidates) else set()
     for ws_id, name, origin, commit, worktree in candidates:
         progress(name)
         merge_base = base_commit if commit in up_to_date else git.merge_base(base_commit, commit)
@@ -341,6 +347,8 @@ def _new_blob(header: list[str]) -> str:
 
 
 def _config_touches(ws_id: str, path: str, lines: list[tuple[int, str]]) -> list[Touch]:
+    from analyzer.parsers.envfile import database_key, ports_and_databases  # env files only
+
     touches = []
     for number, line in lines:
         ports, databases = ports_and_databases(line)

@@ -12,25 +12,13 @@ import os
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.errors import InputError
 from analyzer.hunks import closest
 from analyzer.index import ResourceIndex, identical
 from analyzer.model import Hunk, Kind, Touch
 from analyzer.parallel import parallel_map
-from analyzer.parsers.lockfiles import (
-    MATCHES,
-    NO_MATCH,
-    UNKNOWN,
-    LockFacts,
-    Version,
-    lock_matches,
-    manifest_fingerprint,
-    parse_lock,
-)
-from analyzer.parsers.pyproject import PyprojectFacts, parse_pyproject
-from analyzer.parsers.requirements import RequirementsFacts, parse_requirements
 from analyzer.shared_paths import is_lockfile
 from analyzer.sources.branches import BranchScan, GitWorkstream, version_of
 from analyzer.sources.certain_conflicts import confirmed, same_point_insertions
@@ -38,9 +26,15 @@ from analyzer.sources.git_repo import GitRepo, MergeConflict, MergeResult
 from analyzer.sources.migration_facts import MigrationFacts, read_migrations
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
 
+if TYPE_CHECKING:  # the parsers load when a file of theirs is read (the hook reads few)
+    from analyzer.parsers.lockfiles import LockFacts, Version
+    from analyzer.parsers.pyproject import PyprojectFacts
+    from analyzer.parsers.requirements import RequirementsFacts
+
+    _Reqs = RequirementsFacts | None
+    _Project = PyprojectFacts | None  # the base branch's tip, as the other side of a merge
+
 BASE = "(base)"
-_Reqs = RequirementsFacts | None
-_Project = PyprojectFacts | None  # the base branch's current tip, as the other side of a merge
 
 
 def pair(a: str, b: str) -> tuple[str, str]:
@@ -49,6 +43,8 @@ def pair(a: str, b: str) -> tuple[str, str]:
 
 @dataclass
 class GitFacts:
+    """Merge simulations and parsed contents, read once for every check."""
+
     base_name: str
     conflicts: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # every conflict of a pair merged for real, with all the paths it involves (renames)
@@ -365,6 +361,10 @@ def _judge_locks(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitW
             revs = [facts.merged[(a, b)], streams[a].merge_base, facts.commits[a],
                     facts.commits[b]]
             specs += [f"{rev}:{path}" for rev in revs for path in (lock, manifest)]
+    if not asked:
+        return
+    from analyzer.parsers.lockfiles import MATCHES, NO_MATCH, UNKNOWN, lock_matches
+
     texts = scan.git.read_blobs(specs)
     read = _Versions(texts)
     for lock, keys in asked.items():
@@ -394,6 +394,8 @@ class _Versions:
         self.pieces: dict[str, dict[str, Any]] = {}  # a lock's tables, each parsed once
 
     def version(self, rev: str, lock: str) -> Version:
+        from analyzer.parsers.lockfiles import Version, manifest_fingerprint, parse_lock
+
         text = self.texts.get(f"{rev}:{lock}")
         manifest = self.texts.get(
             f"{rev}:{posixpath.join(posixpath.dirname(lock), 'pyproject.toml')}")
@@ -468,6 +470,8 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
 def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | None) -> None:
     try:
         if is_requirements(path):
+            from analyzer.parsers.requirements import parse_requirements
+
             old, new = facts.requirements.get((ws_id, path), (None, None))
             parsed = parse_requirements(text) if text is not None else None
             facts.requirements[(ws_id, path)] = (parsed, new) if which == "old" else (old, parsed)
@@ -483,6 +487,8 @@ def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | 
                     f"(in {ws_id})", path, r.line, blocking=False)
                     for r in parsed.requirements if r.legacy and r.text not in known]
         elif posixpath.basename(path) == "pyproject.toml":
+            from analyzer.parsers.pyproject import parse_pyproject
+
             old_p, new_p = facts.pyprojects.get((ws_id, path), (None, None))
             parsed_p = parse_pyproject(text, path) if text is not None else None
             facts.pyprojects[(ws_id, path)] = ((parsed_p, new_p) if which == "old"

@@ -26,6 +26,7 @@ from analyzer.sources.git.scratch import ScratchRepo
 
 T = TypeVar("T")
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+_KEPT_CHARS = 16_000_000  # texts a run keeps (a backtest reads thousands of files)
 # Settings of the scanned repository that describe its files (not programs): copied into the
 # scratch repository so that it reads the worktrees as git does.
 _FILE_SETTINGS = ("core.filemode", "core.symlinks", "core.ignorecase", "core.precomposeunicode",
@@ -47,6 +48,8 @@ class MergeConflict:
 
 @dataclass(frozen=True)
 class MergeResult:
+    """What `git merge-tree` gives for two commits."""
+
     tree: str  # the merged tree, in the scratch object store (conflict markers and all)
     conflicted: tuple[str, ...]
     conflicts: tuple[MergeConflict, ...]
@@ -54,6 +57,8 @@ class MergeResult:
 
 @dataclass(frozen=True)
 class Worktree:
+    """One entry of `git worktree list`."""
+
     path: str
     head: str  # commit sha ("" when the branch is unborn)
     branch: str | None  # short branch name, None when detached
@@ -115,6 +120,8 @@ class GitRepo:
         self._git_dirs: dict[str, str] = {}
         self._lock = threading.Lock()
         self.unreadable: dict[str, str] = {}  # `rev:path` -> why git could not read it
+        self._texts: dict[str, str | None] = {}  # `commit:path` -> its text, read once a run
+        self._kept_chars = 0
 
     # -- plain commands ------------------------------------------------------------------
 
@@ -462,15 +469,71 @@ class GitRepo:
         dirs = [d for d in directories if d]
         if not dirs:
             return []
+        listed = self._answers.get(("tree", commit))
+        if isinstance(listed, list):  # the whole tree is known already: no process
+            return [path for _, _, _, path in listed if _under(path, dirs)]
         out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", *dirs)
         return [p for p in out.split("\0") if p]
+
+    def tree_entries(self, commit: str) -> list[tuple[str, str, str, str]]:
+        """(mode, type, object id, path) of every entry of a commit's tree, in git's order,
+        from one `ls-tree -r`, asked once a run: the layout reads it, and the listings of
+        its folders (`list_tree`) and of its .gitattributes come from it then."""
+        def read() -> list[tuple[str, str, str, str]]:
+            out = self.run("ls-tree", "-r", "-z", "--full-tree", commit)
+            entries = []
+            for entry in out.split("\0"):
+                meta, _, path = entry.partition("\t")
+                if path:
+                    mode, kind, oid = meta.split(" ", 2)
+                    entries.append((mode, kind, oid, path))
+            return entries
+        return self.remember(("tree", commit), read)
+
+    def attribute_files(self, commit: str) -> list[tuple[str, str, str, str]] | None:
+        """The .gitattributes entries (mode, type, id, path) of a commit's tree when its
+        listing is known: this run's `tree_entries`, or what the layout kept from an earlier
+        run said (`know_attribute_files`); None when it is not."""
+        listed = self._answers.get(("tree", commit))
+        if isinstance(listed, list):
+            return [e for e in listed if e[3].rpartition("/")[2] == ".gitattributes"]
+        kept = self._answers.get(("attribute files", commit))
+        return kept if isinstance(kept, list) else None
+
+    def know_attribute_files(self, commit: str,
+                             entries: Iterable[tuple[str, str, str, str]]) -> None:
+        self._answers.setdefault(("attribute files", commit), list(entries))
+
+    def read_objects(self, objects: dict[str, str]) -> dict[str, str | None]:
+        """`rev:path` -> text, read by the blob ids a tree listing gave for regular files
+        (through one `git cat-file --batch`): git looks up no path and no link is followed,
+        as none can be one. A blob git cannot produce is None, listed in `unreadable` under
+        its `rev:path` as `read_blobs` lists it."""
+        texts = self._read_blobs(list(dict.fromkeys(objects.values())), None)
+        missing = {oid: self.unreadable.pop(oid) for oid in objects.values()
+                   if oid in self.unreadable}
+        for name, oid in objects.items():
+            if oid in missing:
+                self.unreadable[name] = missing[oid]
+        return {name: texts.get(oid) for name, oid in objects.items()}
 
     def read_blobs(self, specs: list[str], cwd: str | None = None) -> dict[str, str | None]:
         """`rev:path` -> text (None when absent or binary), through one `git cat-file --batch`.
         Blobs are read raw (no filter runs). A committed symlink is resolved inside the
         commit's own tree; one that leaves the repository reads as None and is listed in
         `links_out` — the file system is never consulted. `:path` reads the index of the
-        worktree at `cwd`."""
+        worktree at `cwd`. What a commit's file reads as is kept for the run (a commit never
+        changes; up to _KEPT_CHARS): the report's evidence lines come from the texts the
+        checks read, without another process."""
+        asked = [s for s in specs if s not in self._texts]
+        found = self._read_resolved(asked, cwd) if asked else {}
+        for spec, text in found.items():
+            if self._kept_chars < _KEPT_CHARS and _HEX.fullmatch(spec.partition(":")[0]):
+                self._texts[spec] = text
+                self._kept_chars += len(text or "")
+        return {s: found[s] if s in found else self._texts[s] for s in specs}
+
+    def _read_resolved(self, specs: list[str], cwd: str | None) -> dict[str, str | None]:
         result = self._read_blobs(specs, cwd)
         maybe = [s for s, text in result.items() if text is not None and "\n" not in text
                  and len(text) < 4096 and not s.startswith(":")]
@@ -661,8 +724,13 @@ class GitRepo:
             return {}
         dirs = {posixpath.dirname(p) for p in paths}
         candidates = {posixpath.join(d, ".gitattributes") for d in _ancestors(dirs)}
-        listed = self.run("ls-tree", "-z", commit, "--", *sorted(candidates))
-        entries = [e for e in listed.split("\0") if e and e.split(" ", 1)[0] == "100644"]
+        known = self.attribute_files(commit)
+        if known is not None:  # the tree's listing is known already: no process
+            entries = [f"{mode} {kind} {oid}\t{path}" for mode, kind, oid, path in known
+                       if mode == "100644" and path in candidates]
+        else:
+            listed = self.run("ls-tree", "-z", commit, "--", *sorted(candidates))
+            entries = [e for e in listed.split("\0") if e and e.split(" ", 1)[0] == "100644"]
         if not entries:  # only the scratch repository's own (empty) attributes would apply
             return dict.fromkeys(paths, "unspecified")
         scratch = self.scratch()
@@ -1003,6 +1071,13 @@ def _explained(error: GitError) -> InputError:
                           "clone?); conflictscan never downloads anything: fetch the full "
                           "history first (a clone without --filter)", error.path)
     return error
+
+
+def _under(path: str, pathspecs: list[str]) -> bool:
+    """Whether literal pathspecs match a path as git matches them: the path itself, or
+    anything inside it (`dir/` matches only inside)."""
+    return any(path.startswith(spec) if spec.endswith("/") else
+               path == spec or path.startswith(spec + "/") for spec in pathspecs)
 
 
 def _ancestors(directories: Iterable[str]) -> set[str]:

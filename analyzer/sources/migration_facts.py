@@ -12,11 +12,10 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from analyzer.errors import InputError
 from analyzer.model import Kind
-from analyzer.parsers.alembic import Revision, parse_revision
 from analyzer.parsers.django_migrations import (
     NUMBERED,
     DjangoMigration,
@@ -29,6 +28,9 @@ from analyzer.sources.branches import GitWorkstream
 from analyzer.sources.git_repo import GitRepo
 from analyzer.sources.repo_layout import RepoLayout
 
+if TYPE_CHECKING:  # the alembic parser loads when a revision is read
+    from analyzer.parsers.alembic import Revision
+
 # (workstream, path, "new") -> the workstream's text of it, None when it cannot be read
 Wanted = list[tuple[str, str, str]]
 ReadTexts = Callable[[Wanted], list["str | None"]]
@@ -37,6 +39,8 @@ T = TypeVar("T")
 
 @dataclass
 class MigrationFacts:
+    """The migrations on the base and those each workstream adds."""
+
     alembic_base: dict[str, dict[str, Revision]] = field(default_factory=dict)  # chain -> at tip
     alembic_added: dict[str, dict[str, list[Revision]]] = field(default_factory=dict)  # -> ws
     django_base: dict[str, dict[str, DjangoMigration]] = field(default_factory=dict)  # by label
@@ -70,7 +74,7 @@ def read_migrations(git: GitRepo, base_commit: str, base_name: str, layout: Repo
         if chain is None:
             new_django[posixpath.dirname(path)].append((ws_id, path, text))
             continue
-        revision = _parsed(parse_revision, text, path, f"in {ws_id}", problems)
+        revision = _parsed(_revision, text, path, f"in {ws_id}", problems)
         if revision:
             facts.alembic_added.setdefault(chain, {}).setdefault(ws_id, []).append(revision)
     # the base's history matters only for the chains and apps some workstream adds to
@@ -84,7 +88,7 @@ def read_migrations(git: GitRepo, base_commit: str, base_name: str, layout: Repo
                    and not layout.alembic_chain(f)]
     blobs = git.read_blobs([f"{base_commit}:{f}" for f in [*base_revisions, *base_django]])
     for path in base_revisions:
-        revision = _parsed(parse_revision, blobs.get(f"{base_commit}:{path}"), path,
+        revision = _parsed(_revision, blobs.get(f"{base_commit}:{path}"), path,
                            f"on {base_name}", problems)
         if revision:
             chain = layout.alembic_chain(path) or ""
@@ -97,6 +101,12 @@ def read_migrations(git: GitRepo, base_commit: str, base_name: str, layout: Repo
         if label and f"{directory}/max_migration.txt" in tip_files:
             facts.max_migration_files[label] = f"{directory}/max_migration.txt"
     return facts
+
+
+def _revision(text: str, path: str) -> Revision | None:
+    from analyzer.parsers.alembic import parse_revision  # loads when a revision is read
+
+    return parse_revision(text, path)
 
 
 def _django_candidate(path: str, layout: RepoLayout) -> bool:

@@ -10,7 +10,6 @@ file outside the repository is read.
 from __future__ import annotations
 
 import ast
-import configparser
 import os
 import posixpath
 import re
@@ -60,6 +59,8 @@ _SKIP_DIRS = {".git", "node_modules", "__pycache__", ".tox", ".nox", "site-packa
 
 @dataclass(frozen=True)
 class Venv:
+    """A virtual environment at the root of a worktree."""
+
     path: str
     is_symlink: bool
     target: str
@@ -99,6 +100,8 @@ class RepoLayout:
     alembic_chains: tuple[AlembicChain, ...] = ()  # every environment found, the root's first
     projects: tuple[Project, ...] = ()  # the root's and every sub-project's, by directory
     problems: list[InputError] = field(default_factory=list)  # config files that do not parse
+    # (mode, type, id, path) of each .gitattributes of a commit's tree: merges read them
+    attribute_files: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def manifest(self) -> str:
@@ -183,24 +186,40 @@ def read_layout_at(git: GitRepo, commit: str,
     """The layout in a commit's tree: branches are compared on the base's files, whatever the
     working tree happens to have checked out. `brought` (path -> the commit that adds it) are
     files the workstreams add, read as part of the tree: an alembic environment a branch
-    brings is a chain too, and its forks are found like any other."""
-    listing = git.run("ls-tree", "-r", "-z", "--full-tree", commit)
-    files = set()
-    for entry in listing.split("\0"):
-        meta, _, path = entry.partition("\t")
-        if path and meta.split(" ", 1)[0] in _REGULAR:
-            files.add(path)
-    brought = brought or {}
-    files |= set(brought)
+    brings is a chain too, and its forks are found like any other. The base's own layout
+    is kept between runs (`layout_cache`): a commit's tree never changes."""
+    if brought:
+        layout = _layout_in_tree(git, commit, brought)
+    else:
+        from analyzer.sources.layout_cache import cached_layout
 
-    def read(paths: list[str], problems: list[InputError]) -> dict[str, str | None]:
-        specs = {p: f"{brought.get(p, commit)}:{p}" for p in paths}
-        blobs = git.read_blobs(list(specs.values()))
-        return {p: blobs.get(spec) for p, spec in specs.items()}
+        def whole() -> tuple[RepoLayout, bool]:
+            unread = len(git.unreadable)
+            return _layout_in_tree(git, commit, {}), len(git.unreadable) == unread
 
-    layout = layout_of(files, read)
+        layout = cached_layout(commit, whole)
+        git.know_attribute_files(commit, layout.attribute_files)
     layout.root = git.root
     layout.venvs = {} if git.bare else _venvs(Path(git.root))
+    return layout
+
+
+def _layout_in_tree(git: GitRepo, commit: str, brought: Mapping[str, str]) -> RepoLayout:
+    entries = git.tree_entries(commit)
+    blobs = {path: oid for mode, _, oid, path in entries if mode in _REGULAR}
+    files = blobs.keys() | brought.keys()
+
+    def read(paths: list[str], problems: list[InputError]) -> dict[str, str | None]:
+        # the base's files by the ids its listing gave (no path to look up again); a file a
+        # branch brings by its path in that branch, where it may be a link
+        listed = {f"{commit}:{p}": blobs[p] for p in paths if p not in brought}
+        texts = git.read_objects(listed) if listed else {}
+        texts.update(git.read_blobs([f"{brought[p]}:{p}" for p in paths if p in brought]))
+        return {p: texts.get(f"{brought.get(p, commit)}:{p}") for p in paths}
+
+    layout = layout_of(files, read)
+    layout.attribute_files = tuple(e for e in entries
+                                   if e[3].rpartition("/")[2] == ".gitattributes")
     return layout
 
 
@@ -329,7 +348,8 @@ class _Tree:
         named = [p for n, paths in self.by_name.items() if "settings" in n and n.endswith(".py")
                  for p in paths]
         self.settings = sorted({*in_settings, *named})[:200]
-        self.requirements = sorted(f for f in self.files if is_requirements(f))
+        self.requirements = sorted(f for f in self.files
+                                   if "requirements" in f and is_requirements(f))
 
     def named(self, name: str) -> list[str]:
         return self.by_name.get(name, [])
@@ -470,6 +490,8 @@ def _ini_chains(tree: _Tree, path: str, text: str | None,
                 problems: list[InputError]) -> list[AlembicChain]:
     if text is None:
         return []
+    import configparser  # only where an alembic.ini is
+
     parser = configparser.RawConfigParser(strict=False)
     try:
         parser.read_string(text, source=path)

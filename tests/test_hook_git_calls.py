@@ -1,0 +1,164 @@
+"""The hook's fixed cost in git processes: what one process already answered is not asked
+again. The base's tree is listed once (`ls-tree -r`); the layout, the listing of a migration
+chain's folders and the .gitattributes files on a merge's paths all come from that listing,
+and the layout's files are read by the ids it gave. Each answer from the listing is held
+equal to git's own (the near misses: a folder named like the start of another, an
+executable .gitattributes, a nested one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer.sources import git_repo as git_repo_module
+from analyzer.sources.git import scratch as scratch_module
+from analyzer.sources.git_repo import GitRepo
+from tests.conftest import git, write_files
+
+MIGRATION = ("from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+             "    dependencies = {deps}\n    operations = []\n")
+
+
+def recorded(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Every git command a run starts (git itself runs: this only writes the names down)."""
+    calls: list[list[str]] = []
+    for module in (git_repo_module, scratch_module):
+        real = module.run_git
+
+        def run(args, *rest, _real=real, **options):  # type: ignore[no-untyped-def]
+            args = list(args)
+            calls.append(args)
+            return _real(args, *rest, **options)
+
+        monkeypatch.setattr(module, "run_git", run)
+    return calls
+
+
+def tree_repo(repo) -> Path:
+    root = repo({"alembic/versions/a1_first.py": "revision = 'a1'\ndown_revision = None\n",
+                 "alembic/versions2/b1.py": "x = 1\n", "alembic/versions.txt": "x\n",
+                 "alembic.ini": "[alembic]\nscript_location = alembic\n",
+                 "shop/migrations/__init__.py": "",
+                 "shop/migrations/0001_initial.py": MIGRATION.format(deps="[]"),
+                 ".gitattributes": "*.lock merge=binary\n",
+                 "shop/.gitattributes": "*.txt merge=union\n",
+                 "shop/migrations/.gitattributes": "*.py -merge\n",
+                 "requirements.txt": "django==4.2\n"})
+    (root / "blog").mkdir()
+    (root / "blog" / ".gitattributes").write_text("*.txt merge=binary\n")
+    (root / "blog" / ".gitattributes").chmod(0o755)  # not a regular attributes file to git
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "executable attributes")
+    return root
+
+
+def test_folder_listings_from_the_known_tree_are_gits(repo) -> None:
+    root = tree_repo(repo)
+    folders = [["alembic/versions"], ["alembic/versions/"], ["alembic"],
+               ["shop/migrations", "alembic/versions"], ["requirements.txt"], ["nowhere"]]
+    asked = GitRepo(str(root))
+    commit = asked.resolve("main")
+    by_git = [asked.list_tree(commit, f) for f in folders]
+    known = GitRepo(str(root))
+    known.tree_entries(commit)
+    assert [known.list_tree(commit, f) for f in folders] == by_git
+    assert by_git[0] == ["alembic/versions/a1_first.py"]  # not versions2/ nor versions.txt
+
+
+def test_attributes_from_the_known_tree_are_gits(repo) -> None:
+    root = tree_repo(repo)
+    paths = ["blog/x.txt", "shop/x.txt", "shop/migrations/0002_x.py", "uv.lock", "a/b/c.txt"]
+    asked = GitRepo(str(root))
+    commit = asked.resolve("main")
+    by_git = asked.merge_attributes(commit, paths)
+    known = GitRepo(str(root))
+    known.tree_entries(commit)
+    try:
+        assert known.merge_attributes(commit, paths) == by_git
+        assert by_git["shop/x.txt"] == "union" and by_git["blog/x.txt"] == "unspecified"
+    finally:
+        asked.close()
+        known.close()
+
+
+def test_the_hook_lists_the_base_tree_once(repo, cli, tmp_path, monkeypatch) -> None:
+    """A staged migration and another worktree's in the same app, and a requirement both
+    change (merged): one `ls-tree` in the run, the layout's (before, the app's folder and
+    the .gitattributes on the merged path were listed again)."""
+    root = tree_repo(repo)
+    other = tmp_path / "other"
+    git(root, "worktree", "add", "-q", "-b", "other", str(other), "main")
+    write_files(other, {"shop/migrations/0002_theirs.py":
+                        MIGRATION.format(deps="[('shop', '0001_initial')]"),
+                        "requirements.txt": "django==5.0\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"shop/migrations/0002_mine.py":
+                       MIGRATION.format(deps="[('shop', '0001_initial')]"),
+                       "requirements.txt": "django==4.1\n"})
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    calls = recorded(monkeypatch)
+    report = cli("check", "--format", "json", "--fail-on", "never").json
+    rules = {f["rule"] for f in report["findings"]
+             if set(f["workstreams"]) == {"staged", "other"}}
+    assert "CS103" in rules and any(r.startswith("CS3") for r in rules), report["findings"]
+    listings = [c for c in calls if "ls-tree" in c]
+    assert len(listings) == 1 and "-r" in listings[0], listings
+    # the next commit on the same base: the layout is kept, with the tree's .gitattributes;
+    # only the app's migrations folder is listed (its own small ls-tree)
+    calls.clear()
+    assert cli("check", "--format", "json", "--fail-on", "never").json == report
+    listings = [c for c in calls if "ls-tree" in c]
+    assert len(listings) == 1 and listings[0][-1] == "shop/migrations", listings
+
+
+def test_a_commit_with_no_other_workstream_walks_no_ref(repo, cli, monkeypatch) -> None:
+    """The hook's own branch is no workstream to compare: with no other branch or worktree,
+    no `for-each-ref --contains` walk, nor with a worktree still on the base's tip (its
+    changes uncommitted); the near miss, a worktree with a commit of its own, asks it once."""
+    root = repo({"requirements.txt": "django==4.2\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"requirements.txt": "django==4.1\n"})
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    calls = recorded(monkeypatch)
+    assert cli("check", "--format", "json").code == 0
+    assert not [c for c in calls if "--contains" in c], calls
+    other = root.parent / "other"
+    git(root, "worktree", "add", "-q", "-b", "other", str(other), "main")
+    write_files(other, {"requirements.txt": "django==4.2\nhttpx\n"})
+    calls.clear()
+    assert cli("check", "--format", "json", "--fail-on", "never").code == 0
+    assert not [c for c in calls if "--contains" in c], calls  # a worktree on the base's tip
+    git(root, "commit", "-q", "--allow-empty", "-m", "mine")  # a branch off the base's tip
+    write_files(root, {"requirements.txt": "django==4.0\n"})
+    git(root, "add", "-A")
+    git(other, "commit", "-qam", "theirs")
+    calls.clear()
+    assert cli("check", "--format", "json", "--fail-on", "never").code == 0
+    assert len([c for c in calls if "--contains" in c]) == 1, calls
+
+
+def test_the_evidence_lines_come_from_the_texts_read(repo, cli, tmp_path, monkeypatch) -> None:
+    """A requirement both change, in conflict: the checks read the file of each side, and
+    the report's evidence (the same files at the same commits) reads none again: one
+    `cat-file`. The near miss: what a reader asks by branch name is read each time."""
+    root = repo({"requirements.txt": "django==4.2\n"})
+    other = tmp_path / "other"
+    git(root, "worktree", "add", "-q", "-b", "other", str(other), "main")
+    write_files(other, {"requirements.txt": "django==5.0\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"requirements.txt": "django==4.1\n"})
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    calls = recorded(monkeypatch)
+    report = cli("check", "--format", "json").json
+    assert {f["rule"] for f in report["findings"]} >= {"CS103"}, report["findings"]
+    assert len([c for c in calls if "cat-file" in c]) == 1, calls
+    git_repo = GitRepo(str(root))
+    calls.clear()
+    for _ in range(2):
+        assert git_repo.read_blobs(["main:requirements.txt"]) == {
+            "main:requirements.txt": "django==4.2\n"}
+    assert len([c for c in calls if "cat-file" in c]) == 2, calls
