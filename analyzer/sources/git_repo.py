@@ -598,6 +598,50 @@ class GitRepo:
                 self._snapshots[key] = done
         return done
 
+    def settle_unchanged(self, worktrees: list[tuple[str, str]], paths: tuple[str, ...]) -> int:
+        """Take as their HEAD, without a git process each, the worktrees (path, HEAD) that
+        provably change nothing within `paths` (index, files and HEAD agree there, nothing
+        untracked): their snapshots are then answered from memory. The others, and any
+        worktree this cannot prove unchanged, are read by git as before. How many settled."""
+        from analyzer.sources.git.unchanged import Asked, unchanged_worktrees
+
+        if not paths:
+            return 0
+        asked = [Asked(path, os.path.join(self.worktree_git_dir(path), "index"), head)
+                 for path, head in worktrees]
+        heads = dict(worktrees)
+        proven = unchanged_worktrees(asked, tuple(paths), dict(self._file_settings()),
+                                     self.object_format, self._objects)
+        with self._lock:
+            for path in proven:
+                real = os.path.realpath(path)
+                self._snapshots.setdefault((real, False, tuple(paths), ()), heads[path])
+                self._untracked.setdefault((real, tuple(paths)), [])
+        return len(proven)
+
+    def _objects(self, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
+        """Objects by name (`<rev>:<path>`, an id) -> (type, raw content), None when git
+        has none by that name, through one `cat-file --batch`."""
+        if not names or any("\n" in name for name in names):
+            return {}
+        out = self.run_bytes("cat-file", "--batch", stdin="".join(
+            f"{name}\n" for name in names).encode("utf-8", "surrogateescape"))
+        result: dict[str, tuple[str, bytes] | None] = {}
+        position = 0
+        for name in names:
+            newline = out.index(b"\n", position)
+            header = out[position:newline].rsplit(b" ", 2)
+            position = newline + 1
+            if len(header) != 3 or not header[2].isdigit() or not _HEX.fullmatch(
+                    header[0].decode("ascii", "replace")):
+                result[name] = None  # `<name> missing`, `ambiguous`
+                continue
+            size = int(header[2])
+            result[name] = (header[1].decode("ascii", "replace"),
+                            out[position:position + size])
+            position += size + 1
+        return result
+
     def merge_commits(self, ref: str, since: str | None, last: int | None) -> list[list[str]]:
         """[commit, committer date, first parent, second parent] of the two-parent merges
         reachable from ref, newest first."""

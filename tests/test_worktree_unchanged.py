@@ -1,0 +1,318 @@
+"""The hook proves, without a git process, that another worktree changes nothing where the
+staged change can collide (its index file, lstat, its content hashed as git hashes a
+blob); everything else is read by git as before. Each case: what the proof says, and what
+the long way (git's own `status` in a directory of ours) says — the proof may only ever say
+"unchanged" where git does, and where git sees a change, the proof must step aside."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from analyzer.sources.git.index_file import IndexEntry, Unreadable, read_index
+from analyzer.sources.git_repo import GitRepo
+from tests.conftest import git, write_files
+
+SCOPE = ("requirements.txt", ":(glob)requirements*.txt", ":(glob)requirements/*.txt",
+         ":(glob)*.lock", "shop/migrations/")
+MIGRATION = "from django.db import migrations\n"
+
+
+def base(repo) -> Path:
+    return repo({"requirements.txt": "django==4.2\n", "requirements/dev.txt": "pytest\n",
+                 "uv.lock": "version = 1\n", "shop/migrations/__init__.py": "",
+                 "shop/migrations/0001_initial.py": MIGRATION, "shop/views.py": "A = 1\n",
+                 "blog/views.py": "B = 1\n"})
+
+
+def worktree(root: Path, name: str = "other") -> Path:
+    tree = root.parent / name
+    git(root, "worktree", "add", "-q", "-b", name, str(tree), "main")
+    return tree
+
+
+def decide(root: Path, tree: Path, scope: tuple[str, ...] = SCOPE) -> tuple[bool, bool]:
+    """(proven unchanged without git, unchanged as git reads it the long way)."""
+    head = git(tree, "rev-parse", "HEAD").strip()
+    repo = GitRepo(str(root))
+    try:
+        proven = repo.settle_unchanged([(str(tree), head)], scope) == 1
+    finally:
+        repo.close()
+    repo = GitRepo(str(root))
+    try:
+        by_git = repo.snapshot_worktree(str(tree), head, paths=scope) == head
+    finally:
+        repo.close()
+    assert by_git or not proven, "the proof said unchanged where git sees a change"
+    return proven, by_git
+
+
+def age(tree: Path, *paths: str) -> None:
+    """Files older than their index entry's index (not racily clean): stat data trusted."""
+    for path in paths:
+        os.utime(tree / path, ns=(1_600_000_000_000_000_000,) * 2)
+    git(tree, "update-index", "--really-refresh")
+
+
+def test_a_clean_worktree_is_proven_unchanged(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    write_files(tree, {"blog/views.py": "B = 2\n", "blog/new.py": "x\n"})  # out of scope
+    git(tree, "add", "blog/new.py")
+    assert decide(root, tree) == (True, True)  # fresh: racily clean, hashed
+
+
+def test_clean_files_with_trusted_stat_data_are_proven_unchanged(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    age(tree, "requirements.txt", "uv.lock", "shop/migrations/0001_initial.py")
+    assert decide(root, tree) == (True, True)
+
+
+@pytest.mark.parametrize("change", ["unstaged", "staged", "staged-then-restored", "deleted",
+                                    "intent-to-add", "new-migration", "new-requirements",
+                                    "new-requirements-folder", "replaced-by-folder"])
+def test_a_change_in_scope_is_left_to_git(repo, change: str) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    if change == "unstaged":
+        write_files(tree, {"requirements.txt": "django==5.0\n"})
+    elif change == "staged":
+        write_files(tree, {"uv.lock": "version = 2\n"})
+        git(tree, "add", "uv.lock")
+    elif change == "staged-then-restored":  # the index differs from HEAD, the file does not
+        write_files(tree, {"requirements.txt": "django==5.0\n"})
+        git(tree, "add", "requirements.txt")
+        write_files(tree, {"requirements.txt": "django==4.2\n"})
+    elif change == "deleted":
+        (tree / "shop/migrations/0001_initial.py").unlink()
+    elif change == "intent-to-add":
+        write_files(tree, {"requirements-dev.txt": "x\n"})
+        git(tree, "add", "-N", "requirements-dev.txt")
+    elif change == "new-migration":
+        write_files(tree, {"shop/migrations/0002_more.py": MIGRATION})
+    elif change == "new-requirements":
+        write_files(tree, {"requirements-test.txt": "pytest\n"})
+    elif change == "new-requirements-folder":
+        write_files(tree, {"requirements/test.txt": "pytest\n"})
+    elif change == "replaced-by-folder":
+        (tree / "uv.lock").unlink()
+        write_files(tree, {"uv.lock/x": "x\n"})
+    assert decide(root, tree) == (False, False)
+
+
+def test_a_racily_clean_edit_is_left_to_git(repo) -> None:
+    """Rewritten, same size, in the second the index was written: the stat data matches and
+    cannot be trusted; the content says it changed."""
+    root = base(repo)
+    tree = worktree(root)
+    moment = 1_700_000_000_000_000_000
+    index = Path(git(tree, "rev-parse", "--path-format=absolute", "--git-path",
+                     "index").strip())
+    os.utime(tree / "requirements.txt", ns=(moment, moment))
+    git(tree, "update-index", "--really-refresh")
+    write_files(tree, {"requirements.txt": "django==5.2\n"})
+    os.utime(tree / "requirements.txt", ns=(moment, moment))
+    os.utime(index, ns=(moment, moment))
+    assert decide(root, tree) == (False, False)
+
+
+def test_a_mode_change_is_left_to_git_unless_filemode_is_off(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    (tree / "requirements.txt").chmod(0o755)
+    assert decide(root, tree) == (False, False)
+    git(root, "config", "core.fileMode", "false")
+    assert decide(root, tree) == (True, True)
+
+
+def test_symlinks_are_compared_by_target(repo) -> None:
+    root = base(repo)
+    os.symlink("requirements/dev.txt", root / "requirements-dev.txt")
+    git(root, "add", "requirements-dev.txt")
+    git(root, "commit", "-qm", "link")
+    tree = worktree(root)
+    assert decide(root, tree) == (True, True)
+    (tree / "requirements-dev.txt").unlink()
+    os.symlink("requirements.txt", tree / "requirements-dev.txt")
+    assert decide(root, tree) == (False, False)
+
+
+def test_a_linked_folder_on_the_way_is_left_to_git(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    os.rename(tree / "shop", tree / "shop-real")
+    os.symlink("shop-real", tree / "shop")
+    assert decide(root, tree)[0] is False
+
+
+@pytest.mark.parametrize("version", ["2", "3", "4"])
+def test_every_index_version_reads_alike(repo, version: str) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    git(tree, "update-index", "--index-version", version)
+    assert decide(root, tree) == (True, True)
+    write_files(tree, {"requirements.txt": "django==5.0\n"})
+    assert decide(root, tree) == (False, False)
+
+
+def test_index_versions_give_the_same_entries(repo, tmp_path: Path) -> None:
+    deep = "/".join(["d" * 200] * 22) + "/file.txt"  # a name over 4095 bytes
+    root = repo({"a.txt": "a\n", "b/c.txt": "c\n"})
+    blob = git(root, "hash-object", "-w", "a.txt").strip()
+    git(root, "update-index", "--add", "--cacheinfo", f"100644,{blob},{deep}")  # no such file
+    git(root, "update-index", "--chmod=+x", "a.txt")
+
+    def entries(version: str) -> list[IndexEntry]:
+        git(root, "update-index", "--index-version", version)
+        index = read_index(str(root / ".git" / "index"), "sha1")
+        assert index.version == int(version) or version == "3"  # v2 without extended flags
+        return [index.entry(n) for n in range(index.size)]
+
+    assert entries("2") == entries("3") == entries("4")
+    assert [e.path for e in entries("4")] == [b"a.txt", b"b/c.txt", deep.encode()]
+    assert entries("2")[0].mode == 0o100755
+    git(root, "update-index", "--skip-worktree", "b/c.txt")  # extended flags: version 3+
+    assert read_index(str(root / ".git" / "index"), "sha1").version == 3
+    assert entries("3")[1].skip_worktree and entries("4")[1].skip_worktree
+    assert entries("3") == entries("4")
+
+
+def test_a_split_index_is_left_to_git(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    git(root, "config", "extensions.worktreeConfig", "true")
+    git(tree, "config", "--worktree", "core.splitIndex", "true")
+    git(tree, "update-index", "--split-index")
+    with pytest.raises(Unreadable):
+        read_index(git(tree, "rev-parse", "--path-format=absolute", "--git-path",
+                       "index").strip(), "sha1")
+    assert decide(root, tree) == (False, True)
+
+
+def test_a_sparse_checkout_honours_skip_worktree(repo) -> None:
+    """Files outside the cone are not on disk and marked skip-worktree: git reads them as
+    unchanged, and so does the proof; a sparse index (directories as entries) is git's."""
+    root = base(repo)
+    tree = worktree(root)
+    git(tree, "sparse-checkout", "set", "blog")
+    assert not (tree / "shop").exists()
+    assert decide(root, tree) == (True, True)
+    git(tree, "sparse-checkout", "set", "--sparse-index", "blog")
+    assert decide(root, tree)[1] is True
+
+
+def test_skip_worktree_and_assume_unchanged_are_honoured_as_git_does(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    write_files(tree, {"requirements.txt": "django==5.0\n", "uv.lock": "version = 9\n"})
+    git(tree, "update-index", "--skip-worktree", "requirements.txt")
+    git(tree, "update-index", "--assume-unchanged", "uv.lock")
+    assert decide(root, tree) == (True, True)
+
+
+def test_crlf_files_under_autocrlf_are_left_to_git(repo) -> None:
+    """With core.autocrlf git stores the file's lines with LF: its bytes hash to another
+    blob, so only git can say it is unchanged."""
+    root = base(repo)
+    git(root, "config", "core.autocrlf", "true")
+    tree = worktree(root)
+    assert (tree / "requirements.txt").read_bytes() == b"django==4.2\r\n"
+    assert decide(root, tree) == (False, True)
+
+
+def test_an_attributes_file_leaves_rehashed_files_to_git(repo) -> None:
+    """A `.gitattributes` can make git store other bytes than the file's (eol, ident,
+    working-tree-encoding): a file whose stat data git would not trust is then git's."""
+    root = base(repo)
+    write_files(root, {".gitattributes": "*.txt ident\n"})
+    git(root, "add", ".gitattributes")
+    git(root, "commit", "-qm", "attributes")
+    tree = worktree(root)
+    assert decide(root, tree) == (False, True)
+    age(tree, "requirements.txt", "requirements/dev.txt", "uv.lock",
+        "shop/migrations/0001_initial.py", "shop/migrations/__init__.py")
+    assert decide(root, tree) == (True, True)  # stat data trusted: no content read
+
+
+@pytest.mark.parametrize("ignore", ["__pycache__/\n*.py[cod]\n", "*.pyc\n", "",
+                                    "__pycache__/\n*.pyc\n!keep.pyc\n"])
+def test_python_caches_in_a_migrations_folder(repo, ignore: str) -> None:
+    """`__pycache__` beside migrations is everywhere; a `.gitignore` that names it (and
+    negates nothing) proves git ignores it. Anything else is git's to judge."""
+    root = base(repo)
+    if ignore:
+        write_files(root, {".gitignore": ignore})
+        git(root, "add", ".gitignore")
+        git(root, "commit", "-qm", "ignore")
+    tree = worktree(root)
+    write_files(tree, {"shop/migrations/__pycache__/0001_initial.cpython-311.pyc": "x",
+                       "shop/migrations/old.pyc": "y"})
+    proven, by_git = decide(root, tree)
+    assert by_git is bool(ignore)
+    assert proven is (bool(ignore) and "!" not in ignore)  # a negation: git's to judge
+
+
+def test_a_nested_repository_in_scope_is_left_to_git(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    nested = tree / "shop" / "migrations" / "vendored"
+    nested.mkdir()
+    git(nested, "init", "-q")
+    assert decide(root, tree)[0] is False
+
+
+def test_sha256_repositories(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main", "--object-format=sha256")
+    write_files(root, {"requirements.txt": "django\n"})
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qm", "one")
+    tree = worktree(root)
+    assert decide(root, tree) == (True, True)
+    write_files(tree, {"requirements.txt": "flask\n"})
+    assert decide(root, tree) == (False, False)
+
+
+def test_the_proof_runs_no_git_and_no_hostile_setting(repo, tmp_path: Path) -> None:
+    """A worktree's own configuration names an fsmonitor: the proof starts no process at
+    all (only the one batched read of HEAD's trees, hardened, in the repository)."""
+    root = base(repo)
+    tree = worktree(root)
+    mark = tmp_path / "ran"
+    trap = tmp_path / "trap.sh"
+    trap.write_text(f"#!/bin/sh\ntouch {mark}\n")
+    trap.chmod(0o755)
+    git(root, "config", "extensions.worktreeConfig", "true")
+    git(tree, "config", "--worktree", "core.fsmonitor", str(trap))
+    assert decide(root, tree) == (True, True)
+    assert not mark.exists()
+
+
+def test_many_worktrees_take_one_process(repo, monkeypatch) -> None:
+    import subprocess
+
+    root = base(repo)
+    trees = [worktree(root, f"w{n}") for n in range(4)]
+    write_files(trees[1], {"requirements.txt": "django==5.0\n"})
+    started: list[list[str]] = []
+    popen = subprocess.Popen
+
+    def counting(args, *rest, **options):  # type: ignore[no-untyped-def]
+        started.append(list(args))
+        return popen(args, *rest, **options)
+
+    head = git(root, "rev-parse", "HEAD").strip()
+    repo_ = GitRepo(str(root))
+    repo_._file_settings()  # the configuration is read once a run anyway
+    monkeypatch.setattr(subprocess, "Popen", counting)
+    try:
+        settled = repo_.settle_unchanged([(str(t), head) for t in trees], SCOPE)
+    finally:
+        repo_.close()
+    assert settled == 3
+    assert len(started) == 1 and "cat-file" in started[0], started
