@@ -24,6 +24,8 @@ def base(repo) -> Path:
     return repo({"requirements.txt": "django==4.2\n", "requirements/dev.txt": "pytest\n",
                  "uv.lock": "version = 1\n", "shop/migrations/__init__.py": "",
                  "shop/migrations/0001_initial.py": MIGRATION, "shop/views.py": "A = 1\n",
+                 # names that sort beside the folder: a tree orders them as git does
+                 "shop/migrations.py": "", "shop/migrations-old/0001.py": "",
                  "blog/views.py": "B = 1\n"})
 
 
@@ -33,21 +35,24 @@ def worktree(root: Path, name: str = "other") -> Path:
     return tree
 
 
-def decide(root: Path, tree: Path, scope: tuple[str, ...] = SCOPE) -> tuple[bool, bool]:
-    """(proven unchanged without git, unchanged as git reads it the long way)."""
+def decide(root: Path, tree: Path, scope: tuple[str, ...] = SCOPE) -> tuple[str, bool]:
+    """How the worktree was read — "unchanged" (its HEAD, proven without git), "edited"
+    (a snapshot written in Python) or "git" — and whether git, the long way, reads it as
+    unchanged. A snapshot taken without git must be git's, byte for byte."""
     head = git(tree, "rev-parse", "HEAD").strip()
     repo = GitRepo(str(root))
     try:
-        proven = repo.settle_unchanged([(str(tree), head)], scope) == 1
+        settled = repo.settle_worktrees([(str(tree), head)], scope) == 1
+        ours = repo.snapshot_worktree(str(tree), head, paths=scope)
     finally:
         repo.close()
     repo = GitRepo(str(root))
     try:
-        by_git = repo.snapshot_worktree(str(tree), head, paths=scope) == head
+        by_git = repo.snapshot_worktree(str(tree), head, paths=scope)
     finally:
         repo.close()
-    assert by_git or not proven, "the proof said unchanged where git sees a change"
-    return proven, by_git
+    assert ours == by_git, "a snapshot taken without git differs from git's"
+    return ("unchanged" if ours == head else "edited") if settled else "git", by_git == head
 
 
 def age(tree: Path, *paths: str) -> None:
@@ -62,31 +67,59 @@ def test_a_clean_worktree_is_proven_unchanged(repo) -> None:
     tree = worktree(root)
     write_files(tree, {"blog/views.py": "B = 2\n", "blog/new.py": "x\n"})  # out of scope
     git(tree, "add", "blog/new.py")
-    assert decide(root, tree) == (True, True)  # fresh: racily clean, hashed
+    assert decide(root, tree) == ("unchanged", True)  # fresh: racily clean, hashed
 
 
 def test_clean_files_with_trusted_stat_data_are_proven_unchanged(repo) -> None:
     root = base(repo)
     tree = worktree(root)
     age(tree, "requirements.txt", "uv.lock", "shop/migrations/0001_initial.py")
-    assert decide(root, tree) == (True, True)
+    assert decide(root, tree) == ("unchanged", True)
 
 
-@pytest.mark.parametrize("change", ["unstaged", "staged", "staged-then-restored", "deleted",
-                                    "intent-to-add", "new-migration", "new-requirements",
-                                    "new-requirements-folder", "replaced-by-folder"])
-def test_a_change_in_scope_is_left_to_git(repo, change: str) -> None:
+@pytest.mark.parametrize("change", ["unstaged", "unstaged-deep", "staged-then-restored"])
+def test_an_edit_of_tracked_files_is_snapshot_without_git(repo, change: str) -> None:
+    """The only change within the scope is the content of files the index tracks: the
+    snapshot (blobs, the folders on their way, the commit) is written in Python, and it is
+    git's own, object for object (`decide` compares the commits)."""
     root = base(repo)
     tree = worktree(root)
     if change == "unstaged":
-        write_files(tree, {"requirements.txt": "django==5.0\n"})
-    elif change == "staged":
-        write_files(tree, {"uv.lock": "version = 2\n"})
-        git(tree, "add", "uv.lock")
-    elif change == "staged-then-restored":  # the index differs from HEAD, the file does not
+        write_files(tree, {"requirements.txt": "django==5.0\n", "uv.lock": "version = 2\n"})
+    elif change == "unstaged-deep":
+        write_files(tree, {"shop/migrations/0001_initial.py": MIGRATION + "# more\n"})
+    else:  # the index differs from HEAD, the file from the index
         write_files(tree, {"requirements.txt": "django==5.0\n"})
         git(tree, "add", "requirements.txt")
         write_files(tree, {"requirements.txt": "django==4.2\n"})
+    assert decide(root, tree) == ("edited", False)
+
+
+@pytest.mark.parametrize("elsewhere", ["staged", "autocrlf"])
+def test_an_edit_git_could_store_otherwise_is_left_to_git(repo, elsewhere: str) -> None:
+    """A file staged outside the scope since git wrote the cache-tree: the folders around
+    it are git's to write. A CRLF file under core.autocrlf: git stores it with LF."""
+    root = base(repo)
+    tree = worktree(root)
+    if elsewhere == "staged":
+        write_files(tree, {"blog/views.py": "B = 2\n"})
+        git(tree, "add", "blog/views.py")
+        write_files(tree, {"requirements.txt": "django==5.0\n"})
+    else:
+        git(root, "config", "core.autocrlf", "true")
+        write_files(tree, {"requirements.txt": "django==5.0\r\n"})
+    assert decide(root, tree) == ("git", False)
+
+
+@pytest.mark.parametrize("change", ["staged", "deleted", "intent-to-add", "new-migration",
+                                    "new-requirements", "new-requirements-folder",
+                                    "replaced-by-folder"])
+def test_a_change_in_scope_is_left_to_git(repo, change: str) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    if change == "staged":
+        write_files(tree, {"uv.lock": "version = 2\n"})
+        git(tree, "add", "uv.lock")
     elif change == "deleted":
         (tree / "shop/migrations/0001_initial.py").unlink()
     elif change == "intent-to-add":
@@ -101,10 +134,10 @@ def test_a_change_in_scope_is_left_to_git(repo, change: str) -> None:
     elif change == "replaced-by-folder":
         (tree / "uv.lock").unlink()
         write_files(tree, {"uv.lock/x": "x\n"})
-    assert decide(root, tree) == (False, False)
+    assert decide(root, tree) == ("git", False)
 
 
-def test_a_racily_clean_edit_is_left_to_git(repo) -> None:
+def test_a_racily_clean_edit_is_read(repo) -> None:
     """Rewritten, same size, in the second the index was written: the stat data matches and
     cannot be trusted; the content says it changed."""
     root = base(repo)
@@ -117,16 +150,16 @@ def test_a_racily_clean_edit_is_left_to_git(repo) -> None:
     write_files(tree, {"requirements.txt": "django==5.2\n"})
     os.utime(tree / "requirements.txt", ns=(moment, moment))
     os.utime(index, ns=(moment, moment))
-    assert decide(root, tree) == (False, False)
+    assert decide(root, tree) == ("edited", False)
 
 
 def test_a_mode_change_is_left_to_git_unless_filemode_is_off(repo) -> None:
     root = base(repo)
     tree = worktree(root)
     (tree / "requirements.txt").chmod(0o755)
-    assert decide(root, tree) == (False, False)
+    assert decide(root, tree) == ("git", False)
     git(root, "config", "core.fileMode", "false")
-    assert decide(root, tree) == (True, True)
+    assert decide(root, tree) == ("unchanged", True)
 
 
 def test_symlinks_are_compared_by_target(repo) -> None:
@@ -135,10 +168,10 @@ def test_symlinks_are_compared_by_target(repo) -> None:
     git(root, "add", "requirements-dev.txt")
     git(root, "commit", "-qm", "link")
     tree = worktree(root)
-    assert decide(root, tree) == (True, True)
+    assert decide(root, tree) == ("unchanged", True)
     (tree / "requirements-dev.txt").unlink()
     os.symlink("requirements.txt", tree / "requirements-dev.txt")
-    assert decide(root, tree) == (False, False)
+    assert decide(root, tree) == ("edited", False)  # a link is stored by its target
 
 
 def test_a_linked_folder_on_the_way_is_left_to_git(repo) -> None:
@@ -146,7 +179,7 @@ def test_a_linked_folder_on_the_way_is_left_to_git(repo) -> None:
     tree = worktree(root)
     os.rename(tree / "shop", tree / "shop-real")
     os.symlink("shop-real", tree / "shop")
-    assert decide(root, tree)[0] is False
+    assert decide(root, tree)[0] == "git"
 
 
 @pytest.mark.parametrize("version", ["2", "3", "4"])
@@ -154,9 +187,9 @@ def test_every_index_version_reads_alike(repo, version: str) -> None:
     root = base(repo)
     tree = worktree(root)
     git(tree, "update-index", "--index-version", version)
-    assert decide(root, tree) == (True, True)
+    assert decide(root, tree) == ("unchanged", True)
     write_files(tree, {"requirements.txt": "django==5.0\n"})
-    assert decide(root, tree) == (False, False)
+    assert decide(root, tree) == ("edited", False)
 
 
 def test_index_versions_give_the_same_entries(repo, tmp_path: Path) -> None:
@@ -190,7 +223,7 @@ def test_a_split_index_is_left_to_git(repo) -> None:
     with pytest.raises(Unreadable):
         read_index(git(tree, "rev-parse", "--path-format=absolute", "--git-path",
                        "index").strip(), "sha1")
-    assert decide(root, tree) == (False, True)
+    assert decide(root, tree) == ("git", True)
 
 
 def test_a_sparse_checkout_honours_skip_worktree(repo) -> None:
@@ -200,7 +233,7 @@ def test_a_sparse_checkout_honours_skip_worktree(repo) -> None:
     tree = worktree(root)
     git(tree, "sparse-checkout", "set", "blog")
     assert not (tree / "shop").exists()
-    assert decide(root, tree) == (True, True)
+    assert decide(root, tree) == ("unchanged", True)
     git(tree, "sparse-checkout", "set", "--sparse-index", "blog")
     assert decide(root, tree)[1] is True
 
@@ -211,7 +244,7 @@ def test_skip_worktree_and_assume_unchanged_are_honoured_as_git_does(repo) -> No
     write_files(tree, {"requirements.txt": "django==5.0\n", "uv.lock": "version = 9\n"})
     git(tree, "update-index", "--skip-worktree", "requirements.txt")
     git(tree, "update-index", "--assume-unchanged", "uv.lock")
-    assert decide(root, tree) == (True, True)
+    assert decide(root, tree) == ("unchanged", True)
 
 
 def test_crlf_files_under_autocrlf_are_left_to_git(repo) -> None:
@@ -221,7 +254,7 @@ def test_crlf_files_under_autocrlf_are_left_to_git(repo) -> None:
     git(root, "config", "core.autocrlf", "true")
     tree = worktree(root)
     assert (tree / "requirements.txt").read_bytes() == b"django==4.2\r\n"
-    assert decide(root, tree) == (False, True)
+    assert decide(root, tree) == ("git", True)
 
 
 def test_an_attributes_file_leaves_rehashed_files_to_git(repo) -> None:
@@ -232,10 +265,10 @@ def test_an_attributes_file_leaves_rehashed_files_to_git(repo) -> None:
     git(root, "add", ".gitattributes")
     git(root, "commit", "-qm", "attributes")
     tree = worktree(root)
-    assert decide(root, tree) == (False, True)
+    assert decide(root, tree) == ("git", True)
     age(tree, "requirements.txt", "requirements/dev.txt", "uv.lock",
         "shop/migrations/0001_initial.py", "shop/migrations/__init__.py")
-    assert decide(root, tree) == (True, True)  # stat data trusted: no content read
+    assert decide(root, tree) == ("unchanged", True)  # stat data trusted: no content read
 
 
 @pytest.mark.parametrize("ignore", ["__pycache__/\n*.py[cod]\n", "*.pyc\n", "",
@@ -251,9 +284,10 @@ def test_python_caches_in_a_migrations_folder(repo, ignore: str) -> None:
     tree = worktree(root)
     write_files(tree, {"shop/migrations/__pycache__/0001_initial.cpython-311.pyc": "x",
                        "shop/migrations/old.pyc": "y"})
-    proven, by_git = decide(root, tree)
+    how, by_git = decide(root, tree)
     assert by_git is bool(ignore)
-    assert proven is (bool(ignore) and "!" not in ignore)  # a negation: git's to judge
+    proven = bool(ignore) and "!" not in ignore  # a negation: git's to judge
+    assert how == ("unchanged" if proven else "git")
 
 
 def test_a_nested_repository_in_scope_is_left_to_git(repo) -> None:
@@ -262,7 +296,7 @@ def test_a_nested_repository_in_scope_is_left_to_git(repo) -> None:
     nested = tree / "shop" / "migrations" / "vendored"
     nested.mkdir()
     git(nested, "init", "-q")
-    assert decide(root, tree)[0] is False
+    assert decide(root, tree)[0] == "git"
 
 
 def test_sha256_repositories(tmp_path: Path) -> None:
@@ -273,9 +307,9 @@ def test_sha256_repositories(tmp_path: Path) -> None:
     git(root, "add", "-A")
     git(root, "-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qm", "one")
     tree = worktree(root)
-    assert decide(root, tree) == (True, True)
+    assert decide(root, tree) == ("unchanged", True)
     write_files(tree, {"requirements.txt": "flask\n"})
-    assert decide(root, tree) == (False, False)
+    assert decide(root, tree) == ("edited", False)
 
 
 def test_the_proof_runs_no_git_and_no_hostile_setting(repo, tmp_path: Path) -> None:
@@ -289,7 +323,7 @@ def test_the_proof_runs_no_git_and_no_hostile_setting(repo, tmp_path: Path) -> N
     trap.chmod(0o755)
     git(root, "config", "extensions.worktreeConfig", "true")
     git(tree, "config", "--worktree", "core.fsmonitor", str(trap))
-    assert decide(root, tree) == (True, True)
+    assert decide(root, tree) == ("unchanged", True)
     assert not mark.exists()
 
 
@@ -311,8 +345,8 @@ def test_many_worktrees_take_one_process(repo, monkeypatch) -> None:
     repo_._file_settings()  # the configuration is read once a run anyway
     monkeypatch.setattr(subprocess, "Popen", counting)
     try:
-        settled = repo_.settle_unchanged([(str(t), head) for t in trees], SCOPE)
+        settled = repo_.settle_worktrees([(str(t), head) for t in trees], SCOPE)
     finally:
         repo_.close()
-    assert settled == 3
+    assert settled == 4  # three unchanged, one edited
     assert len(started) == 1 and "cat-file" in started[0], started

@@ -598,26 +598,44 @@ class GitRepo:
                 self._snapshots[key] = done
         return done
 
-    def settle_unchanged(self, worktrees: list[tuple[str, str]], paths: tuple[str, ...]) -> int:
-        """Take as their HEAD, without a git process each, the worktrees (path, HEAD) that
-        provably change nothing within `paths` (index, files and HEAD agree there, nothing
-        untracked): their snapshots are then answered from memory. The others, and any
-        worktree this cannot prove unchanged, are read by git as before. How many settled."""
-        from analyzer.sources.git.unchanged import Asked, unchanged_worktrees
+    def settle_worktrees(self, worktrees: list[tuple[str, str]], paths: tuple[str, ...]) -> int:
+        """Snapshot without a git process each the worktrees (path, HEAD) whose state within
+        `paths` is known from their index files and disk: one that provably changes nothing
+        there is its HEAD; one whose only change there is the content of tracked files gets
+        a snapshot written in Python (blobs, the folders on their way, the commit: the same
+        objects git writes). Every other worktree is read by git as before. How many."""
+        from analyzer.sources.git.index_file import Unreadable
+        from analyzer.sources.git.index_tree import tree_with
+        from analyzer.sources.git.unchanged import Asked, settle_worktrees
 
         if not paths:
             return 0
         asked = [Asked(path, os.path.join(self.worktree_git_dir(path), "index"), head)
                  for path, head in worktrees]
         heads = dict(worktrees)
-        proven = unchanged_worktrees(asked, tuple(paths), dict(self._file_settings()),
-                                     self.object_format, self._objects)
+        settled = settle_worktrees(asked, tuple(paths), dict(self._file_settings()),
+                                   self.object_format, self._objects)
+        done: dict[str, str] = {}
+        for path, found in settled.items():
+            if not found.edits:
+                done[path] = heads[path]
+                continue
+            scratch = self.scratch()
+            replaced = {name: (mode, scratch.write_object("blob", content, self.object_format))
+                        for name, (mode, content) in found.edits.items()}
+            try:
+                tree, written = tree_with(found.index, replaced, self.object_format)
+            except Unreadable:
+                continue  # git writes this one's tree
+            for kind, data in written:
+                scratch.write_object(kind, data, self.object_format)
+            done[path] = scratch.write_commit(tree, heads[path], self.object_format)
         with self._lock:
-            for path in proven:
+            for path, commit in done.items():
                 real = os.path.realpath(path)
-                self._snapshots.setdefault((real, False, tuple(paths), ()), heads[path])
+                self._snapshots.setdefault((real, False, tuple(paths), ()), commit)
                 self._untracked.setdefault((real, tuple(paths)), [])
-        return len(proven)
+        return len(done)
 
     def _objects(self, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
         """Objects by name (`<rev>:<path>`, an id) -> (type, raw content), None when git

@@ -40,6 +40,14 @@ class IndexEntry:
     intent_to_add: bool
 
 
+@dataclass(frozen=True)
+class CachedTree:
+    """One folder of the cache-tree: its tree id (None: changed since git wrote it)."""
+
+    oid: str | None
+    folders: dict[bytes, CachedTree]
+
+
 class IndexFile:
     """The entries of one index file, and the time it was written (git's "racy" test)."""
 
@@ -53,6 +61,8 @@ class IndexFile:
         count = int.from_bytes(data[8:12], "big")
         self._fixed = 40 + hash_size + 2  # stat data, object id, flags
         self._names: list[bytes] | None = None
+        self._extension_at: dict[bytes, tuple[int, int]] = {}  # signature -> (start, end)
+        self.unmerged = False  # an entry of a conflict (stage 1-3) anywhere
         if self.version == 4:
             self._offsets, self._names, end = self._walk_v4(count)
         else:
@@ -93,6 +103,41 @@ class IndexFile:
                           (flags & _STAGE) >> 12, bool(flags & _ASSUME_VALID),
                           bool(extended & _SKIP_WORKTREE), bool(extended & _INTENT_TO_ADD))
 
+    def cache_tree(self) -> CachedTree | None:
+        """The `TREE` extension: the tree id git last wrote for each folder whose entries
+        have not changed since (git's own write-tree reuses them); None without one."""
+        where = self._extension_at.get(b"TREE")
+        if where is None:
+            return None
+        node, end = self._cached_tree(where[0], where[1])
+        if end != where[1]:
+            raise Unreadable("the cache-tree does not end where its extension does")
+        return node
+
+    def _cached_tree(self, position: int, end: int) -> tuple[CachedTree, int]:
+        data = self.data
+        name_end = data.find(b"\0", position, end)
+        line_end = data.find(b"\n", name_end, end)
+        if name_end < 0 or line_end < 0:
+            raise Unreadable("a truncated cache-tree")
+        try:
+            entries, subtrees = (int(n) for n in data[name_end + 1:line_end].split(b" "))
+        except ValueError:
+            raise Unreadable("a cache-tree count is not a number") from None
+        position = line_end + 1
+        oid = None
+        if entries >= 0:
+            oid = data[position:position + self.hash_size].hex()
+            position += self.hash_size
+        node = CachedTree(oid, {})
+        for _ in range(subtrees):
+            if position >= end:
+                raise Unreadable("a truncated cache-tree")
+            name = data[position:data.find(b"\0", position, end)]
+            child, position = self._cached_tree(position, end)
+            node.folders[name] = child
+        return node, position
+
     def _walk(self, count: int) -> tuple[list[int], int]:
         """Where each entry of a version 2 or 3 file starts (names padded to 8 bytes)."""
         data, fixed, version = self.data, self._fixed, self.version
@@ -104,10 +149,10 @@ class IndexFile:
             for _ in range(count):
                 note(position)
                 flags = data[position + low] << 8 | data[position + high]
-                if flags & 0x4FFF < 0xFFF:  # the common entry: no extended flags, short name
-                    position += (fixed + flags + 8) & ~7 if flags < 0x1000 else \
-                        (fixed + (flags & 0xFFF) + 8) & ~7
+                if flags < 0xFFF:  # the common entry: no flag set, a short name
+                    position += (fixed + flags + 8) & ~7
                     continue
+                self.unmerged = self.unmerged or bool(flags & _STAGE)
                 head = fixed
                 if flags & _EXTENDED:
                     if version == 2:
@@ -136,6 +181,7 @@ class IndexFile:
             for _ in range(count):
                 offsets.append(position)
                 flags = data[position + fixed - 2] << 8 | data[position + fixed - 1]
+                self.unmerged = self.unmerged or bool(flags & _STAGE)
                 cursor = position + fixed + (2 if flags & _EXTENDED else 0)
                 byte = data[cursor]
                 cursor += 1
@@ -172,6 +218,7 @@ class IndexFile:
             if signature not in _UNDERSTOOD:
                 # `link` (split index), `sdir` (sparse index), anything newer: git's to read
                 raise Unreadable(f"index extension {signature!r}")
+            self._extension_at[signature] = (position + 8, position + 8 + size)
             position += 8 + size
         if position != end:
             raise Unreadable("the extensions do not end where the file does")

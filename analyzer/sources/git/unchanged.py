@@ -51,6 +51,15 @@ class Asked:
 
 
 @dataclass(frozen=True)
+class Settled:
+    """A worktree read without git: its index, and the files whose content changed on disk
+    (path -> (mode, content as git would store it)); none when it changes nothing."""
+
+    index: IndexFile
+    edits: dict[bytes, tuple[int, bytes]]
+
+
+@dataclass(frozen=True)
 class _Item:
     """One pathspec: a path with everything below it (`literal`), or the files of one
     folder whose names match a pattern of `*` and `?` (`:(glob)folder/pattern`)."""
@@ -84,25 +93,30 @@ def scope_items(specs: Iterable[str]) -> list[_Item] | None:
     return items
 
 
-def unchanged_worktrees(asked: list[Asked], specs: tuple[str, ...],
-                        settings: dict[str, str], object_format: str,
-                        trees: Trees) -> set[str]:
-    """The worktrees (their `path`) that provably change nothing within `specs`: HEAD, the
-    index and the files on disk agree there, and no file there is untracked."""
+def settle_worktrees(asked: list[Asked], specs: tuple[str, ...], settings: dict[str, str],
+                     object_format: str, trees: Trees) -> dict[str, Settled]:
+    """The worktrees (by `path`) whose state within `specs` is known without git: those
+    that provably change nothing there (HEAD, the index and the files on disk agree, no
+    file is untracked), and those whose only change there is the content of files the
+    index tracks, stored as their bytes (no attribute, no CRLF to convert)."""
     items = scope_items(specs)
     if not items or not _plain_settings(settings):
-        return set()
+        return {}
     filemode = settings.get("core.filemode", "true").lower() in _TRUE
+    autocrlf = settings.get("core.autocrlf", "false").lower() not in _FALSE
     candidates: list[_Worktree] = []
+    proven: dict[str, Settled] = {}
     for one in asked:
         try:
-            worktree = _Worktree(one, items, filemode, object_format)
+            worktree = _Worktree(one, items, filemode, autocrlf, object_format)
             worktree.read()
         except (_Unsure, Unreadable, OSError):
             continue
-        candidates.append(worktree)
+        if worktree.edits:  # changed: HEAD does not matter, the index and the edits do
+            proven[one.path] = Settled(worktree.index, worktree.edits)
+        else:
+            candidates.append(worktree)
     tree_cache: dict[str, tuple[str, bytes] | None] = {}
-    proven: set[str] = set()
     for _ in range(_MAX_ROUNDS):
         wanted: set[str] = set()
         pending = []
@@ -115,7 +129,7 @@ def unchanged_worktrees(asked: list[Asked], specs: tuple[str, ...],
                 wanted |= head_side
                 pending.append(worktree)
             elif head_side == worktree.index_side:
-                proven.add(worktree.asked.path)
+                proven[worktree.asked.path] = Settled(worktree.index, {})
         if not wanted:
             break
         try:
@@ -148,14 +162,16 @@ def _plain_settings(settings: dict[str, str]) -> bool:
 class _Worktree:
     """One worktree's side of the proof: its index within the items, checked on disk."""
 
-    def __init__(self, asked: Asked, items: list[_Item], filemode: bool, object_format: str):
+    def __init__(self, asked: Asked, items: list[_Item], filemode: bool, autocrlf: bool,
+                 object_format: str):
         self.asked, self.items = asked, items
-        self.filemode, self.object_format = filemode, object_format
+        self.filemode, self.autocrlf, self.object_format = filemode, autocrlf, object_format
         self.root = os.fsencode(asked.path)
         self.index: IndexFile = read_index(asked.index, object_format)
         # an entry written in the index's second or later: git re-reads the file
         self.racy_before = self.index.mtime_ns // 1_000_000_000
         self.index_side: Listing = {}
+        self.edits: dict[bytes, tuple[int, bytes]] = {}
         self._directories: dict[bytes, bool] = {}
         self._attributes: dict[bytes, bool] = {}
         self._ignores: dict[bytes, tuple[bool, bool, bool]] = {}
@@ -220,7 +236,9 @@ class _Worktree:
     def _unchanged_on_disk(self, entry: IndexEntry) -> None:
         """The file is what the index says, as git would judge it: same type and executable
         bit, and the same stat data (then git does not read it either) from before the index
-        was written, or else the same content."""
+        was written, or else the same content. Other content is an edit when git would
+        store the file's bytes as they are (a link's target; a file no attribute or CRLF
+        conversion applies to)."""
         self._inside(posixpath.dirname(entry.path))
         full = os.path.join(self.root, entry.path)
         info = os.lstat(full)  # gone: a deletion, git's to read
@@ -243,7 +261,9 @@ class _Worktree:
         digest = hashlib.new(self.object_format, b"blob %d\0" % len(content))
         digest.update(content)
         if digest.hexdigest() != entry.oid:
-            raise _Unsure
+            if kind != 0o120000 and self.autocrlf and b"\r" in content:
+                raise _Unsure  # git would store its lines with LF
+            self.edits[entry.path] = (entry.mode, content)
 
     def _nothing_untracked(self, item: _Item, entries: dict[bytes, IndexEntry]) -> None:
         if item.pattern is not None:
