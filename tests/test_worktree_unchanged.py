@@ -257,25 +257,60 @@ def test_crlf_files_under_autocrlf_are_left_to_git(repo) -> None:
     assert decide(root, tree) == ("git", True)
 
 
-def test_an_attributes_file_leaves_rehashed_files_to_git(repo) -> None:
-    """A `.gitattributes` can make git store other bytes than the file's (eol, ident,
-    working-tree-encoding): a file whose stat data git would not trust is then git's."""
+@pytest.mark.parametrize("attributes, content, how", [
+    ("* text=auto eol=lf\n*.png binary\n", "django==5.0\n", "edited"),  # LF: kept as is
+    ("* text=auto eol=lf\n", "django==5.0\r\n", "git"),  # git stores the lines with LF
+    ("*.txt ident\n", "django==5.0  # $Id$\n", "git"),  # git collapses $Id: …$
+    ("*.txt ident\n", "django==5.0\n", "edited"),
+    ("*.txt filter=secret\n", "django==5.0\n", "edited"),  # no driver runs, git's way too
+    ("*.txt working-tree-encoding=UTF-16\n", "django==5.0\n", "git"),
+])
+def test_attributes_that_could_change_the_stored_bytes(repo, attributes: str, content: str,
+                                                       how: str) -> None:
+    """git stores a file as its bytes unless an attribute converts them: line endings
+    (text, eol, crlf) touch only CRs, `ident` only `$Id`, a filter has no driver in the
+    scratch repository; `working-tree-encoding` re-encodes everything."""
     root = base(repo)
-    write_files(root, {".gitattributes": "*.txt ident\n"})
+    git(root, "config", "filter.secret.clean", "false")  # never run: no driver is read
+    write_files(root, {".gitattributes": attributes})
     git(root, "add", ".gitattributes")
     git(root, "commit", "-qm", "attributes")
     tree = worktree(root)
+    if "encoding" not in attributes:
+        assert decide(root, tree) == ("unchanged", True)  # fresh: racily clean, hashed
+    encoding = "utf-16" if "encoding" in attributes else "utf-8"
+    (tree / "requirements.txt").write_bytes(content.encode(encoding))
+    assert decide(root, tree) == (how, False)
+
+
+def test_a_re_encoded_file_is_left_to_git_until_its_stat_data_is_trusted(repo) -> None:
+    root = base(repo)
+    write_files(root, {".gitattributes": "*.txt working-tree-encoding=UTF-16\n"})
+    git(root, "add", ".gitattributes")
+    git(root, "commit", "-qm", "attributes")
+    tree = worktree(root)
+    assert (tree / "requirements.txt").read_bytes().startswith(b"\xff\xfe")  # as checked out
     assert decide(root, tree) == ("git", True)
     age(tree, "requirements.txt", "requirements/dev.txt", "uv.lock",
         "shop/migrations/0001_initial.py", "shop/migrations/__init__.py")
     assert decide(root, tree) == ("unchanged", True)  # stat data trusted: no content read
 
 
-@pytest.mark.parametrize("ignore", ["__pycache__/\n*.py[cod]\n", "*.pyc\n", "",
-                                    "__pycache__/\n*.pyc\n!keep.pyc\n"])
-def test_python_caches_in_a_migrations_folder(repo, ignore: str) -> None:
-    """`__pycache__` beside migrations is everywhere; a `.gitignore` that names it (and
-    negates nothing) proves git ignores it. Anything else is git's to judge."""
+@pytest.mark.parametrize("ignore, ignored, how", [
+    ("__pycache__/\n*.py[cod]\n", True, "unchanged"),
+    ("*.pyc\n", True, "unchanged"),  # __pycache__ holds only ignored files
+    ("", False, "git"),
+    ("__pycache__/\n*.pyc\n!keep.pyc\n!/docs/*.md\n!shop/other/\n", True, "unchanged"),
+    ("__pycache__/\n*.pyc\n!old.pyc\n", False, "git"),  # takes old.pyc back
+    ("__pycache__/\n*.pyc\n!*.py[co]\n", False, "git"),
+    ("__pycache__/\n*.pyc\n!shop/**\n", False, "git"),
+    ("*.pyc\n!__pycache__/\n", True, "unchanged"),  # the folder is read, its files ignored
+])
+def test_python_caches_in_a_migrations_folder(repo, ignore: str, ignored: bool,
+                                              how: str) -> None:
+    """`__pycache__` beside migrations is everywhere; a `.gitignore` that names it proves
+    git ignores it, unless a `!` line could take it back (read by its last part: a pattern
+    with `**`, `[` or `\\` could take back anything). Anything else is git's to judge."""
     root = base(repo)
     if ignore:
         write_files(root, {".gitignore": ignore})
@@ -284,10 +319,7 @@ def test_python_caches_in_a_migrations_folder(repo, ignore: str) -> None:
     tree = worktree(root)
     write_files(tree, {"shop/migrations/__pycache__/0001_initial.cpython-311.pyc": "x",
                        "shop/migrations/old.pyc": "y"})
-    how, by_git = decide(root, tree)
-    assert by_git is bool(ignore)
-    proven = bool(ignore) and "!" not in ignore  # a negation: git's to judge
-    assert how == ("unchanged" if proven else "git")
+    assert decide(root, tree) == (how, ignored)
 
 
 def test_a_nested_repository_in_scope_is_left_to_git(repo) -> None:

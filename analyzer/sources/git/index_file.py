@@ -175,33 +175,47 @@ class IndexFile:
         data, fixed = self.data, self._fixed
         offsets: list[int] = []
         names: list[bytes] = []
+        note, name = offsets.append, names.append
         previous = b""
         position = 12
+        low, high = fixed - 2, fixed - 1
+        unmerged = False
         try:
             for _ in range(count):
-                offsets.append(position)
-                flags = data[position + fixed - 2] << 8 | data[position + fixed - 1]
-                self.unmerged = self.unmerged or bool(flags & _STAGE)
-                cursor = position + fixed + (2 if flags & _EXTENDED else 0)
+                note(position)
+                flags = data[position + low] << 8 | data[position + high]
+                cursor = position + fixed
+                if flags >= 0xFFF:  # a flag set, or a long name
+                    unmerged = unmerged or bool(flags & _STAGE)
+                    if flags & _EXTENDED:
+                        cursor += 2
                 byte = data[cursor]
                 cursor += 1
-                strip = byte & 0x7F
-                while byte & 0x80:  # git's varint: each continuation adds one first
-                    byte = data[cursor]
-                    cursor += 1
-                    strip = ((strip + 1) << 7) | (byte & 0x7F)
-                if strip > len(previous):
+                strip = byte
+                if byte & 0x80:  # git's varint: each continuation adds one first
+                    strip &= 0x7F
+                    while byte & 0x80:
+                        byte = data[cursor]
+                        cursor += 1
+                        strip = ((strip + 1) << 7) | (byte & 0x7F)
+                keep = len(previous) - strip
+                if keep < 0:
                     raise Unreadable("a name strips more than the previous one has")
-                end = data.find(b"\0", cursor)
-                if end < 0:
-                    raise Unreadable("a name runs past the end")
-                previous = previous[:len(previous) - strip] + data[cursor:end]
-                if (flags & 0xFFF) != min(len(previous), 0xFFF):
-                    raise Unreadable("a name's length does not match its flags")
-                names.append(previous)
+                length = flags & 0xFFF
+                if length == 0xFFF:
+                    end = data.find(b"\0", cursor)
+                    if end < 0 or end - cursor + keep < 0xFFF:
+                        raise Unreadable("a long name that is not")
+                else:
+                    end = cursor + length - keep
+                    if end < cursor or data[end] != 0:
+                        raise Unreadable("a name's length does not match its flags")
+                previous = previous[:keep] + data[cursor:end]
+                name(previous)
                 position = end + 1
         except IndexError:
             raise Unreadable("an entry runs past the end") from None
+        self.unmerged = unmerged
         if position > len(data) - self.hash_size:
             raise Unreadable("an entry runs past the end")
         return offsets, names, position

@@ -173,8 +173,9 @@ class _Worktree:
         self.index_side: Listing = {}
         self.edits: dict[bytes, tuple[int, bytes]] = {}
         self._directories: dict[bytes, bool] = {}
-        self._attributes: dict[bytes, bool] = {}
-        self._ignores: dict[bytes, tuple[bool, bool, bool]] = {}
+        self._listings: dict[bytes, list[tuple[bytes, bool]]] = {}
+        self._attributes: dict[bytes, bytes | None] = {}
+        self._ignores: dict[bytes, tuple[list[bytes] | None, bool, bool]] = {}
 
     def read(self) -> None:
         """The index's entries within the items, each checked against the file on disk,
@@ -252,31 +253,22 @@ class _Worktree:
         recorded = entry.stat
         if recorded == _stat_data(info) and recorded[2] < self.racy_before:
             return
-        if kind == 0o120000:
-            content = os.readlink(full)
-        else:
-            content = _read_regular(full, info)
-            if self._attributes_may_apply(entry.path):
-                raise _Unsure  # a filter, eol or encoding could make git store other bytes
+        content = os.readlink(full) if kind == 0o120000 else _read_regular(full, info)
         digest = hashlib.new(self.object_format, b"blob %d\0" % len(content))
         digest.update(content)
-        if digest.hexdigest() != entry.oid:
-            if kind != 0o120000 and self.autocrlf and b"\r" in content:
-                raise _Unsure  # git would store its lines with LF
+        same = digest.hexdigest() == entry.oid
+        if kind != 0o120000 and not self._stored_as_is(entry.path, content, same):
+            raise _Unsure
+        if not same:
             self.edits[entry.path] = (entry.mode, content)
 
     def _nothing_untracked(self, item: _Item, entries: dict[bytes, IndexEntry]) -> None:
         if item.pattern is not None:
             self._inside(item.path)
-            try:
-                listing = list(os.scandir(os.path.join(self.root, item.path)))
-            except (FileNotFoundError, NotADirectoryError):
-                return
-            for found in listing:
-                if not _matches(found.name, item.pattern):
+            for name, is_folder in self._listing(item.path):
+                if not _matches(name, item.pattern):
                     continue
-                path = posixpath.join(item.path, found.name)
-                if found.is_dir(follow_symlinks=False) or path not in entries:
+                if is_folder or posixpath.join(item.path, name) not in entries:
                     raise _Unsure
             return
         self._inside(posixpath.dirname(item.path))
@@ -289,6 +281,18 @@ class _Worktree:
                 raise _Unsure
             return
         self._walk(item.path, entries)
+
+    def _listing(self, folder: bytes) -> list[tuple[bytes, bool]]:
+        """(name, is a folder) of each entry of a folder on disk, read once (several globs
+        look at the top folder); none when it does not exist."""
+        if folder not in self._listings:
+            try:
+                self._listings[folder] = [
+                    (found.name, found.is_dir(follow_symlinks=False))
+                    for found in os.scandir(os.path.join(self.root, folder))]
+            except (FileNotFoundError, NotADirectoryError):
+                self._listings[folder] = []
+        return self._listings[folder]
 
     def _walk(self, folder: bytes, entries: dict[bytes, IndexEntry]) -> None:
         """Every file below `folder` is in the index, or in a folder git ignores."""
@@ -318,26 +322,53 @@ class _Worktree:
             raise _Unsure
         self._directories[folder] = True
 
-    def _attributes_may_apply(self, path: bytes) -> bool:
-        """Whether any `.gitattributes` on the way to `path` exists, on disk or in the index
-        (git reads the index's when the file is not checked out)."""
+    def _stored_as_is(self, path: bytes, content: bytes, same: bool) -> bool:
+        """Whether git stores this file's bytes as they are. The attributes that convert
+        what is checked in touch only CRs (text, eol, crlf), `$Id` (ident) or every byte
+        (working-tree-encoding); a filter has no driver in the scratch repository. With
+        no attribute, core.autocrlf converts CRLF only into an index blob without CR (so
+        never when the bytes are the index's own)."""
+        files = self._attribute_files(path)
+        if files is None:
+            return False
+        if files:
+            return not any(b"working-tree-encoding" in text for text in files) and \
+                b"\r" not in content and b"$Id" not in content
+        return same or not (self.autocrlf and b"\r" in content)
+
+    def _attribute_files(self, path: bytes) -> list[bytes] | None:
+        """The `.gitattributes` files on the way to `path`, as git reads them for it; None
+        when one is not a plain file on disk (git would read the index's, or refuse)."""
+        texts = []
         folder = posixpath.dirname(path)
         while True:
             if folder not in self._attributes:
-                name = posixpath.join(folder, b".gitattributes")
-                number = self.index.position(name)
-                self._attributes[folder] = os.path.lexists(os.path.join(self.root, name)) or (
-                    number < self.index.size and self.index.name(number) == name)
-            if self._attributes[folder]:
-                return True
+                self._attributes[folder] = self._attribute_file(folder)
+            text = self._attributes[folder]
+            if text is None:
+                return None
+            if text:
+                texts.append(text)
             if not folder:
-                return False
+                return texts
             folder = posixpath.dirname(folder)
+
+    def _attribute_file(self, folder: bytes) -> bytes | None:
+        name = posixpath.join(folder, b".gitattributes")
+        full = os.path.join(self.root, name)
+        try:
+            info = os.lstat(full)
+        except (FileNotFoundError, NotADirectoryError):
+            number = self.index.position(name)
+            in_index = number < self.index.size and self.index.name(number) == name
+            return None if in_index else b""
+        return _read_regular(full, info) if stat.S_ISREG(info.st_mode) else None
 
     def _ignored(self, folder: bytes, name: bytes, directory: bool) -> bool:
         """Whether git provably ignores `folder/name`: a `.gitignore` on the way names it
-        in a form read exactly here (`__pycache__/`, `*.pyc` …) and none of them negates
-        anything (a `!` line could take it back). Anything else: not provably."""
+        in a form read exactly here (`__pycache__/`, `*.pyc` …) and no `!` line of them
+        could take it back (judged by the pattern's last part, which must match the name's
+        when the pattern has no `**`). Anything else: not provably."""
         if name != b"__pycache__" if directory else not name.endswith(b".pyc"):
             return False
         found = False
@@ -345,30 +376,30 @@ class _Worktree:
         while True:
             if step not in self._ignores:
                 self._ignores[step] = self._read_ignores(step)
-            negates, names_directory, names_file = self._ignores[step]
-            if negates:
+            negations, names_directory, names_file = self._ignores[step]
+            if negations is None or any(_could_take_back(n, name) for n in negations):
                 return False
             found = found or (names_directory if directory else names_file)
             if not step:
                 return found
             step = posixpath.dirname(step)
 
-    def _read_ignores(self, folder: bytes) -> tuple[bool, bool, bool]:
-        """(negates anything or unreadable, ignores `__pycache__/`, ignores `*.pyc`)."""
+    def _read_ignores(self, folder: bytes) -> tuple[list[bytes] | None, bool, bool]:
+        """(its `!` patterns, None when unreadable; names `__pycache__/`; names `*.pyc`)."""
         name = posixpath.join(folder, b".gitignore")
         full = os.path.join(self.root, name)
         try:
             info = os.lstat(full)
         except (FileNotFoundError, NotADirectoryError):
             number = self.index.position(name)  # git reads the index's when not on disk
-            return (number < self.index.size and self.index.name(number) == name,
-                    False, False)
+            in_index = number < self.index.size and self.index.name(number) == name
+            return None if in_index else [], False, False
         if not stat.S_ISREG(info.st_mode):
-            return True, False, False
+            return None, False, False
         text = _read_regular(full, info).removeprefix(b"\xef\xbb\xbf")
         lines = [line.rstrip(b"\r").rstrip(b" ") for line in text.split(b"\n")]
-        negates = any(line.startswith(b"!") for line in lines)
-        return (negates, any(line in _IGNORED_DIRECTORIES for line in lines),
+        negations = [line[1:] for line in lines if line.startswith(b"!")]
+        return (negations, any(line in _IGNORED_DIRECTORIES for line in lines),
                 any(line in _IGNORED_FILES for line in lines))
 
 
@@ -490,6 +521,17 @@ def _read_regular(path: bytes, seen: os.stat_result) -> bytes:
 def _matches(name: bytes, pattern: bytes) -> bool:
     """git's glob on one name (no `/` in either): byte for byte, `*` and `?` only."""
     return fnmatch.fnmatchcase(name.decode("latin-1"), pattern.decode("latin-1"))
+
+
+def _could_take_back(pattern: bytes, name: bytes) -> bool:
+    """Whether a `!pattern` of a .gitignore could match a path whose last part is `name`.
+    Without `**`, git matches a pattern's parts against the path's one for one (or its
+    only part against the last), so the last parts must match; `[` and `\\` are read
+    as "could"."""
+    last = pattern.rstrip(b"/").rpartition(b"/")[2]
+    if b"**" in pattern or not last or b"[" in last or b"\\" in last:
+        return True
+    return _matches(name, last)
 
 
 def _literal_prefix(pattern: bytes) -> bytes:
