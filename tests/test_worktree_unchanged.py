@@ -7,6 +7,7 @@ the long way (git's own `status` in a directory of ours) says — the proof may 
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,21 @@ def test_an_edit_git_could_store_otherwise_is_left_to_git(repo, elsewhere: str) 
     else:
         git(root, "config", "core.autocrlf", "true")
         write_files(tree, {"requirements.txt": "django==5.0\r\n"})
+    assert decide(root, tree) == ("git", False)
+
+
+def test_a_conflict_elsewhere_in_the_index_leaves_an_edit_to_git(repo) -> None:
+    """Stages of a conflict outside the scope (no MERGE_HEAD: a `checkout -m` leaves them
+    so): git cannot write that index's tree, and its long way keeps HEAD's version there;
+    the edit inside the scope must not get a tree of ours."""
+    root = base(repo)
+    tree = worktree(root)
+    blob = git(tree, "rev-parse", "HEAD:blog/views.py").strip()
+    subprocess.run(["git", "-C", str(tree), "update-index", "--index-info"], check=True,
+                   input=f"0 {'0' * 40}\tblog/views.py\n100644 {blob} 1\tblog/views.py\n"
+                         f"100644 {blob} 2\tblog/views.py\n", text=True)
+    assert "blog/views.py" in git(tree, "diff", "--name-only", "--diff-filter=U")
+    write_files(tree, {"requirements.txt": "django==5.0\n"})
     assert decide(root, tree) == ("git", False)
 
 
@@ -360,8 +376,6 @@ def test_the_proof_runs_no_git_and_no_hostile_setting(repo, tmp_path: Path) -> N
 
 
 def test_many_worktrees_take_one_process(repo, monkeypatch) -> None:
-    import subprocess
-
     root = base(repo)
     trees = [worktree(root, f"w{n}") for n in range(4)]
     write_files(trees[1], {"requirements.txt": "django==5.0\n"})

@@ -647,7 +647,9 @@ class GitRepo:
         result: dict[str, tuple[str, bytes] | None] = {}
         position = 0
         for name in names:
-            newline = out.index(b"\n", position)
+            newline = out.find(b"\n", position)
+            if newline < 0:
+                raise InputError(f"git cat-file answered {len(result)} objects of {len(names)}")
             header = out[position:newline].rsplit(b" ", 2)
             position = newline + 1
             if len(header) != 3 or not header[2].isdigit() or not _HEX.fullmatch(

@@ -468,7 +468,10 @@ class _HeadSide:
         got = self._got(key)
         if got is None or got[0] != "tree":
             return None
-        return _parse_tree(got[1], 32 if len(self.head) == 64 else 20)
+        try:
+            return _parse_tree(got[1], 32 if len(self.head) == 64 else 20)
+        except ValueError:
+            raise _Unsure from None  # not a tree as git writes them
 
 
 _MODES = {0o100644, 0o100755, 0o120000}
@@ -513,7 +516,10 @@ def _read_regular(path: bytes, seen: os.stat_result) -> bytes:
         if not stat.S_ISREG(info.st_mode) or info.st_ino != seen.st_ino:
             raise _Unsure
         with os.fdopen(os.dup(descriptor), "rb") as handle:
-            return handle.read(_MAX_HASHED + 1)
+            data = handle.read(_MAX_HASHED + 1)
+        if len(data) > _MAX_HASHED:
+            raise _Unsure  # it grew while we looked: never a part of it
+        return data
     finally:
         os.close(descriptor)
 
