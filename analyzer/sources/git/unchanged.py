@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from analyzer.errors import InputError
+from analyzer.safe_files import read_seen
 from analyzer.sources.git.index_file import IndexEntry, IndexFile, Unreadable, read_index
 
 # `<rev>:<dir>` or a tree id -> (type, raw object), None when git has no such object
@@ -507,21 +508,11 @@ def _stat_data(info: os.stat_result) -> tuple[int, int, int, int, int, int, int,
 
 
 def _read_regular(path: bytes, seen: os.stat_result) -> bytes:
-    """A regular file's bytes, never through a link, never a FIFO."""
-    if seen.st_size > _MAX_HASHED:
-        raise _Unsure
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_ino != seen.st_ino:
-            raise _Unsure
-        with os.fdopen(os.dup(descriptor), "rb") as handle:
-            data = handle.read(_MAX_HASHED + 1)
-        if len(data) > _MAX_HASHED:
-            raise _Unsure  # it grew while we looked: never a part of it
-        return data
-    finally:
-        os.close(descriptor)
+    """A regular file's bytes, the one `lstat` saw (see `safe_files.read_seen`)."""
+    data = read_seen(path, seen, _MAX_HASHED)
+    if data is None:
+        raise _Unsure  # a link now, grown past the cap, replaced: git's to read
+    return data
 
 
 def _matches(name: bytes, pattern: bytes) -> bool:
