@@ -396,3 +396,59 @@ def test_many_worktrees_take_one_process(repo, monkeypatch) -> None:
         repo_.close()
     assert settled == 4  # three unchanged, one edited
     assert len(started) == 1 and "cat-file" in started[0], started
+
+
+def test_the_main_worktree_read_from_a_linked_one(repo) -> None:
+    """The hook may run in a linked worktree: the main one is then another worktree."""
+    root = base(repo)
+    tree = worktree(root)
+    assert decide(tree, root) == ("unchanged", True)
+    write_files(root, {"requirements.txt": "django==5.0\n"})
+    assert decide(tree, root) == ("edited", False)
+
+
+def test_names_beyond_ascii(repo) -> None:
+    root = base(repo)
+    write_files(root, {"requirements café.txt": "x\n"})
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "accent")
+    tree = worktree(root)
+    assert decide(root, tree) == ("unchanged", True)
+    write_files(tree, {"requirements café.txt": "y\n"})
+    assert decide(root, tree) == ("edited", False)
+    write_files(tree, {"requirements-ü.txt": "new\n"})
+    assert decide(root, tree) == ("git", False)
+
+
+def test_the_hook_reports_alike_with_and_without_the_proof(repo, cli, monkeypatch) -> None:
+    """End to end: `check` with worktrees unchanged, edited, with a new migration and with
+    a cache the .gitignore names gives the same report, byte for byte, as when every
+    worktree is read by git."""
+    root = base(repo)
+    write_files(root, {".gitignore": "__pycache__/\n"})
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "ignore")
+    trees = [worktree(root, f"w{n}") for n in range(5)]
+    write_files(trees[1], {"requirements.txt": "django==5.0\n"})
+    write_files(trees[2], {"shop/migrations/0002_theirs.py": MIGRATION})
+    write_files(trees[3], {"shop/migrations/__pycache__/x.pyc": "x", "uv.lock": "v = 3\n"})
+    write_files(trees[4], {"blog/views.py": "B = 4\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"requirements.txt": "django==4.1\n",
+                       "shop/migrations/0002_mine.py": MIGRATION})
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    settled: list[int] = []
+    settle = GitRepo.settle_worktrees
+
+    def counted(self: GitRepo, worktrees: list[tuple[str, str]], paths: tuple[str, ...]) -> int:
+        settled.append(settle(self, worktrees, paths))
+        return settled[-1]
+
+    monkeypatch.setattr(GitRepo, "settle_worktrees", counted)
+    fast = cli("check", "--format", "json", "--fail-on", "never")
+    assert settled == [4], settled  # all but the new migration's worktree
+    assert {f["rule"] for f in fast.json["findings"]} >= {"CS103"}, fast.out
+    monkeypatch.setattr(GitRepo, "settle_worktrees", lambda self, worktrees, paths: 0)
+    slow = cli("check", "--format", "json", "--fail-on", "never")
+    assert fast.out == slow.out and fast.code == slow.code

@@ -604,8 +604,6 @@ class GitRepo:
         there is its HEAD; one whose only change there is the content of tracked files gets
         a snapshot written in Python (blobs, the folders on their way, the commit: the same
         objects git writes). Every other worktree is read by git as before. How many."""
-        from analyzer.sources.git.index_file import Unreadable
-        from analyzer.sources.git.index_tree import tree_with
         from analyzer.sources.git.unchanged import Asked, settle_worktrees
 
         if not paths:
@@ -617,19 +615,13 @@ class GitRepo:
                                    self.object_format, self._objects)
         done: dict[str, str] = {}
         for path, found in settled.items():
-            if not found.edits:
+            if found.tree is None:
                 done[path] = heads[path]
                 continue
             scratch = self.scratch()
-            replaced = {name: (mode, scratch.write_object("blob", content, self.object_format))
-                        for name, (mode, content) in found.edits.items()}
-            try:
-                tree, written = tree_with(found.index, replaced, self.object_format)
-            except Unreadable:
-                continue  # git writes this one's tree
-            for kind, data in written:
+            for kind, data in found.objects:
                 scratch.write_object(kind, data, self.object_format)
-            done[path] = scratch.write_commit(tree, heads[path], self.object_format)
+            done[path] = scratch.write_commit(found.tree, heads[path], self.object_format)
         with self._lock:
             for path, commit in done.items():
                 real = os.path.realpath(path)
