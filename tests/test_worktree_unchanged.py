@@ -392,9 +392,11 @@ def test_many_worktrees_take_one_process(repo, monkeypatch) -> None:
     monkeypatch.setattr(subprocess, "Popen", counting)
     try:
         settled = repo_.settle_worktrees([(str(t), head) for t in trees], SCOPE)
+        again = repo_.settle_worktrees([(str(t), head) for t in trees], SCOPE)
     finally:
         repo_.close()
     assert settled == 4  # three unchanged, one edited
+    assert again == 0  # the hook's second scan: each snapshot is known, no index re-read
     assert len(started) == 1 and "cat-file" in started[0], started
 
 

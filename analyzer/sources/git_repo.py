@@ -433,9 +433,17 @@ class GitRepo:
         if key == self._opened and not self.bare and os.path.realpath(self.root) == key:
             return self.git_dir  # the folder we were opened in is this worktree's top
         if key not in self._git_dirs:
-            self._git_dirs[key] = self._linked_git_dir(key) or self.run(
-                "rev-parse", "--absolute-git-dir", cwd=worktree).strip()
+            self._git_dirs[key] = self._linked_git_dir(key) or self._main_git_dir(key) or \
+                self.run("rev-parse", "--absolute-git-dir", cwd=worktree).strip()
         return self._git_dirs[key]
+
+    def _main_git_dir(self, worktree: str) -> str | None:
+        """The main worktree's `.git` folder is the common directory itself."""
+        dot_git = os.path.join(worktree, ".git")
+        if os.path.isdir(dot_git) and not os.path.islink(dot_git) and \
+                os.path.realpath(dot_git) == os.path.realpath(self.common_dir):
+            return os.path.realpath(self.common_dir)
+        return None
 
     def _linked_git_dir(self, worktree: str) -> str | None:
         """A linked worktree's `.git` file names its git directory, which git keeps under
@@ -608,6 +616,9 @@ class GitRepo:
 
         if not paths:
             return 0
+        with self._lock:  # a second scan of the same run (the hook's) has them already
+            worktrees = [(path, head) for path, head in worktrees if (
+                os.path.realpath(path), False, tuple(paths), ()) not in self._snapshots]
         asked = [Asked(path, os.path.join(self.worktree_git_dir(path), "index"), head)
                  for path, head in worktrees]
         heads = dict(worktrees)
