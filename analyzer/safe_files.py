@@ -71,7 +71,7 @@ def read_seen(path: bytes, seen: os.stat_result, max_bytes: int) -> bytes | None
     if seen.st_size > max_bytes:
         return None
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
                      | getattr(os, "O_NOCTTY", 0))
     except OSError:
         return None

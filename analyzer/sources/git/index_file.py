@@ -242,7 +242,7 @@ def read_index(path: str, object_format: str) -> IndexFile:
     """The index file at `path` (never written; a file git replaces while we read stays the
     one we opened). `Unreadable` for anything but a plain regular index file."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError as error:
         raise Unreadable(str(error)) from None
     try:
