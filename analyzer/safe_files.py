@@ -64,6 +64,35 @@ def read_bytes(path: str, *, root: str | None = None, max_bytes: int = MAX_BYTES
     return data
 
 
+def read_seen(path: bytes, seen: os.stat_result, max_bytes: int) -> bytes | None:
+    """The bytes of the very regular file `lstat` just saw at `path` (same inode: never
+    through a link, never a FIFO), or None when it is not that file any more or holds more
+    than `max_bytes`. For hashing a worktree file as git would; its content is never shown."""
+    if seen.st_size > max_bytes:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_ino != seen.st_ino:
+            return None
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return None if size > max_bytes else b"".join(chunks)
+
+
 def read_text(path: str, *, root: str | None = None, max_bytes: int = MAX_BYTES) -> str:
     """A text file, decoded as UTF-8 (a BOM is dropped), or an InputError that says what is
     wrong with it — by line number, never by quoting it."""

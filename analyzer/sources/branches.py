@@ -120,6 +120,10 @@ def collect(git: GitRepo, selection: BranchSelection, base: str | None,
     # a worktree is its snapshot (staged, unstaged, untracked files) in the scratch store;
     # then every diff comes from one git process
     on_disk = [s for s in streams if s.worktree and not s.staged]
+    # most worktrees change nothing where the commit can collide, and most others only
+    # edit tracked files there: read so from their index files and lstat, they take no
+    # git process (the others are read by git as before)
+    git.settle_worktrees([(s.worktree or "", s.commit) for s in on_disk], paths)
     snapshots = parallel_map(lambda s: git.snapshot_worktree(s.worktree or "", s.commit,
                                                              paths=paths), on_disk)
     untracked = [git.untracked(s.worktree or "", paths) for s in on_disk]  # asked already

@@ -440,9 +440,17 @@ class GitRepo:
         if key == self._opened and not self.bare and os.path.realpath(self.root) == key:
             return self.git_dir  # the folder we were opened in is this worktree's top
         if key not in self._git_dirs:
-            self._git_dirs[key] = self._linked_git_dir(key) or self.run(
-                "rev-parse", "--absolute-git-dir", cwd=worktree).strip()
+            self._git_dirs[key] = self._linked_git_dir(key) or self._main_git_dir(key) or \
+                self.run("rev-parse", "--absolute-git-dir", cwd=worktree).strip()
         return self._git_dirs[key]
+
+    def _main_git_dir(self, worktree: str) -> str | None:
+        """The main worktree's `.git` folder is the common directory itself."""
+        dot_git = os.path.join(worktree, ".git")
+        if os.path.isdir(dot_git) and not os.path.islink(dot_git) and \
+                os.path.realpath(dot_git) == os.path.realpath(self.common_dir):
+            return os.path.realpath(self.common_dir)
+        return None
 
     def _linked_git_dir(self, worktree: str) -> str | None:
         """A linked worktree's `.git` file names its git directory, which git keeps under
@@ -660,6 +668,65 @@ class GitRepo:
             with self._lock:
                 self._snapshots[key] = done
         return done
+
+    def settle_worktrees(self, worktrees: list[tuple[str, str]], paths: tuple[str, ...]) -> int:
+        """Snapshot without a git process each the worktrees (path, HEAD) whose state within
+        `paths` is known from their index files and disk: one that provably changes nothing
+        there is its HEAD; one whose only change there is the content of tracked files gets
+        a snapshot written in Python (blobs, the folders on their way, the commit: the same
+        objects git writes). Every other worktree is read by git as before. How many."""
+        from analyzer.sources.git.unchanged import Asked, settle_worktrees
+
+        if not paths:
+            return 0
+        with self._lock:  # a second scan of the same run (the hook's) has them already
+            worktrees = [(path, head) for path, head in worktrees if (
+                os.path.realpath(path), False, tuple(paths), ()) not in self._snapshots]
+        asked = [Asked(path, os.path.join(self.worktree_git_dir(path), "index"), head)
+                 for path, head in worktrees]
+        heads = dict(worktrees)
+        settled = settle_worktrees(asked, tuple(paths), dict(self._file_settings()),
+                                   self.object_format, self._objects)
+        done: dict[str, str] = {}
+        for path, found in settled.items():
+            if found.tree is None:
+                done[path] = heads[path]
+                continue
+            scratch = self.scratch()
+            for kind, data in found.objects:
+                scratch.write_object(kind, data, self.object_format)
+            done[path] = scratch.write_commit(found.tree, heads[path], self.object_format)
+        with self._lock:
+            for path, commit in done.items():
+                real = os.path.realpath(path)
+                self._snapshots.setdefault((real, False, tuple(paths), ()), commit)
+                self._untracked.setdefault((real, tuple(paths)), [])
+        return len(done)
+
+    def _objects(self, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
+        """Objects by name (`<rev>:<path>`, an id) -> (type, raw content), None when git
+        has none by that name, through one `cat-file --batch`."""
+        if not names or any("\n" in name for name in names):
+            return {}
+        out = self.run_bytes("cat-file", "--batch", stdin="".join(
+            f"{name}\n" for name in names).encode("utf-8", "surrogateescape"))
+        result: dict[str, tuple[str, bytes] | None] = {}
+        position = 0
+        for name in names:
+            newline = out.find(b"\n", position)
+            if newline < 0:
+                raise InputError(f"git cat-file answered {len(result)} objects of {len(names)}")
+            header = out[position:newline].rsplit(b" ", 2)
+            position = newline + 1
+            if len(header) != 3 or not header[2].isdigit() or not _HEX.fullmatch(
+                    header[0].decode("ascii", "replace")):
+                result[name] = None  # `<name> missing`, `ambiguous`
+                continue
+            size = int(header[2])
+            result[name] = (header[1].decode("ascii", "replace"),
+                            out[position:position + size])
+            position += size + 1
+        return result
 
     def merge_commits(self, ref: str, since: str | None, last: int | None) -> list[list[str]]:
         """[commit, committer date, first parent, second parent] of the two-parent merges

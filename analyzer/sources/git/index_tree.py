@@ -1,0 +1,69 @@
+"""The tree of an index with a few files' contents replaced, built in Python the way
+`git write-tree` builds it: the folders on the way to a replaced file are written again from
+their entries, every other folder is taken from the cache-tree (`TREE`), whose ids git's own
+write-tree reuses. A folder the cache-tree no longer holds (an entry staged since git last
+wrote it), an entry of a conflict or an intent-to-add entry where a folder is rebuilt: the
+tree is git's to write (`Unreadable`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+
+from analyzer.sources.git.index_file import CachedTree, IndexFile, Unreadable
+
+Objects = list[tuple[str, bytes]]  # (type, raw content) of each object to write
+
+
+def tree_with(index: IndexFile, replaced: dict[bytes, tuple[int, str]],
+              object_format: str) -> tuple[str, Objects]:
+    """The id of the index's tree with `replaced` (path -> (mode, blob id)) in place of
+    those entries, and the tree objects written anew (the others are in the store)."""
+    cached = index.cache_tree()
+    if cached is None or index.unmerged:
+        raise Unreadable("no cache-tree, or a conflict in the index")
+    on_the_way: set[bytes] = set()
+    for path in replaced:
+        folder = posixpath.dirname(path)
+        while folder not in on_the_way:
+            on_the_way.add(folder)
+            if not folder:
+                break
+            folder = posixpath.dirname(folder)
+    written: Objects = []
+
+    def build(folder: bytes, node: CachedTree | None) -> str:
+        prefix = folder + b"/" if folder else b""
+        number = index.position(prefix) if prefix else 0
+        end = index.position(folder + b"0") if prefix else index.size  # "0" follows "/"
+        lines: list[tuple[bytes, bytes]] = []  # (what git sorts a tree by, the entry)
+        while number < end:
+            name = index.name(number)
+            rest = name[len(prefix):]
+            slash = rest.find(b"/")
+            if slash >= 0:
+                below = rest[:slash]
+                path = prefix + below
+                child = node.folders.get(below) if node is not None else None
+                if path in on_the_way:
+                    oid = build(path, child)
+                elif child is not None and child.oid is not None:
+                    oid = child.oid
+                else:
+                    raise Unreadable("a folder the cache-tree does not hold")
+                lines.append((below + b"/", b"40000 " + below + b"\0" + bytes.fromhex(oid)))
+                number = index.position(path + b"0")
+                continue
+            entry = index.entry(number)
+            if entry.stage or entry.intent_to_add:
+                raise Unreadable("a conflict or intent-to-add entry in a rebuilt folder")
+            mode, oid = replaced.get(name, (entry.mode, entry.oid))
+            lines.append((rest, b"%o " % mode + rest + b"\0" + bytes.fromhex(oid)))
+            number += 1
+        lines.sort()
+        data = b"".join(line for _, line in lines)
+        written.append(("tree", data))
+        return hashlib.new(object_format, b"tree %d\0" % len(data) + data).hexdigest()
+
+    return build(b"", cached), written

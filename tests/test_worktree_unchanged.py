@@ -1,0 +1,456 @@
+"""The hook proves, without a git process, that another worktree changes nothing where the
+staged change can collide (its index file, lstat, its content hashed as git hashes a
+blob); everything else is read by git as before. Each case: what the proof says, and what
+the long way (git's own `status` in a directory of ours) says — the proof may only ever say
+"unchanged" where git does, and where git sees a change, the proof must step aside."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analyzer.sources.git.index_file import IndexEntry, Unreadable, read_index
+from analyzer.sources.git_repo import GitRepo
+from tests.conftest import git, write_files
+
+SCOPE = ("requirements.txt", ":(glob)requirements*.txt", ":(glob)requirements/*.txt",
+         ":(glob)*.lock", "shop/migrations/")
+MIGRATION = "from django.db import migrations\n"
+
+
+def base(repo) -> Path:
+    return repo({"requirements.txt": "django==4.2\n", "requirements/dev.txt": "pytest\n",
+                 "uv.lock": "version = 1\n", "shop/migrations/__init__.py": "",
+                 "shop/migrations/0001_initial.py": MIGRATION, "shop/views.py": "A = 1\n",
+                 # names that sort beside the folder: a tree orders them as git does
+                 "shop/migrations.py": "", "shop/migrations-old/0001.py": "",
+                 "blog/views.py": "B = 1\n"})
+
+
+def worktree(root: Path, name: str = "other") -> Path:
+    tree = root.parent / name
+    git(root, "worktree", "add", "-q", "-b", name, str(tree), "main")
+    return tree
+
+
+def decide(root: Path, tree: Path, scope: tuple[str, ...] = SCOPE) -> tuple[str, bool]:
+    """How the worktree was read — "unchanged" (its HEAD, proven without git), "edited"
+    (a snapshot written in Python) or "git" — and whether git, the long way, reads it as
+    unchanged. A snapshot taken without git must be git's, byte for byte."""
+    head = git(tree, "rev-parse", "HEAD").strip()
+    repo = GitRepo(str(root))
+    try:
+        settled = repo.settle_worktrees([(str(tree), head)], scope) == 1
+        ours = repo.snapshot_worktree(str(tree), head, paths=scope)
+    finally:
+        repo.close()
+    repo = GitRepo(str(root))
+    try:
+        by_git = repo.snapshot_worktree(str(tree), head, paths=scope)
+    finally:
+        repo.close()
+    assert ours == by_git, "a snapshot taken without git differs from git's"
+    return ("unchanged" if ours == head else "edited") if settled else "git", by_git == head
+
+
+def age(tree: Path, *paths: str) -> None:
+    """Files older than their index entry's index (not racily clean): stat data trusted."""
+    for path in paths:
+        os.utime(tree / path, ns=(1_600_000_000_000_000_000,) * 2)
+    git(tree, "update-index", "--really-refresh")
+
+
+def test_a_clean_worktree_is_proven_unchanged(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    write_files(tree, {"blog/views.py": "B = 2\n", "blog/new.py": "x\n"})  # out of scope
+    git(tree, "add", "blog/new.py")
+    assert decide(root, tree) == ("unchanged", True)  # fresh: racily clean, hashed
+
+
+def test_clean_files_with_trusted_stat_data_are_proven_unchanged(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    age(tree, "requirements.txt", "uv.lock", "shop/migrations/0001_initial.py")
+    assert decide(root, tree) == ("unchanged", True)
+
+
+@pytest.mark.parametrize("change", ["unstaged", "unstaged-deep", "staged-then-restored"])
+def test_an_edit_of_tracked_files_is_snapshot_without_git(repo, change: str) -> None:
+    """The only change within the scope is the content of files the index tracks: the
+    snapshot (blobs, the folders on their way, the commit) is written in Python, and it is
+    git's own, object for object (`decide` compares the commits)."""
+    root = base(repo)
+    tree = worktree(root)
+    if change == "unstaged":
+        write_files(tree, {"requirements.txt": "django==5.0\n", "uv.lock": "version = 2\n"})
+    elif change == "unstaged-deep":
+        write_files(tree, {"shop/migrations/0001_initial.py": MIGRATION + "# more\n"})
+    else:  # the index differs from HEAD, the file from the index
+        write_files(tree, {"requirements.txt": "django==5.0\n"})
+        git(tree, "add", "requirements.txt")
+        write_files(tree, {"requirements.txt": "django==4.2\n"})
+    assert decide(root, tree) == ("edited", False)
+
+
+@pytest.mark.parametrize("elsewhere", ["staged", "autocrlf"])
+def test_an_edit_git_could_store_otherwise_is_left_to_git(repo, elsewhere: str) -> None:
+    """A file staged outside the scope since git wrote the cache-tree: the folders around
+    it are git's to write. A CRLF file under core.autocrlf: git stores it with LF."""
+    root = base(repo)
+    tree = worktree(root)
+    if elsewhere == "staged":
+        write_files(tree, {"blog/views.py": "B = 2\n"})
+        git(tree, "add", "blog/views.py")
+        write_files(tree, {"requirements.txt": "django==5.0\n"})
+    else:
+        git(root, "config", "core.autocrlf", "true")
+        write_files(tree, {"requirements.txt": "django==5.0\r\n"})
+    assert decide(root, tree) == ("git", False)
+
+
+def test_a_conflict_elsewhere_in_the_index_leaves_an_edit_to_git(repo) -> None:
+    """Stages of a conflict outside the scope (no MERGE_HEAD: a `checkout -m` leaves them
+    so): git cannot write that index's tree, and its long way keeps HEAD's version there;
+    the edit inside the scope must not get a tree of ours."""
+    root = base(repo)
+    tree = worktree(root)
+    blob = git(tree, "rev-parse", "HEAD:blog/views.py").strip()
+    subprocess.run(["git", "-C", str(tree), "update-index", "--index-info"], check=True,
+                   input=f"0 {'0' * 40}\tblog/views.py\n100644 {blob} 1\tblog/views.py\n"
+                         f"100644 {blob} 2\tblog/views.py\n", text=True)
+    assert "blog/views.py" in git(tree, "diff", "--name-only", "--diff-filter=U")
+    write_files(tree, {"requirements.txt": "django==5.0\n"})
+    assert decide(root, tree) == ("git", False)
+
+
+@pytest.mark.parametrize("change", ["staged", "deleted", "intent-to-add", "new-migration",
+                                    "new-requirements", "new-requirements-folder",
+                                    "replaced-by-folder"])
+def test_a_change_in_scope_is_left_to_git(repo, change: str) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    if change == "staged":
+        write_files(tree, {"uv.lock": "version = 2\n"})
+        git(tree, "add", "uv.lock")
+    elif change == "deleted":
+        (tree / "shop/migrations/0001_initial.py").unlink()
+    elif change == "intent-to-add":
+        write_files(tree, {"requirements-dev.txt": "x\n"})
+        git(tree, "add", "-N", "requirements-dev.txt")
+    elif change == "new-migration":
+        write_files(tree, {"shop/migrations/0002_more.py": MIGRATION})
+    elif change == "new-requirements":
+        write_files(tree, {"requirements-test.txt": "pytest\n"})
+    elif change == "new-requirements-folder":
+        write_files(tree, {"requirements/test.txt": "pytest\n"})
+    elif change == "replaced-by-folder":
+        (tree / "uv.lock").unlink()
+        write_files(tree, {"uv.lock/x": "x\n"})
+    assert decide(root, tree) == ("git", False)
+
+
+def test_a_racily_clean_edit_is_read(repo) -> None:
+    """Rewritten, same size, in the second the index was written: the stat data matches and
+    cannot be trusted; the content says it changed."""
+    root = base(repo)
+    tree = worktree(root)
+    moment = 1_700_000_000_000_000_000
+    index = Path(git(tree, "rev-parse", "--path-format=absolute", "--git-path",
+                     "index").strip())
+    os.utime(tree / "requirements.txt", ns=(moment, moment))
+    git(tree, "update-index", "--really-refresh")
+    write_files(tree, {"requirements.txt": "django==5.2\n"})
+    os.utime(tree / "requirements.txt", ns=(moment, moment))
+    os.utime(index, ns=(moment, moment))
+    assert decide(root, tree) == ("edited", False)
+
+
+def test_a_mode_change_is_left_to_git_unless_filemode_is_off(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    (tree / "requirements.txt").chmod(0o755)
+    assert decide(root, tree) == ("git", False)
+    git(root, "config", "core.fileMode", "false")
+    assert decide(root, tree) == ("unchanged", True)
+
+
+def test_symlinks_are_compared_by_target(repo) -> None:
+    root = base(repo)
+    os.symlink("requirements/dev.txt", root / "requirements-dev.txt")
+    git(root, "add", "requirements-dev.txt")
+    git(root, "commit", "-qm", "link")
+    tree = worktree(root)
+    assert decide(root, tree) == ("unchanged", True)
+    (tree / "requirements-dev.txt").unlink()
+    os.symlink("requirements.txt", tree / "requirements-dev.txt")
+    assert decide(root, tree) == ("edited", False)  # a link is stored by its target
+
+
+def test_a_linked_folder_on_the_way_is_left_to_git(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    os.rename(tree / "shop", tree / "shop-real")
+    os.symlink("shop-real", tree / "shop")
+    assert decide(root, tree)[0] == "git"
+
+
+@pytest.mark.parametrize("version", ["2", "3", "4"])
+def test_every_index_version_reads_alike(repo, version: str) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    git(tree, "update-index", "--index-version", version)
+    assert decide(root, tree) == ("unchanged", True)
+    write_files(tree, {"requirements.txt": "django==5.0\n"})
+    assert decide(root, tree) == ("edited", False)
+
+
+def test_index_versions_give_the_same_entries(repo, tmp_path: Path) -> None:
+    deep = "/".join(["d" * 200] * 22) + "/file.txt"  # a name over 4095 bytes
+    root = repo({"a.txt": "a\n", "b/c.txt": "c\n"})
+    blob = git(root, "hash-object", "-w", "a.txt").strip()
+    git(root, "update-index", "--add", "--cacheinfo", f"100644,{blob},{deep}")  # no such file
+    git(root, "update-index", "--chmod=+x", "a.txt")
+
+    def entries(version: str) -> list[IndexEntry]:
+        git(root, "update-index", "--index-version", version)
+        index = read_index(str(root / ".git" / "index"), "sha1")
+        assert index.version == int(version) or version == "3"  # v2 without extended flags
+        return [index.entry(n) for n in range(index.size)]
+
+    assert entries("2") == entries("3") == entries("4")
+    assert [e.path for e in entries("4")] == [b"a.txt", b"b/c.txt", deep.encode()]
+    assert entries("2")[0].mode == 0o100755
+    git(root, "update-index", "--skip-worktree", "b/c.txt")  # extended flags: version 3+
+    assert read_index(str(root / ".git" / "index"), "sha1").version == 3
+    assert entries("3")[1].skip_worktree and entries("4")[1].skip_worktree
+    assert entries("3") == entries("4")
+
+
+def test_a_split_index_is_left_to_git(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    git(root, "config", "extensions.worktreeConfig", "true")
+    git(tree, "config", "--worktree", "core.splitIndex", "true")
+    git(tree, "update-index", "--split-index")
+    with pytest.raises(Unreadable):
+        read_index(git(tree, "rev-parse", "--path-format=absolute", "--git-path",
+                       "index").strip(), "sha1")
+    assert decide(root, tree) == ("git", True)
+
+
+def test_a_sparse_checkout_honours_skip_worktree(repo) -> None:
+    """Files outside the cone are not on disk and marked skip-worktree: git reads them as
+    unchanged, and so does the proof; a sparse index (directories as entries) is git's."""
+    root = base(repo)
+    tree = worktree(root)
+    git(tree, "sparse-checkout", "set", "blog")
+    assert not (tree / "shop").exists()
+    assert decide(root, tree) == ("unchanged", True)
+    git(tree, "sparse-checkout", "set", "--sparse-index", "blog")
+    assert decide(root, tree)[1] is True
+
+
+def test_skip_worktree_and_assume_unchanged_are_honoured_as_git_does(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    write_files(tree, {"requirements.txt": "django==5.0\n", "uv.lock": "version = 9\n"})
+    git(tree, "update-index", "--skip-worktree", "requirements.txt")
+    git(tree, "update-index", "--assume-unchanged", "uv.lock")
+    assert decide(root, tree) == ("unchanged", True)
+
+
+def test_crlf_files_under_autocrlf_are_left_to_git(repo) -> None:
+    """With core.autocrlf git stores the file's lines with LF: its bytes hash to another
+    blob, so only git can say it is unchanged."""
+    root = base(repo)
+    git(root, "config", "core.autocrlf", "true")
+    tree = worktree(root)
+    assert (tree / "requirements.txt").read_bytes() == b"django==4.2\r\n"
+    assert decide(root, tree) == ("git", True)
+
+
+@pytest.mark.parametrize("attributes, content, how", [
+    ("* text=auto eol=lf\n*.png binary\n", "django==5.0\n", "edited"),  # LF: kept as is
+    ("* text=auto eol=lf\n", "django==5.0\r\n", "git"),  # git stores the lines with LF
+    ("*.txt ident\n", "django==5.0  # $Id$\n", "git"),  # git collapses $Id: …$
+    ("*.txt ident\n", "django==5.0\n", "edited"),
+    ("*.txt filter=secret\n", "django==5.0\n", "edited"),  # no driver runs, git's way too
+    ("*.txt working-tree-encoding=UTF-16\n", "django==5.0\n", "git"),
+])
+def test_attributes_that_could_change_the_stored_bytes(repo, attributes: str, content: str,
+                                                       how: str) -> None:
+    """git stores a file as its bytes unless an attribute converts them: line endings
+    (text, eol, crlf) touch only CRs, `ident` only `$Id`, a filter has no driver in the
+    scratch repository; `working-tree-encoding` re-encodes everything."""
+    root = base(repo)
+    git(root, "config", "filter.secret.clean", "false")  # never run: no driver is read
+    write_files(root, {".gitattributes": attributes})
+    git(root, "add", ".gitattributes")
+    git(root, "commit", "-qm", "attributes")
+    tree = worktree(root)
+    if "encoding" not in attributes:
+        assert decide(root, tree) == ("unchanged", True)  # fresh: racily clean, hashed
+    encoding = "utf-16" if "encoding" in attributes else "utf-8"
+    (tree / "requirements.txt").write_bytes(content.encode(encoding))
+    assert decide(root, tree) == (how, False)
+
+
+def test_a_re_encoded_file_is_left_to_git_until_its_stat_data_is_trusted(repo) -> None:
+    root = base(repo)
+    write_files(root, {".gitattributes": "*.txt working-tree-encoding=UTF-16\n"})
+    git(root, "add", ".gitattributes")
+    git(root, "commit", "-qm", "attributes")
+    tree = worktree(root)
+    assert (tree / "requirements.txt").read_bytes().startswith(b"\xff\xfe")  # as checked out
+    assert decide(root, tree) == ("git", True)
+    age(tree, "requirements.txt", "requirements/dev.txt", "uv.lock",
+        "shop/migrations/0001_initial.py", "shop/migrations/__init__.py")
+    assert decide(root, tree) == ("unchanged", True)  # stat data trusted: no content read
+
+
+@pytest.mark.parametrize("ignore, ignored, how", [
+    ("__pycache__/\n*.py[cod]\n", True, "unchanged"),
+    ("*.pyc\n", True, "unchanged"),  # __pycache__ holds only ignored files
+    ("", False, "git"),
+    ("__pycache__/\n*.pyc\n!keep.pyc\n!/docs/*.md\n!shop/other/\n", True, "unchanged"),
+    ("__pycache__/\n*.pyc\n!old.pyc\n", False, "git"),  # takes old.pyc back
+    ("__pycache__/\n*.pyc\n!*.py[co]\n", False, "git"),
+    ("__pycache__/\n*.pyc\n!shop/**\n", False, "git"),
+    ("*.pyc\n!__pycache__/\n", True, "unchanged"),  # the folder is read, its files ignored
+])
+def test_python_caches_in_a_migrations_folder(repo, ignore: str, ignored: bool,
+                                              how: str) -> None:
+    """`__pycache__` beside migrations is everywhere; a `.gitignore` that names it proves
+    git ignores it, unless a `!` line could take it back (read by its last part: a pattern
+    with `**`, `[` or `\\` could take back anything). Anything else is git's to judge."""
+    root = base(repo)
+    if ignore:
+        write_files(root, {".gitignore": ignore})
+        git(root, "add", ".gitignore")
+        git(root, "commit", "-qm", "ignore")
+    tree = worktree(root)
+    write_files(tree, {"shop/migrations/__pycache__/0001_initial.cpython-311.pyc": "x",
+                       "shop/migrations/old.pyc": "y"})
+    assert decide(root, tree) == (how, ignored)
+
+
+def test_a_nested_repository_in_scope_is_left_to_git(repo) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    nested = tree / "shop" / "migrations" / "vendored"
+    nested.mkdir()
+    git(nested, "init", "-q")
+    assert decide(root, tree)[0] == "git"
+
+
+def test_sha256_repositories(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main", "--object-format=sha256")
+    write_files(root, {"requirements.txt": "django\n"})
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qm", "one")
+    tree = worktree(root)
+    assert decide(root, tree) == ("unchanged", True)
+    write_files(tree, {"requirements.txt": "flask\n"})
+    assert decide(root, tree) == ("edited", False)
+
+
+def test_the_proof_runs_no_git_and_no_hostile_setting(repo, tmp_path: Path) -> None:
+    """A worktree's own configuration names an fsmonitor: the proof starts no process at
+    all (only the one batched read of HEAD's trees, hardened, in the repository)."""
+    root = base(repo)
+    tree = worktree(root)
+    mark = tmp_path / "ran"
+    trap = tmp_path / "trap.sh"
+    trap.write_text(f"#!/bin/sh\ntouch {mark}\n")
+    trap.chmod(0o755)
+    git(root, "config", "extensions.worktreeConfig", "true")
+    git(tree, "config", "--worktree", "core.fsmonitor", str(trap))
+    assert decide(root, tree) == ("unchanged", True)
+    assert not mark.exists()
+
+
+def test_many_worktrees_take_one_process(repo, monkeypatch) -> None:
+    root = base(repo)
+    trees = [worktree(root, f"w{n}") for n in range(4)]
+    write_files(trees[1], {"requirements.txt": "django==5.0\n"})
+    started: list[list[str]] = []
+    popen = subprocess.Popen
+
+    def counting(args, *rest, **options):  # type: ignore[no-untyped-def]
+        started.append(list(args))
+        return popen(args, *rest, **options)
+
+    head = git(root, "rev-parse", "HEAD").strip()
+    repo_ = GitRepo(str(root))
+    repo_._file_settings()  # the configuration is read once a run anyway
+    monkeypatch.setattr(subprocess, "Popen", counting)
+    try:
+        settled = repo_.settle_worktrees([(str(t), head) for t in trees], SCOPE)
+        again = repo_.settle_worktrees([(str(t), head) for t in trees], SCOPE)
+    finally:
+        repo_.close()
+    assert settled == 4  # three unchanged, one edited
+    assert again == 0  # the hook's second scan: each snapshot is known, no index re-read
+    assert len(started) == 1 and "cat-file" in started[0], started
+
+
+def test_the_main_worktree_read_from_a_linked_one(repo) -> None:
+    """The hook may run in a linked worktree: the main one is then another worktree."""
+    root = base(repo)
+    tree = worktree(root)
+    assert decide(tree, root) == ("unchanged", True)
+    write_files(root, {"requirements.txt": "django==5.0\n"})
+    assert decide(tree, root) == ("edited", False)
+
+
+def test_names_beyond_ascii(repo) -> None:
+    root = base(repo)
+    write_files(root, {"requirements café.txt": "x\n"})
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "accent")
+    tree = worktree(root)
+    assert decide(root, tree) == ("unchanged", True)
+    write_files(tree, {"requirements café.txt": "y\n"})
+    assert decide(root, tree) == ("edited", False)
+    write_files(tree, {"requirements-ü.txt": "new\n"})
+    assert decide(root, tree) == ("git", False)
+
+
+def test_the_hook_reports_alike_with_and_without_the_proof(repo, cli, monkeypatch) -> None:
+    """End to end: `check` with worktrees unchanged, edited, with a new migration and with
+    a cache the .gitignore names gives the same report, byte for byte, as when every
+    worktree is read by git."""
+    root = base(repo)
+    write_files(root, {".gitignore": "__pycache__/\n"})
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "ignore")
+    trees = [worktree(root, f"w{n}") for n in range(5)]
+    write_files(trees[1], {"requirements.txt": "django==5.0\n"})
+    write_files(trees[2], {"shop/migrations/0002_theirs.py": MIGRATION})
+    write_files(trees[3], {"shop/migrations/__pycache__/x.pyc": "x", "uv.lock": "v = 3\n"})
+    write_files(trees[4], {"blog/views.py": "B = 4\n"})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"requirements.txt": "django==4.1\n",
+                       "shop/migrations/0002_mine.py": MIGRATION})
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    settled: list[int] = []
+    settle = GitRepo.settle_worktrees
+
+    def counted(self: GitRepo, worktrees: list[tuple[str, str]], paths: tuple[str, ...]) -> int:
+        settled.append(settle(self, worktrees, paths))
+        return settled[-1]
+
+    monkeypatch.setattr(GitRepo, "settle_worktrees", counted)
+    fast = cli("check", "--format", "json", "--fail-on", "never")
+    assert settled == [4], settled  # all but the new migration's worktree
+    assert {f["rule"] for f in fast.json["findings"]} >= {"CS103"}, fast.out
+    monkeypatch.setattr(GitRepo, "settle_worktrees", lambda self, worktrees, paths: 0)
+    slow = cli("check", "--format", "json", "--fail-on", "never")
+    assert fast.out == slow.out and fast.code == slow.code
