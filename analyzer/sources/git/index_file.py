@@ -29,6 +29,8 @@ class Unreadable(ValueError):
 
 @dataclass(frozen=True)
 class IndexEntry:
+    """One entry of a worktree's index, as git wrote it."""
+
     path: bytes
     mode: int
     oid: str
