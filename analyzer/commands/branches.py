@@ -54,7 +54,7 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
     `narrow` gives the pathspecs that bound every diff, once the layout is known."""
     git = git or GitRepo(args.repo)
     try:
-        config = load_config(git.root)
+        config = git.remember(("config",), lambda: load_config(git.root))  # read once a run
         merge_options(args, config)
         catalog = configured_catalog(config)
         # the base's tree says where migrations live, whatever is checked out here

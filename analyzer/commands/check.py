@@ -84,7 +84,7 @@ def _own_problems(result: GitScan) -> list[InputError]:
 
 def _nothing_to_compare(args: argparse.Namespace, git: GitRepo) -> str:
     """Why this commit has nothing to be compared with, or ""."""
-    merge_options(args, load_config(git.root))
+    merge_options(args, git.remember(("config",), lambda: load_config(git.root)))
     try:
         base = args.base or git.default_base()
         git.resolve_all([base, "HEAD"])  # one process for both

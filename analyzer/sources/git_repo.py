@@ -510,6 +510,7 @@ class GitRepo:
 
     def know_attribute_files(self, commit: str,
                              entries: Iterable[tuple[str, str, str, str]]) -> None:
+        """What a kept layout says of a commit's .gitattributes files (no listing this run)."""
         self._answers.setdefault(("attribute files", commit), list(entries))
 
     def read_objects(self, objects: dict[str, str]) -> dict[str, str | None]:

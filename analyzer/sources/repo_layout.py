@@ -59,7 +59,7 @@ _SKIP_DIRS = {".git", "node_modules", "__pycache__", ".tox", ".nox", "site-packa
 
 @dataclass(frozen=True)
 class Venv:
-    """A virtual environment at the root of a worktree."""
+    """A virtual-environment folder of the repository, or one a plan's task creates."""
 
     path: str
     is_symlink: bool
@@ -205,6 +205,7 @@ def read_layout_at(git: GitRepo, commit: str,
 
 
 def _layout_in_tree(git: GitRepo, commit: str, brought: Mapping[str, str]) -> RepoLayout:
+    """The layout of a commit's tree and the files `brought` adds to it, from one listing."""
     entries = git.tree_entries(commit)
     blobs = {path: oid for mode, _, oid, path in entries if mode in _REGULAR}
     files = blobs.keys() | brought.keys()
