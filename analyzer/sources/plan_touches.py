@@ -722,22 +722,19 @@ class _Reading(NamedTuple):
 
 
 class _Readings:
-    """Each distinct line read once for the whole plan: plans repeat lines (the same
-    command in every task, the same paths), and a line means the same in every task."""
+    """What a line says, read apart from any task: a line means the same in every task.
+
+    Each distinct command is parsed once for the whole plan (plans repeat their commands:
+    the same install in every task). Whole lines are not kept: only 14% of the real plans'
+    lines and 18% of the bench plan's repeat, and keeping each line's reading cost more
+    memory (5 MB at 5,000 tasks) than it saved time (2% of the reading)."""
 
     def __init__(self, mentions: dict[str, list[PathMention]]):
         self.mentions = mentions  # the paths of each line, shared with the plan's facts
-        self.lines: dict[tuple[str, bool], _Reading] = {}
         self.commands: dict[str, _Command] = {}
 
     def of(self, text: str, code: bool) -> _Reading:
         """`code`: the line is inside a fenced block, so all of it is a command."""
-        reading = self.lines.get((text, code))
-        if reading is None:
-            reading = self.lines[(text, code)] = self._read(text, code)
-        return reading
-
-    def _read(self, text: str, code: bool) -> _Reading:
         commands = [text] if code else code_segments(text)
         parsed = []
         for command in commands:
