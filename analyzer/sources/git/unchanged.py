@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import itertools
 import os
 import posixpath
+import re
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -576,25 +578,59 @@ def _patterns(text: bytes) -> list[bytes]:
 def _could_ignore(pattern: bytes, parts: list[bytes]) -> bool:
     """Whether an ignore pattern (from the folder above `parts`) could match that path or
     a folder on its way. A pattern with a `/` inside is matched part for part from the
-    folder; one without, against each part. `**`, `\\` and any but the plainest `[…]`
-    are read as "could"."""
-    body = pattern.rstrip(b"/")
-    if not body or b"**" in body or b"\\" in body or not _plain_classes(body):
+    folder (up to its first `**`), a leading `**/` is any folder's, a pattern without `/`
+    is matched against each part. An escaped special character, a `**` elsewhere and any
+    `[…]` but plain letters, digits and ranges of them are read as "could"."""
+    body = _unescaped(pattern.rstrip(b"/"))
+    if not body or not _plain_classes(body):
         return True
+    if body.startswith(b"**/") and b"/" not in body[3:] and b"**" not in body[3:]:
+        body = body[3:]  # in any folder: as a pattern without `/`
     if b"/" in body:
         pieces = body.lstrip(b"/").split(b"/")
-        return len(pieces) <= len(parts) and all(
-            _matches(name, piece) for piece, name in zip(pieces, parts, strict=False))
+        known = list(itertools.takewhile(lambda piece: b"**" not in piece, pieces))
+        needed = len(known) if len(known) < len(pieces) else len(pieces)
+        return len(parts) >= needed and all(
+            _matches(name, piece) for piece, name in zip(known, parts, strict=False))
+    if b"**" in body:
+        return True
     return any(_matches(name, body) for name in parts)
 
 
+def _unescaped(pattern: bytes) -> bytes:
+    """A pattern with `\\x` read as the plain `x`; "" (read as "could") when the escaped
+    character is one glob reads specially."""
+    if b"\\" not in pattern:
+        return pattern
+    out = bytearray()
+    position = 0
+    while position < len(pattern):
+        byte = pattern[position:position + 1]
+        if byte == b"\\":
+            following = pattern[position + 1:position + 2]
+            if not following or following in b"*?[]\\":
+                return b""
+            out += following
+            position += 2
+            continue
+        out += byte
+        position += 1
+    return bytes(out)
+
+
+_PLAIN_CLASS = re.compile(rb"(?:[A-Za-z0-9._]-[A-Za-z0-9._]|[A-Za-z0-9._])+")
+
+
 def _plain_classes(pattern: bytes) -> bool:
-    """Every `[…]` holds letters and digits only (as fnmatch and git's wildmatch both read
-    it: no range, negation or named class)."""
+    """Every `[…]` holds letters, digits, `.`, `_` and ascending ranges of them (read alike
+    by fnmatch and git's wildmatch: no negation, named class or `]` inside)."""
     position = pattern.find(b"[")
     while position >= 0:
         end = pattern.find(b"]", position + 1)
-        if end < 0 or not pattern[position + 1:end].isalnum():
+        inside = pattern[position + 1:end]
+        if end < 0 or not _PLAIN_CLASS.fullmatch(inside) or any(
+                inside[i - 1] > inside[i + 1] for i in range(1, len(inside) - 1)
+                if inside[i:i + 1] == b"-"):
             return False
         position = pattern.find(b"[", end)
     return True
