@@ -78,22 +78,66 @@ def test_clean_files_with_trusted_stat_data_are_proven_unchanged(repo) -> None:
     assert decide(root, tree) == ("unchanged", True)
 
 
-@pytest.mark.parametrize("change", ["unstaged", "unstaged-deep", "staged-then-restored"])
+@pytest.mark.parametrize("change", ["unstaged", "unstaged-deep", "staged-then-restored",
+                                    "new-migration", "new-requirements",
+                                    "new-requirements-folder"])
 def test_an_edit_of_tracked_files_is_snapshot_without_git(repo, change: str) -> None:
-    """The only change within the scope is the content of files the index tracks: the
-    snapshot (blobs, the folders on their way, the commit) is written in Python, and it is
-    git's own, object for object (`decide` compares the commits)."""
+    """The only changes within the scope are the content of files the index tracks and
+    files no ignore pattern could match: the snapshot (blobs, the folders on their way,
+    new ones too, the commit) is written in Python, and it is git's own, object for object
+    (`decide` compares the commits)."""
     root = base(repo)
     tree = worktree(root)
     if change == "unstaged":
         write_files(tree, {"requirements.txt": "django==5.0\n", "uv.lock": "version = 2\n"})
     elif change == "unstaged-deep":
         write_files(tree, {"shop/migrations/0001_initial.py": MIGRATION + "# more\n"})
-    else:  # the index differs from HEAD, the file from the index
+    elif change == "staged-then-restored":  # the index differs from HEAD, the file too
         write_files(tree, {"requirements.txt": "django==5.0\n"})
         git(tree, "add", "requirements.txt")
         write_files(tree, {"requirements.txt": "django==4.2\n"})
+    elif change == "new-migration":
+        write_files(tree, {"shop/migrations/0002_more.py": MIGRATION,
+                           "shop/migrations/squashed/0001_all.py": MIGRATION})
+    elif change == "new-requirements":
+        write_files(tree, {"requirements-test.txt": "pytest\n"})
+        os.symlink("requirements.txt", tree / "requirements-link.txt")
+    else:
+        write_files(tree, {"requirements/test.txt": "pytest\n"})
     assert decide(root, tree) == ("edited", False)
+
+
+@pytest.mark.parametrize("where, pattern, ignored, how", [
+    (".gitignore", "*.py[cod]\n*.log\n/docs/\nbuild/\n", False, "edited"),  # none could
+    # vim's swap files, any folder's *.pyc, an escaped #, a `**` past a first part elsewhere
+    (".gitignore", "[._]*.s[a-v][a-z]\n**/*.pyc\n\\#*\\#\n.github/x/**/y/\n", False, "edited"),
+    (".gitignore", "shop/migrations/0002_*\n", True, "git"),
+    (".gitignore", "0002*\n", True, "git"),
+    (".gitignore", "**/0002_*\n", True, "git"),
+    (".gitignore", "migrations/\n", True, "git"),  # a folder on the way: nothing below listed
+    ("shop/.gitignore", "*.py\n", True, "git"),
+    (".gitignore", "*.p[xy]\n", True, "git"),
+    (".gitignore", "shop/**/tmp\n", False, "git"),  # `**`: read as "could"; git does not
+    (".gitignore", "[!a]*.txt\n", False, "git"),  # a negated class: read as "could"
+    ("info/exclude", "0002_more.py\n", True, "git"),
+    ("excludesFile", "*.py\n", True, "git"),
+])
+def test_an_untracked_file_that_could_be_ignored_is_left_to_git(
+        repo, tmp_path: Path, where: str, pattern: str, ignored: bool, how: str) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    if where == "info/exclude":
+        (root / ".git" / "info").mkdir(exist_ok=True)
+        (root / ".git" / "info" / "exclude").write_text(pattern)
+    elif where == "excludesFile":
+        (tmp_path / "ignore").write_text(pattern)
+        git(root, "config", "core.excludesFile", str(tmp_path / "ignore"))
+    else:
+        write_files(tree, {where: pattern})
+        git(tree, "add", where)
+        git(tree, "commit", "-qm", "ignore")
+    write_files(tree, {"shop/migrations/0002_more.py": MIGRATION})
+    assert decide(root, tree) == (how, ignored)
 
 
 @pytest.mark.parametrize("elsewhere", ["staged", "autocrlf"])
@@ -127,8 +171,7 @@ def test_a_conflict_elsewhere_in_the_index_leaves_an_edit_to_git(repo) -> None:
     assert decide(root, tree) == ("git", False)
 
 
-@pytest.mark.parametrize("change", ["staged", "deleted", "intent-to-add", "new-migration",
-                                    "new-requirements", "new-requirements-folder",
+@pytest.mark.parametrize("change", ["staged", "deleted", "intent-to-add",
                                     "replaced-by-folder"])
 def test_a_change_in_scope_is_left_to_git(repo, change: str) -> None:
     root = base(repo)
@@ -141,12 +184,6 @@ def test_a_change_in_scope_is_left_to_git(repo, change: str) -> None:
     elif change == "intent-to-add":
         write_files(tree, {"requirements-dev.txt": "x\n"})
         git(tree, "add", "-N", "requirements-dev.txt")
-    elif change == "new-migration":
-        write_files(tree, {"shop/migrations/0002_more.py": MIGRATION})
-    elif change == "new-requirements":
-        write_files(tree, {"requirements-test.txt": "pytest\n"})
-    elif change == "new-requirements-folder":
-        write_files(tree, {"requirements/test.txt": "pytest\n"})
     elif change == "replaced-by-folder":
         (tree / "uv.lock").unlink()
         write_files(tree, {"uv.lock/x": "x\n"})
@@ -315,7 +352,7 @@ def test_a_re_encoded_file_is_left_to_git_until_its_stat_data_is_trusted(repo) -
 @pytest.mark.parametrize("ignore, ignored, how", [
     ("__pycache__/\n*.py[cod]\n", True, "unchanged"),
     ("*.pyc\n", True, "unchanged"),  # __pycache__ holds only ignored files
-    ("", False, "git"),
+    ("", False, "edited"),  # nothing ignores them: two untracked files
     ("__pycache__/\n*.pyc\n!keep.pyc\n!/docs/*.md\n!shop/other/\n", True, "unchanged"),
     ("__pycache__/\n*.pyc\n!old.pyc\n", False, "git"),  # takes old.pyc back
     ("__pycache__/\n*.pyc\n!*.py[co]\n", False, "git"),
@@ -419,7 +456,7 @@ def test_names_beyond_ascii(repo) -> None:
     write_files(tree, {"requirements café.txt": "y\n"})
     assert decide(root, tree) == ("edited", False)
     write_files(tree, {"requirements-ü.txt": "new\n"})
-    assert decide(root, tree) == ("git", False)
+    assert decide(root, tree) == ("edited", False)
 
 
 def test_the_hook_reports_alike_with_and_without_the_proof(repo, cli, monkeypatch) -> None:
@@ -449,7 +486,7 @@ def test_the_hook_reports_alike_with_and_without_the_proof(repo, cli, monkeypatc
 
     monkeypatch.setattr(GitRepo, "settle_worktrees", counted)
     fast = cli("check", "--format", "json", "--fail-on", "never")
-    assert settled == [4], settled  # all but the new migration's worktree
+    assert settled == [5], settled
     assert {f["rule"] for f in fast.json["findings"]} >= {"CS103"}, fast.out
     monkeypatch.setattr(GitRepo, "settle_worktrees", lambda self, worktrees, paths: 0)
     slow = cli("check", "--format", "json", "--fail-on", "never")

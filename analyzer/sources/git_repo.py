@@ -686,9 +686,12 @@ class GitRepo:
         asked = [Asked(path, os.path.join(self.worktree_git_dir(path), "index"), head)
                  for path, head in worktrees]
         heads = dict(worktrees)
-        settled = settle_worktrees(asked, tuple(paths), dict(self._file_settings()),
-                                   self.object_format, self._objects)
+        settings = dict(self._file_settings())
+        settled = settle_worktrees(asked, tuple(paths), settings, self.object_format,
+                                   self._objects, self._exclude_files(settings))
         done: dict[str, str] = {}
+        untracked = {path: [p.decode("utf-8", "surrogateescape") for p in found.untracked]
+                     for path, found in settled.items()}
         for path, found in settled.items():
             if found.tree is None:
                 done[path] = heads[path]
@@ -701,8 +704,28 @@ class GitRepo:
             for path, commit in done.items():
                 real = os.path.realpath(path)
                 self._snapshots.setdefault((real, False, tuple(paths), ()), commit)
-                self._untracked.setdefault((real, tuple(paths)), [])
+                self._untracked.setdefault((real, tuple(paths)), untracked[path])
         return len(done)
+
+    def _exclude_files(self, settings: dict[str, str]) -> list[str] | None:
+        """The ignore files git reads for every worktree in our scratch `status`: the
+        repository's info/exclude (copied there) and core.excludesFile, else the user's
+        XDG one. None when git would look elsewhere (a relative excludes file)."""
+        files = [os.path.join(self.common_dir, "info", "exclude")]
+        configured = settings.get("core.excludesfile")
+        if configured:
+            path = os.path.expanduser(configured) if configured.startswith("~/") \
+                else configured
+            if not os.path.isabs(path):
+                return None
+            return [*files, path]
+        xdg = os.environ.get("XDG_CONFIG_HOME")
+        home = os.environ.get("HOME")
+        if xdg:
+            files.append(os.path.join(xdg, "git", "ignore"))
+        elif home:
+            files.append(os.path.join(home, ".config", "git", "ignore"))
+        return files
 
     def _objects(self, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
         """Objects by name (`<rev>:<path>`, an id) -> (type, raw content), None when git

@@ -19,7 +19,8 @@ Objects = list[tuple[str, bytes]]  # (type, raw content) of each object to write
 def tree_with(index: IndexFile, replaced: dict[bytes, tuple[int, str]],
               object_format: str) -> tuple[str, Objects]:
     """The id of the index's tree with `replaced` (path -> (mode, blob id)) in place of
-    those entries, and the tree objects written anew (the others are in the store)."""
+    those entries or added beside them, and the tree objects written anew (the others are
+    in the store)."""
     cached = index.cache_tree()
     if cached is None or index.unmerged:
         raise Unreadable("no cache-tree, or a conflict in the index")
@@ -32,12 +33,21 @@ def tree_with(index: IndexFile, replaced: dict[bytes, tuple[int, str]],
                 break
             folder = posixpath.dirname(folder)
     written: Objects = []
+    new: dict[bytes, dict[bytes, bool]] = {}  # folder -> name -> is a folder, of `replaced`
+    for path in replaced:
+        folder, _, name = path.rpartition(b"/")
+        new.setdefault(folder, {})[name] = False
+        while folder:
+            above, _, name = folder.rpartition(b"/")
+            new.setdefault(above, {})[name] = True
+            folder = above
 
     def build(folder: bytes, node: CachedTree | None) -> str:
         prefix = folder + b"/" if folder else b""
         number = index.position(prefix) if prefix else 0
         end = index.position(folder + b"0") if prefix else index.size  # "0" follows "/"
         lines: list[tuple[bytes, bytes]] = []  # (what git sorts a tree by, the entry)
+        seen: set[bytes] = set()
         while number < end:
             name = index.name(number)
             rest = name[len(prefix):]
@@ -53,6 +63,7 @@ def tree_with(index: IndexFile, replaced: dict[bytes, tuple[int, str]],
                 else:
                     raise Unreadable("a folder the cache-tree does not hold")
                 lines.append((below + b"/", b"40000 " + below + b"\0" + bytes.fromhex(oid)))
+                seen.add(below)
                 number = index.position(path + b"0")
                 continue
             entry = index.entry(number)
@@ -60,7 +71,17 @@ def tree_with(index: IndexFile, replaced: dict[bytes, tuple[int, str]],
                 raise Unreadable("a conflict or intent-to-add entry in a rebuilt folder")
             mode, oid = replaced.get(name, (entry.mode, entry.oid))
             lines.append((rest, b"%o " % mode + rest + b"\0" + bytes.fromhex(oid)))
+            seen.add(rest)
             number += 1
+        for name, is_folder in new.get(folder, {}).items():  # not in the index: added
+            if name in seen:
+                continue
+            if is_folder:
+                oid = build(prefix + name, None)
+                lines.append((name + b"/", b"40000 " + name + b"\0" + bytes.fromhex(oid)))
+            else:
+                mode, oid = replaced[prefix + name]
+                lines.append((name, b"%o " % mode + name + b"\0" + bytes.fromhex(oid)))
         lines.sort()
         data = b"".join(line for _, line in lines)
         written.append(("tree", data))

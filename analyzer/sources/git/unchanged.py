@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import itertools
 import os
 import posixpath
+import re
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -59,6 +61,7 @@ class Settled:
 
     tree: str | None = None
     objects: list[tuple[str, bytes]] = field(default_factory=list)
+    untracked: list[bytes] = field(default_factory=list)  # in the snapshot, not the index
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,8 @@ def scope_items(specs: Iterable[str]) -> list[_Item] | None:
 
 
 def settle_worktrees(asked: list[Asked], specs: tuple[str, ...], settings: dict[str, str],
-                     object_format: str, trees: Trees) -> dict[str, Settled]:
+                     object_format: str, trees: Trees,
+                     exclude_files: list[str] | None = None) -> dict[str, Settled]:
     """The worktrees (by `path`) whose state within `specs` is known without git: those
     that provably change nothing there (HEAD, the index and the files on disk agree, no
     file is untracked), and those whose only change there is the content of files the
@@ -106,13 +110,14 @@ def settle_worktrees(asked: list[Asked], specs: tuple[str, ...], settings: dict[
         return {}
     filemode = settings.get("core.filemode", "true").lower() in _TRUE
     autocrlf = settings.get("core.autocrlf", "false").lower() not in _FALSE
+    excludes = _exclude_patterns(exclude_files)
     candidates: list[tuple[Asked, Listing]] = []  # unchanged on disk: HEAD to compare
     proven: dict[str, Settled] = {}
     for one in asked:  # one index in memory at a time (~0.5 MB for 5,000 files)
         try:
-            worktree = _Worktree(one, items, filemode, autocrlf, object_format)
+            worktree = _Worktree(one, items, filemode, autocrlf, object_format, excludes)
             worktree.read()
-            if worktree.edits:  # changed: HEAD does not matter, the index and edits do
+            if worktree.edits or worktree.added:  # changed: HEAD does not matter
                 proven[one.path] = worktree.snapshot()
             else:
                 candidates.append((one, worktree.index_side))
@@ -165,7 +170,7 @@ class _Worktree:
     """One worktree's side of the proof: its index within the items, checked on disk."""
 
     def __init__(self, asked: Asked, items: list[_Item], filemode: bool, autocrlf: bool,
-                 object_format: str):
+                 object_format: str, excludes: list[bytes] | None):
         self.asked, self.items = asked, items
         self.filemode, self.autocrlf, self.object_format = filemode, autocrlf, object_format
         self.root = os.fsencode(asked.path)
@@ -174,6 +179,9 @@ class _Worktree:
         self.racy_before = self.index.mtime_ns // 1_000_000_000
         self.index_side: Listing = {}
         self.edits: dict[bytes, tuple[int, bytes]] = {}
+        self.added: dict[bytes, tuple[int, bytes]] = {}  # untracked: (mode, content)
+        self.excludes = excludes
+        self._patterns: dict[bytes, list[bytes] | None] = {}
         self._directories: dict[bytes, bool] = {}
         self._listings: dict[bytes, list[tuple[bytes, bool]]] = {}
         self._attributes: dict[bytes, bytes | None] = {}
@@ -196,12 +204,14 @@ class _Worktree:
             self._nothing_untracked(item, entries)
 
     def snapshot(self) -> Settled:
-        """The tree of the index with the edits in place, and the objects to write."""
-        blobs = [("blob", content) for _, content in self.edits.values()]
+        """The tree of the index with the edits in place and the untracked files added,
+        the objects to write, and the untracked files as git lists them."""
+        changed = {**self.edits, **self.added}
+        blobs = [("blob", content) for _, content in changed.values()]
         replaced = {path: (mode, _object_id("blob", content, self.object_format))
-                    for path, (mode, content) in self.edits.items()}
+                    for path, (mode, content) in changed.items()}
         tree, written = tree_with(self.index, replaced, self.object_format)
-        return Settled(tree, [*blobs, *written])
+        return Settled(tree, [*blobs, *written], sorted(self.added))
 
     # -- the index ------------------------------------------------------------------------
 
@@ -276,8 +286,11 @@ class _Worktree:
             for name, is_folder in self._listing(item.path):
                 if not _matches(name, item.pattern):
                     continue
-                if is_folder or posixpath.join(item.path, name) not in entries:
+                if is_folder:
                     raise _Unsure
+                path = posixpath.join(item.path, name)
+                if path not in entries:
+                    self._untracked(path)
             return
         self._inside(posixpath.dirname(item.path))
         try:
@@ -285,8 +298,10 @@ class _Worktree:
         except (FileNotFoundError, NotADirectoryError):
             return
         if not stat.S_ISDIR(info.st_mode):
-            if item.path not in entries or item.folder:
+            if item.folder:
                 raise _Unsure
+            if item.path not in entries:
+                self._untracked(item.path)
             return
         self._walk(item.path, entries)
 
@@ -303,7 +318,7 @@ class _Worktree:
         return self._listings[folder]
 
     def _walk(self, folder: bytes, entries: dict[bytes, IndexEntry]) -> None:
-        """Every file below `folder` is in the index, or in a folder git ignores."""
+        """Every file below `folder` is in the index, ignored, or taken as untracked."""
         for found in os.scandir(os.path.join(self.root, folder)):
             path = folder + b"/" + found.name
             if found.is_dir(follow_symlinks=False):
@@ -313,7 +328,56 @@ class _Worktree:
                     self._walk(path, entries)
             elif path not in entries and not self._ignored(folder, found.name,
                                                            directory=False):
-                raise _Unsure
+                self._untracked(path)
+
+    def _untracked(self, path: bytes) -> None:
+        """A file the index does not know: git lists it, and a snapshot adds it, unless it
+        is ignored. Taken when no ignore pattern could match it or a folder on its way, and
+        git would store its bytes as they are; anything else is git's to judge."""
+        if path in self.added:
+            return
+        if not self._not_ignored(path):
+            raise _Unsure
+        full = os.path.join(self.root, path)
+        info = os.lstat(full)
+        if stat.S_ISLNK(info.st_mode):
+            self.added[path] = (0o120000, os.readlink(full))
+            return
+        if not stat.S_ISREG(info.st_mode):
+            raise _Unsure
+        content = _read_regular(full, info)
+        if not self._stored_as_is(path, content, False):
+            raise _Unsure
+        mode = 0o100755 if self.filemode and info.st_mode & 0o100 else 0o100644
+        self.added[path] = (mode, content)
+
+    def _not_ignored(self, path: bytes) -> bool:
+        """Whether no ignore pattern git reads for `path` could match it or a folder on its
+        way: the `.gitignore` of each folder down to it, then the repository's
+        info/exclude and the user's excludes file (a `!` line only takes back)."""
+        parts = path.split(b"/")
+        for depth in range(len(parts)):
+            patterns = self._ignore_patterns(b"/".join(parts[:depth]))
+            if patterns is None or any(_could_ignore(p, parts[depth:]) for p in patterns):
+                return False
+        if self.excludes is None:
+            return False
+        return not any(_could_ignore(p, parts) for p in self.excludes)
+
+    def _ignore_patterns(self, folder: bytes) -> list[bytes] | None:
+        if folder not in self._patterns:
+            name = posixpath.join(folder, b".gitignore")
+            full = os.path.join(self.root, name)
+            try:
+                info = os.lstat(full)
+            except (FileNotFoundError, NotADirectoryError):
+                number = self.index.position(name)  # git reads the index's when not on disk
+                in_index = number < self.index.size and self.index.name(number) == name
+                self._patterns[folder] = None if in_index else []
+            else:
+                self._patterns[folder] = _patterns(_read_regular(full, info)) \
+                    if stat.S_ISREG(info.st_mode) else None
+        return self._patterns[folder]
 
     def _inside(self, folder: bytes) -> None:
         """Each folder on the way is a real folder of the worktree, not a link out of it
@@ -483,6 +547,93 @@ class _HeadSide:
 
 
 _MODES = {0o100644, 0o100755, 0o120000}
+
+
+def _exclude_patterns(paths: list[str] | None) -> list[bytes] | None:
+    """The patterns of the repository-wide ignore files (None: unknown, or unreadable)."""
+    if paths is None:
+        return None
+    patterns: list[bytes] = []
+    for path in paths:
+        try:
+            info = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        try:
+            patterns += _patterns(_read_regular(os.fsencode(path), info))
+        except _Unsure:
+            return None
+    return patterns
+
+
+def _patterns(text: bytes) -> list[bytes]:
+    """The patterns of an ignore file that ignore (its `!` lines only take back)."""
+    lines = [line.rstrip(b"\r").rstrip(b" ")
+             for line in text.removeprefix(b"\xef\xbb\xbf").split(b"\n")]
+    return [line for line in lines if line and not line.startswith((b"#", b"!"))]
+
+
+def _could_ignore(pattern: bytes, parts: list[bytes]) -> bool:
+    """Whether an ignore pattern (from the folder above `parts`) could match that path or
+    a folder on its way. A pattern with a `/` inside is matched part for part from the
+    folder (up to its first `**`), a leading `**/` is any folder's, a pattern without `/`
+    is matched against each part. An escaped special character, a `**` elsewhere and any
+    `[…]` but plain letters, digits and ranges of them are read as "could"."""
+    body = _unescaped(pattern.rstrip(b"/"))
+    if not body or not _plain_classes(body):
+        return True
+    if body.startswith(b"**/") and b"/" not in body[3:] and b"**" not in body[3:]:
+        body = body[3:]  # in any folder: as a pattern without `/`
+    if b"/" in body:
+        pieces = body.lstrip(b"/").split(b"/")
+        known = list(itertools.takewhile(lambda piece: b"**" not in piece, pieces))
+        needed = len(known) if len(known) < len(pieces) else len(pieces)
+        return len(parts) >= needed and all(
+            _matches(name, piece) for piece, name in zip(known, parts, strict=False))
+    if b"**" in body:
+        return True
+    return any(_matches(name, body) for name in parts)
+
+
+def _unescaped(pattern: bytes) -> bytes:
+    """A pattern with `\\x` read as the plain `x`; "" (read as "could") when the escaped
+    character is one glob reads specially."""
+    if b"\\" not in pattern:
+        return pattern
+    out = bytearray()
+    position = 0
+    while position < len(pattern):
+        byte = pattern[position:position + 1]
+        if byte == b"\\":
+            following = pattern[position + 1:position + 2]
+            if not following or following in b"*?[]\\":
+                return b""
+            out += following
+            position += 2
+            continue
+        out += byte
+        position += 1
+    return bytes(out)
+
+
+_PLAIN_CLASS = re.compile(rb"(?:[A-Za-z0-9._]-[A-Za-z0-9._]|[A-Za-z0-9._])+")
+
+
+def _plain_classes(pattern: bytes) -> bool:
+    """Every `[…]` holds letters, digits, `.`, `_` and ascending ranges of them (read alike
+    by fnmatch and git's wildmatch: no negation, named class or `]` inside)."""
+    position = pattern.find(b"[")
+    while position >= 0:
+        end = pattern.find(b"]", position + 1)
+        inside = pattern[position + 1:end]
+        if end < 0 or not _PLAIN_CLASS.fullmatch(inside) or any(
+                inside[i - 1] > inside[i + 1] for i in range(1, len(inside) - 1)
+                if inside[i:i + 1] == b"-"):
+            return False
+        position = pattern.find(b"[", end)
+    return True
 
 
 def _object_id(kind: str, data: bytes, object_format: str) -> str:
