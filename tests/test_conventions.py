@@ -121,6 +121,7 @@ def test_inline_suppression_in_a_plan_and_unused_ones_reported(cli, plan):
     result = cli("plan", plan(text), "--format", "json", "--fail-on", "never")
     assert "CS401" not in result.rules()
     assert "unused suppression ignore[CS204]" in result.err and ":7:" in result.err
+    assert result.err.count("unused suppression") == 1  # not once per task with a finding
     bare = cli("plan", plan(text.replace("<!-- conflictscan: ignore CS401 -->", "")),
                "--format", "json", "--fail-on", "never")
     assert "CS401" in bare.rules()
