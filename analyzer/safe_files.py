@@ -47,18 +47,11 @@ def read_bytes(path: str, *, root: str | None = None, max_bytes: int = MAX_BYTES
         if info.st_size > max_bytes:
             raise InputError(f"larger than {max_bytes // 1_000_000} MB; refusing to scan it",
                              path)
-        chunks, size = [], 0
-        while size <= max_bytes:
-            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = _read_at_most(fd, max_bytes)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
     finally:
         os.close(fd)
-    data = b"".join(chunks)
     if len(data) > max_bytes:
         raise InputError(f"larger than {max_bytes // 1_000_000} MB; refusing to scan it", path)
     return data
@@ -79,18 +72,24 @@ def read_seen(path: bytes, seen: os.stat_result, max_bytes: int) -> bytes | None
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_ino != seen.st_ino:
             return None
-        chunks, size = [], 0
-        while size <= max_bytes:
-            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = _read_at_most(fd, max_bytes)
     except OSError:
         return None
     finally:
         os.close(fd)
-    return None if size > max_bytes else b"".join(chunks)
+    return None if len(data) > max_bytes else data
+
+
+def _read_at_most(fd: int, max_bytes: int) -> bytes:
+    """The file's bytes up to one more than `max_bytes` (so that "too large" shows)."""
+    chunks, size = [], 0
+    while size <= max_bytes:
+        chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def read_text(path: str, *, root: str | None = None, max_bytes: int = MAX_BYTES) -> str:

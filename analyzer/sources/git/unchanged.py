@@ -366,18 +366,22 @@ class _Worktree:
 
     def _ignore_patterns(self, folder: bytes) -> list[bytes] | None:
         if folder not in self._patterns:
-            name = posixpath.join(folder, b".gitignore")
-            full = os.path.join(self.root, name)
-            try:
-                info = os.lstat(full)
-            except (FileNotFoundError, NotADirectoryError):
-                number = self.index.position(name)  # git reads the index's when not on disk
-                in_index = number < self.index.size and self.index.name(number) == name
-                self._patterns[folder] = None if in_index else []
-            else:
-                self._patterns[folder] = _patterns(_read_regular(full, info)) \
-                    if stat.S_ISREG(info.st_mode) else None
+            text = self._gitignore(folder)
+            self._patterns[folder] = _patterns(text) if text is not None else None
         return self._patterns[folder]
+
+    def _gitignore(self, folder: bytes) -> bytes | None:
+        """The folder's .gitignore, b"" when it has none; None when git would read one we
+        do not (not a regular file, or only in the index: git reads the index's then)."""
+        name = posixpath.join(folder, b".gitignore")
+        full = os.path.join(self.root, name)
+        try:
+            info = os.lstat(full)
+        except (FileNotFoundError, NotADirectoryError):
+            number = self.index.position(name)
+            in_index = number < self.index.size and self.index.name(number) == name
+            return None if in_index else b""
+        return _read_regular(full, info) if stat.S_ISREG(info.st_mode) else None
 
     def _inside(self, folder: bytes) -> None:
         """Each folder on the way is a real folder of the worktree, not a link out of it
@@ -458,17 +462,10 @@ class _Worktree:
 
     def _read_ignores(self, folder: bytes) -> tuple[list[bytes] | None, bool, bool]:
         """(its `!` patterns, None when unreadable; names `__pycache__/`; names `*.pyc`)."""
-        name = posixpath.join(folder, b".gitignore")
-        full = os.path.join(self.root, name)
-        try:
-            info = os.lstat(full)
-        except (FileNotFoundError, NotADirectoryError):
-            number = self.index.position(name)  # git reads the index's when not on disk
-            in_index = number < self.index.size and self.index.name(number) == name
-            return None if in_index else [], False, False
-        if not stat.S_ISREG(info.st_mode):
+        text = self._gitignore(folder)
+        if text is None:
             return None, False, False
-        text = _read_regular(full, info).removeprefix(b"\xef\xbb\xbf")
+        text = text.removeprefix(b"\xef\xbb\xbf")
         lines = [line.rstrip(b"\r").rstrip(b" ") for line in text.split(b"\n")]
         negations = [line[1:] for line in lines if line.startswith(b"!")]
         return (negations, any(line in _IGNORED_DIRECTORIES for line in lines),
