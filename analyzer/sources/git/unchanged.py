@@ -371,9 +371,13 @@ class _Worktree:
         return self._patterns[folder]
 
     def _gitignore(self, folder: bytes) -> bytes | None:
-        """The folder's .gitignore, b"" when it has none; None when git would read one we
-        do not (not a regular file, or only in the index: git reads the index's then)."""
-        name = posixpath.join(folder, b".gitignore")
+        return self._folder_file(folder, b".gitignore")
+
+    def _folder_file(self, folder: bytes, base: bytes) -> bytes | None:
+        """A folder's .gitignore or .gitattributes, b"" when it has none; None when git would
+        read one we do not (not a regular file, or only in the index: git reads the index's
+        then)."""
+        name = posixpath.join(folder, base)
         full = os.path.join(self.root, name)
         try:
             info = os.lstat(full)
@@ -430,15 +434,7 @@ class _Worktree:
             folder = posixpath.dirname(folder)
 
     def _attribute_file(self, folder: bytes) -> bytes | None:
-        name = posixpath.join(folder, b".gitattributes")
-        full = os.path.join(self.root, name)
-        try:
-            info = os.lstat(full)
-        except (FileNotFoundError, NotADirectoryError):
-            number = self.index.position(name)
-            in_index = number < self.index.size and self.index.name(number) == name
-            return None if in_index else b""
-        return _read_regular(full, info) if stat.S_ISREG(info.st_mode) else None
+        return self._folder_file(folder, b".gitattributes")
 
     def _ignored(self, folder: bytes, name: bytes, directory: bool) -> bool:
         """Whether git provably ignores `folder/name`: a `.gitignore` on the way names it
