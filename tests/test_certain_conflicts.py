@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzer.sources.branches import BranchSelection, collect
-from analyzer.sources.certain_conflicts import confirmed, same_point_insertions
+from analyzer.sources.certain_conflicts import confirmed, same_point_insertion
 from analyzer.sources.git_facts import pair
 from analyzer.sources.git_repo import GitRepo
 from tests.conftest import branch, commit_on_main, git
@@ -37,11 +37,11 @@ def told(root: Path, a: str, b: str) -> bool:
         streams = {s.workstream.id: s for s in scan.streams}
         mine, theirs = (next(t for t in streams[ws].workstream.touches
                              if t.resource.key == "requirements.txt") for ws in (a, b))
-        found = same_point_insertions(mine, theirs, "unspecified")
-        if not found:
+        found = same_point_insertion(mine, theirs, "unspecified")
+        if found is None:
             return False
         key = pair(a, b)
-        return key in confirmed(repo, streams, {key: [("requirements.txt", *found[0])]})
+        return key in confirmed(repo, streams, {key: [("requirements.txt", *found)]})
     finally:
         repo.close()
 
@@ -153,3 +153,15 @@ def test_whatever_is_told_git_reports(base: list[str], data: st.DataObject) -> N
             git(root, "commit", "-q", "-am", name, "--allow-empty")
         if told(root, "one", "two"):
             assert git_conflicts(root, "one", "two")
+
+
+def test_a_pair_with_another_file_to_merge_is_merged_whole(repo, branches):
+    """The insertion alone would be told; the pair also changes app.py at one line, which
+    only a real merge can judge, so git merges the pair and reports both files."""
+    root = repo({"requirements.txt": REQUIREMENTS, "app.py": "A = 1\nB = 1\n"})
+    branch(root, "one", {"requirements.txt": REQUIREMENTS + "httpx==0.27\n",
+                         "app.py": "A = 2\nB = 1\n"})
+    branch(root, "two", {"requirements.txt": REQUIREMENTS + "redis==5.0\n",
+                         "app.py": "A = 3\nB = 1\n"})
+    assert told(root, "one", "two") and git_conflicts(root, "one", "two")
+    assert sorted(cs103(branches, root, "one", "two")) == ["app.py", "requirements.txt"]

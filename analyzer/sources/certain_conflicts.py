@@ -31,16 +31,16 @@ from analyzer.sources.git_repo import GitRepo, MergeConflict
 TEXT_MERGE = ("unspecified", "set", "text")
 
 
-def same_point_insertions(a: Touch, b: Touch, attribute: str) -> list[tuple[Hunk, Hunk]]:
-    """The pairs of pure insertions two edits of one file make after the same line, with
-    different lines: each a conflict when the merge-base is the one the diffs were made on
-    and the inserted lines are new to the file (see `confirmed`)."""
+def same_point_insertion(a: Touch, b: Touch, attribute: str) -> tuple[Hunk, Hunk] | None:
+    """A pure insertion of each edit of one file after the same line, with different lines:
+    a conflict when the merge-base is the one the diffs were made on and the inserted lines
+    are new to the file (see `confirmed`). One is enough to say the file conflicts."""
     if a.detail != "modified" or b.detail != "modified" or attribute not in TEXT_MERGE:
-        return []
+        return None
     theirs = {h.old_start: h for h in b.hunks if h.old_lines == 0 and h.added}
-    return [(x, theirs[x.old_start]) for x in a.hunks
-            if x.old_lines == 0 and x.added and x.old_start in theirs
-            and _lines(x.added) != _lines(theirs[x.old_start].added)]
+    return next(((x, theirs[x.old_start]) for x in a.hunks
+                 if x.old_lines == 0 and x.added and x.old_start in theirs
+                 and _lines(x.added) != _lines(theirs[x.old_start].added)), None)
 
 
 def confirmed(git: GitRepo, streams: dict[str, GitWorkstream],
@@ -71,7 +71,7 @@ def confirmed(git: GitRepo, streams: dict[str, GitWorkstream],
             conflicts.append(MergeConflict(
                 "contents", (path,), f"CONFLICT (content): Merge conflict in {path}"))
         else:
-            result[(a, b)] = tuple(dict.fromkeys(conflicts))
+            result[(a, b)] = tuple(conflicts)
     return result
 
 

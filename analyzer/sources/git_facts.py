@@ -21,7 +21,7 @@ from analyzer.model import Hunk, Kind, Touch
 from analyzer.parallel import parallel_map
 from analyzer.shared_paths import is_lockfile
 from analyzer.sources.branches import BranchScan, GitWorkstream, version_of
-from analyzer.sources.certain_conflicts import confirmed, same_point_insertions
+from analyzer.sources.certain_conflicts import confirmed, same_point_insertion
 from analyzer.sources.git_repo import GitRepo, MergeConflict, MergeResult
 from analyzer.sources.migration_facts import MigrationFacts, read_migrations
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
@@ -131,10 +131,10 @@ def _simulate(scan: BranchScan, index: ResourceIndex, streams: dict[str, GitWork
                 if is_lockfile(resource.key) and not identical([mine, theirs]):
                     lock_pairs.setdefault(resource.key, []).append(key)
                 suspicious = not same_base or may_conflict(mine, theirs, attribute)
-                same_point = same_point_insertions(mine, theirs, attribute) if (
-                    suspicious and same_base and not is_lockfile(resource.key)) else []
+                same_point = same_point_insertion(mine, theirs, attribute) if (
+                    suspicious and same_base and not is_lockfile(resource.key)) else None
                 if same_point:  # a certain conflict, once confirmed below
-                    insertions.setdefault(key, []).append((resource.key, *same_point[0]))
+                    insertions.setdefault(key, []).append((resource.key, *same_point))
                     suspicious = False
                 maybe[key] = maybe.get(key, False) or suspicious
     renames = _directory_renames(scan, streams)
