@@ -288,7 +288,7 @@ def test_a_sparse_checkout_honours_skip_worktree(repo) -> None:
     assert not (tree / "shop").exists()
     assert decide(root, tree) == ("unchanged", True)
     git(tree, "sparse-checkout", "set", "--sparse-index", "blog")
-    assert decide(root, tree)[1] is True
+    assert decide(root, tree) == ("git", True)
 
 
 def test_skip_worktree_and_assume_unchanged_are_honoured_as_git_does(repo) -> None:
@@ -397,9 +397,11 @@ def test_sha256_repositories(tmp_path: Path) -> None:
     assert decide(root, tree) == ("edited", False)
 
 
-def test_the_proof_runs_no_git_and_no_hostile_setting(repo, tmp_path: Path) -> None:
-    """A worktree's own configuration names an fsmonitor: the proof starts no process at
-    all (only the one batched read of HEAD's trees, hardened, in the repository)."""
+def test_the_proof_runs_no_git_and_no_hostile_setting(repo, tmp_path: Path,
+                                                       monkeypatch) -> None:
+    """A worktree's own configuration names an fsmonitor: the proof starts no process in
+    that worktree (only the one batched read of HEAD's trees, hardened, in the repository),
+    so nothing of its configuration is ever read, let alone run."""
     root = base(repo)
     tree = worktree(root)
     mark = tmp_path / "ran"
@@ -408,8 +410,36 @@ def test_the_proof_runs_no_git_and_no_hostile_setting(repo, tmp_path: Path) -> N
     trap.chmod(0o755)
     git(root, "config", "extensions.worktreeConfig", "true")
     git(tree, "config", "--worktree", "core.fsmonitor", str(trap))
-    assert decide(root, tree) == ("unchanged", True)
+    started: list[tuple[list[str], object]] = []
+    popen = subprocess.Popen
+
+    def counting(args, *rest, **options):  # type: ignore[no-untyped-def]
+        started.append((list(args), options.get("cwd")))
+        return popen(args, *rest, **options)
+
+    head = git(root, "rev-parse", "HEAD").strip()
+    repo_ = GitRepo(str(root))
+    repo_._file_settings()
+    monkeypatch.setattr(subprocess, "Popen", counting)
+    try:
+        assert repo_.settle_worktrees([(str(tree), head)], SCOPE) == 1
+    finally:
+        repo_.close()
+    assert [cwd for _, cwd in started] == [str(root)], started  # the cat-file, nothing more
     assert not mark.exists()
+
+
+def test_a_pathspec_folder_with_a_newline_is_left_to_git(repo, tmp_path: Path) -> None:
+    """cat-file --batch cannot take such a name: the proof must not read the silence as
+    "HEAD has no such folder" (a staged deletion there would be lost)."""
+    root = base(repo)
+    (root / "a\nb").mkdir()
+    (root / "a\nb" / "x.txt").write_text("x\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "odd name")
+    tree = worktree(root)
+    git(tree, "rm", "-q", "a\nb/x.txt")
+    assert decide(root, tree, (":(glob)a\nb/*.txt",)) == ("git", False)
 
 
 def test_many_worktrees_take_one_process(repo, monkeypatch) -> None:

@@ -658,8 +658,7 @@ class GitRepo:
         hashed and listed (a freshly made worktree is "racily clean": git would re-hash
         every file of it on every run otherwise). `overlay` puts in the files an edit is
         about to write (path -> text)."""
-        key = (os.path.realpath(worktree), staged_only, tuple(paths),
-               tuple(sorted((overlay or {}).items())))
+        key = _snapshot_key(worktree, staged_only, paths, overlay)
         with self._lock:
             done = self._snapshots.get(key)
         if done is None:
@@ -681,8 +680,10 @@ class GitRepo:
         if not paths:
             return 0
         with self._lock:  # a second scan of the same run (the hook's) has them already
-            worktrees = [(path, head) for path, head in worktrees if (
-                os.path.realpath(path), False, tuple(paths), ()) not in self._snapshots]
+            worktrees = [(path, head) for path, head in worktrees
+                         if _snapshot_key(path, False, paths) not in self._snapshots]
+        if not worktrees:
+            return 0  # no settings read, no ignore files: nothing to settle
         asked = [Asked(path, os.path.join(self.worktree_git_dir(path), "index"), head)
                  for path, head in worktrees]
         heads = dict(worktrees)
@@ -702,9 +703,9 @@ class GitRepo:
             done[path] = scratch.write_commit(found.tree, heads[path], self.object_format)
         with self._lock:
             for path, commit in done.items():
-                real = os.path.realpath(path)
-                self._snapshots.setdefault((real, False, tuple(paths), ()), commit)
-                self._untracked.setdefault((real, tuple(paths)), untracked[path])
+                self._snapshots.setdefault(_snapshot_key(path, False, paths), commit)
+        for path in done:
+            self.remember_untracked(path, tuple(paths), untracked[path])
         return len(done)
 
     def _exclude_files(self, settings: dict[str, str]) -> list[str] | None:
@@ -730,8 +731,10 @@ class GitRepo:
     def _objects(self, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
         """Objects by name (`<rev>:<path>`, an id) -> (type, raw content), None when git
         has none by that name, through one `cat-file --batch`."""
-        if not names or any("\n" in name for name in names):
+        if not names:
             return {}
+        if any("\n" in name for name in names):
+            raise InputError("a name git cat-file cannot take (a newline)")
         out = self.run_bytes("cat-file", "--batch", stdin="".join(
             f"{name}\n" for name in names).encode("utf-8", "surrogateescape"))
         result: dict[str, tuple[str, bytes] | None] = {}
@@ -1151,6 +1154,13 @@ def read_merges(out: str, count: int) -> list[MergeResult]:
         if position < len(parts) and parts[position] == "":
             position += 1  # the empty field that ends this merge
     return results
+
+
+def _snapshot_key(worktree: str, staged_only: bool, paths: Iterable[str],
+                  overlay: dict[str, str] | None = None) -> tuple[object, ...]:
+    """What makes two snapshots of a worktree the same: one taken once per run."""
+    return (os.path.realpath(worktree), staged_only, tuple(paths),
+            tuple(sorted((overlay or {}).items())))
 
 
 def _explained(error: GitError) -> InputError:

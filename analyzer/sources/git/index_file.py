@@ -17,6 +17,8 @@ import stat
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from analyzer.safe_files import read_seen
+
 _MAX_BYTES = 1 << 30
 _ASSUME_VALID, _EXTENDED, _STAGE = 0x8000, 0x4000, 0x3000
 _SKIP_WORKTREE, _INTENT_TO_ADD = 0x4000, 0x2000
@@ -244,15 +246,11 @@ def read_index(path: str, object_format: str) -> IndexFile:
     """The index file at `path` (never written; a file git replaces while we read stays the
     one we opened). `Unreadable` for anything but a plain regular index file."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        info = os.lstat(path)
     except OSError as error:
         raise Unreadable(str(error)) from None
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
-            raise Unreadable("not a regular file of a sensible size")
-        with os.fdopen(os.dup(descriptor), "rb") as handle:
-            data = handle.read()
-    finally:
-        os.close(descriptor)
+    data = read_seen(os.fsencode(path), info, _MAX_BYTES) if stat.S_ISREG(info.st_mode) \
+        else None
+    if data is None:
+        raise Unreadable("not a regular file of a sensible size")
     return IndexFile(data, info.st_mtime_ns, 32 if object_format == "sha256" else 20)

@@ -9,7 +9,6 @@ tree is git's to write (`Unreadable`).
 from __future__ import annotations
 
 import hashlib
-import posixpath
 
 from analyzer.sources.git.index_file import CachedTree, IndexFile, Unreadable
 
@@ -24,16 +23,9 @@ def tree_with(index: IndexFile, replaced: dict[bytes, tuple[int, str]],
     cached = index.cache_tree()
     if cached is None or index.unmerged:
         raise Unreadable("no cache-tree, or a conflict in the index")
-    on_the_way: set[bytes] = set()
-    for path in replaced:
-        folder = posixpath.dirname(path)
-        while folder not in on_the_way:
-            on_the_way.add(folder)
-            if not folder:
-                break
-            folder = posixpath.dirname(folder)
     written: Objects = []
-    new: dict[bytes, dict[bytes, bool]] = {}  # folder -> name -> is a folder, of `replaced`
+    # every folder on the way to a path of `replaced` -> its names there (True: a folder)
+    new: dict[bytes, dict[bytes, bool]] = {}
     for path in replaced:
         folder, _, name = path.rpartition(b"/")
         new.setdefault(folder, {})[name] = False
@@ -56,7 +48,7 @@ def tree_with(index: IndexFile, replaced: dict[bytes, tuple[int, str]],
                 below = rest[:slash]
                 path = prefix + below
                 child = node.folders.get(below) if node is not None else None
-                if path in on_the_way:
+                if path in new:
                     oid = build(path, child)
                 elif child is not None and child.oid is not None:
                     oid = child.oid
@@ -67,8 +59,8 @@ def tree_with(index: IndexFile, replaced: dict[bytes, tuple[int, str]],
                 number = index.position(path + b"0")
                 continue
             entry = index.entry(number)
-            if entry.stage or entry.intent_to_add:
-                raise Unreadable("a conflict or intent-to-add entry in a rebuilt folder")
+            if entry.intent_to_add:  # (a conflict anywhere was refused above)
+                raise Unreadable("an intent-to-add entry in a rebuilt folder")
             mode, oid = replaced.get(name, (entry.mode, entry.oid))
             lines.append((rest, b"%o " % mode + rest + b"\0" + bytes.fromhex(oid)))
             seen.add(rest)

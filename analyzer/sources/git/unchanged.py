@@ -82,7 +82,7 @@ def scope_items(specs: Iterable[str]) -> list[_Item] | None:
         if spec.startswith(":(glob)"):
             folder, _, pattern = spec[len(":(glob)"):].rpartition("/")
             raw_folder, raw = _bytes(folder), _bytes(pattern)
-            if (not raw or set(raw_folder) & _GLOB_CHARACTERS or b"[" in raw
+            if (not raw or set(raw_folder) & _GLOB_CHARACTERS or b"\n" in raw_folder or b"[" in raw
                     or b"\\" in raw or raw_folder.startswith(b"/")):
                 return None
             items.append(_Item(raw_folder, raw))
@@ -143,8 +143,6 @@ def settle_worktrees(asked: list[Asked], specs: tuple[str, ...], settings: dict[
             tree_cache.update(trees(sorted(wanted)))
         except InputError:  # whatever git could not answer, the long way does
             return proven
-        for key in wanted:
-            tree_cache.setdefault(key, None)
         candidates = pending
     return proven
 
@@ -171,7 +169,7 @@ class _Worktree:
 
     def __init__(self, asked: Asked, items: list[_Item], filemode: bool, autocrlf: bool,
                  object_format: str, excludes: list[bytes] | None):
-        self.asked, self.items = asked, items
+        self.items = items
         self.filemode, self.autocrlf, self.object_format = filemode, autocrlf, object_format
         self.root = os.fsencode(asked.path)
         self.index: IndexFile = read_index(asked.index, object_format)
