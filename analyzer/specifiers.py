@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 
+
+@lru_cache(maxsize=4096)  # a plan asks it per pair of tasks, of few distinct specifiers
 def exclusive(first: str, second: str) -> bool:
     """True when a version pinned by one specifier is excluded by the other.
 

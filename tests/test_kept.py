@@ -130,11 +130,13 @@ def test_the_oldest_layouts_go(repo, layout_cache: Path, monkeypatch) -> None:
     assert sorted(p.name for p in layout_cache.iterdir()) == sorted(names[1:])
 
 
-def test_the_kept_catalog_is_the_parsed_one(layout_cache: Path) -> None:
+def test_the_kept_catalog_is_the_parsed_one(layout_cache: Path, monkeypatch) -> None:
     from analyzer import catalog
 
     parsed = catalog.load_catalog.__wrapped__()  # type: ignore[attr-defined]
     assert (layout_cache / "catalog.json").is_file()
+    # the second run reads what was kept: no rule file is parsed again
+    monkeypatch.setattr(catalog, "_load_toml", lambda path: pytest.fail(f"parsed {path}"))
     assert catalog.load_catalog.__wrapped__() == parsed  # type: ignore[attr-defined]
 
 

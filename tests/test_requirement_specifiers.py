@@ -43,3 +43,15 @@ def test_any_clauses_as_packaging_writes_them(clauses: list[tuple[str, str, str]
 @given(st.text(max_size=30))
 def test_any_text_as_packaging_writes_it(text: str) -> None:
     assert normal_specifier(text) == packagings(text)
+
+
+@given(st.from_regex(r"(\d!)?\d{1,3}(\.\d{1,3}){0,3}((a|b|rc)\d)?(\.post\d)?(\.dev\d)?"
+                     r"(\+[a-z0-9]{1,4})?", fullmatch=True))
+def test_a_lock_version_is_canonical_as_packaging_makes_it(version: str) -> None:
+    """The lock reader's own canonical version (it must not load packaging.utils, which
+    loads packaging.tags and platform) is packaging's `canonicalize_version`."""
+    from packaging.utils import canonicalize_version
+
+    from analyzer.parsers.lockfiles import _canonical
+
+    assert _canonical("==", version) == "==" + canonicalize_version(version)

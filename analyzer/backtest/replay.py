@@ -41,7 +41,8 @@ def analyse(git: GitRepo, config: Config, catalog: Catalog, first: str, second: 
     result = Analysis()
     started = time.perf_counter()
     try:
-        layout = read_layout_at(git, base)  # where the migrations were at the time
+        # where the migrations were at the time; not kept: no later run asks for this base
+        layout = read_layout_at(git, base, keep=False)
         sides = [(FIRST, first), (SECOND, second)]
         texts = git.diffs([(base, commit) for _, commit in sides])
         streams = []

@@ -67,16 +67,12 @@ def _incompatible(ctx: CheckContext, writers: list[Touch]) -> list[str]:
                 except InvalidRequirement:
                     continue
     clashes = []
-    verdicts: dict[tuple[str, str], bool] = {}  # per distinct pair of specifiers, not of tasks
     for entries in specs.values():
         specifiers = [str(first.specifier) for first, _ in entries]
         for i, (first, ws_a) in enumerate(entries):
             for j in range(i + 1, len(entries)):
                 second, ws_b = entries[j]
-                pair = (specifiers[i], specifiers[j])
-                if pair not in verdicts:
-                    verdicts[pair] = exclusive(*pair)
-                if ws_a != ws_b and verdicts[pair]:
+                if ws_a != ws_b and exclusive(specifiers[i], specifiers[j]):
                     clashes.append(f"{first} ('{ctx.name(ws_a)}') and {second} "
                                    f"('{ctx.name(ws_b)}') cannot both hold")
     return clashes

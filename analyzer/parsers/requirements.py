@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import tempfile
@@ -240,10 +239,8 @@ def _legacy(line: str, number: int) -> Requirement | None:
         return None
     clauses = ",".join(c.replace(" ", "").replace("\t", "")
                        for c in _LEGACY_CLAUSE.findall(match.group(2)))
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    with contextlib.suppress(InvalidSpecifier):  # commas were all it lacked: compared as
-        clauses = str(SpecifierSet(clauses))  # the same specifier written with them
+    # commas were all it lacked: compared as the same specifier written with them
+    clauses = normal_specifier(clauses) or clauses
     return Requirement(canonicalize_name(match.group(1)), clauses, number, line.strip(),
                        legacy=True)
 

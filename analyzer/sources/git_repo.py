@@ -496,6 +496,8 @@ class GitRepo:
                     mode, kind, oid = meta.split(" ", 2)
                     entries.append((mode, kind, oid, path))
             return entries
+        for key in [k for k in self._answers if k[0] == "tree" and k != ("tree", commit)]:
+            del self._answers[key]  # one listing at a time: backtest lists thousands of bases
         return self.remember(("tree", commit), read)
 
     def attribute_files(self, commit: str) -> list[tuple[str, str, str, str]] | None:

@@ -182,14 +182,15 @@ def read_layout(root: str) -> RepoLayout:
 
 
 def read_layout_at(git: GitRepo, commit: str,
-                   brought: Mapping[str, str] | None = None) -> RepoLayout:
+                   brought: Mapping[str, str] | None = None, keep: bool = True) -> RepoLayout:
     """The layout in a commit's tree: branches are compared on the base's files, whatever the
     working tree happens to have checked out. `brought` (path -> the commit that adds it) are
     files the workstreams add, read as part of the tree: an alembic environment a branch
     brings is a chain too, and its forks are found like any other. The base's own layout
-    is kept between runs (`layout_cache`): a commit's tree never changes."""
-    if brought:
-        layout = _layout_in_tree(git, commit, brought)
+    is kept between runs (`layout_cache`): a commit's tree never changes. `keep=False`
+    where the next run will not ask for this commit again (backtest's replayed bases)."""
+    if brought or not keep:
+        layout = _layout_in_tree(git, commit, brought or {})
     else:
         from analyzer.sources.layout_cache import cached_layout
 
