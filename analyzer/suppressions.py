@@ -78,6 +78,6 @@ def apply_suppressions(findings: list[Finding], text_of: Source
             used.update(matching)
         else:
             kept.append(finding)
-    # workstreams that share a file's text share its suppressions: each is said once
-    unused = list(dict.fromkeys(s for found in cache.values() for s in found if s not in used))
+    # one entry per text read (workstreams share one), and a suppression said once
+    unused = list(dict.fromkeys(s for found in parsed.values() for s in found if s not in used))
     return kept, len(findings) - len(kept), unused

@@ -99,7 +99,16 @@ MATCHING = ["Do This LAST", "RUNS last", "After ALL other tasks", "Needs Task 1"
             "**Depends On**: Task 2", "New Python PACKAGES: httpx", "ADD the package httpx",
             "Create a MIGRATION for users", "all of the FILES in src/api", "a new LIBRARY",
             "using UV", "Poetry ADD httpx", "PDM lock", "Alembic", "DJANGO", "PostgreSQL",
-            "a separate DATABASE per worktree", "NPM install", "Next.JS"]
+            "a separate DATABASE per worktree", "NPM install", "Next.JS",
+            # one line per alternative the prefilters' words must let through
+            "Once all tasks are merged", "Blocked by Task 1", "Requires: Task 1",
+            "Blocked By: T1", "After: Task 1", "Prerequisites: Task 1", "Libraries: httpx",
+            "REQUIREMENTS: httpx", "Install httpx", "Introduce httpx", "Include httpx",
+            "Upgrade httpx", "Bump httpx", "Depend on httpx", "EVERY file in src/",
+            "EACH module in src/", "edit PYPROJECT", "pip INSTALL x", "pipenv install",
+            "Pipfile", "flask db upgrade", "python manage.py", "MAKEMIGRATIONS", "MariaDB",
+            "ParadeDB", "TimescaleDB", "per worktree DB", "own schema", "package.json",
+            "YARN add x", "create-next-app"]
 
 
 def test_lines_in_any_case_that_match_are_never_skipped():
@@ -204,3 +213,30 @@ def test_plan_facts_found_in_one_line_of_many_that_hold_the_word():
     assert plan_facts._finds(plan_facts._MANAGER_WORDS["uv"], text, text.lower())
     near_miss = text.replace("uv add", "uvx add")
     assert not plan_facts._finds(plan_facts._MANAGER_WORDS["uv"], near_miss, near_miss.lower())
+
+
+def test_the_word_shortcuts_hold_for_every_name():
+    """path_mentions looks only at words with a `/`, a `.` or ending in "file", and product
+    names only at words with a dot: a name outside that shape would never be found."""
+    from analyzer.sources import plan_paths
+
+    assert all("." in n or n.lower().endswith("file") for n in plan_paths.FILE_NAMES)
+    assert all("." in p for p in plan_paths._PRODUCTS)
+
+
+def test_a_migration_in_the_projects_own_alembic_folder_passes_the_hint():
+    """The migration prefilter knows the layout's versions folders: a revision file there
+    is a migration though no word of the line says so; elsewhere the same name is not."""
+    from dataclasses import replace
+
+    from analyzer.model import Kind
+    from analyzer.sources.repo_layout import conventions
+
+    layout = replace(conventions(), root="/nonexistent", alembic_versions=("db/revs",))
+
+    def chains(line: str) -> set[str]:
+        found = plan_touches.predict_plan_touches([([(1, line)], [])], layout)[0]
+        return {t.resource.key for t in found if t.resource.kind is Kind.MIGRATION}
+
+    assert chains("Create db/revs/a1b2_users.py") == {"alembic:db/revs"}
+    assert chains("Create db/other/a1b2_users.py") == set()

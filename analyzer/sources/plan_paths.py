@@ -127,9 +127,6 @@ def _trim(word: str) -> tuple[str, int]:
 
 def _split_commas(word: str) -> Iterator[tuple[str, int]]:
     """`a.py,b.py` -> two words; `{api,core}` stays one."""
-    if "," not in word:
-        yield word, 0
-        return
     depth = 0
     start = 0
     for i, char in enumerate(word):

@@ -181,7 +181,7 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     named_before: set[str] = set()
     readings = _Readings(memo)
     for lines, declared in tasks:
-        reader = _TaskReader(facts, known, names, named_before, memo, readings)
+        reader = _TaskReader(facts, known, names, named_before, readings)
         for path, mode, number in declared:
             reader.declared_file(path, mode, number)
         walker: TreeWalker | None = None
@@ -232,15 +232,13 @@ def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, int | No
 
 class _TaskReader:
     def __init__(self, facts: PlanFacts, known: frozenset[str], names: PackageNames,
-                 named_before: set[str], memo: dict[str, list[PathMention]] | None = None,
-                 readings: _Readings | None = None):
+                 named_before: set[str], readings: _Readings):
         self.facts = facts
         self.layout = facts.layout
         self.known = known  # the catalog's and the caller's package names, joined once
         self.names = names
         self.named_before = named_before  # packages earlier tasks named: installed by then
-        self.memo: dict[str, list[PathMention]] = {} if memo is None else memo
-        self.readings = _Readings(self.memo) if readings is None else readings
+        self.readings = readings  # the plan's lines, each read once for every task
         self.touches: list[PredictedTouch] = []
         self.own_venv: str | None = None
         self.installs: list[tuple[int, str, str]] = []  # line, text, what
