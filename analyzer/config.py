@@ -8,12 +8,16 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.catalog import SharedFilePattern
 from analyzer.errors import InputError, reading
 from analyzer.model import Finding, Risk, Severity
 from analyzer.parsers.toml_tables import TomlDocument, load_toml
+
+if TYPE_CHECKING:
+    from analyzer.sources.git_repo import GitRepo
+    from analyzer.sources.repo_layout import RepoLayout
 
 FAIL_LEVELS = ("error", "warning", "note", "never")
 _RULE_ID = re.compile(r"^CS\d{1,3}$", re.IGNORECASE)
@@ -40,6 +44,18 @@ class Config:
             return findings
         return [replace(f, severity=self.severity[f.rule]) if f.rule in self.severity else f
                 for f in findings]
+
+    def locate_migrations(self, layout: RepoLayout) -> RepoLayout:
+        """The layout with the alembic folders the team named, over those the tree suggests:
+        every command that reads a layout goes through this, so none forgets it."""
+        if self.migration_locations:
+            layout.alembic_versions = tuple(self.migration_locations)
+        return layout
+
+
+def repo_config(git: GitRepo) -> Config:
+    """The scanned repository's configuration, read once a run however many steps ask."""
+    return git.remember(("config",), lambda: load_config(git.root))
 
 
 def load_config(root: str | None) -> Config:

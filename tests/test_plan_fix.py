@@ -128,3 +128,22 @@ def test_a_plan_without_collisions_is_left_alone(cli, plan) -> None:
     assert result.code == 0
     assert result.out == ""
     assert path.read_text() == before
+
+
+@pytest.mark.parametrize("locations, flagged", [('["db/revisions"]', True), ("[]", False)])
+def test_fix_knows_the_configured_alembic_folder(cli, plan, repo, locations, flagged) -> None:
+    """`plan --fix` reads the layout as `plan` does: with the repository's own migration
+    folder, two new revisions there are ordered (it once said "clean" while `plan` said
+    CS303); without the setting they are two unrelated files (the near miss)."""
+    root = repo({"pyproject.toml": f"[tool.conflictscan]\nmigration-locations = {locations}\n"})
+    path = plan("""
+        ## Task 1: A
+        Create `db/revisions/0001_users.py`.
+        ## Task 2: B
+        Create `db/revisions/0002_orders.py`.
+    """)
+    found = cli("plan", path, "--repo", root, "--format", "json", "--fail-on", "never")
+    assert ("CS303" in serious(found)) is flagged
+    fixed = cli("plan", path, "--repo", root, "--fix")
+    assert ("Depends on: Task 1" in fixed.out) is flagged
+    assert "the corrected plan is clean" in fixed.err

@@ -52,9 +52,7 @@ def analyse(git: GitRepo, config: Config, catalog: Catalog, first: str, second: 
             workstream.touches = touches_from_diff(ws_id, text, [], None)
             streams.append(GitWorkstream(workstream, commit, base))
         scan = BranchScan(git, f"merge-base {base[:10]}", base, streams)
-        layout = with_brought(git, base, layout, scan)
-        if config.migration_locations:
-            layout.alembic_versions = tuple(config.migration_locations)
+        layout = config.locate_migrations(with_brought(git, base, layout, scan))
         index = ResourceIndex(scan.workstreams)
         facts = gather(scan, index, layout)
         # judged as `conflictscan pr` judges a head: a finding the first parent brings

@@ -16,7 +16,7 @@ from analyzer.commands.output import (
     merge_options,
     suppress,
 )
-from analyzer.config import Config, load_config
+from analyzer.config import Config, repo_config
 from analyzer.engine import CheckContext, run_checks
 from analyzer.errors import InputError
 from analyzer.index import ResourceIndex
@@ -54,14 +54,13 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
     `narrow` gives the pathspecs that bound every diff, once the layout is known."""
     git = git or GitRepo(args.repo)
     try:
-        config = git.remember(("config",), lambda: load_config(git.root))  # read once a run
+        config = repo_config(git)
         merge_options(args, config)
         catalog = configured_catalog(config)
         # the base's tree says where migrations live, whatever is checked out here
         base = git.resolve(args.base or git.default_base())
-        layout = git.remember(("layout", base), lambda: read_layout_at(git, base))
-        if config.migration_locations:
-            layout.alembic_versions = tuple(config.migration_locations)
+        layout = config.locate_migrations(
+            git.remember(("layout", base), lambda: read_layout_at(git, base)))
         if narrow is not None:
             selection.paths = narrow(layout)
         if selection.staged_in:  # the hook: the others only where the commit can collide
@@ -70,9 +69,8 @@ def scan_repository(args: argparse.Namespace, selection: BranchSelection,
             scan = collect(git, selection, args.base, progress.step, progress.expect)
             adjust(scan)
             if not selection.staged_in:  # an environment a branch brings is a chain too
-                layout = with_brought(git, scan.base_commit, layout, scan)
-                if config.migration_locations:
-                    layout.alembic_versions = tuple(config.migration_locations)
+                layout = config.locate_migrations(
+                    with_brought(git, scan.base_commit, layout, scan))
             index = ResourceIndex(scan.workstreams)
             facts = gather(scan, index, layout, progress.step, progress.expect)
             facts.problems[:0] = layout.problems

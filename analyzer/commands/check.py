@@ -14,7 +14,7 @@ import sys
 
 from analyzer.commands.branches import GitScan, scan_repository, workstream_text
 from analyzer.commands.output import accept, finish, merge_options, suppress
-from analyzer.config import load_config
+from analyzer.config import repo_config
 from analyzer.errors import InputError
 from analyzer.model import Finding
 from analyzer.report import Report
@@ -84,7 +84,7 @@ def _own_problems(result: GitScan) -> list[InputError]:
 
 def _nothing_to_compare(args: argparse.Namespace, git: GitRepo) -> str:
     """Why this commit has nothing to be compared with, or ""."""
-    merge_options(args, git.remember(("config",), lambda: load_config(git.root)))
+    merge_options(args, repo_config(git))
     try:
         base = args.base or git.default_base()
         git.resolve_all([base, "HEAD"])  # one process for both

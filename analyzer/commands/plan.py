@@ -62,9 +62,7 @@ def _run_plan(args: argparse.Namespace) -> int:
     reports = []
     groups = plan_inputs(args.plan_files)
     for paths in groups:
-        layout = read_layout(args.repo) if args.repo else conventions()
-        if config.migration_locations:
-            layout.alembic_versions = tuple(config.migration_locations)
+        layout = config.locate_migrations(read_layout(args.repo) if args.repo else conventions())
         try:
             with reading(paths[0]):
                 loaded = load_plans(paths, layout, args.shape)

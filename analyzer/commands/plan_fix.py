@@ -34,7 +34,7 @@ def run_plan_fix(args: argparse.Namespace) -> int:
     root = args.repo or os.getcwd()
     config = load_config(root)
     merge_options(args, config)
-    layout = read_layout(args.repo) if args.repo else conventions()
+    layout = config.locate_migrations(read_layout(args.repo) if args.repo else conventions())
     catalog = configured_catalog(config)
     pending = 0
     for group in plan_inputs(args.plan_files):
