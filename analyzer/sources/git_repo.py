@@ -590,14 +590,15 @@ class GitRepo:
         `unreadable`: one lost object never stops the scan."""
         if not specs:
             return {}
-        stdin = "".join(f"{s}\n" for s in specs).encode("utf-8", "surrogateescape")
         try:
+            stdin = _batch_input(specs)
             if cwd is not None and any(s.startswith(":") for s in specs):
                 # `:path` is the staged change: a commit hook's own index when there is one
                 index = self.hook_index or os.path.join(self.worktree_git_dir(cwd), "index")
                 out = self.scratch().run("cat-file", "--batch", index=index, stdin=stdin)
             else:
                 out = self.run_bytes("cat-file", "--batch", cwd=cwd, stdin=stdin)
+            found = _batch_output(out, specs)
         except InputError as exc:
             if len(specs) == 1:
                 self.unreadable[specs[0]] = exc.message
@@ -605,18 +606,10 @@ class GitRepo:
             half = len(specs) // 2  # find the unreadable ones, keep the rest
             return {**self._read_blobs(specs[:half], cwd), **self._read_blobs(specs[half:], cwd)}
         result: dict[str, str | None] = {}
-        position = 0
-        for spec in specs:
-            newline = out.index(b"\n", position)
-            header = out[position:newline].decode("utf-8", "replace").split()
-            position = newline + 1
-            if len(header) < 3 or header[-2] != "blob":
-                result[spec] = None
-                continue
-            size = int(header[-1])
-            data = out[position:position + size]
-            position += size + 1
-            result[spec] = None if b"\0" in data[:8000] else data.decode("utf-8", "replace")
+        for spec, got in found.items():
+            data = got[1] if got is not None and got[0] == "blob" else None
+            result[spec] = None if data is None or b"\0" in data[:8000] else \
+                data.decode("utf-8", "replace")
         return result
 
     # -- merge simulation in a scratch repository ----------------------------------------
@@ -735,27 +728,8 @@ class GitRepo:
         has none by that name, through one `cat-file --batch`."""
         if not names:
             return {}
-        if any("\n" in name for name in names):
-            raise InputError("a name git cat-file cannot take (a newline)")
-        out = self.run_bytes("cat-file", "--batch", stdin="".join(
-            f"{name}\n" for name in names).encode("utf-8", "surrogateescape"))
-        result: dict[str, tuple[str, bytes] | None] = {}
-        position = 0
-        for name in names:
-            newline = out.find(b"\n", position)
-            if newline < 0:
-                raise InputError(f"git cat-file answered {len(result)} objects of {len(names)}")
-            header = out[position:newline].rsplit(b" ", 2)
-            position = newline + 1
-            if len(header) != 3 or not header[2].isdigit() or not _HEX.fullmatch(
-                    header[0].decode("ascii", "replace")):
-                result[name] = None  # `<name> missing`, `ambiguous`
-                continue
-            size = int(header[2])
-            result[name] = (header[1].decode("ascii", "replace"),
-                            out[position:position + size])
-            position += size + 1
-        return result
+        return _batch_output(self.run_bytes("cat-file", "--batch", stdin=_batch_input(names)),
+                             names)
 
     def merge_commits(self, ref: str, since: str | None, last: int | None) -> list[list[str]]:
         """[commit, committer date, first parent, second parent] of the two-parent merges
@@ -1111,6 +1085,34 @@ def pathspec_args(paths: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
     specs = [p if p.startswith((":(glob)", ":(literal)")) else f":(literal){p}"
              for p in paths]
     return ["--", *specs], {"GIT_LITERAL_PATHSPECS": "0"}
+
+
+def _batch_input(names: list[str]) -> bytes:
+    """`cat-file --batch` input: a name a line (one with a newline would be read as two)."""
+    if any("\n" in name for name in names):
+        raise InputError("a name git cat-file cannot take (a newline)")
+    return "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
+
+
+def _batch_output(out: bytes, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
+    """`cat-file --batch` output: name -> (type, raw content), None when git has nothing by
+    that name (`<name> missing`, `<name> ambiguous`; a name may hold spaces)."""
+    result: dict[str, tuple[str, bytes] | None] = {}
+    position = 0
+    for name in names:
+        newline = out.find(b"\n", position)
+        if newline < 0:
+            raise InputError(f"git cat-file answered {len(result)} objects of {len(names)}")
+        header = out[position:newline].rsplit(b" ", 2)
+        position = newline + 1
+        if len(header) != 3 or not header[2].isdigit() or not _HEX.fullmatch(
+                header[0].decode("ascii", "replace")):
+            result[name] = None
+            continue
+        size = int(header[2])
+        result[name] = (header[1].decode("ascii", "replace"), out[position:position + size])
+        position += size + 1
+    return result
 
 
 def _raw_entries(out: bytes) -> list[tuple[str, bytes]]:
