@@ -521,3 +521,28 @@ def test_the_hook_reports_alike_with_and_without_the_proof(repo, cli, monkeypatc
     monkeypatch.setattr(GitRepo, "settle_worktrees", lambda self, worktrees, paths: 0)
     slow = cli("check", "--format", "json", "--fail-on", "never")
     assert fast.out == slow.out and fast.code == slow.code
+
+
+def test_worktrees_on_one_head_parse_its_trees_once(repo, monkeypatch) -> None:
+    """Fresh worktrees of one commit share HEAD: each of its trees is parsed once for all
+    of them (not once per worktree), and each is still proven unchanged."""
+    import analyzer.sources.git.unchanged as unchanged
+
+    root = base(repo)
+    trees = [worktree(root, f"w{n}") for n in range(3)]
+    parsed: list[bytes] = []
+    parse = unchanged._parse_tree
+
+    def counting(data: bytes, size: int) -> unchanged.Listing:
+        parsed.append(data)
+        return parse(data, size)
+
+    monkeypatch.setattr(unchanged, "_parse_tree", counting)
+    head = git(root, "rev-parse", "HEAD").strip()
+    repo_ = GitRepo(str(root))
+    try:
+        assert repo_.settle_worktrees([(str(t), head) for t in trees], SCOPE) == 3
+        assert all(repo_.snapshot_worktree(str(t), head, paths=SCOPE) == head for t in trees)
+    finally:
+        repo_.close()
+    assert parsed and len(parsed) == len(set(parsed)), len(parsed)

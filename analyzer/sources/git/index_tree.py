@@ -8,9 +8,8 @@ tree is git's to write (`Unreadable`).
 
 from __future__ import annotations
 
-import hashlib
-
 from analyzer.sources.git.index_file import CachedTree, IndexFile, Unreadable
+from analyzer.sources.git.objects import object_id
 
 Objects = list[tuple[str, bytes]]  # (type, raw content) of each object to write
 
@@ -77,6 +76,6 @@ def tree_with(index: IndexFile, replaced: dict[bytes, tuple[int, str]],
         lines.sort()
         data = b"".join(line for _, line in lines)
         written.append(("tree", data))
-        return hashlib.new(object_format, b"tree %d\0" % len(data) + data).hexdigest()
+        return object_id("tree", data, object_format)
 
     return build(b"", cached), written

@@ -16,7 +16,6 @@ setting or pathspec — leaves the worktree to git, which reads it as before.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import itertools
 import os
 import posixpath
@@ -29,6 +28,7 @@ from analyzer.errors import InputError
 from analyzer.safe_files import read_seen
 from analyzer.sources.git.index_file import IndexEntry, IndexFile, Unreadable, read_index
 from analyzer.sources.git.index_tree import tree_with
+from analyzer.sources.git.objects import object_id
 
 # `<rev>:<dir>` or a tree id -> (type, raw object), None when git has no such object
 Trees = Callable[[list[str]], dict[str, tuple[str, bytes] | None]]
@@ -123,7 +123,7 @@ def settle_worktrees(asked: list[Asked], specs: tuple[str, ...], settings: dict[
                 candidates.append((one, worktree.index_side))
         except (_Unsure, Unreadable, OSError):
             continue
-    tree_cache: dict[str, tuple[str, bytes] | None] = {}
+    tree_cache = _Trees()  # shared: worktrees on one HEAD read and parse its trees once
     for _ in range(_MAX_ROUNDS):
         wanted: set[str] = set()
         pending = []
@@ -140,7 +140,7 @@ def settle_worktrees(asked: list[Asked], specs: tuple[str, ...], settings: dict[
         if not wanted:
             break
         try:
-            tree_cache.update(trees(sorted(wanted)))
+            tree_cache.raw.update(trees(sorted(wanted)))
         except InputError:  # whatever git could not answer, the long way does
             return proven
         candidates = pending
@@ -206,7 +206,7 @@ class _Worktree:
         the objects to write, and the untracked files as git lists them."""
         changed = {**self.edits, **self.added}
         blobs = [("blob", content) for _, content in changed.values()]
-        replaced = {path: (mode, _object_id("blob", content, self.object_format))
+        replaced = {path: (mode, object_id("blob", content, self.object_format))
                     for path, (mode, content) in changed.items()}
         tree, written = tree_with(self.index, replaced, self.object_format)
         return Settled(tree, [*blobs, *written], sorted(self.added))
@@ -272,7 +272,7 @@ class _Worktree:
         if recorded == _stat_data(info) and recorded[2] < self.racy_before:
             return
         content = os.readlink(full) if kind == 0o120000 else _read_regular(full, info)
-        same = _object_id("blob", content, self.object_format) == entry.oid
+        same = object_id("blob", content, self.object_format) == entry.oid
         if kind != 0o120000 and not self._stored_as_is(entry.path, content, same):
             raise _Unsure
         if not same:
@@ -466,11 +466,27 @@ class _Worktree:
                 any(line in _IGNORED_FILES for line in lines))
 
 
+class _Trees:
+    """The trees the batches read (`<rev>:<dir>` or an id -> (type, raw object), None when
+    git has none), each parsed once whichever worktree asks."""
+
+    def __init__(self) -> None:
+        self.raw: dict[str, tuple[str, bytes] | None] = {}
+        self._parsed: dict[str, Listing] = {}
+
+    def listing(self, key: str, data: bytes, hash_size: int) -> Listing:
+        """The entries of the tree read under `key` whose raw object is `data`
+        (`ValueError`: not a tree as git writes them)."""
+        if key not in self._parsed:
+            self._parsed[key] = _parse_tree(data, hash_size)
+        return self._parsed[key]
+
+
 class _HeadSide:
     """HEAD's entries within the items, from trees read by the batch; the keys still to
     read when a tree is missing."""
 
-    def __init__(self, head: str, cache: dict[str, tuple[str, bytes] | None]):
+    def __init__(self, head: str, cache: _Trees):
         self.head, self.cache = head, cache
         self.missing: set[str] = set()
 
@@ -522,17 +538,17 @@ class _HeadSide:
                 found[path] = entry
 
     def _got(self, key: str) -> tuple[str, bytes] | None:
-        if key not in self.cache:
+        if key not in self.cache.raw:
             self.missing.add(key)
             return None
-        return self.cache[key]
+        return self.cache.raw[key]
 
     def _tree(self, key: str) -> Listing | None:
         got = self._got(key)
         if got is None or got[0] != "tree":
             return None
         try:
-            return _parse_tree(got[1], 32 if len(self.head) == 64 else 20)
+            return self.cache.listing(key, got[1], 32 if len(self.head) == 64 else 20)
         except ValueError:
             raise _Unsure from None  # not a tree as git writes them
 
@@ -625,12 +641,6 @@ def _plain_classes(pattern: bytes) -> bool:
             return False
         position = pattern.find(b"[", end)
     return True
-
-
-def _object_id(kind: str, data: bytes, object_format: str) -> str:
-    digest = hashlib.new(object_format, b"%s %d\0" % (kind.encode(), len(data)))
-    digest.update(data)
-    return digest.hexdigest()
 
 
 def _parse_tree(data: bytes, size: int) -> Listing:
