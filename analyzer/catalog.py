@@ -18,6 +18,7 @@ from analyzer.errors import InputError
 from analyzer.model import Risk, Severity
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+CATALOGS_KEPT = 8  # kept catalogs: one per install side by side (and rule files' edits)
 
 
 def catalog_dir() -> Path:
@@ -127,7 +128,7 @@ def load_catalog() -> Catalog:
 
     paths = sorted(catalog_dir().glob("*.toml"))
     stamp = [1, [str(p) for p in paths], *kept.stamp(str(p) for p in paths)]
-    known = kept.load("catalog.json", stamp)
+    known = kept.load("catalog", stamp)
     if isinstance(known, list) and len(known) == len(paths):
         try:
             return _catalog(paths, known)
@@ -135,7 +136,7 @@ def load_catalog() -> Catalog:
             pass
     parsed = [_load_toml(path) for path in paths]
     catalog = _catalog(paths, parsed)
-    kept.store("catalog.json", stamp, parsed)
+    kept.store("catalog", stamp, parsed, prefix="catalog-", keep=CATALOGS_KEPT)
     return catalog
 
 
