@@ -7,6 +7,8 @@ executable .gitattributes, a nested one)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -191,3 +193,59 @@ def test_the_configuration_is_read_once_a_run(repo, cli, monkeypatch) -> None:
     report = cli("check", "--format", "json", "--fail-on", "never").json
     assert {(f["rule"], f["severity"]) for f in report["findings"]} >= {("CS103", "note")}
     assert len(read) == 1, read
+
+
+def _staged_tree(root: Path) -> str:
+    """The tree of the change being committed as the hook snapshots it."""
+    git_repo = GitRepo(str(root))
+    try:
+        head = git_repo.resolve("HEAD")
+        commit = git_repo.snapshot_worktree(str(root), head, staged_only=True)
+        return git_repo.run("rev-parse", f"{commit}^{{tree}}").strip()
+    finally:
+        git_repo.close()
+
+
+@pytest.mark.parametrize("stage", [
+    lambda root: write_files(root, {"requirements.txt": "django==5.0\n"}),
+    lambda root: write_files(root, {"shop/migrations/0002_new.py": "x = 2\n",
+                                    "deep/er/still/new.txt": "new\n"}),
+    lambda root: write_files(root, {"shop/migrations/__init__.py": None}),
+    lambda root: (root / "requirements.txt").chmod(0o755),
+    lambda root: (root / "link").symlink_to("requirements.txt"),
+    lambda root: git(root, "rm", "-r", "-q", "--cached", "."),  # every folder written anew
+], ids=["root file", "new folders", "deletion", "mode", "symlink", "everything"])
+def test_the_staged_tree_is_gits_without_git(repo, monkeypatch, stage) -> None:
+    """The change being committed is the index as it is: its tree is built from the index
+    file (the folders the cache-tree holds reused, those on the way to what was staged
+    written anew), the same tree `git write-tree` writes, and no process writes it."""
+    root = tree_repo(repo)
+    stage(root)
+    git(root, "add", "-A")
+    calls = recorded(monkeypatch)
+    ours = _staged_tree(root)
+    assert not [c for c in calls if "write-tree" in c], calls
+    assert ours == git(root, "write-tree").strip()
+
+
+@pytest.mark.parametrize("case", ["intent to add", "no cache-tree"])
+def test_an_index_not_read_here_is_written_by_git(repo, tmp_path, monkeypatch, case) -> None:
+    """Near misses: an intent-to-add entry where a folder is written anew, and an index
+    without a cache-tree (a commit hook's temporary index may have none): git writes the
+    tree, the same one."""
+    root = tree_repo(repo)
+    write_files(root, {"requirements.txt": "django==5.0\n", "later.txt": "x\n"})
+    git(root, "add", "requirements.txt")
+    if case == "intent to add":
+        git(root, "add", "-N", "later.txt")
+    else:
+        index = tmp_path / "hook-index"
+        listing = git(root, "ls-files", "-s", "-z")
+        subprocess.run(["git", "-C", str(root), "update-index", "--add", "-z",
+                        "--index-info"], input=listing.encode(), check=True,
+                       env={**os.environ, "GIT_INDEX_FILE": str(index)})
+        monkeypatch.setenv("GIT_INDEX_FILE", str(index))
+    calls = recorded(monkeypatch)
+    ours = _staged_tree(root)
+    assert [c for c in calls if "write-tree" in c], calls
+    assert ours == git(root, "write-tree").strip()

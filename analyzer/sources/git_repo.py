@@ -862,7 +862,7 @@ class _Snapshot:
 
     def commit(self, staged_only: bool) -> str:
         if staged_only and not self.overlay:
-            tree = self._index_as_it_is()
+            tree = self._index_tree() or self._index_as_it_is()
             if tree:
                 return self.scratch.write_commit(tree, self.head, self.repo.object_format)
         overlay = [f"100644 {self._blob(text)}\t".encode()
@@ -915,6 +915,23 @@ class _Snapshot:
         finally:
             if os.path.lexists(scratch_index):
                 os.unlink(scratch_index)
+
+    def _index_tree(self) -> str:
+        """The tree of the index as `git write-tree` writes it, built from the index file
+        (`index_tree`: the folders the cache-tree holds reused, those on the way to what was
+        staged since written into the scratch store), a process saved on every commit; ""
+        when the index is not one read here (then git writes it)."""
+        from analyzer.sources.git.index_file import Unreadable, read_index
+        from analyzer.sources.git.index_tree import index_tree
+
+        try:
+            tree, written = index_tree(read_index(self.index, self.repo.object_format),
+                                       self.repo.object_format)
+        except Unreadable:
+            return ""
+        for kind, data in written:
+            self.scratch.write_object(kind, data, self.repo.object_format)
+        return tree
 
     def _index_as_it_is(self) -> str:
         """The tree of the index, written from a copy of it (what is being committed); ""
