@@ -108,11 +108,12 @@ def test_the_hook_lists_the_base_tree_once(repo, cli, tmp_path, monkeypatch) -> 
     listings = [c for c in calls if "ls-tree" in c]
     assert len(listings) == 1 and "-r" in listings[0], listings
     # the next commit on the same base: the layout is kept, with the tree's .gitattributes;
-    # only the app's migrations folder is listed (its own small ls-tree)
+    # the app's migrations folder is read as a tree, with the texts read ahead: no ls-tree,
+    # and one cat-file for the texts and that folder, one for the base's migrations in it
     calls.clear()
     assert cli("check", "--format", "json", "--fail-on", "never").json == report
-    listings = [c for c in calls if "ls-tree" in c]
-    assert len(listings) == 1 and listings[0][-1] == "shop/migrations", listings
+    assert not [c for c in calls if "ls-tree" in c], calls
+    assert len([c for c in calls if "cat-file" in c]) == 2, calls
 
 
 def test_a_commit_with_no_other_workstream_walks_no_ref(repo, cli, monkeypatch) -> None:
@@ -249,3 +250,50 @@ def test_an_index_not_read_here_is_written_by_git(repo, tmp_path, monkeypatch, c
     ours = _staged_tree(root)
     assert [c for c in calls if "write-tree" in c], calls
     assert ours == git(root, "write-tree").strip()
+
+
+def test_a_migrations_folder_with_folders_inside_is_listed_by_git(repo, cli, tmp_path,
+                                                                  monkeypatch) -> None:
+    """Near miss of the folder read ahead: a folder inside the app's migrations is git's
+    to list (recursively), and the report is the same."""
+    root = tree_repo(repo)
+    write_files(root, {"shop/migrations/old/0000_gone.py": "x = 1\n"})
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "a folder inside")
+    other = tmp_path / "other"
+    git(root, "worktree", "add", "-q", "-b", "other", str(other), "main")
+    write_files(other, {"shop/migrations/0002_theirs.py":
+                        MIGRATION.format(deps="[('shop', '0001_initial')]")})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"shop/migrations/0002_mine.py":
+                       MIGRATION.format(deps="[('shop', '0001_initial')]")})
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    report = cli("check", "--format", "json", "--fail-on", "never").json
+    assert any(f["rule"].startswith("CS3") for f in report["findings"]), report["findings"]
+    calls = recorded(monkeypatch)  # the layout is kept now: only the folder is listed
+    assert cli("check", "--format", "json", "--fail-on", "never").json == report
+    listings = [c for c in calls if "ls-tree" in c]
+    assert len(listings) == 1 and listings[0][-1] == "shop/migrations", listings
+
+
+def test_texts_read_ahead_are_answered_and_links_still_found(repo, monkeypatch) -> None:
+    """What is read ahead is answered without a process; the near miss, a one-line text
+    (a symbolic link's target reads so), is read again by its reader, which finds the link
+    leaving the repository and lists it."""
+    root = repo({"requirements.txt": "django==4.2\nhttpx\n"})
+    (root / "requirements-dev.txt").symlink_to("../../etc/passwd")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "a link out")
+    git_repo = GitRepo(str(root))
+    try:
+        head = git_repo.resolve("HEAD")
+        specs = [f"{head}:requirements.txt", f"{head}:requirements-dev.txt"]
+        git_repo.read_ahead(specs)
+        calls = recorded(monkeypatch)
+        assert git_repo.read_blobs(specs[:1]) == {specs[0]: "django==4.2\nhttpx\n"}
+        assert not calls
+        assert git_repo.read_blobs(specs[1:]) == {specs[1]: None}
+        assert calls and git_repo.links_out == [("requirements-dev.txt", "../../etc/passwd")]
+    finally:
+        git_repo.close()

@@ -531,13 +531,13 @@ def test_worktrees_on_one_head_parse_its_trees_once(repo, monkeypatch) -> None:
     root = base(repo)
     trees = [worktree(root, f"w{n}") for n in range(3)]
     parsed: list[bytes] = []
-    parse = unchanged._parse_tree
+    parse = unchanged.parse_tree
 
     def counting(data: bytes, size: int) -> unchanged.Listing:
         parsed.append(data)
         return parse(data, size)
 
-    monkeypatch.setattr(unchanged, "_parse_tree", counting)
+    monkeypatch.setattr(unchanged, "parse_tree", counting)
     head = git(root, "rev-parse", "HEAD").strip()
     repo_ = GitRepo(str(root))
     try:

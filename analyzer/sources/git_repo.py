@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TypeVar, cast
 
 from analyzer.errors import InputError
+from analyzer.sources.git.objects import parse_tree
 from analyzer.sources.git.runner import GitError, run_git
 from analyzer.sources.git.scratch import ScratchRepo
 
@@ -121,6 +122,7 @@ class GitRepo:
         self._lock = threading.Lock()
         self.unreadable: dict[str, str] = {}  # `rev:path` -> why git could not read it
         self._texts: dict[str, str | None] = {}  # `commit:path` -> its text, read once a run
+        self._trees: dict[str, tuple[str, bytes] | None] = {}  # `commit:dir` read ahead
         self._kept_chars = 0
 
     # -- plain commands ------------------------------------------------------------------
@@ -480,8 +482,63 @@ class GitRepo:
         listed = self._answers.get(("tree", commit))
         if isinstance(listed, list):  # the whole tree is known already: no process
             return [path for _, _, _, path in listed if _under(path, dirs)]
+        known = self._folders_read(commit, dirs)
+        if known is not None:
+            return known
         out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", *dirs)
         return [p for p in out.split("\0") if p]
+
+    def _folders_read(self, commit: str, dirs: list[str]) -> list[str] | None:
+        """The files below these folders of a commit (as `ls-tree -r` lists them) from
+        their trees read ahead (`read_ahead`), when each holds files only or is absent;
+        else None."""
+        paths: list[str] = []
+        for folder in dirs:
+            key = f"{commit}:{folder}"
+            if key not in self._trees or folder.endswith("/"):
+                return None
+            got = self._trees[key]
+            if got is None:
+                continue  # no such folder (nor file) there: nothing listed
+            if got[0] != "tree":
+                return None  # a file by that name: git's to list
+            try:
+                entries = parse_tree(got[1], 32 if self.object_format == "sha256" else 20)
+            except ValueError:
+                return None
+            if any(mode == 0o40000 for mode, _ in entries.values()):
+                return None  # folders inside: git lists them recursively
+            paths += [f"{folder}/{name.decode('utf-8', 'surrogateescape')}" for name in entries]
+        return sorted(dict.fromkeys(paths), key=lambda p: p.encode("utf-8", "surrogateescape"))
+
+    def read_ahead(self, specs: Iterable[str], folders: Iterable[str] = ()) -> None:
+        """Read now, with one `cat-file`, what this run's readers ask for in turn:
+        `rev:path` texts (`read_blobs` then answers them without a process) and `rev:dir`
+        folders (`list_tree`). Only what reads plainly is kept: a text that could be a
+        symbolic link, a missing, binary or unreadable file is left for its reader to ask
+        again (and report), and a failed read keeps nothing."""
+        texts = [s for s in dict.fromkeys(specs) if s not in self._texts and ":" in s
+                 and _HEX.fullmatch(s.partition(":")[0])]
+        trees = [f for f in dict.fromkeys(folders) if f not in self._trees and ":" in f
+                 and _HEX.fullmatch(f.partition(":")[0])]
+        names = [*texts, *trees]
+        if not names or self._kept_chars >= _KEPT_CHARS:
+            return
+        try:
+            found = _batch_output(self.run_bytes("cat-file", "--batch",
+                                                 stdin=_batch_input(names)), names)
+        except InputError:
+            return
+        for spec in texts:
+            got = found[spec]
+            if got is None or got[0] != "blob" or b"\0" in got[1][:8000]:
+                continue
+            text = got[1].decode("utf-8", "replace")
+            if ("\n" in text or len(text) >= 4096) and self._kept_chars < _KEPT_CHARS:
+                self._texts[spec] = text  # one line could be a link's target: not kept
+                self._kept_chars += len(text)
+        for folder in trees:
+            self._trees[folder] = found[folder]
 
     def tree_entries(self, commit: str) -> list[tuple[str, str, str, str]]:
         """(mode, type, object id, path) of every entry of a commit's tree, in git's order,

@@ -16,6 +16,7 @@ from typing import Any
 _BUILT_IN = {"sha1": (("_sha1", "sha1"),),
              "sha256": (("_sha256", "sha256"), ("_sha2", "sha256"))}
 _HASHES: dict[str, Callable[[bytes], Any]] = {}
+Listing = dict[bytes, tuple[int, str]]  # a tree's entries: name -> (mode, object id)
 
 
 def object_id(kind: str, data: bytes, object_format: str) -> str:
@@ -44,3 +45,25 @@ def _hash(object_format: str) -> Callable[[bytes], Any]:
                 return hashlib.new(object_format, data)
         _HASHES[object_format] = found
     return found
+
+
+def parse_tree(data: bytes, size: int) -> Listing:
+    """A tree object's entries (`size`: the bytes of an id), modes as git reads them;
+    ValueError when it is not a tree as git writes them."""
+    listing: Listing = {}
+    position = 0
+    while position < len(data):
+        space = data.index(b" ", position)
+        nul = data.index(b"\0", space)
+        mode = int(data[position:space], 8)
+        listing[data[space + 1:nul]] = (_canonical(mode), data[nul + 1:nul + 1 + size].hex())
+        position = nul + 1 + size
+    return listing
+
+
+def _canonical(mode: int) -> int:
+    """A tree entry's mode as git reads it (old trees hold 100664 and the like)."""
+    kind = mode & 0o170000
+    if kind == 0o100000:
+        return 0o100755 if mode & 0o100 else 0o100644
+    return {0o120000: 0o120000, 0o40000: 0o40000}.get(kind, 0o160000)

@@ -28,11 +28,10 @@ from analyzer.errors import InputError
 from analyzer.safe_files import read_seen
 from analyzer.sources.git.index_file import IndexEntry, IndexFile, Unreadable, read_index
 from analyzer.sources.git.index_tree import tree_with
-from analyzer.sources.git.objects import object_id
+from analyzer.sources.git.objects import Listing, object_id, parse_tree
 
 # `<rev>:<dir>` or a tree id -> (type, raw object), None when git has no such object
 Trees = Callable[[list[str]], dict[str, tuple[str, bytes] | None]]
-Listing = dict[bytes, tuple[int, str]]  # path -> (mode, object id)
 
 _MAX_HASHED = 64 << 20  # a larger file is git's to compare
 _MAX_ROUNDS = 32  # nested directories read one level a round
@@ -478,7 +477,7 @@ class _Trees:
         """The entries of the tree read under `key` whose raw object is `data`
         (`ValueError`: not a tree as git writes them)."""
         if key not in self._parsed:
-            self._parsed[key] = _parse_tree(data, hash_size)
+            self._parsed[key] = parse_tree(data, hash_size)
         return self._parsed[key]
 
 
@@ -641,26 +640,6 @@ def _plain_classes(pattern: bytes) -> bool:
             return False
         position = pattern.find(b"[", end)
     return True
-
-
-def _parse_tree(data: bytes, size: int) -> Listing:
-    listing: Listing = {}
-    position = 0
-    while position < len(data):
-        space = data.index(b" ", position)
-        nul = data.index(b"\0", space)
-        mode = int(data[position:space], 8)
-        listing[data[space + 1:nul]] = (_canonical(mode), data[nul + 1:nul + 1 + size].hex())
-        position = nul + 1 + size
-    return listing
-
-
-def _canonical(mode: int) -> int:
-    """A tree entry's mode as git reads it (old trees hold 100664 and the like)."""
-    kind = mode & 0o170000
-    if kind == 0o100000:
-        return 0o100755 if mode & 0o100 else 0o100644
-    return {0o120000: 0o120000, 0o40000: 0o40000}.get(kind, 0o160000)
 
 
 def _stat_data(info: os.stat_result) -> tuple[int, int, int, int, int, int, int, int, int]:
