@@ -6,6 +6,7 @@ the long way (git's own `status` in a directory of ours) says — the proof may 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -546,3 +547,57 @@ def test_worktrees_on_one_head_parse_its_trees_once(repo, monkeypatch) -> None:
     finally:
         repo_.close()
     assert parsed and len(parsed) == len(set(parsed)), len(parsed)
+
+
+def test_the_walk_of_an_index_is_kept_for_the_next_run(repo, layout_cache: Path,
+                                                       monkeypatch) -> None:
+    """Where each entry of another worktree's index starts is kept under the file's own
+    checksum: the next run reads the same entries without walking the file; the near
+    misses: an index git wrote again (another checksum) and a kept walk that is not this
+    file's are walked, and read right."""
+    from analyzer.sources.git import index_file
+
+    root = base(repo)
+    tree = worktree(root)
+    index = str(root / ".git" / "worktrees" / "other" / "index")
+
+    def entries(keep: bool) -> list[IndexEntry]:
+        read = read_index(index, "sha1", keep=keep)
+        return [read.entry(number) for number in range(read.size)]
+
+    expected = entries(keep=False)
+    walks: list[int] = []
+    walk = index_file.IndexFile._walk
+
+    def counting(self: index_file.IndexFile, count: int) -> tuple[list[int], int]:
+        walks.append(count)
+        return walk(self, count)
+
+    monkeypatch.setattr(index_file.IndexFile, "_walk", counting)
+    assert entries(keep=True) == expected and len(walks) == 1
+    (kept,) = [p for p in layout_cache.iterdir() if p.name.startswith("index-")]
+    assert entries(keep=True) == expected and len(walks) == 1  # read back, not walked
+    write_files(tree, {"requirements.txt": "django==5.0\n", "blog/new.py": "x\n"})
+    git(tree, "add", "requirements.txt", "blog/new.py")
+    changed = entries(keep=True)
+    assert len(walks) == 2 and changed != expected
+    assert changed == entries(keep=False)
+    assert len([p for p in layout_cache.iterdir() if p.name.startswith("index-")]) == 2
+    data = json.loads(kept.read_text())  # the first file's walk (one entry fewer) put
+    os.remove(kept)  # under the second file's name: not this file's, walked again
+    (second,) = [p for p in layout_cache.iterdir() if p.name.startswith("index-")]
+    second.write_text(json.dumps({**json.loads(second.read_text()), "value": data["value"]}))
+    assert entries(keep=True) == changed and len(walks) == 4
+
+
+def test_an_index_without_a_checksum_keeps_no_walk(repo, layout_cache: Path,
+                                                   tmp_path: Path) -> None:
+    """`index.skipHash` writes no checksum: nothing names the file's content, nothing is
+    kept."""
+    root = base(repo)
+    data = (root / ".git" / "index").read_bytes()
+    unsigned = tmp_path / "index"
+    unsigned.write_bytes(data[:-20] + bytes(20))
+    read = read_index(str(unsigned), "sha1", keep=True)
+    assert read.size == read_index(str(root / ".git" / "index"), "sha1").size
+    assert not list(layout_cache.glob("index-*"))

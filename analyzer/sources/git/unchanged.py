@@ -171,7 +171,7 @@ class _Worktree:
         self.items = items
         self.filemode, self.autocrlf, self.object_format = filemode, autocrlf, object_format
         self.root = os.fsencode(asked.path)
-        self.index: IndexFile = read_index(asked.index, object_format)
+        self.index: IndexFile = read_index(asked.index, object_format, keep=True)
         # an entry written in the index's second or later: git re-reads the file
         self.racy_before = self.index.mtime_ns // 1_000_000_000
         self.index_side: Listing = {}
