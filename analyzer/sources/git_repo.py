@@ -17,8 +17,7 @@ import shutil
 import stat
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import NamedTuple, TypeVar, cast
 
 from analyzer.errors import InputError
 from analyzer.sources.git.objects import parse_tree
@@ -37,8 +36,7 @@ _IN_PROGRESS = (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"),
                 ("REVERT_HEAD", "a revert"))
 
 
-@dataclass(frozen=True)
-class MergeConflict:
+class MergeConflict(NamedTuple):
     """One conflict git reports: its kind (`contents`, `rename/delete`, `file location` …),
     every path it involves (a rename's source and destinations) and git's own sentence."""
 
@@ -47,8 +45,7 @@ class MergeConflict:
     message: str
 
 
-@dataclass(frozen=True)
-class MergeResult:
+class MergeResult(NamedTuple):
     """What `git merge-tree` gives for two commits."""
 
     tree: str  # the merged tree, in the scratch object store (conflict markers and all)
@@ -56,8 +53,7 @@ class MergeResult:
     conflicts: tuple[MergeConflict, ...]
 
 
-@dataclass(frozen=True)
-class Worktree:
+class Worktree(NamedTuple):
     """One entry of `git worktree list`."""
 
     path: str

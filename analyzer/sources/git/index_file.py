@@ -16,7 +16,7 @@ import os
 import stat
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from analyzer.safe_files import read_seen
 
@@ -30,8 +30,7 @@ class Unreadable(ValueError):
     """An index this reader leaves to git."""
 
 
-@dataclass(frozen=True)
-class IndexEntry:
+class IndexEntry(NamedTuple):
     """One entry of a worktree's index, as git wrote it."""
 
     path: bytes
@@ -45,8 +44,7 @@ class IndexEntry:
     intent_to_add: bool
 
 
-@dataclass(frozen=True)
-class CachedTree:
+class CachedTree(NamedTuple):
     """One folder of the cache-tree: its tree id (None: changed since git wrote it)."""
 
     oid: str | None

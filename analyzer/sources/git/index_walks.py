@@ -10,7 +10,7 @@ is kept under that checksum and the file's size; an index git writes without one
 
 from __future__ import annotations
 
-import base64
+import binascii
 import sys
 from array import array
 from collections.abc import Sequence
@@ -29,9 +29,9 @@ def kept_walk(data: bytes, hash_size: int) -> Walk | None:
         return None
     value = kept.load(name, _stamp(data))
     try:
-        offsets = array("I", base64.b64decode(value["offsets"], validate=True))
+        offsets = array("I", binascii.a2b_base64(value["offsets"]))
         end, unmerged = value["end"], value["unmerged"]
-    except (TypeError, KeyError, ValueError):
+    except (TypeError, KeyError, ValueError, binascii.Error):
         return None
     if not isinstance(end, int) or not isinstance(unmerged, bool):
         return None
@@ -43,7 +43,7 @@ def keep_walk(data: bytes, hash_size: int, offsets: list[int], end: int,
     name = _name(data, hash_size)
     if name is None or not kept.folder() or (offsets and max(offsets) >= 1 << 32):
         return
-    packed = base64.b64encode(array("I", offsets).tobytes()).decode("ascii")
+    packed = binascii.b2a_base64(array("I", offsets).tobytes(), newline=False).decode("ascii")
     kept.store(name, _stamp(data), {"offsets": packed, "end": end, "unmerged": unmerged},
                prefix="index-", keep=KEPT)
 

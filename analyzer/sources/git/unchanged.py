@@ -22,7 +22,7 @@ import posixpath
 import re
 import stat
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from analyzer.errors import InputError
 from analyzer.safe_files import read_seen
@@ -44,27 +44,24 @@ class _Unsure(Exception):
     """This worktree is git's to read."""
 
 
-@dataclass(frozen=True)
-class Asked:
+class Asked(NamedTuple):
     """One worktree: its folder, its index file and its HEAD commit."""
 
     path: str
-    index: str
+    index_file: str
     head: str
 
 
-@dataclass(frozen=True)
-class Settled:
+class Settled(NamedTuple):
     """A worktree read without git: unchanged (no tree), or the tree of its snapshot and
     the objects to write for it (the edited files' blobs, the folders on their way)."""
 
     tree: str | None = None
-    objects: list[tuple[str, bytes]] = field(default_factory=list)
-    untracked: list[bytes] = field(default_factory=list)  # in the snapshot, not the index
+    objects: tuple[tuple[str, bytes], ...] = ()
+    untracked: tuple[bytes, ...] = ()  # in the snapshot, not the index
 
 
-@dataclass(frozen=True)
-class _Item:
+class _Item(NamedTuple):
     """One pathspec: a path with everything below it (`literal`), or the files of one
     folder whose names match a pattern of `*` and `?` (`:(glob)folder/pattern`)."""
 
@@ -171,7 +168,7 @@ class _Worktree:
         self.items = items
         self.filemode, self.autocrlf, self.object_format = filemode, autocrlf, object_format
         self.root = os.fsencode(asked.path)
-        self.index: IndexFile = read_index(asked.index, object_format, keep=True)
+        self.index: IndexFile = read_index(asked.index_file, object_format, keep=True)
         # an entry written in the index's second or later: git re-reads the file
         self.racy_before = self.index.mtime_ns // 1_000_000_000
         self.index_side: Listing = {}
@@ -208,7 +205,7 @@ class _Worktree:
         replaced = {path: (mode, object_id("blob", content, self.object_format))
                     for path, (mode, content) in changed.items()}
         tree, written = tree_with(self.index, replaced, self.object_format)
-        return Settled(tree, [*blobs, *written], sorted(self.added))
+        return Settled(tree, (*blobs, *written), tuple(sorted(self.added)))
 
     # -- the index ------------------------------------------------------------------------
 
