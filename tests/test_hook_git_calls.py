@@ -297,3 +297,28 @@ def test_texts_read_ahead_are_answered_and_links_still_found(repo, monkeypatch) 
         assert calls and git_repo.links_out == [("requirements-dev.txt", "../../etc/passwd")]
     finally:
         git_repo.close()
+
+
+def test_a_migration_commit_beside_a_worktree_on_the_base(repo, cli, tmp_path,
+                                                          monkeypatch) -> None:
+    """Another worktree on the base's commit, clean: the proof reads its HEAD's migrations
+    folder, which is the base's; the migrations there are read with the added ones, in the
+    one cat-file read ahead (no ls-tree, no third cat-file), and the report is the one the
+    first run gave (the whole tree listed)."""
+    root = tree_repo(repo)
+    write_files(root, {"shop/migrations/0002_second.py":
+                       MIGRATION.format(deps="[('shop', '0001_initial')]")})
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "second")
+    git(root, "worktree", "add", "-q", "-b", "other", str(tmp_path / "other"), "main")
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"shop/migrations/0003_mine.py":
+                       MIGRATION.format(deps="[('shop', '0001_initial')]")})
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    report = cli("check", "--format", "json", "--fail-on", "never").json
+    assert any(f["rule"].startswith("CS3") for f in report["findings"]), report["findings"]
+    calls = recorded(monkeypatch)
+    assert cli("check", "--format", "json", "--fail-on", "never").json == report
+    assert not [c for c in calls if "ls-tree" in c], calls
+    assert len([c for c in calls if "cat-file" in c]) == 2, calls

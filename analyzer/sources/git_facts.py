@@ -432,8 +432,12 @@ def _read_ahead(scan: BranchScan, layout: RepoLayout,
             specs.append(f"{_rev(scan.git, streams[ws_id], which)}:{path}")
         except InputError:
             continue
-    scan.git.read_ahead(specs, [f"{scan.base_commit}:{folder}" for folder in base_folders(
-        [w for w in wanted if w[2] == "new"], layout)])
+    folders = base_folders([w for w in wanted if w[2] == "new"], layout)
+    # the base's migrations there, when those folders are known already (the proof read
+    # them for a worktree on the base's commit): in the same process
+    on_base = scan.git.known_files(scan.base_commit, folders) if folders else None
+    specs += [f"{scan.base_commit}:{path}" for path in on_base or ()]
+    scan.git.read_ahead(specs, [f"{scan.base_commit}:{folder}" for folder in folders])
 
 
 def _dependency_files(streams: dict[str, GitWorkstream]) -> list[tuple[str, str, str]]:

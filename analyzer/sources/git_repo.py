@@ -475,10 +475,7 @@ class GitRepo:
         dirs = [d for d in directories if d]
         if not dirs:
             return []
-        listed = self._answers.get(("tree", commit))
-        if isinstance(listed, list):  # the whole tree is known already: no process
-            return [path for _, _, _, path in listed if _under(path, dirs)]
-        known = self._folders_read(commit, dirs)
+        known = self.known_files(commit, dirs)  # the whole tree, or these folders' trees
         if known is not None:
             return known
         out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", *dirs)
@@ -737,7 +734,7 @@ class GitRepo:
         heads = dict(worktrees)
         settings = dict(self._file_settings())
         settled = settle_worktrees(asked, tuple(paths), settings, self.object_format,
-                                   self._objects, self._exclude_files(settings))
+                                   self._head_trees, self._exclude_files(settings))
         done: dict[str, str] = {}
         untracked = {path: [p.decode("utf-8", "surrogateescape") for p in found.untracked]
                      for path, found in settled.items()}
@@ -775,6 +772,25 @@ class GitRepo:
         elif home:
             files.append(os.path.join(home, ".config", "git", "ignore"))
         return files
+
+    def _head_trees(self, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
+        """The worktrees' HEAD trees the proof asks for; a folder's (`<commit>:<dir>`) is
+        kept for the run: on the base's commit, where fresh worktrees start, it is the
+        folder `list_tree` lists for the migrations a commit adds."""
+        found = self._objects(names)
+        for name, got in found.items():
+            rev, colon, _ = name.partition(":")
+            if colon and _HEX.fullmatch(rev):
+                self._trees.setdefault(name, got)
+        return found
+
+    def known_files(self, commit: str, directories: list[str]) -> list[str] | None:
+        """The files below these folders of a commit when they are known without a
+        process (see `list_tree`), else None."""
+        listed = self._answers.get(("tree", commit))
+        if isinstance(listed, list):
+            return [path for _, _, _, path in listed if _under(path, directories)]
+        return self._folders_read(commit, directories)
 
     def _objects(self, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
         """Objects by name (`<rev>:<path>`, an id) -> (type, raw content), None when git
