@@ -601,3 +601,67 @@ def test_an_index_without_a_checksum_keeps_no_walk(repo, layout_cache: Path,
     read = read_index(str(unsigned), "sha1", keep=True)
     assert read.size == read_index(str(root / ".git" / "index"), "sha1").size
     assert not list(layout_cache.glob("index-*"))
+
+
+def test_head_trees_are_kept_for_the_next_run(repo, layout_cache: Path, monkeypatch) -> None:
+    """A commit's trees never change: the next run proves the same worktrees with no
+    process; the near miss, a worktree whose HEAD moved, has its new commit's trees read."""
+    root = base(repo)
+    trees = [worktree(root, f"w{n}") for n in range(3)]
+    started: list[list[str]] = []
+    popen = subprocess.Popen
+
+    def counting(args, *rest, **options):  # type: ignore[no-untyped-def]
+        started.append(list(args))
+        return popen(args, *rest, **options)
+
+    def settle() -> list[str]:
+        heads = [git(t, "rev-parse", "HEAD").strip() for t in trees]
+        repo_ = GitRepo(str(root))
+        repo_._file_settings()
+        monkeypatch.setattr(subprocess, "Popen", counting)
+        try:
+            asked = list(zip(map(str, trees), heads, strict=True))
+            assert repo_.settle_worktrees(asked, SCOPE) == 3
+            return [repo_.snapshot_worktree(str(t), h, paths=SCOPE)
+                    for t, h in zip(trees, heads, strict=True)]
+        finally:
+            monkeypatch.setattr(subprocess, "Popen", popen)
+            repo_.close()
+
+    first = settle()
+    assert len(started) == 1 and "cat-file" in started[0], started
+    started.clear()
+    assert settle() == first and not started  # read back: no process
+    write_files(trees[2], {"requirements.txt": "django==5.0\n"})
+    git(trees[2], "commit", "-qam", "moved")
+    moved = settle()
+    assert len(started) == 1 and "cat-file" in started[0], started
+    assert moved[:2] == first[:2] and moved[2] == git(trees[2], "rev-parse", "HEAD").strip()
+
+
+def test_only_what_holds_for_good_is_kept() -> None:
+    """A path a commit lacks is kept only when git read that commit in the same answer (a
+    commit missing from a partial clone is asked again); files are not trees."""
+    from analyzer.sources.git.kept_trees import keepable
+
+    c, d = "c" * 40, "d" * 40
+    tree = ("tree", b"100644 a\0" + bytes(20))
+    found = {f"{c}^{{tree}}": tree, f"{c}:requirements": None, f"{d}:requirements": None,
+             f"{c}:setup.py": ("blob", b"x"), "e" * 40: tree}
+    assert keepable(found) == {f"{c}^{{tree}}": tree, f"{c}:requirements": None,
+                               "e" * 40: tree}
+
+
+def test_a_damaged_kept_tree_file_is_not_trusted(repo, layout_cache: Path) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    head = git(root, "rev-parse", "HEAD").strip()
+    assert decide(root, tree) == ("unchanged", True)
+    (kept,) = layout_cache.glob("trees-*.json")
+    data = json.loads(kept.read_text())
+    kept.write_text(json.dumps({**data, "value": [[name, "zz"] for name, _ in data["value"]]}))
+    assert decide(root, tree) == ("unchanged", True)
+    again = json.loads(kept.read_text())["value"]  # read from git again, and kept anew
+    assert any(name.startswith(head) for name, _ in again)
+    assert all(value is None or bytes.fromhex(value) for _, value in again)

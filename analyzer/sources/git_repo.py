@@ -119,6 +119,7 @@ class GitRepo:
         self.unreadable: dict[str, str] = {}  # `rev:path` -> why git could not read it
         self._texts: dict[str, str | None] = {}  # `commit:path` -> its text, read once a run
         self._trees: dict[str, tuple[str, bytes] | None] = {}  # `commit:dir` read ahead
+        self._kept_trees: dict[str, tuple[str, bytes] | None] | None = None
         self._kept_chars = 0
 
     # -- plain commands ------------------------------------------------------------------
@@ -774,10 +775,22 @@ class GitRepo:
         return files
 
     def _head_trees(self, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
-        """The worktrees' HEAD trees the proof asks for; a folder's (`<commit>:<dir>`) is
-        kept for the run: on the base's commit, where fresh worktrees start, it is the
-        folder `list_tree` lists for the migrations a commit adds."""
-        found = self._objects(names)
+        """The worktrees' HEAD trees the proof asks for, from earlier runs where they kept
+        them (`kept_trees`), else from git (and kept). A folder's (`<commit>:<dir>`) is kept
+        for the run too: on the base's commit, where fresh worktrees start, it is the folder
+        `list_tree` lists for the migrations a commit adds."""
+        from analyzer.sources.git import kept_trees
+
+        if self._kept_trees is None:
+            self._kept_trees = kept_trees.load()
+        known = self._kept_trees
+        asked = [name for name in names if name not in known]
+        fetched = self._objects(asked)
+        new = kept_trees.keepable(fetched)
+        if new:  # this run's answers first: those it read from the kept ones too
+            kept_trees.store({**{n: known[n] for n in names if n in known}, **new}, known)
+            known.update(new)
+        found = {name: known[name] if name in known else fetched[name] for name in names}
         for name, got in found.items():
             rev, colon, _ = name.partition(":")
             if colon and _HEX.fullmatch(rev):
