@@ -657,8 +657,34 @@ def _read_regular(path: bytes, seen: os.stat_result) -> bytes:
 
 
 def _matches(name: bytes, pattern: bytes) -> bool:
-    """git's glob on one name (no `/` in either): byte for byte, `*` and `?` only."""
-    return fnmatch.fnmatchcase(name.decode("latin-1"), pattern.decode("latin-1"))
+    """git's glob on one name (no `/` in either), byte for byte: `*` and `?`, and an ignore
+    file's plain `[…]` classes (fnmatch reads those as git does)."""
+    if b"[" in pattern or b"\\" in pattern:
+        return fnmatch.fnmatchcase(name.decode("latin-1"), pattern.decode("latin-1"))
+    return _wildcards(name, pattern)
+
+
+_STAR, _ANY = ord("*"), ord("?")
+
+
+def _wildcards(name: bytes, pattern: bytes) -> bool:
+    """`*` and `?` matched without a regex (fnmatch compiles one for each pattern, ~0.2 ms
+    a pattern on every commit): the last `*` takes one more byte whenever the rest fails."""
+    at = position = 0
+    star, resume = -1, 0
+    while at < len(name):
+        if position < len(pattern) and pattern[position] == _STAR:
+            star, resume = position, at
+            position += 1
+        elif position < len(pattern) and pattern[position] in (_ANY, name[at]):
+            at += 1
+            position += 1
+        elif star >= 0:
+            position, resume = star + 1, resume + 1
+            at = resume
+        else:
+            return False
+    return all(byte == _STAR for byte in pattern[position:])
 
 
 def _could_take_back(pattern: bytes, name: bytes) -> bool:
