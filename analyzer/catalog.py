@@ -13,7 +13,6 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from analyzer.compat import tomllib
 from analyzer.errors import InputError
 from analyzer.model import Risk, Severity
 
@@ -158,6 +157,8 @@ def _catalog(paths: list[Path], parsed: list[Any]) -> Catalog:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    from analyzer.compat import tomllib  # when the kept catalog cannot answer
+
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
         return data

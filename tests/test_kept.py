@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.errors import InputError
 from analyzer.sources import git_repo as git_repo_module
 from analyzer.sources import layout_cache as cache_module
 from analyzer.sources.git_repo import GitRepo
@@ -223,3 +224,34 @@ def test_kept_catalogs_do_not_pile_up(tmp_path: Path, layout_cache: Path,
         monkeypatch.setattr(catalog, "catalog_dir", lambda folder=folder: folder)
         catalog.load_catalog.__wrapped__()  # type: ignore[attr-defined]
     assert len(list(layout_cache.iterdir())) == 2
+
+
+def test_the_kept_config_table_is_the_parsed_one(tmp_path: Path, layout_cache: Path,
+                                                 monkeypatch) -> None:
+    """`[tool.conflictscan]` is kept under the file's very text: the next run reads it back
+    without parsing; the near misses: an edited file is parsed again, and one that does not
+    parse is reported on every run."""
+    from analyzer import config as config_module
+
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n\n[tool.conflictscan]\n"
+                                         "fail-on = 'warning'\nignore = ['CS4']\n")
+    first = config_module.load_config(str(root))
+    assert (first.fail_on, first.ignore) == ("warning", ["CS4"])
+    parse = config_module.load_toml
+    monkeypatch.setattr(config_module, "load_toml",
+                        lambda text, path: pytest.fail("parsed again"))
+    assert config_module.load_config(str(root)) == first
+    (root / "pyproject.toml").write_text("[tool.conflictscan]\nfail-on = 'note'\n")
+    monkeypatch.setattr(config_module, "load_toml", parse)
+    assert config_module.load_config(str(root)).fail_on == "note"
+    (root / "pyproject.toml").write_text("[tool.conflictscan\nfail-on = 'note'\n")
+    for _ in range(2):
+        with pytest.raises(InputError, match="does not parse as TOML"):
+            config_module.load_config(str(root))
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")  # no table: kept too
+    assert config_module.load_config(str(root)) == config_module.Config()
+    monkeypatch.setattr(config_module, "load_toml",
+                        lambda text, path: pytest.fail("parsed again"))
+    assert config_module.load_config(str(root)) == config_module.Config()
