@@ -13,11 +13,11 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from analyzer.compat import tomllib
 from analyzer.errors import InputError
 from analyzer.model import Risk, Severity
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+CATALOGS_KEPT = 8  # kept catalogs: one per install side by side (and rule files' edits)
 
 
 def catalog_dir() -> Path:
@@ -127,7 +127,7 @@ def load_catalog() -> Catalog:
 
     paths = sorted(catalog_dir().glob("*.toml"))
     stamp = [1, [str(p) for p in paths], *kept.stamp(str(p) for p in paths)]
-    known = kept.load("catalog.json", stamp)
+    known = kept.load("catalog", stamp)
     if isinstance(known, list) and len(known) == len(paths):
         try:
             return _catalog(paths, known)
@@ -135,7 +135,7 @@ def load_catalog() -> Catalog:
             pass
     parsed = [_load_toml(path) for path in paths]
     catalog = _catalog(paths, parsed)
-    kept.store("catalog.json", stamp, parsed)
+    kept.store("catalog", stamp, parsed, prefix="catalog-", keep=CATALOGS_KEPT)
     return catalog
 
 
@@ -157,6 +157,8 @@ def _catalog(paths: list[Path], parsed: list[Any]) -> Catalog:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    from analyzer.compat import tomllib  # when the kept catalog cannot answer
+
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
         return data

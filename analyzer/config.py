@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from analyzer.sources.repo_layout import RepoLayout
 
 FAIL_LEVELS = ("error", "warning", "note", "never")
+CONFIGS_KEPT = 16  # pyproject.toml texts whose table is kept: a few repositories' worth
 _RULE_ID = re.compile(r"^CS\d{1,3}$", re.IGNORECASE)
 
 
@@ -71,11 +72,28 @@ def load_config(root: str | None) -> Config:
     if text is None:
         return Config()
     with reading(path):
-        doc = TomlDocument(load_toml(text, path), path, text)
-        section = doc.table(doc.data, "tool").get("conflictscan")
+        section = _section(text, path)
         if section is None:
             return Config()
         return _validate(section, path, text.splitlines())
+
+
+def _section(text: str, path: str) -> Any:
+    """`[tool.conflictscan]` of a pyproject.toml, None when it has none. Kept between runs
+    under the file's very text (`analyzer.kept`): parsing the whole file, and loading
+    tomllib to, took ~10 ms of every pre-commit hook for a table most files lack. A file
+    that does not parse is parsed (and reported) on every run; a table JSON cannot hold
+    (a TOML date) is not kept."""
+    from analyzer import kept
+
+    stamp: list[object] = [1, text]
+    known = kept.load("config", stamp)
+    if isinstance(known, dict) and "section" in known:
+        return known["section"]
+    doc = TomlDocument(load_toml(text, path), path, text)
+    section = doc.table(doc.data, "tool").get("conflictscan")
+    kept.store("config", stamp, {"section": section}, prefix="config-", keep=CONFIGS_KEPT)
+    return section
 
 
 def _validate(section: Any, path: str, lines: list[str]) -> Config:

@@ -4,7 +4,11 @@ A pre-commit hook runs on every commit and recomputes the same things each time:
 catalog from its TOML files, the layout of a base commit that has not moved. Each is kept as
 a JSON file named by what it holds, beside a stamp of the code and data that made it (the
 version, and the size and time of each file), and read back only when that stamp is the
-same. `$XDG_CACHE_HOME/conflictscan` (`~/.cache/conflictscan`); `CONFLICTSCAN_CACHE_DIR`
+same. The file's name carries a short checksum of the stamp too: two installs of
+conflictscan (pre-commit's virtualenv and a pipx one) have different stamps, and with one
+name each would write over the other's file, and both miss on every run. Files of a name
+are kept `keep` at a time, the oldest going first (old versions and old installs do not
+pile up). `$XDG_CACHE_HOME/conflictscan` (`~/.cache/conflictscan`); `CONFLICTSCAN_CACHE_DIR`
 names another folder, or, set empty, none. A folder that cannot be written costs the saving,
 nothing else.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -40,6 +45,12 @@ def stamp(files: Iterable[str | None]) -> list[object]:
     return result
 
 
+def file_name(name: str, stamped: list[object]) -> str:
+    """The file that keeps `name` for this stamp: `<name>-<checksum of the stamp>.json`."""
+    checksum = zlib.crc32(json.dumps(stamped).encode("utf-8", "surrogateescape"))
+    return f"{name}-{checksum:08x}.json"
+
+
 def load(name: str, expected: list[object]) -> Any:
     """What was kept under `name` with this very stamp, else None (none kept, another stamp,
     a damaged or foreign file). The caller checks the value's shape before trusting it."""
@@ -47,7 +58,7 @@ def load(name: str, expected: list[object]) -> Any:
     if not where:
         return None
     try:
-        with open(os.path.join(where, name), encoding="utf-8") as handle:
+        with open(os.path.join(where, file_name(name, expected)), encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, ValueError):
         return None
@@ -56,14 +67,14 @@ def load(name: str, expected: list[object]) -> Any:
     return data.get("value")
 
 
-def store(name: str, stamped: list[object], value: Any, *, prefix: str = "",
-          keep: int = 0) -> None:
-    """Keep `value` under `name`, written whole or not at all (a file of our own renamed into
-    place); with `prefix`, only the `keep` newest files of that prefix stay."""
+def store(name: str, stamped: list[object], value: Any, *, prefix: str, keep: int) -> None:
+    """Keep `value` under `name` and this stamp, written whole or not at all (a file of our
+    own renamed into place); of the files whose name starts with `prefix` (every stamp of
+    `name`, or of a family of names), only the `keep` newest stay."""
     where = folder()
     if not where:
         return
-    path = os.path.join(where, name)
+    path = os.path.join(where, file_name(name, stamped))
     try:
         text = json.dumps({"stamp": stamped, "value": value})
     except (TypeError, ValueError):
@@ -74,11 +85,10 @@ def store(name: str, stamped: list[object], value: Any, *, prefix: str = "",
         with open(partial, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(partial, path)
-        if prefix:
-            kept = sorted((entry for entry in os.scandir(where)
-                           if entry.name.startswith(prefix) and entry.name.endswith(".json")),
-                          key=lambda entry: entry.stat().st_mtime_ns)
-            for entry in kept[:-keep] if keep else kept[:0]:
-                os.unlink(entry.path)
+        kept = sorted((entry for entry in os.scandir(where)
+                       if entry.name.startswith(prefix) and entry.name.endswith(".json")),
+                      key=lambda entry: entry.stat().st_mtime_ns)
+        for entry in kept[:-keep]:
+            os.unlink(entry.path)
     except OSError:
         return

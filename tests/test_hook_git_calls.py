@@ -7,6 +7,8 @@ executable .gitattributes, a nested one)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -106,11 +108,12 @@ def test_the_hook_lists_the_base_tree_once(repo, cli, tmp_path, monkeypatch) -> 
     listings = [c for c in calls if "ls-tree" in c]
     assert len(listings) == 1 and "-r" in listings[0], listings
     # the next commit on the same base: the layout is kept, with the tree's .gitattributes;
-    # only the app's migrations folder is listed (its own small ls-tree)
+    # the app's migrations folder is read as a tree, with the texts read ahead: no ls-tree,
+    # and one cat-file for the texts and that folder, one for the base's migrations in it
     calls.clear()
     assert cli("check", "--format", "json", "--fail-on", "never").json == report
-    listings = [c for c in calls if "ls-tree" in c]
-    assert len(listings) == 1 and listings[0][-1] == "shop/migrations", listings
+    assert not [c for c in calls if "ls-tree" in c], calls
+    assert len([c for c in calls if "cat-file" in c]) == 2, calls
 
 
 def test_a_commit_with_no_other_workstream_walks_no_ref(repo, cli, monkeypatch) -> None:
@@ -191,3 +194,131 @@ def test_the_configuration_is_read_once_a_run(repo, cli, monkeypatch) -> None:
     report = cli("check", "--format", "json", "--fail-on", "never").json
     assert {(f["rule"], f["severity"]) for f in report["findings"]} >= {("CS103", "note")}
     assert len(read) == 1, read
+
+
+def _staged_tree(root: Path) -> str:
+    """The tree of the change being committed as the hook snapshots it."""
+    git_repo = GitRepo(str(root))
+    try:
+        head = git_repo.resolve("HEAD")
+        commit = git_repo.snapshot_worktree(str(root), head, staged_only=True)
+        return git_repo.run("rev-parse", f"{commit}^{{tree}}").strip()
+    finally:
+        git_repo.close()
+
+
+@pytest.mark.parametrize("stage", [
+    lambda root: write_files(root, {"requirements.txt": "django==5.0\n"}),
+    lambda root: write_files(root, {"shop/migrations/0002_new.py": "x = 2\n",
+                                    "deep/er/still/new.txt": "new\n"}),
+    lambda root: write_files(root, {"shop/migrations/__init__.py": None}),
+    lambda root: (root / "requirements.txt").chmod(0o755),
+    lambda root: (root / "link").symlink_to("requirements.txt"),
+    lambda root: git(root, "rm", "-r", "-q", "--cached", "."),  # every folder written anew
+], ids=["root file", "new folders", "deletion", "mode", "symlink", "everything"])
+def test_the_staged_tree_is_gits_without_git(repo, monkeypatch, stage) -> None:
+    """The change being committed is the index as it is: its tree is built from the index
+    file (the folders the cache-tree holds reused, those on the way to what was staged
+    written anew), the same tree `git write-tree` writes, and no process writes it."""
+    root = tree_repo(repo)
+    stage(root)
+    git(root, "add", "-A")
+    calls = recorded(monkeypatch)
+    ours = _staged_tree(root)
+    assert not [c for c in calls if "write-tree" in c], calls
+    assert ours == git(root, "write-tree").strip()
+
+
+@pytest.mark.parametrize("case", ["intent to add", "no cache-tree"])
+def test_an_index_not_read_here_is_written_by_git(repo, tmp_path, monkeypatch, case) -> None:
+    """Near misses: an intent-to-add entry where a folder is written anew, and an index
+    without a cache-tree (a commit hook's temporary index may have none): git writes the
+    tree, the same one."""
+    root = tree_repo(repo)
+    write_files(root, {"requirements.txt": "django==5.0\n", "later.txt": "x\n"})
+    git(root, "add", "requirements.txt")
+    if case == "intent to add":
+        git(root, "add", "-N", "later.txt")
+    else:
+        index = tmp_path / "hook-index"
+        listing = git(root, "ls-files", "-s", "-z")
+        subprocess.run(["git", "-C", str(root), "update-index", "--add", "-z",
+                        "--index-info"], input=listing.encode(), check=True,
+                       env={**os.environ, "GIT_INDEX_FILE": str(index)})
+        monkeypatch.setenv("GIT_INDEX_FILE", str(index))
+    calls = recorded(monkeypatch)
+    ours = _staged_tree(root)
+    assert [c for c in calls if "write-tree" in c], calls
+    assert ours == git(root, "write-tree").strip()
+
+
+def test_a_migrations_folder_with_folders_inside_is_listed_by_git(repo, cli, tmp_path,
+                                                                  monkeypatch) -> None:
+    """Near miss of the folder read ahead: a folder inside the app's migrations is git's
+    to list (recursively), and the report is the same."""
+    root = tree_repo(repo)
+    write_files(root, {"shop/migrations/old/0000_gone.py": "x = 1\n"})
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "a folder inside")
+    other = tmp_path / "other"
+    git(root, "worktree", "add", "-q", "-b", "other", str(other), "main")
+    write_files(other, {"shop/migrations/0002_theirs.py":
+                        MIGRATION.format(deps="[('shop', '0001_initial')]")})
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"shop/migrations/0002_mine.py":
+                       MIGRATION.format(deps="[('shop', '0001_initial')]")})
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    report = cli("check", "--format", "json", "--fail-on", "never").json
+    assert any(f["rule"].startswith("CS3") for f in report["findings"]), report["findings"]
+    calls = recorded(monkeypatch)  # the layout is kept now: only the folder is listed
+    assert cli("check", "--format", "json", "--fail-on", "never").json == report
+    listings = [c for c in calls if "ls-tree" in c]
+    assert len(listings) == 1 and listings[0][-1] == "shop/migrations", listings
+
+
+def test_texts_read_ahead_are_answered_and_links_still_found(repo, monkeypatch) -> None:
+    """What is read ahead is answered without a process; the near miss, a one-line text
+    (a symbolic link's target reads so), is read again by its reader, which finds the link
+    leaving the repository and lists it."""
+    root = repo({"requirements.txt": "django==4.2\nhttpx\n"})
+    (root / "requirements-dev.txt").symlink_to("../../etc/passwd")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "a link out")
+    git_repo = GitRepo(str(root))
+    try:
+        head = git_repo.resolve("HEAD")
+        specs = [f"{head}:requirements.txt", f"{head}:requirements-dev.txt"]
+        git_repo.read_ahead(specs)
+        calls = recorded(monkeypatch)
+        assert git_repo.read_blobs(specs[:1]) == {specs[0]: "django==4.2\nhttpx\n"}
+        assert not calls
+        assert git_repo.read_blobs(specs[1:]) == {specs[1]: None}
+        assert calls and git_repo.links_out == [("requirements-dev.txt", "../../etc/passwd")]
+    finally:
+        git_repo.close()
+
+
+def test_a_migration_commit_beside_a_worktree_on_the_base(repo, cli, tmp_path,
+                                                          monkeypatch) -> None:
+    """Another worktree on the base's commit, clean: the proof reads its HEAD's migrations
+    folder, which is the base's (kept from the first run: no process); the migrations there
+    are read with the added ones, in the one cat-file read ahead (no ls-tree, no other
+    cat-file), and the report is the one the first run gave (the whole tree listed)."""
+    root = tree_repo(repo)
+    write_files(root, {"shop/migrations/0002_second.py":
+                       MIGRATION.format(deps="[('shop', '0001_initial')]")})
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "second")
+    git(root, "worktree", "add", "-q", "-b", "other", str(tmp_path / "other"), "main")
+    git(root, "checkout", "-q", "-b", "mine")
+    write_files(root, {"shop/migrations/0003_mine.py":
+                       MIGRATION.format(deps="[('shop', '0001_initial')]")})
+    git(root, "add", "-A")
+    monkeypatch.chdir(root)
+    report = cli("check", "--format", "json", "--fail-on", "never").json
+    assert any(f["rule"].startswith("CS3") for f in report["findings"]), report["findings"]
+    calls = recorded(monkeypatch)
+    assert cli("check", "--format", "json", "--fail-on", "never").json == report
+    assert not [c for c in calls if "ls-tree" in c], calls
+    assert len([c for c in calls if "cat-file" in c]) == 1, calls

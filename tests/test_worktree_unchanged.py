@@ -6,11 +6,15 @@ the long way (git's own `status` in a directory of ours) says — the proof may 
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer.sources.git.index_file import IndexEntry, Unreadable, read_index
 from analyzer.sources.git_repo import GitRepo
@@ -521,3 +525,162 @@ def test_the_hook_reports_alike_with_and_without_the_proof(repo, cli, monkeypatc
     monkeypatch.setattr(GitRepo, "settle_worktrees", lambda self, worktrees, paths: 0)
     slow = cli("check", "--format", "json", "--fail-on", "never")
     assert fast.out == slow.out and fast.code == slow.code
+
+
+def test_worktrees_on_one_head_parse_its_trees_once(repo, monkeypatch) -> None:
+    """Fresh worktrees of one commit share HEAD: each of its trees is parsed once for all
+    of them (not once per worktree), and each is still proven unchanged."""
+    import analyzer.sources.git.unchanged as unchanged
+
+    root = base(repo)
+    trees = [worktree(root, f"w{n}") for n in range(3)]
+    parsed: list[bytes] = []
+    parse = unchanged.parse_tree
+
+    def counting(data: bytes, size: int) -> unchanged.Listing:
+        parsed.append(data)
+        return parse(data, size)
+
+    monkeypatch.setattr(unchanged, "parse_tree", counting)
+    head = git(root, "rev-parse", "HEAD").strip()
+    repo_ = GitRepo(str(root))
+    try:
+        assert repo_.settle_worktrees([(str(t), head) for t in trees], SCOPE) == 3
+        assert all(repo_.snapshot_worktree(str(t), head, paths=SCOPE) == head for t in trees)
+    finally:
+        repo_.close()
+    assert parsed and len(parsed) == len(set(parsed)), len(parsed)
+
+
+def test_the_walk_of_an_index_is_kept_for_the_next_run(repo, layout_cache: Path,
+                                                       monkeypatch) -> None:
+    """Where each entry of another worktree's index starts is kept under the file's own
+    checksum: the next run reads the same entries without walking the file; the near
+    misses: an index git wrote again (another checksum) and a kept walk that is not this
+    file's are walked, and read right."""
+    from analyzer.sources.git import index_file
+
+    root = base(repo)
+    tree = worktree(root)
+    index = str(root / ".git" / "worktrees" / "other" / "index")
+
+    def entries(keep: bool) -> list[IndexEntry]:
+        read = read_index(index, "sha1", keep=keep)
+        return [read.entry(number) for number in range(read.size)]
+
+    expected = entries(keep=False)
+    walks: list[int] = []
+    walk = index_file.IndexFile._walk
+
+    def counting(self: index_file.IndexFile, count: int) -> tuple[list[int], int]:
+        walks.append(count)
+        return walk(self, count)
+
+    monkeypatch.setattr(index_file.IndexFile, "_walk", counting)
+    assert entries(keep=True) == expected and len(walks) == 1
+    (kept,) = [p for p in layout_cache.iterdir() if p.name.startswith("index-")]
+    assert entries(keep=True) == expected and len(walks) == 1  # read back, not walked
+    write_files(tree, {"requirements.txt": "django==5.0\n", "blog/new.py": "x\n"})
+    git(tree, "add", "requirements.txt", "blog/new.py")
+    changed = entries(keep=True)
+    assert len(walks) == 2 and changed != expected
+    assert changed == entries(keep=False)
+    assert len([p for p in layout_cache.iterdir() if p.name.startswith("index-")]) == 2
+    data = json.loads(kept.read_text())  # the first file's walk (one entry fewer) put
+    os.remove(kept)  # under the second file's name: not this file's, walked again
+    (second,) = [p for p in layout_cache.iterdir() if p.name.startswith("index-")]
+    second.write_text(json.dumps({**json.loads(second.read_text()), "value": data["value"]}))
+    assert entries(keep=True) == changed and len(walks) == 4
+
+
+def test_an_index_without_a_checksum_keeps_no_walk(repo, layout_cache: Path,
+                                                   tmp_path: Path) -> None:
+    """`index.skipHash` writes no checksum: nothing names the file's content, nothing is
+    kept."""
+    root = base(repo)
+    data = (root / ".git" / "index").read_bytes()
+    unsigned = tmp_path / "index"
+    unsigned.write_bytes(data[:-20] + bytes(20))
+    read = read_index(str(unsigned), "sha1", keep=True)
+    assert read.size == read_index(str(root / ".git" / "index"), "sha1").size
+    assert not list(layout_cache.glob("index-*"))
+
+
+def test_head_trees_are_kept_for_the_next_run(repo, layout_cache: Path, monkeypatch) -> None:
+    """A commit's trees never change: the next run proves the same worktrees with no
+    process; the near miss, a worktree whose HEAD moved, has its new commit's trees read."""
+    root = base(repo)
+    trees = [worktree(root, f"w{n}") for n in range(3)]
+    started: list[list[str]] = []
+    popen = subprocess.Popen
+
+    def counting(args, *rest, **options):  # type: ignore[no-untyped-def]
+        started.append(list(args))
+        return popen(args, *rest, **options)
+
+    def settle() -> list[str]:
+        heads = [git(t, "rev-parse", "HEAD").strip() for t in trees]
+        repo_ = GitRepo(str(root))
+        repo_._file_settings()
+        monkeypatch.setattr(subprocess, "Popen", counting)
+        try:
+            asked = list(zip(map(str, trees), heads, strict=True))
+            assert repo_.settle_worktrees(asked, SCOPE) == 3
+            return [repo_.snapshot_worktree(str(t), h, paths=SCOPE)
+                    for t, h in zip(trees, heads, strict=True)]
+        finally:
+            monkeypatch.setattr(subprocess, "Popen", popen)
+            repo_.close()
+
+    first = settle()
+    assert len(started) == 1 and "cat-file" in started[0], started
+    started.clear()
+    assert settle() == first and not started  # read back: no process
+    write_files(trees[2], {"requirements.txt": "django==5.0\n"})
+    git(trees[2], "commit", "-qam", "moved")
+    moved = settle()
+    assert len(started) == 1 and "cat-file" in started[0], started
+    assert moved[:2] == first[:2] and moved[2] == git(trees[2], "rev-parse", "HEAD").strip()
+
+
+def test_only_what_holds_for_good_is_kept() -> None:
+    """A path a commit lacks is kept only when git read that commit in the same answer (a
+    commit missing from a partial clone is asked again); files are not trees."""
+    from analyzer.sources.git.kept_trees import keepable
+
+    c, d = "c" * 40, "d" * 40
+    tree = ("tree", b"100644 a\0" + bytes(20))
+    found = {f"{c}^{{tree}}": tree, f"{c}:requirements": None, f"{d}:requirements": None,
+             f"{c}:setup.py": ("blob", b"x"), "e" * 40: tree}
+    assert keepable(found) == {f"{c}^{{tree}}": tree, f"{c}:requirements": None,
+                               "e" * 40: tree}
+
+
+def test_a_damaged_kept_tree_file_is_not_trusted(repo, layout_cache: Path) -> None:
+    root = base(repo)
+    tree = worktree(root)
+    head = git(root, "rev-parse", "HEAD").strip()
+    assert decide(root, tree) == ("unchanged", True)
+    (kept,) = layout_cache.glob("trees-*.json")
+    data = json.loads(kept.read_text())
+    kept.write_text(json.dumps({**data, "value": [[name, "zz"] for name, _ in data["value"]]}))
+    assert decide(root, tree) == ("unchanged", True)
+    again = json.loads(kept.read_text())["value"]  # read from git again, and kept anew
+    assert any(name.startswith(head) for name, _ in again)
+    assert all(value is None or bytes.fromhex(value) for _, value in again)
+
+
+PIECES = [b"*", b"?", b"a", b"b", b".", b"\xe9", b"txt", b"**"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(PIECES), max_size=8).map(
+           b"".join), st.binary(max_size=10).map(lambda b: b.replace(b"/", b""))),
+       st.lists(st.sampled_from(PIECES), max_size=7).map(b"".join))
+def test_wildcards_match_as_fnmatch_does(name: bytes, pattern: bytes) -> None:
+    """The proof's own `*` and `?` matcher (no regex to compile on every commit) answers as
+    fnmatch, which reads those as git does."""
+    from analyzer.sources.git.unchanged import _wildcards
+
+    assert _wildcards(name, pattern) == fnmatch.fnmatchcase(name.decode("latin-1"),
+                                                           pattern.decode("latin-1"))

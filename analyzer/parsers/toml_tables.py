@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any, TypeVar
 
-from analyzer.compat import tomllib
 from analyzer.errors import InputError
 
 T = TypeVar("T")
@@ -22,6 +21,8 @@ _ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 def load_toml(text: str, path: str) -> dict[str, Any]:
     """The document, or an InputError with the line tomllib names."""
+    from analyzer.compat import tomllib  # loads when a file is parsed (~10 ms a process)
+
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -23,7 +23,12 @@ from analyzer.shared_paths import is_lockfile
 from analyzer.sources.branches import BranchScan, GitWorkstream, version_of
 from analyzer.sources.certain_conflicts import confirmed, same_point_insertion
 from analyzer.sources.git_repo import GitRepo, MergeConflict, MergeResult
-from analyzer.sources.migration_facts import MigrationFacts, read_migrations
+from analyzer.sources.migration_facts import (
+    MigrationFacts,
+    added_migrations,
+    base_folders,
+    read_migrations,
+)
 from analyzer.sources.repo_layout import RepoLayout, is_requirements
 
 if TYPE_CHECKING:  # the parsers load when a file of theirs is read (the hook reads few)
@@ -90,6 +95,7 @@ def gather(scan: BranchScan, index: ResourceIndex, layout: RepoLayout,
            expect: Callable[[int], None] = lambda _: None) -> GitFacts:
     facts = GitFacts(scan.base_name)
     streams = {s.workstream.id: s for s in scan.streams}
+    _read_ahead(scan, layout, streams)
     _simulate(scan, index, streams, facts, progress, expect)
     _read_semantic(scan, layout, streams, facts)
     _judge_locks(scan, index, streams, facts)
@@ -411,9 +417,32 @@ class _Versions:
 # --- semantic contents ------------------------------------------------------------------
 
 
-def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitWorkstream],
-                   facts: GitFacts) -> None:
-    wanted: list[tuple[str, str, str]] = []  # (ws, path, which: old/new)
+def _read_ahead(scan: BranchScan, layout: RepoLayout,
+                streams: dict[str, GitWorkstream]) -> None:
+    """What the readers below ask git for one after another — the certain conflicts'
+    common versions, the dependency files of each side, the migrations added and the
+    base's folders of them — read at once: one `cat-file` where there were up to four
+    processes (a snapshot a workstream cannot take is left to its readers, which say so)."""
+    wanted = [*_dependency_files(streams), *added_migrations(streams, layout)[0]]
+    if not wanted:
+        return
+    specs = []
+    for ws_id, path, which in wanted:
+        try:
+            specs.append(f"{_rev(scan.git, streams[ws_id], which)}:{path}")
+        except InputError:
+            continue
+    folders = base_folders([w for w in wanted if w[2] == "new"], layout)
+    # the base's migrations there, when those folders are known already (the proof read
+    # them for a worktree on the base's commit): in the same process
+    on_base = scan.git.known_files(scan.base_commit, folders) if folders else None
+    specs += [f"{scan.base_commit}:{path}" for path in on_base or ()]
+    scan.git.read_ahead(specs, [f"{scan.base_commit}:{folder}" for folder in folders])
+
+
+def _dependency_files(streams: dict[str, GitWorkstream]) -> list[tuple[str, str, str]]:
+    """(ws, path, which: old/new) of every requirements file and pyproject.toml written."""
+    wanted: list[tuple[str, str, str]] = []
     for ws_id, stream in streams.items():
         for touch in stream.workstream.touches:
             if touch.resource.kind is not Kind.FILE or not touch.mode.writes:
@@ -421,6 +450,13 @@ def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitW
             path = touch.resource.key
             if is_requirements(path) or posixpath.basename(path) == "pyproject.toml":
                 wanted += [(ws_id, path, "old"), (ws_id, path, "new")]
+    return wanted
+
+
+def _read_semantic(scan: BranchScan, layout: RepoLayout, streams: dict[str, GitWorkstream],
+                   facts: GitFacts) -> None:
+    wanted = _dependency_files(streams)
+    for stream in streams.values():
         _venv_target(stream, facts)
     read = _texts(scan, streams, wanted)
     lost = {(ws_id, path) for (ws_id, path, _), (_, unreadable) in zip(wanted, read, strict=True)
@@ -448,16 +484,11 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
     failed: set[str] = set()
 
     def rev(ws_id: str, which: str) -> str:
-        stream = streams[ws_id]
-        if which == "old":
-            return stream.merge_base
-        if stream.worktree:
-            try:
-                return version_of(git, stream)
-            except InputError:
-                failed.add(ws_id)
-                return ""
-        return stream.commit
+        try:
+            return _rev(git, streams[ws_id], which)
+        except InputError:
+            failed.add(ws_id)
+            return ""
 
     specs = [f"{rev(ws_id, which)}:{path}" for ws_id, path, which in wanted]
     blobs = git.read_blobs([s for s in dict.fromkeys(specs) if not s.startswith(":")])
@@ -465,6 +496,14 @@ def _texts(scan: BranchScan, streams: dict[str, GitWorkstream],
     return [(blobs.get(spec), (ws_id in failed and which == "new") or spec in git.unreadable
              or (blobs.get(spec) is None and path in links_out))
             for spec, (ws_id, path, which) in zip(specs, wanted, strict=True)]
+
+
+def _rev(git: GitRepo, stream: GitWorkstream, which: str) -> str:
+    """The commit that holds a workstream's old (its merge-base) or new version of a file;
+    InputError when its worktree cannot be snapshot."""
+    if which == "old":
+        return stream.merge_base
+    return version_of(git, stream) if stream.worktree else stream.commit
 
 
 def _parse_into(facts: GitFacts, ws_id: str, path: str, which: str, text: str | None) -> None:

@@ -17,10 +17,10 @@ import shutil
 import stat
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import NamedTuple, TypeVar, cast
 
 from analyzer.errors import InputError
+from analyzer.sources.git.objects import parse_tree
 from analyzer.sources.git.runner import GitError, run_git
 from analyzer.sources.git.scratch import ScratchRepo
 
@@ -36,8 +36,7 @@ _IN_PROGRESS = (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"),
                 ("REVERT_HEAD", "a revert"))
 
 
-@dataclass(frozen=True)
-class MergeConflict:
+class MergeConflict(NamedTuple):
     """One conflict git reports: its kind (`contents`, `rename/delete`, `file location` …),
     every path it involves (a rename's source and destinations) and git's own sentence."""
 
@@ -46,8 +45,7 @@ class MergeConflict:
     message: str
 
 
-@dataclass(frozen=True)
-class MergeResult:
+class MergeResult(NamedTuple):
     """What `git merge-tree` gives for two commits."""
 
     tree: str  # the merged tree, in the scratch object store (conflict markers and all)
@@ -55,8 +53,7 @@ class MergeResult:
     conflicts: tuple[MergeConflict, ...]
 
 
-@dataclass(frozen=True)
-class Worktree:
+class Worktree(NamedTuple):
     """One entry of `git worktree list`."""
 
     path: str
@@ -121,6 +118,8 @@ class GitRepo:
         self._lock = threading.Lock()
         self.unreadable: dict[str, str] = {}  # `rev:path` -> why git could not read it
         self._texts: dict[str, str | None] = {}  # `commit:path` -> its text, read once a run
+        self._trees: dict[str, tuple[str, bytes] | None] = {}  # `commit:dir` read ahead
+        self._kept_trees: dict[str, tuple[str, bytes] | None] | None = None
         self._kept_chars = 0
 
     # -- plain commands ------------------------------------------------------------------
@@ -477,11 +476,63 @@ class GitRepo:
         dirs = [d for d in directories if d]
         if not dirs:
             return []
-        listed = self._answers.get(("tree", commit))
-        if isinstance(listed, list):  # the whole tree is known already: no process
-            return [path for _, _, _, path in listed if _under(path, dirs)]
+        known = self.known_files(commit, dirs)  # the whole tree, or these folders' trees
+        if known is not None:
+            return known
         out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", *dirs)
         return [p for p in out.split("\0") if p]
+
+    def _folders_read(self, commit: str, dirs: list[str]) -> list[str] | None:
+        """The files below these folders of a commit (as `ls-tree -r` lists them) from
+        their trees read ahead (`read_ahead`), when each holds files only or is absent;
+        else None."""
+        paths: list[str] = []
+        for folder in dirs:
+            key = f"{commit}:{folder}"
+            if key not in self._trees or folder.endswith("/"):
+                return None
+            got = self._trees[key]
+            if got is None:
+                continue  # no such folder (nor file) there: nothing listed
+            if got[0] != "tree":
+                return None  # a file by that name: git's to list
+            try:
+                entries = parse_tree(got[1], 32 if self.object_format == "sha256" else 20)
+            except ValueError:
+                return None
+            if any(mode == 0o40000 for mode, _ in entries.values()):
+                return None  # folders inside: git lists them recursively
+            paths += [f"{folder}/{name.decode('utf-8', 'surrogateescape')}" for name in entries]
+        return sorted(dict.fromkeys(paths), key=lambda p: p.encode("utf-8", "surrogateescape"))
+
+    def read_ahead(self, specs: Iterable[str], folders: Iterable[str] = ()) -> None:
+        """Read now, with one `cat-file`, what this run's readers ask for in turn:
+        `rev:path` texts (`read_blobs` then answers them without a process) and `rev:dir`
+        folders (`list_tree`). Only what reads plainly is kept: a text that could be a
+        symbolic link, a missing, binary or unreadable file is left for its reader to ask
+        again (and report), and a failed read keeps nothing."""
+        texts = [s for s in dict.fromkeys(specs) if s not in self._texts and ":" in s
+                 and _HEX.fullmatch(s.partition(":")[0])]
+        trees = [f for f in dict.fromkeys(folders) if f not in self._trees and ":" in f
+                 and _HEX.fullmatch(f.partition(":")[0])]
+        names = [*texts, *trees]
+        if not names or self._kept_chars >= _KEPT_CHARS:
+            return
+        try:
+            found = _batch_output(self.run_bytes("cat-file", "--batch",
+                                                 stdin=_batch_input(names)), names)
+        except InputError:
+            return
+        for spec in texts:
+            got = found[spec]
+            if got is None or got[0] != "blob" or b"\0" in got[1][:8000]:
+                continue
+            text = got[1].decode("utf-8", "replace")
+            if ("\n" in text or len(text) >= 4096) and self._kept_chars < _KEPT_CHARS:
+                self._texts[spec] = text  # one line could be a link's target: not kept
+                self._kept_chars += len(text)
+        for folder in trees:
+            self._trees[folder] = found[folder]
 
     def tree_entries(self, commit: str) -> list[tuple[str, str, str, str]]:
         """(mode, type, object id, path) of every entry of a commit's tree, in git's order,
@@ -590,14 +641,15 @@ class GitRepo:
         `unreadable`: one lost object never stops the scan."""
         if not specs:
             return {}
-        stdin = "".join(f"{s}\n" for s in specs).encode("utf-8", "surrogateescape")
         try:
+            stdin = _batch_input(specs)
             if cwd is not None and any(s.startswith(":") for s in specs):
                 # `:path` is the staged change: a commit hook's own index when there is one
                 index = self.hook_index or os.path.join(self.worktree_git_dir(cwd), "index")
                 out = self.scratch().run("cat-file", "--batch", index=index, stdin=stdin)
             else:
                 out = self.run_bytes("cat-file", "--batch", cwd=cwd, stdin=stdin)
+            found = _batch_output(out, specs)
         except InputError as exc:
             if len(specs) == 1:
                 self.unreadable[specs[0]] = exc.message
@@ -605,18 +657,10 @@ class GitRepo:
             half = len(specs) // 2  # find the unreadable ones, keep the rest
             return {**self._read_blobs(specs[:half], cwd), **self._read_blobs(specs[half:], cwd)}
         result: dict[str, str | None] = {}
-        position = 0
-        for spec in specs:
-            newline = out.index(b"\n", position)
-            header = out[position:newline].decode("utf-8", "replace").split()
-            position = newline + 1
-            if len(header) < 3 or header[-2] != "blob":
-                result[spec] = None
-                continue
-            size = int(header[-1])
-            data = out[position:position + size]
-            position += size + 1
-            result[spec] = None if b"\0" in data[:8000] else data.decode("utf-8", "replace")
+        for spec, got in found.items():
+            data = got[1] if got is not None and got[0] == "blob" else None
+            result[spec] = None if data is None or b"\0" in data[:8000] else \
+                data.decode("utf-8", "replace")
         return result
 
     # -- merge simulation in a scratch repository ----------------------------------------
@@ -691,7 +735,7 @@ class GitRepo:
         heads = dict(worktrees)
         settings = dict(self._file_settings())
         settled = settle_worktrees(asked, tuple(paths), settings, self.object_format,
-                                   self._objects, self._exclude_files(settings))
+                                   self._head_trees, self._exclude_files(settings))
         done: dict[str, str] = {}
         untracked = {path: [p.decode("utf-8", "surrogateescape") for p in found.untracked]
                      for path, found in settled.items()}
@@ -730,32 +774,44 @@ class GitRepo:
             files.append(os.path.join(home, ".config", "git", "ignore"))
         return files
 
+    def _head_trees(self, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
+        """The worktrees' HEAD trees the proof asks for, from earlier runs where they kept
+        them (`kept_trees`), else from git (and kept). A folder's (`<commit>:<dir>`) is kept
+        for the run too: on the base's commit, where fresh worktrees start, it is the folder
+        `list_tree` lists for the migrations a commit adds."""
+        from analyzer.sources.git import kept_trees
+
+        if self._kept_trees is None:
+            self._kept_trees = kept_trees.load()
+        known = self._kept_trees
+        asked = [name for name in names if name not in known]
+        fetched = self._objects(asked)
+        new = kept_trees.keepable(fetched)
+        if new:  # this run's answers first: those it read from the kept ones too
+            kept_trees.store({**{n: known[n] for n in names if n in known}, **new}, known)
+            known.update(new)
+        found = {name: known[name] if name in known else fetched[name] for name in names}
+        for name, got in found.items():
+            rev, colon, _ = name.partition(":")
+            if colon and _HEX.fullmatch(rev):
+                self._trees.setdefault(name, got)
+        return found
+
+    def known_files(self, commit: str, directories: list[str]) -> list[str] | None:
+        """The files below these folders of a commit when they are known without a
+        process (see `list_tree`), else None."""
+        listed = self._answers.get(("tree", commit))
+        if isinstance(listed, list):
+            return [path for _, _, _, path in listed if _under(path, directories)]
+        return self._folders_read(commit, directories)
+
     def _objects(self, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
         """Objects by name (`<rev>:<path>`, an id) -> (type, raw content), None when git
         has none by that name, through one `cat-file --batch`."""
         if not names:
             return {}
-        if any("\n" in name for name in names):
-            raise InputError("a name git cat-file cannot take (a newline)")
-        out = self.run_bytes("cat-file", "--batch", stdin="".join(
-            f"{name}\n" for name in names).encode("utf-8", "surrogateescape"))
-        result: dict[str, tuple[str, bytes] | None] = {}
-        position = 0
-        for name in names:
-            newline = out.find(b"\n", position)
-            if newline < 0:
-                raise InputError(f"git cat-file answered {len(result)} objects of {len(names)}")
-            header = out[position:newline].rsplit(b" ", 2)
-            position = newline + 1
-            if len(header) != 3 or not header[2].isdigit() or not _HEX.fullmatch(
-                    header[0].decode("ascii", "replace")):
-                result[name] = None  # `<name> missing`, `ambiguous`
-                continue
-            size = int(header[2])
-            result[name] = (header[1].decode("ascii", "replace"),
-                            out[position:position + size])
-            position += size + 1
-        return result
+        return _batch_output(self.run_bytes("cat-file", "--batch", stdin=_batch_input(names)),
+                             names)
 
     def merge_commits(self, ref: str, since: str | None, last: int | None) -> list[list[str]]:
         """[commit, committer date, first parent, second parent] of the two-parent merges
@@ -888,7 +944,7 @@ class _Snapshot:
 
     def commit(self, staged_only: bool) -> str:
         if staged_only and not self.overlay:
-            tree = self._index_as_it_is()
+            tree = self._index_tree() or self._index_as_it_is()
             if tree:
                 return self.scratch.write_commit(tree, self.head, self.repo.object_format)
         overlay = [f"100644 {self._blob(text)}\t".encode()
@@ -941,6 +997,23 @@ class _Snapshot:
         finally:
             if os.path.lexists(scratch_index):
                 os.unlink(scratch_index)
+
+    def _index_tree(self) -> str:
+        """The tree of the index as `git write-tree` writes it, built from the index file
+        (`index_tree`: the folders the cache-tree holds reused, those on the way to what was
+        staged since written into the scratch store), a process saved on every commit; ""
+        when the index is not one read here (then git writes it)."""
+        from analyzer.sources.git.index_file import Unreadable, read_index
+        from analyzer.sources.git.index_tree import index_tree
+
+        try:
+            tree, written = index_tree(read_index(self.index, self.repo.object_format),
+                                       self.repo.object_format)
+        except Unreadable:
+            return ""
+        for kind, data in written:
+            self.scratch.write_object(kind, data, self.repo.object_format)
+        return tree
 
     def _index_as_it_is(self) -> str:
         """The tree of the index, written from a copy of it (what is being committed); ""
@@ -1111,6 +1184,34 @@ def pathspec_args(paths: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
     specs = [p if p.startswith((":(glob)", ":(literal)")) else f":(literal){p}"
              for p in paths]
     return ["--", *specs], {"GIT_LITERAL_PATHSPECS": "0"}
+
+
+def _batch_input(names: list[str]) -> bytes:
+    """`cat-file --batch` input: a name a line (one with a newline would be read as two)."""
+    if any("\n" in name for name in names):
+        raise InputError("a name git cat-file cannot take (a newline)")
+    return "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
+
+
+def _batch_output(out: bytes, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
+    """`cat-file --batch` output: name -> (type, raw content), None when git has nothing by
+    that name (`<name> missing`, `<name> ambiguous`; a name may hold spaces)."""
+    result: dict[str, tuple[str, bytes] | None] = {}
+    position = 0
+    for name in names:
+        newline = out.find(b"\n", position)
+        if newline < 0:
+            raise InputError(f"git cat-file answered {len(result)} objects of {len(names)}")
+        header = out[position:newline].rsplit(b" ", 2)
+        position = newline + 1
+        if len(header) != 3 or not header[2].isdigit() or not _HEX.fullmatch(
+                header[0].decode("ascii", "replace")):
+            result[name] = None
+            continue
+        size = int(header[2])
+        result[name] = (header[1].decode("ascii", "replace"), out[position:position + size])
+        position += size + 1
+    return result
 
 
 def _raw_entries(out: bytes) -> list[tuple[str, bytes]]:

@@ -18,7 +18,7 @@ from analyzer.errors import InputError
 from analyzer.sources.repo_layout import LOCK_COMMANDS, AlembicChain, Project, RepoLayout
 
 FORMAT = 2
-KEPT = 64  # layouts kept (one per base commit met); the oldest go first
+KEPT = 64  # layouts kept (one per base commit met and install); the oldest go first
 # the modules whose code decides a layout: any change of theirs is another cache
 _CODE = ("analyzer.sources.repo_layout", "analyzer.parsers.django_migrations",
          "analyzer.parsers.python_ast", "analyzer.parsers.toml_tables", "analyzer.errors")
@@ -31,7 +31,7 @@ def cached_layout(commit: str, compute: Callable[[], tuple[RepoLayout, bool]]) -
     that is reported on every run)."""
     if not kept.folder() or not _is_id(commit):
         return compute()[0]
-    name = f"layout-{commit}.json"
+    name = f"layout-{commit}"
     stamp = _stamp()
     known = kept.load(name, stamp)
     if known is not None:

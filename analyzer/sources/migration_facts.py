@@ -53,17 +53,7 @@ def read_migrations(git: GitRepo, base_commit: str, base_name: str, layout: Repo
                     streams: dict[str, GitWorkstream], read_texts: ReadTexts,
                     problems: list[InputError]) -> MigrationFacts:
     facts = MigrationFacts()
-    wanted: Wanted = []
-    removed: set[str] = set()  # gone once merged: a reset of an app's migrations, a move
-    for ws_id, stream in streams.items():
-        for touch in stream.workstream.touches:
-            path = touch.resource.key
-            if touch.resource.kind is not Kind.FILE or not touch.mode.writes:
-                continue
-            if touch.detail == "deleted" or touch.detail.startswith("renamed to"):
-                removed.add(path)
-            elif layout.alembic_chain(path) or _django_candidate(path, layout):
-                wanted.append((ws_id, path, "new"))
+    wanted, removed = added_migrations(streams, layout)
     new_django: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # dir -> ws, path, text
     for (ws_id, path, _), text in zip(wanted, read_texts(wanted), strict=True):
         if text is None:
@@ -101,6 +91,36 @@ def read_migrations(git: GitRepo, base_commit: str, base_name: str, layout: Repo
         if label and f"{directory}/max_migration.txt" in tip_files:
             facts.max_migration_files[label] = f"{directory}/max_migration.txt"
     return facts
+
+
+def added_migrations(streams: dict[str, GitWorkstream], layout: RepoLayout
+                     ) -> tuple[Wanted, set[str]]:
+    """The files each workstream writes that may be migrations (their new text to read),
+    and the paths some workstream removes (gone once merged: a reset of an app's
+    migrations, a move)."""
+    wanted: Wanted = []
+    removed: set[str] = set()
+    for ws_id, stream in streams.items():
+        for touch in stream.workstream.touches:
+            path = touch.resource.key
+            if touch.resource.kind is not Kind.FILE or not touch.mode.writes:
+                continue
+            if touch.detail == "deleted" or touch.detail.startswith("renamed to"):
+                removed.add(path)
+            elif layout.alembic_chain(path) or _django_candidate(path, layout):
+                wanted.append((ws_id, path, "new"))
+    return wanted, removed
+
+
+def base_folders(wanted: Wanted, layout: RepoLayout) -> list[str]:
+    """The folders of the base whose files `read_migrations` may list for these added
+    files: their alembic chains' version locations and their own folders."""
+    chains = {layout.alembic_chain(path) for _, path, _ in wanted} - {None}
+    alembic = [loc for loc in layout.alembic_versions
+               if layout.alembic_chain(f"{loc}/_.py") in chains]
+    django = [posixpath.dirname(path) for _, path, _ in wanted
+              if layout.alembic_chain(path) is None]
+    return list(dict.fromkeys([*alembic, *django]))
 
 
 def _revision(text: str, path: str) -> Revision | None:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from analyzer.compat import tomllib
 from analyzer.errors import InputError
 from analyzer.parsers.django_migrations import (
     NUMBERED,
@@ -384,6 +383,8 @@ class _MigrationFolders:
 def _toml(text: str | None, path: str, problems: list[InputError]) -> dict[str, Any]:
     if text is None:
         return {}
+    from analyzer.compat import tomllib  # when a layout is computed, not read back
+
     try:
         data: dict[str, Any] = tomllib.loads(text)
         document = TomlDocument(data, path, text)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import stat
 from bisect import bisect_left
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from analyzer.safe_files import read_seen
 
@@ -29,8 +30,7 @@ class Unreadable(ValueError):
     """An index this reader leaves to git."""
 
 
-@dataclass(frozen=True)
-class IndexEntry:
+class IndexEntry(NamedTuple):
     """One entry of a worktree's index, as git wrote it."""
 
     path: bytes
@@ -44,8 +44,7 @@ class IndexEntry:
     intent_to_add: bool
 
 
-@dataclass(frozen=True)
-class CachedTree:
+class CachedTree(NamedTuple):
     """One folder of the cache-tree: its tree id (None: changed since git wrote it)."""
 
     oid: str | None
@@ -55,7 +54,7 @@ class CachedTree:
 class IndexFile:
     """The entries of one index file, and the time it was written (git's "racy" test)."""
 
-    def __init__(self, data: bytes, mtime_ns: int, hash_size: int):
+    def __init__(self, data: bytes, mtime_ns: int, hash_size: int, keep: bool = False):
         self.data, self.mtime_ns, self.hash_size = data, mtime_ns, hash_size
         if len(data) < 12 + hash_size or data[:4] != b"DIRC":
             raise Unreadable("not an index file")
@@ -67,10 +66,11 @@ class IndexFile:
         self._names: list[bytes] | None = None
         self._extension_at: dict[bytes, tuple[int, int]] = {}  # signature -> (start, end)
         self.unmerged = False  # an entry of a conflict (stage 1-3) anywhere
+        self._offsets: Sequence[int]
         if self.version == 4:
             self._offsets, self._names, end = self._walk_v4(count)
         else:
-            self._offsets, end = self._walk(count)
+            self._offsets, end = self._walk_kept(count) if keep else self._walk(count)
         self._extensions(end)
 
     @property
@@ -141,6 +141,23 @@ class IndexFile:
             child, position = self._cached_tree(position, end)
             node.folders[name] = child
         return node, position
+
+    def _walk_kept(self, count: int) -> tuple[Sequence[int], int]:
+        """The walk of this very file kept by an earlier run (`index_walks`), checked where
+        it is cheap to (its count, its first entry, where its entries end, which the
+        extensions then continue to the checksum); else walked and kept."""
+        from analyzer.sources.git.index_walks import keep_walk, kept_walk
+
+        walk = kept_walk(self.data, self.hash_size)
+        if walk is not None:
+            offsets, end, unmerged = walk
+            if len(offsets) == count and (not count or (
+                    offsets[0] == 12 and offsets[-1] < end <= len(self.data) - self.hash_size)):
+                self.unmerged = unmerged
+                return offsets, end
+        walked, end = self._walk(count)
+        keep_walk(self.data, self.hash_size, walked, end, self.unmerged)
+        return walked, end
 
     def _walk(self, count: int) -> tuple[list[int], int]:
         """Where each entry of a version 2 or 3 file starts (names padded to 8 bytes)."""
@@ -242,9 +259,11 @@ class IndexFile:
             raise Unreadable("the extensions do not end where the file does")
 
 
-def read_index(path: str, object_format: str) -> IndexFile:
+def read_index(path: str, object_format: str, keep: bool = False) -> IndexFile:
     """The index file at `path` (never written; a file git replaces while we read stays the
-    one we opened). `Unreadable` for anything but a plain regular index file."""
+    one we opened). `Unreadable` for anything but a plain regular index file. With `keep`,
+    where its entries start is kept for the next run (another worktree's index: it seldom
+    changes between two commits)."""
     try:
         info = os.lstat(path)
     except OSError as error:
@@ -253,4 +272,4 @@ def read_index(path: str, object_format: str) -> IndexFile:
         else None
     if data is None:
         raise Unreadable("not a regular file of a sensible size")
-    return IndexFile(data, info.st_mtime_ns, 32 if object_format == "sha256" else 20)
+    return IndexFile(data, info.st_mtime_ns, 32 if object_format == "sha256" else 20, keep)

@@ -1,16 +1,17 @@
-"""The tree of an index with a few files' contents replaced, built in Python the way
-`git write-tree` builds it: the folders on the way to a replaced file are written again from
-their entries, every other folder is taken from the cache-tree (`TREE`), whose ids git's own
-write-tree reuses. A folder the cache-tree no longer holds (an entry staged since git last
-wrote it), an entry of a conflict or an intent-to-add entry where a folder is rebuilt: the
-tree is git's to write (`Unreadable`).
+"""The tree of an index, built in Python the way `git write-tree` builds it: every folder
+the cache-tree (`TREE`) holds is taken from it (git's own write-tree reuses those ids), the
+others are written again from their entries. Two uses: a worktree's index with a few files'
+contents replaced (`tree_with`: the folders on the way to them are written again; one the
+cache-tree no longer holds elsewhere, an entry staged since git last wrote it, is git's),
+and the index as it is, the change being committed (`index_tree`: the folders on the way
+to what was staged since are written again). No cache-tree, an entry of a conflict, or an
+intent-to-add entry where a folder is rebuilt: the tree is git's to write (`Unreadable`).
 """
 
 from __future__ import annotations
 
-import hashlib
-
 from analyzer.sources.git.index_file import CachedTree, IndexFile, Unreadable
+from analyzer.sources.git.objects import object_id
 
 Objects = list[tuple[str, bytes]]  # (type, raw content) of each object to write
 
@@ -20,9 +21,24 @@ def tree_with(index: IndexFile, replaced: dict[bytes, tuple[int, str]],
     """The id of the index's tree with `replaced` (path -> (mode, blob id)) in place of
     those entries or added beside them, and the tree objects written anew (the others are
     in the store)."""
+    return _tree(index, replaced, object_format, rebuild=False)
+
+
+def index_tree(index: IndexFile, object_format: str) -> tuple[str, Objects]:
+    """The id of the tree `git write-tree` writes for the index as it is, and the tree
+    objects written anew: the folders the cache-tree no longer holds."""
+    return _tree(index, {}, object_format, rebuild=True)
+
+
+def _tree(index: IndexFile, replaced: dict[bytes, tuple[int, str]], object_format: str,
+          rebuild: bool) -> tuple[str, Objects]:
+    """With `rebuild`, a folder the cache-tree does not hold is written from its entries
+    (else `Unreadable`)."""
     cached = index.cache_tree()
     if cached is None or index.unmerged:
         raise Unreadable("no cache-tree, or a conflict in the index")
+    if rebuild and cached.oid is not None:
+        return cached.oid, []  # nothing staged since git last wrote the tree
     written: Objects = []
     # every folder on the way to a path of `replaced` -> its names there (True: a folder)
     new: dict[bytes, dict[bytes, bool]] = {}
@@ -52,6 +68,8 @@ def tree_with(index: IndexFile, replaced: dict[bytes, tuple[int, str]],
                     oid = build(path, child)
                 elif child is not None and child.oid is not None:
                     oid = child.oid
+                elif rebuild:
+                    oid = build(path, child)
                 else:
                     raise Unreadable("a folder the cache-tree does not hold")
                 lines.append((below + b"/", b"40000 " + below + b"\0" + bytes.fromhex(oid)))
@@ -77,6 +95,6 @@ def tree_with(index: IndexFile, replaced: dict[bytes, tuple[int, str]],
         lines.sort()
         data = b"".join(line for _, line in lines)
         written.append(("tree", data))
-        return hashlib.new(object_format, b"tree %d\0" % len(data) + data).hexdigest()
+        return object_id("tree", data, object_format)
 
     return build(b"", cached), written

@@ -14,6 +14,7 @@ import threading
 import zlib
 from collections.abc import Iterable, Mapping
 
+from analyzer.sources.git.objects import object_id, stored
 from analyzer.sources.git.runner import run_git
 from analyzer.tempfiles import private_dir, release
 
@@ -104,10 +105,7 @@ class ScratchRepo:
 
     def write_object(self, kind: str, data: bytes, object_format: str) -> str:
         """A loose object in the scratch store, named by its hash (sha1 or sha256)."""
-        import hashlib
-
-        header = f"{kind} {len(data)}\0".encode()
-        digest = hashlib.new(object_format, header + data).hexdigest()
+        digest = object_id(kind, data, object_format)
         path = os.path.join(self.objects_dir, digest[:2], digest[2:])
         if not os.path.exists(path):
             # mkdir, never makedirs: once a signal has removed our directory, a thread still
@@ -116,7 +114,7 @@ class ScratchRepo:
                 os.mkdir(os.path.dirname(path))
             temporary = f"{path}.{threading.get_ident()}.tmp"
             with open(temporary, "wb") as handle:
-                handle.write(zlib.compress(header + data))
+                handle.write(zlib.compress(stored(kind, data)))
             os.replace(temporary, path)
         return digest
 
