@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 
 class Mode(str, Enum):
@@ -71,8 +72,7 @@ class Evidence:
     text: str
 
 
-@dataclass(frozen=True)
-class Resource:
+class Resource(NamedTuple):
     """What a touch is on: a file, a port, a dependency … (kind and key)."""
 
     kind: Kind

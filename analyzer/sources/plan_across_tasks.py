@@ -12,7 +12,6 @@ import posixpath
 import re
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 from analyzer.model import Kind, Mode, Resource
 from analyzer.sources.plan_facts import PlanFacts
@@ -29,11 +28,11 @@ def resolve_names(touches: list[PredictedTouch], facts: PlanFacts) -> list[Predi
         if touch.resource.kind is Kind.FILE:
             path, candidates = facts.resolve(touch.resource.key)
             if path != touch.resource.key:
-                touch = replace(touch, resource=Resource(Kind.FILE, path))
+                touch = touch._replace(resource=Resource(Kind.FILE, path))
                 renamed = True
             elif candidates:
                 shown = ", ".join(candidates[:3]) + (" …" if len(candidates) > 3 else "")
-                touch = replace(touch, detail=(touch.detail + "; " if touch.detail else "")
+                touch = touch._replace(detail=(touch.detail + "; " if touch.detail else "")
                                 + f"ambiguous: {shown}")
         resolved.append(touch)
     # `touches` come deduplicated (a task's finish()): only a new name can make a duplicate
@@ -66,13 +65,13 @@ def routes_into_the_app(tasks: Sequence[TaskText], results: list[list[PredictedT
     names, else, in a FastAPI plan, `main.py` (the one the repository or plan has when it
     names one by that name)."""
     text = " ".join(line for lines, _ in tasks for _, line in lines[:50])[:200_000]
-    named = {t.resource.key for touches in results for t in touches
-             if t.resource.kind in (Kind.FILE, Kind.AREA)}
-    written = {t.resource.key for touches in results for t in touches
-               if t.resource.kind is Kind.FILE and t.mode.writes}
-    entries = {p for p in written if posixpath.basename(p) in _ENTRY_NAMES}
-    if not _WEB_APP.search(text) or any(_WIRED_MODULES.search(p) for p in named):
+    if not _WEB_APP.search(text) or any(
+            _WIRED_MODULES.search(t.resource.key) for touches in results for t in touches
+            if t.resource.kind in (Kind.FILE, Kind.AREA)):
         return
+    entries = {t.resource.key for touches in results for t in touches
+               if t.resource.kind is Kind.FILE and t.mode.writes
+               and posixpath.basename(t.resource.key) in _ENTRY_NAMES}
     if not entries and _ASGI_APP.search(text) and not facts.uses_django:  # Django: urls.py
         entries = {facts.resolve(_CONVENTIONAL_ENTRY)[0]}
     if len(entries) != 1:
@@ -97,9 +96,14 @@ _ALL_OF = re.compile(r"\ball (?:the |of the )?([a-z][a-z_-]{2,30})\b", re.IGNORE
 
 def all_of_a_directory(tasks: Sequence[TaskText], results: list[list[PredictedTouch]]) -> None:
     """"Update all templates" where the plan has a top-level `templates/`: that directory."""
+    # the tasks that say "all <word>" anywhere (no match crosses a line end): most say none
+    saying = [(lines, touches) for (lines, _), touches in zip(tasks, results, strict=True)
+              if _ALL_OF.search("\n".join(line for _, line in lines))]
+    if not saying:
+        return
     top = {t.resource.key.split("/", 1)[0] for touches in results for t in touches
            if t.resource.kind in (Kind.FILE, Kind.AREA) and "/" in t.resource.key}
-    for (lines, _), touches in zip(tasks, results, strict=True):
+    for lines, touches in saying:
         for number, line in lines:
             for match in _ALL_OF.finditer(line[:2000]):
                 word = match.group(1).lower()
@@ -144,11 +148,13 @@ def inherit_named_places(tasks: Sequence[TaskText], results: list[list[Predicted
                         f"the {name} of {path}"))
                     break
             continue
-        written = {t.resource.key for t in touches if t.mode.writes}
+        written: set[str] | None = None  # made for the first place named: few tasks name one
         for match in _PLACE.finditer(text):
             name, path = match.group(1), norm(match.group(2))
             if set(name.split()) & _NOT_PLACES:
                 continue
+            if written is None:
+                written = {t.resource.key for t in touches if t.mode.writes}
             full = next((w for w in written if w == path or w.endswith("/" + path)), None)
             if full:
                 places.append((index, name, full))

@@ -496,7 +496,19 @@ class _TaskReader:
             if canonical in self.known or spec or (quote and has_dep_words) or re.match(
                     r"\s*(package|library|dependency)\b", plain[match.end():], re.IGNORECASE):
                 candidates.append((name, spec.replace(" ", "")))
-        seen = {t.resource.key for t in self.touches if t.resource.kind is Kind.DEPENDENCY}
+        seen = None  # the task's dependencies so far, made once a name is found: most lines
+        if candidates:  # name none
+            seen = self._dependencies_so_far()
+            self._add_candidates(number, prose, candidates, bool(listed), seen)
+        self._named_packages(number, prose, plain, seen)
+        self._django_settings(number, prose, plain)
+        if may_mention_folded(lower, _MIGRATION_WORDS) and _MIGRATION_INTENT.search(plain) \
+                and not _MIGRATION_APPLY.search(plain):
+            self.plans_migrations = True
+            self._migration_intent(number, prose)
+
+    def _add_candidates(self, number: int, prose: str, candidates: list[tuple[str, str]],
+                        listed: bool, seen: set[str]) -> None:
         for name, spec in candidates:
             requirement = requirement_name(name)
             if not requirement or requirement in seen:
@@ -507,17 +519,16 @@ class _TaskReader:
             seen.add(requirement)
             self._dependency(number, prose, name + spec, self.facts.manager)
             self.installs.append((number, prose, name + spec))
-        self._named_packages(number, prose, plain, seen)
-        self._django_settings(number, prose, plain)
-        if may_mention_folded(lower, _MIGRATION_WORDS) and _MIGRATION_INTENT.search(plain) \
-                and not _MIGRATION_APPLY.search(plain):
-            self.plans_migrations = True
-            self._migration_intent(number, prose)
 
-    def _named_packages(self, number: int, prose: str, plain: str, seen: set[str]) -> None:
+    def _dependencies_so_far(self) -> set[str]:
+        return {t.resource.key for t in self.touches if t.resource.kind is Kind.DEPENDENCY}
+
+    def _named_packages(self, number: int, prose: str, plain: str,
+                        seen: set[str] | None) -> None:
         """Well-known packages named without a verb: the first task to name one adds it, to
         the manifest of the side of the project the task works on (a mixed repository has
-        `backend/pyproject.toml` and `frontend/package.json`)."""
+        `backend/pyproject.toml` and `frontend/package.json`). `seen`: the task's dependencies
+        so far (None: not asked yet)."""
         if _METADATA_LINE.match(plain):
             return
         node_side, python_side = self.sides(plain)
@@ -529,6 +540,8 @@ class _TaskReader:
             if not side:
                 continue
             for name, _ in named_packages(plain, self.names, node):
+                if seen is None:
+                    seen = self._dependencies_so_far()
                 key = f"npm:{name}" if node else name
                 if key in seen or key in self.named_before:
                     continue
@@ -615,6 +628,20 @@ class _TaskReader:
                           for t in self.touches)
         if named_chain:  # "create a migration in backend/alembic/versions/001_x.py": one chain
             self.touches = [t for t in self.touches if t.detail != INTENT_DETAIL]
+        if self.django_migrations:
+            self._django_migrations()
+        if any(t.resource.kind is Kind.FILE and t.mode.writes and not t.detail.startswith(
+                _GUESSED) and is_manifest(t.resource.key) for t in self.touches):
+            # "add x (update backend/requirements.txt)": the plan says which manifest
+            self.touches = [t for t in self.touches if not (
+                t.resource.kind is Kind.FILE and t.detail.startswith(_GUESSED))]
+        venv = self.own_venv or next(iter(self.layout.venvs), _VENV_DEFAULT)
+        for number, text, what in self.installs:
+            self.add(Kind.VENV, venv, Mode.WRITE, number, text, f"installs {what}")
+        return dedupe(self.touches)
+
+    def _django_migrations(self) -> None:
+        """`makemigrations` with no app names the apps the task writes in."""
         written_apps = {
             t.resource.key.split("/", 1)[0] for t in self.touches
             if t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
@@ -626,15 +653,6 @@ class _TaskReader:
             for app in inferred:
                 self.add(Kind.MIGRATION, f"django:{app}", Mode.CREATE, number, text,
                          "makemigrations")
-        named = [t for t in self.touches if t.resource.kind is Kind.FILE and t.mode.writes
-                 and not t.detail.startswith(_GUESSED) and is_manifest(t.resource.key)]
-        if named:  # "add x (update backend/requirements.txt)": the plan says which manifest
-            self.touches = [t for t in self.touches if not (
-                t.resource.kind is Kind.FILE and t.detail.startswith(_GUESSED))]
-        venv = self.own_venv or next(iter(self.layout.venvs), _VENV_DEFAULT)
-        for number, text, what in self.installs:
-            self.add(Kind.VENV, venv, Mode.WRITE, number, text, f"installs {what}")
-        return dedupe(self.touches)
 
 
 # --- what one line's text says, whoever reads it -----------------------------------------------
@@ -741,7 +759,8 @@ class _Readings:
                 found = self.commands.get(part)
                 if found is None:
                     found = self.commands[part] = _parse_command(part)
-                parsed.append(found)
+                if found is not _NOT_A_COMMAND:  # most code spans: a path, nothing to run
+                    parsed.append(found)
         databases = tuple(key for key in map(database_key, _DB_URL.findall(text)) if key) \
             if "://" in text else ()  # every URL the pattern reads has one
         return _Reading(tuple(parsed), self._paths(text, commands), databases)
@@ -754,16 +773,20 @@ class _Readings:
             return ()
         # paths given to a reading command (pytest, cat, pip install -r …) are reads
         read_args = {w for c in commands if _READ_COMMANDS.match(c.lstrip("$ ").strip())
-                     for w in c.split()}
-        verbs = VerbIndex(text)
+                     for w in c.split()} if commands else set()
+        verbs: VerbIndex | None = None  # found at the first path a command does not read
         all_of = may_mention(text, _ALL_WORDS)
         paths = []
         for mention in mentions:
             if is_venv_path(mention.path):
                 continue
-            read = mention.path in read_args or any(w.endswith(mention.path) for w in read_args
-                                                    if mention.path in w)
-            mode = Mode.READ if read else verbs.mode_at(mention.start)
+            if read_args and (mention.path in read_args or any(
+                    w.endswith(mention.path) for w in read_args if mention.path in w)):
+                mode = Mode.READ
+            else:
+                if verbs is None:
+                    verbs = VerbIndex(text)
+                mode = verbs.mode_at(mention.start)
             whole = all_of and bool(_ALL_FILES.search(text, max(0, mention.start - 40),
                                                       mention.start))
             paths.append((mention.path, mode, WHOLE_AREA if whole else ""))
