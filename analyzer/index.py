@@ -78,6 +78,9 @@ class ResourceIndex:
     def written_by_another(self, touch: Touch) -> bool:
         """Whether a workstream other than the touch's own writes its resource (and, when
         some of them may overlap in time, is one of those)."""
+        touches = self.touches.get(touch.resource)
+        if touches is not None and len(touches) == 1 and touches[0] is touch:
+            return False  # most resources: this touch alone
         return any(t.workstream != touch.workstream for t in self._writers_of(touch.resource))
 
     def of_kind(self, kind: Kind) -> Iterator[tuple[Resource, list[Touch]]]:

@@ -46,7 +46,9 @@ _NODE = re.compile(r"\bpackage\.json\b|\bnpm (?:install|i|add)\b|\byarn add\b|\b
 # a word each pattern needs (in any case): a failing search scans the whole plan, these do
 # not. No pattern here reads across a line end, so only the lines with such a word are searched.
 _NEEDS = {
-    _MANAGER_WORDS["uv"]: needed("uv"), _MANAGER_WORDS["poetry"]: needed("poetry"),
+    # every uv phrase has "uv" as a word: "uvicorn", in many plans' every task, has not
+    _MANAGER_WORDS["uv"]: re.compile(r"\buv\b"),
+    _MANAGER_WORDS["poetry"]: needed("poetry"),
     _MANAGER_WORDS["pdm"]: needed("pdm"), _MANAGER_WORDS["pipenv"]: needed("pipenv", "pipfile"),
     _ALEMBIC: needed("alembic", "flask"),
     _DJANGO: needed("django", "manage.py", "makemigrations"),

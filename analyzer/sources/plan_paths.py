@@ -92,6 +92,8 @@ class PathMention(NamedTuple):
 def norm(path: str) -> str:
     """`./src//auth/` -> `src/auth/`: one spelling per path, keeping a directory's slash."""
     path = path.strip().strip("`'\"")
+    if path and path[0] not in "./" and "//" not in path and "/." not in path:
+        return path  # the usual relative path: normpath would return it as it is
     trailing = "/" if path.endswith("/") and path != "/" else ""
     normal = posixpath.normpath(path) if path else path
     return normal + trailing if normal not in ("", ".") else path
