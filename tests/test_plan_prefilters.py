@@ -24,12 +24,17 @@ PAIRS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (common._LAST, common._LAST_WORDS),
     (common._DEPENDS_PROSE, common._PROSE_WORDS),
     (common._DEPENDS_LABEL, common._LABEL_WORDS),
+    # a task body without any of these words skips all three patterns at once
+    (common._LAST, common._ANY_DEPENDENCY_WORDS),
+    (common._DEPENDS_PROSE, common._ANY_DEPENDENCY_WORDS),
+    (common._DEPENDS_LABEL, common._ANY_DEPENDENCY_WORDS),
     (plan_touches._DEP_LIST, plan_touches._DEP_LIST_WORDS),
     (plan_touches._INTENT_DEP, plan_touches._INTENT_WORDS),
     (plan_touches._MIGRATION_INTENT, plan_touches._MIGRATION_WORDS),
     (plan_touches._ALL_FILES, plan_touches._ALL_WORDS),
     (plan_touches._DEP_WORDS, plan_touches._DEP_WORDS_NEED),
-    *plan_facts._NEEDS.items(),
+    *((pattern, re.compile("|".join(word.pattern for word in words)))
+      for pattern, words in plan_facts._NEEDS.items()),
 ]
 
 WORDS = ["run", "runs", "last", "after", "all", "every", "other", "tasks", "once", "are",

@@ -69,6 +69,8 @@ def dependency_refs(body: list[tuple[int, str]]) -> list[str]:
     """References on the dependency lines of a task's body: a `Dependencies:` label with its
     value or the list under it, and prose such as "Needs Agent 2" or "after Task 1 is merged"."""
     refs: list[str] = []
+    if not may_mention("\n".join(line for _, line in body[1:]), _ANY_DEPENDENCY_WORDS):
+        return refs  # no line holds a word any of the patterns needs: most bodies
     under_label = False
     for _, line in body[1:]:
         lower = folded(line)  # once for the three patterns' words
@@ -110,6 +112,8 @@ def labelled_dependencies(body: list[tuple[int, str]]) -> list[str]:
 _LAST_WORDS = needed("last", "after", "once")
 _PROSE_WORDS = needed("need", "depends on", "requires", "blocked by", "wait", "after", "once")
 _LABEL_WORDS = needed("depend", "requires", "blocked by", "after", "prerequisite")
+_ANY_DEPENDENCY_WORDS = needed("last", "after", "once", "need", "depend", "requires", "blocked by",
+                               "wait", "prerequisite")  # every word of the three above
 
 
 def _may_label(line: str) -> bool:
