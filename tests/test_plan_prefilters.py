@@ -25,9 +25,9 @@ PAIRS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (common._DEPENDS_PROSE, common._PROSE_WORDS),
     (common._DEPENDS_LABEL, common._LABEL_WORDS),
     # a task body without any of these words skips all three patterns at once
-    (common._LAST, common._ANY_DEPENDENCY_WORDS),
-    (common._DEPENDS_PROSE, common._ANY_DEPENDENCY_WORDS),
-    (common._DEPENDS_LABEL, common._ANY_DEPENDENCY_WORDS),
+    (common._LAST, plan_text.needed(*common._ANY_DEPENDENCY_WORDS)),
+    (common._DEPENDS_PROSE, plan_text.needed(*common._ANY_DEPENDENCY_WORDS)),
+    (common._DEPENDS_LABEL, plan_text.needed(*common._ANY_DEPENDENCY_WORDS)),
     (plan_touches._DEP_LIST, plan_touches._DEP_LIST_WORDS),
     (plan_touches._INTENT_DEP, plan_touches._INTENT_WORDS),
     (plan_touches._MIGRATION_INTENT, plan_touches._MIGRATION_WORDS),

@@ -65,9 +65,8 @@ def named_packages(prose: str, names: PackageNames, node: bool) -> list[tuple[st
         prose = prose[:20_000]
     found: list[tuple[str, int]] = []
     seen: set[str] = set()
-    words = {w.strip("-") for w in
-             _FOLDED_WORD.findall(prose.lower().replace("_", "-").replace(".", "-"))}
-    if not words & names.candidates and not (node and "@" in prose):
+    words = _FOLDED_WORD.findall(prose.lower().replace("_", "-").replace(".", "-"))
+    if names.candidates.isdisjoint(w.strip("-") for w in words) and not (node and "@" in prose):
         return found  # no known name at all: the common case, decided in one pass
     for match in _NAME.finditer(prose):
         word = match.group(0).rstrip(".-_")

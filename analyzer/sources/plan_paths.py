@@ -196,6 +196,7 @@ def path_mentions(text: str) -> list[PathMention]:
     spans = code_span_bounds(text) if "`" in text else []
     span_starts = [s for s, _ in spans]
     mentions: list[PathMention] = []
+    directory = False  # a directory among them
     for match in _maybe_path_words(text):
         word = match.group()
         # a file name without a dot is a ...file ("Dockerfile")
@@ -219,9 +220,10 @@ def path_mentions(text: str) -> list[PathMention]:
             if start > 0 and text[start - 1] in "@:=" and not quoted:
                 continue  # user@host:path, key=value
             if looks_like_path(core, quoted):
-                mentions.append(PathMention(norm(core), start, "/" not in core.rstrip("/"),
-                                            quoted))
-    if not any(m.path.endswith("/") for m in mentions):
+                path = norm(core)
+                directory = directory or path.endswith("/")
+                mentions.append(PathMention(path, start, "/" not in core.rstrip("/"), quoted))
+    if not directory:
         return mentions  # only a directory qualifies its neighbours
     # every word, for the neighbours of a directory
     return _qualify(mentions, [(m.group(), m.start()) for m in _WORD.finditer(text)])
@@ -345,7 +347,9 @@ class TreeWalker:
 
 
 def is_tree_line(line: str) -> bool:
-    return any(glyph in line for glyph in ("├", "└", "│", "|--", "+--", "`--"))
+    # (asked of every line of every fenced block: no generator)
+    return ("├" in line or "└" in line or "│" in line or "|--" in line or "+--" in line
+            or "`--" in line)
 
 
 def single_path(text: str) -> bool:

@@ -128,7 +128,8 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})\s{0,4}([\w+-]{0,20})")
 _SHELL_SEPARATORS = re.compile(r"&&|\|\||;|\|")
 _ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
 _DJANGO_MIGRATION_NAME = re.compile(r"\d{4}_")
-_CODE_SPAN = re.compile(r"`[^`]*`")
+# a code span: group 1 when it holds no space (the span goes from a tick to the next either way)
+_CODE_SPAN = re.compile(r"(`[^` ]*`)|`[^`]*`")
 # the command (its last path component) -> the _TaskReader method that reads it
 _HANDLERS = {
     "pip": "_pip", "pip3": "_pip", "poetry": "_manager_cmd", "uv": "_manager_cmd",
@@ -478,7 +479,8 @@ class _TaskReader:
             self.models.append((number, text, path))
 
     def _intent(self, number: int, prose: str) -> None:
-        plain = _CODE_SPAN.sub(_keep_one_word, prose) if "`" in prose else prose
+        # a code span of one word stays in the prose (`httpx`); a command in one goes
+        plain = _CODE_SPAN.sub(r"\1", prose) if "`" in prose else prose
         lower = folded(plain)
         has_dep_words = may_mention_folded(lower, _DEP_WORDS_NEED) and bool(
             _DEP_WORDS.search(plain))
@@ -754,7 +756,10 @@ class _Readings:
         commands = [text] if code else code_segments(text)
         parsed = []
         for command in commands:
-            for part in _SHELL_SEPARATORS.split(command):
+            # (most commands hold no separator: no split)
+            parts = _SHELL_SEPARATORS.split(command) if (
+                "&" in command or "|" in command or ";" in command) else (command,)
+            for part in parts:
                 part = part.strip()
                 found = self.commands.get(part)
                 if found is None:
@@ -802,11 +807,6 @@ def _migration_hint(alembic_versions: tuple[str, ...]) -> re.Pattern[str]:
     directory (SQL, Django, alembic), a models file, or one of the layout's alembic chains."""
     words = ("migrat", "versions", "models", *alembic_versions)
     return re.compile("|".join(re.escape(word) for word in words))
-
-
-def _keep_one_word(span: re.Match[str]) -> str:
-    """A code span of one word stays in the prose (`httpx`); a command in one goes."""
-    return span.group(0) if " " not in span.group(0) else ""
 
 
 def _names_setting(text: str) -> bool:
