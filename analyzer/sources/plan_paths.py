@@ -160,7 +160,9 @@ def looks_like_path(token: str, quoted: bool = False) -> bool:
     parts = stripped.split("/")
     name = parts[-1]
     # (every product name has a dot)
-    if not _GENERATED_DIRS.isdisjoint(parts) or ("." in name and is_product_name(token)):
+    # (is_product_name(token), for the name found already)
+    if not _GENERATED_DIRS.isdisjoint(parts) or ("." in name and (
+            name.lower() in _PRODUCTS or ("/" not in token and _CAPITALISED_JS.fullmatch(name)))):
         return False
     if name in FILE_NAMES or (name.startswith(".env") and (
             ENV_FILE.search(stripped) or _is_env_template(name))):

@@ -482,8 +482,7 @@ class _TaskReader:
     def _intent(self, number: int, prose: str) -> None:
         plain = _CODE_SPAN.sub(_keep_one_word, prose) if "`" in prose else prose
         lower = folded(plain)
-        has_dep_words = may_mention_folded(lower, _DEP_WORDS_NEED) and bool(
-            _DEP_WORDS.search(plain))
+        has_dep_words: bool | None = None  # asked only of a quoted name: most lines have none
         listed = _DEP_LIST.match(plain) if may_mention_folded(lower, _DEP_LIST_WORDS) else None
         candidates: list[tuple[str, str]] = []
         if listed:
@@ -495,6 +494,9 @@ class _TaskReader:
             if looks_like_path(name):
                 continue
             canonical = canonicalize_name(name.split("[")[0])
+            if quote and has_dep_words is None:
+                has_dep_words = may_mention_folded(lower, _DEP_WORDS_NEED) and bool(
+                    _DEP_WORDS.search(plain))
             if canonical in self.known or spec or (quote and has_dep_words) or re.match(
                     r"\s*(package|library|dependency)\b", plain[match.end():], re.IGNORECASE):
                 candidates.append((name, spec.replace(" ", "")))
@@ -503,7 +505,8 @@ class _TaskReader:
             seen = self._dependencies_so_far()
             self._add_candidates(number, prose, candidates, bool(listed), seen)
         self._named_packages(number, prose, plain, seen)
-        self._django_settings(number, prose, plain)
+        if self.facts.uses_django:
+            self._django_settings(number, prose, plain)
         if may_mention_folded(lower, _MIGRATION_WORDS) and _MIGRATION_INTENT.search(plain) \
                 and not _MIGRATION_APPLY.search(plain):
             self.plans_migrations = True
@@ -593,8 +596,9 @@ class _TaskReader:
         self.add(Kind.FILE, lock, Mode.WRITE, number, prose, f"relocks: {detail}")
 
     def _django_settings(self, number: int, prose: str, plain: str) -> None:
-        """`INSTALLED_APPS`, `DATABASES`, `MIDDLEWARE` … are lines of the settings module."""
-        if not self.facts.uses_django or not _names_setting(plain):
+        """`INSTALLED_APPS`, `DATABASES`, `MIDDLEWARE` … are lines of the settings module (asked
+        in a Django project only)."""
+        if not _names_setting(plain):
             return
         settings = self.facts.settings_file or "settings.py"
         mode = VerbIndex(plain).mode_at(len(plain))
@@ -783,8 +787,8 @@ class _Readings:
         all_of = may_mention(text, _ALL_WORDS)
         paths = []
         for mention in mentions:
-            if is_venv_path(mention.path):
-                continue
+            if mention.path.endswith("/") and is_venv_path(mention.path):
+                continue  # (only a directory is a venv: most paths skip the call)
             if read_args and (mention.path in read_args or any(
                     w.endswith(mention.path) for w in read_args if mention.path in w)):
                 mode = Mode.READ

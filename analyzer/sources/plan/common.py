@@ -71,8 +71,8 @@ def dependency_refs(body: list[tuple[int, str]]) -> list[str]:
     """References on the dependency lines of a task's body: a `Dependencies:` label with its
     value or the list under it, and prose such as "Needs Agent 2" or "after Task 1 is merged"."""
     refs: list[str] = []
-    lower = folded("\n".join(line for _, line in body[1:]))
-    if lower is not None and not any(word in lower for word in _ANY_DEPENDENCY_WORDS):
+    lower = folded("\n".join([line for _, line in body[1:]]))
+    if lower is not None and not any(map(lower.__contains__, _ANY_DEPENDENCY_WORDS)):
         return refs  # no line holds a word any of the patterns needs: most bodies
     under_label = False
     for _, line in body[1:]:
