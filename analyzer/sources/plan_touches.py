@@ -169,8 +169,9 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     """
     # each line's paths are read once: here for the plan's facts, again per task from the memo
     memo: dict[str, list[PathMention]] = {}
+    repeated: set[str] = set()  # the lines written more than once ("pip install -r …")
     mentioned = [m.path for lines, _ in tasks for _, line in lines
-                 for m in _memo_mentions(memo, line.strip()) if not m.bare]
+                 for m in _first_mentions(memo, repeated, line.strip()) if not m.bare]
     mentioned += [norm(path) for _, declared in tasks for path, _, _ in declared]
     task_text = (line for lines, _ in tasks for _, line in lines)
     facts = plan_facts(itertools.chain([context], task_text), mentioned, layout,
@@ -179,7 +180,7 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     known = known_packages | names.python
     readers = []
     named_before: set[str] = set()
-    readings = _Readings(memo)
+    readings = _Readings(memo, repeated)
     for lines, declared in tasks:
         reader = _TaskReader(facts, known, names, named_before, readings)
         for path, mode, number in declared:
@@ -204,6 +205,17 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     # the passes across tasks only append: a list they left alone has no duplicate
     return [dedupe(touches) if len(touches) != before else touches
             for touches, before in zip(results, read, strict=True)]
+
+
+def _first_mentions(memo: dict[str, list[PathMention]], repeated: set[str], line: str,
+                    ) -> list[PathMention]:
+    """_memo_mentions for the first reading of the plan, which notes the repeated lines."""
+    found = memo.get(line)
+    if found is None:
+        found = memo[line] = path_mentions(line)
+    else:
+        repeated.add(line)
+    return found
 
 
 def _memo_mentions(memo: dict[str, list[PathMention]], line: str) -> list[PathMention]:
@@ -747,16 +759,26 @@ class _Readings:
     """What a line says, read apart from any task: a line means the same in every task.
 
     Each distinct command is parsed once for the whole plan (plans repeat their commands:
-    the same install in every task). Whole lines are not kept: only 14% of the real plans'
-    lines and 18% of the bench plan's repeat, and keeping each line's reading cost more
-    memory (5 MB at 5,000 tasks) than it saved time (2% of the reading)."""
+    the same install in every task). A line's reading is kept only for the lines the plan
+    writes more than once (counted as its paths are read): keeping every line's cost 5 MB at
+    5,000 tasks, as only 14% of the real plans' lines and 18% of the bench plan's repeat."""
 
-    def __init__(self, mentions: dict[str, list[PathMention]]):
+    def __init__(self, mentions: dict[str, list[PathMention]], repeated: set[str]):
         self.mentions = mentions  # the paths of each line, shared with the plan's facts
+        self.repeated = repeated
         self.commands: dict[str, _Command] = {}
+        self.lines: dict[tuple[str, bool], _Reading] = {}
 
     def of(self, text: str, code: bool) -> _Reading:
         """`code`: the line is inside a fenced block, so all of it is a command."""
+        if text not in self.repeated:
+            return self._read(text, code)
+        known = self.lines.get((text, code))
+        if known is None:
+            known = self.lines[(text, code)] = self._read(text, code)
+        return known
+
+    def _read(self, text: str, code: bool) -> _Reading:
         commands = [text] if code else code_segments(text)
         parsed = []
         for command in commands:
