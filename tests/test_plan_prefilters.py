@@ -245,3 +245,23 @@ def test_a_migration_in_the_projects_own_alembic_folder_passes_the_hint():
 
     assert chains("Create db/revs/a1b2_users.py") == {"alembic:db/revs"}
     assert chains("Create db/other/a1b2_users.py") == set()
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines)
+def test_a_task_skipped_for_all_of_would_not_have_matched(line: str):
+    from analyzer.sources import plan_across_tasks
+
+    if not plan_across_tasks._may_say_all_of(line):
+        assert plan_across_tasks._ALL_OF.search(line) is None, line
+
+
+def test_all_of_in_any_case_is_never_skipped():
+    """The near miss: "ALL Templates" must pass the lowercase prefilter; "install x" may
+    pass it (a false alarm costs a search), "all" alone does not."""
+    from analyzer.sources import plan_across_tasks
+
+    for line in ("Update ALL Templates", "all of the routes", "ALL THE models"):
+        assert plan_across_tasks._ALL_OF.search(line) and plan_across_tasks._may_say_all_of(
+            line), line
+    assert not plan_across_tasks._may_say_all_of("all")
