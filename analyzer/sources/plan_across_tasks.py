@@ -145,7 +145,7 @@ def inherit_named_places(tasks: Sequence[TaskText], results: list[list[Predicted
     Only from the few tasks just before it, and only by a two-word name ("list endpoint")."""
     places: deque[tuple[int, str, str]] = deque()  # task index, "list endpoint", path
     for index, ((lines, _), touches) in enumerate(zip(tasks, results, strict=True)):
-        text = " ".join(line for _, line in lines)[:4000]
+        text = " ".join([line for _, line in lines])[:4000]
         if not any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes for t in touches):
             while places and index - places[0][0] > _LOOK_BACK:
                 places.popleft()  # only the few tasks just before count: the cost stays linear
