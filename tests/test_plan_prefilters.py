@@ -265,3 +265,16 @@ def test_all_of_in_any_case_is_never_skipped():
         assert plan_across_tasks._ALL_OF.search(line) and plan_across_tasks._may_say_all_of(
             line), line
     assert not plan_across_tasks._may_say_all_of("all")
+
+
+def test_a_suppression_is_found_in_any_case_and_folding():
+    """A file whose lowercased text lacks "conflictscan" is skipped whole: a comment in
+    capitals still counts, and so do the letters IGNORECASE folds onto ASCII (ſ is an s,
+    ı an i), which only the pattern sees; the near miss, "conflict-scan", is none."""
+    from analyzer.suppressions import suppressions_in
+
+    for comment in ("ConflictScan: IGNORE[cs201]", "conflict\u017fcan: ignore[CS201]",
+                    "confl\u0131ctscan: ignore CS201"):
+        found = suppressions_in("plan.md", f"# Plan\n<!-- {comment} -->\n")
+        assert [(s.line, s.codes) for s in found] == [(2, ("CS201",))], comment
+    assert suppressions_in("plan.md", "# Plan\n<!-- conflict-scan: ignore[CS201] -->\n") == []
