@@ -257,14 +257,15 @@ def test_a_task_skipped_for_all_of_would_not_have_matched(line: str):
 
 
 def test_all_of_in_any_case_is_never_skipped():
-    """The near miss: "ALL Templates" must pass the lowercase prefilter; "install x" may
-    pass it (a false alarm costs a search), "all" alone does not."""
+    """"ALL Templates" must pass the lowercase prefilter; the near misses, "pip install
+    httpx" (all inside a word, in most plans) and "all" alone, do not."""
     from analyzer.sources import plan_across_tasks
 
     for line in ("Update ALL Templates", "all of the routes", "ALL THE models"):
         assert plan_across_tasks._ALL_OF.search(line) and plan_across_tasks._may_say_all_of(
             line), line
-    assert not plan_across_tasks._may_say_all_of("all")
+    for line in ("pip install httpx", "all", "call all_ routes"):
+        assert not plan_across_tasks._may_say_all_of(line), line
 
 
 def test_a_suppression_is_found_in_any_case_and_folding():

@@ -250,6 +250,7 @@ class _TaskReader:
                  named_before: set[str], readings: _Readings):
         self.facts = facts
         self.layout = facts.layout
+        self.migration_hint = _migration_hint(self.layout.alembic_versions)
         self.known = known  # the catalog's and the caller's package names, joined once
         self.names = names
         self.named_before = named_before  # packages earlier tasks named: installed by then
@@ -466,7 +467,7 @@ class _TaskReader:
             self._migration_from_path(number, text, path)
 
     def _migration_from_path(self, number: int, text: str, path: str) -> None:
-        if not _migration_hint(self.layout.alembic_versions).search(path):
+        if not self.migration_hint.search(path):
             return  # most paths: no word of any migration chain or model file in them
         parent, name = posixpath.split(path.rstrip("/"))
         sql = _SQL_MIGRATION.search(path)
