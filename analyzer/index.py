@@ -289,6 +289,9 @@ def closure_bits(edges: dict[str, tuple[str, ...]], bit: dict[str, int]) -> dict
     for start in edges:
         if start in memo:
             continue
+        if not edges[start]:
+            memo[start] = 0  # no prerequisite at all: most tasks of most plans
+            continue
         stack: list[tuple[str, bool]] = [(start, False)]
         on_path: set[str] = set()
         while stack:
