@@ -88,7 +88,8 @@ class Document:
 
     def body(self, start: int, end: int) -> list[tuple[int, str]]:
         """Lines [start, end) as (1-based number, text)."""
-        first, last = max(start, 0), min(end, len(self.lines))
+        first = max(start, 0)
+        last = max(first, min(end, len(self.lines)))  # (a slice would read a negative end)
         return list(zip(range(first + 1, last + 1), self.lines[first:last], strict=True))
 
     def section_of(self, heading: Block) -> tuple[int, int]:
