@@ -22,6 +22,7 @@ class ResourceIndex:
         self.stages = {stage.key: stage for stage in stages}
         self._writers: dict[Resource, list[Touch]] = {}
         self._shared: list[tuple[Resource, list[Touch]]] | None = None
+        self._area_overlaps: list[tuple[Touch, Touch]] | None = None
         self.order = {ws.id: i for i, ws in enumerate(workstreams)}
         self._beside: dict[str, int] = {}  # workstream -> who may run beside it, once asked
         self.touches: dict[Resource, list[Touch]] = defaultdict(list)
@@ -89,7 +90,14 @@ class ResourceIndex:
                 yield resource, touches
 
     def area_overlaps(self) -> Iterator[tuple[Touch, Touch]]:
-        """(area touch, touch inside it) pairs from different workstreams, by prefix lookup.
+        """(area touch, touch inside it) pairs from different workstreams (found once: two
+        checks ask, and the index does not change once built)."""
+        if self._area_overlaps is None:
+            self._area_overlaps = list(self._find_area_overlaps())
+        return iter(self._area_overlaps)
+
+    def _find_area_overlaps(self) -> Iterator[tuple[Touch, Touch]]:
+        """area_overlaps(), by prefix lookup.
 
         Each area registers under its static prefix (the directory before any wildcard);
         each path then looks up its own ancestors, so no pair is compared blindly.

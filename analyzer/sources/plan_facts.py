@@ -144,7 +144,7 @@ def plan_facts(texts: Iterable[str], paths: Iterable[str], layout: RepoLayout,
     text = "\n".join(texts)
     lower = folded(text)
     facts = PlanFacts(layout, tracked=frozenset(tracked))
-    all_paths = sorted(set(paths))
+    all_paths = set(paths)  # (unsorted: every use below is a set, a min() or an any())
     for path in [*all_paths, *facts.tracked]:
         _index_suffixes(facts.suffixes, path)
     if layout.root:
@@ -190,7 +190,7 @@ def _index_suffixes(suffixes: dict[str, set[str]], path: str) -> None:
         suffixes["/".join(parts[i:])].add(path)
 
 
-def _named_manifest(manager: str, paths: list[str]) -> tuple[str, str | None]:
+def _named_manifest(manager: str, paths: set[str]) -> tuple[str, str | None]:
     """The manifest the plan itself names for its manager: `backend/requirements.txt`,
     `backend/pyproject.toml`; else the manager's conventional file at the root."""
     lock = {v: k for k, v in LOCKFILES.items()}.get(manager)
@@ -207,7 +207,7 @@ def _named_manifest(manager: str, paths: list[str]) -> tuple[str, str | None]:
     return wanted, lock
 
 
-def _named_chain(paths: list[str]) -> str:
+def _named_chain(paths: set[str]) -> str:
     """The alembic versions directory the plan names: `backend/alembic/versions/001_x.py` or
     `backend/alembic/`; the convention when it names none or several."""
     chains = set()
