@@ -208,7 +208,11 @@ def path_mentions(text: str) -> list[PathMention]:
         at = match.start()
         quoted = _inside(spans, span_starts, at) if spans else False
         for piece, offset in _split_commas(word) if "," in word else ((word, 0),):
-            core, lead = _trim(piece)
+            if piece and piece[-1] not in "*.,:;!?)]}" and piece[0] not in "*([{~>" \
+                    and piece[:2] != "__":
+                core, lead = piece, 0  # _trim's common case, without the call
+            else:
+                core, lead = _trim(piece)
             start = at + offset + lead
             if core.startswith("/"):
                 rooted = core.lstrip("/")
