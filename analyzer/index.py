@@ -22,6 +22,7 @@ class ResourceIndex:
         self.stages = {stage.key: stage for stage in stages}
         self._writers: dict[Resource, list[Touch]] = {}
         self._shared: list[tuple[Resource, list[Touch]]] | None = None
+        self._area_overlaps: list[tuple[Touch, Touch]] | None = None
         self.order = {ws.id: i for i, ws in enumerate(workstreams)}
         self._beside: dict[str, int] = {}  # workstream -> who may run beside it, once asked
         self.touches: dict[Resource, list[Touch]] = defaultdict(list)
@@ -78,6 +79,9 @@ class ResourceIndex:
     def written_by_another(self, touch: Touch) -> bool:
         """Whether a workstream other than the touch's own writes its resource (and, when
         some of them may overlap in time, is one of those)."""
+        touches = self.touches.get(touch.resource)
+        if touches is not None and len(touches) == 1 and touches[0] is touch:
+            return False  # most resources: this touch alone
         return any(t.workstream != touch.workstream for t in self._writers_of(touch.resource))
 
     def of_kind(self, kind: Kind) -> Iterator[tuple[Resource, list[Touch]]]:
@@ -86,7 +90,14 @@ class ResourceIndex:
                 yield resource, touches
 
     def area_overlaps(self) -> Iterator[tuple[Touch, Touch]]:
-        """(area touch, touch inside it) pairs from different workstreams, by prefix lookup.
+        """(area touch, touch inside it) pairs from different workstreams (found once: two
+        checks ask, and the index does not change once built)."""
+        if self._area_overlaps is None:
+            self._area_overlaps = list(self._find_area_overlaps())
+        return iter(self._area_overlaps)
+
+    def _find_area_overlaps(self) -> Iterator[tuple[Touch, Touch]]:
+        """area_overlaps(), by prefix lookup.
 
         Each area registers under its static prefix (the directory before any wildcard);
         each path then looks up its own ancestors, so no pair is compared blindly.
@@ -285,6 +296,9 @@ def closure_bits(edges: dict[str, tuple[str, ...]], bit: dict[str, int]) -> dict
     memo: dict[str, int] = {}
     for start in edges:
         if start in memo:
+            continue
+        if not edges[start]:
+            memo[start] = 0  # no prerequisite at all: most tasks of most plans
             continue
         stack: list[tuple[str, bool]] = [(start, False)]
         on_path: set[str] = set()

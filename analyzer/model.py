@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 
 class Mode(str, Enum):
@@ -62,17 +63,16 @@ class Risk(str, Enum):
         ]
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """Where a touch was seen: a plan line or a diff hunk, for the report."""
+class Evidence(NamedTuple):
+    """Where a touch was seen: a plan line or a diff hunk, for the report. (Named tuples, as
+    Resource and Touch: a large plan makes one per line and touch, and checks hash them.)"""
 
     path: str
     line: int | None
     text: str
 
 
-@dataclass(frozen=True)
-class Resource:
+class Resource(NamedTuple):
     """What a touch is on: a file, a port, a dependency … (kind and key)."""
 
     kind: Kind
@@ -95,8 +95,7 @@ class Hunk:
     added: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
-@dataclass(frozen=True)
-class Touch:
+class Touch(NamedTuple):
     """One thing a workstream writes or reads, with the evidence that says so.
 
     `detail` carries what a check needs beyond the key: the package specifier of a

@@ -38,13 +38,16 @@ def propose_schedule(index: ResourceIndex, findings: list[Finding],
 
 def _propose(index: ResourceIndex, findings: list[Finding], plan_path: str) -> Schedule:
     blocking = [f for f in findings if f.risk is Risk.HIGH and f.severity is not Severity.NOTE]
-    with_owners = _waves(index, blocking, plan_path)
+    # both proposals place the tasks in the same order: the graph and its order are made once
+    graph = _prerequisites(index)
+    order = _topological(index, graph, plan_path)
+    with_owners = _waves(index, blocking, graph, order)
     owners = {describe(f.resource): f.workstreams[0] for f in blocking
               if f.resource is not None and f.workstreams}
     remaining = [f for f in blocking if f.rule not in SETUP_RULES]
     setup_steps = _setup_steps(index, [f for f in blocking if f.rule in SETUP_RULES])
     if setup_steps:
-        with_setup = _waves(index, remaining, plan_path)
+        with_setup = _waves(index, remaining, graph, order)
         if len(with_setup) + 1 < len(with_owners):
             return Schedule(with_setup, {}, setup_steps,
                             f"without a setup wave: {len(with_owners)} waves, one owner for each "
@@ -78,7 +81,8 @@ def _setup_steps(index: ResourceIndex, findings: list[Finding]) -> list[str]:
     return steps
 
 
-def _waves(index: ResourceIndex, blocking: list[Finding], plan_path: str) -> list[list[str]]:
+def _waves(index: ResourceIndex, blocking: list[Finding], graph: dict[str, list[str]],
+           order: list[str]) -> list[list[str]]:
     """Greedy colouring in the plan's own order: each task takes the first wave after its
     prerequisites (dependencies, earlier stages, earlier tasks of a sequential stage, the
     marked tasks of its stage when it is unmarked) that holds none of its conflicts. Tasks
@@ -93,12 +97,11 @@ def _waves(index: ResourceIndex, blocking: list[Finding], plan_path: str) -> lis
         for ws_id in members:
             cliques_of[ws_id].append(number)
     clique_waves: dict[int, set[int]] = defaultdict(set)
-    graph = _prerequisites(index)
     ready: dict[str, int] = {}  # node -> the first wave in which what follows it may run
     wave_of: dict[str, int] = {}
     used: dict[int, int] = defaultdict(int)
     exclusive: set[int] = set()
-    for node in _topological(index, graph, plan_path):
+    for node in order:
         earliest = max((ready[p] for p in graph[node] if p in ready), default=0)
         ws = index.workstreams.get(node)
         if ws is None:  # a stage boundary

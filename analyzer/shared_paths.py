@@ -39,7 +39,8 @@ def is_lockfile(path: str) -> bool:
 
 
 def is_env_file(path: str) -> bool:
-    return bool(ENV_FILE.search(path)) and not path.endswith(_ENV_TEMPLATES)
+    # (".env" first: the pattern has no literal start and is tried at every character)
+    return ".env" in path and bool(ENV_FILE.search(path)) and not path.endswith(_ENV_TEMPLATES)
 
 
 def lock_command(path: str) -> str:

@@ -24,12 +24,17 @@ PAIRS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (common._LAST, common._LAST_WORDS),
     (common._DEPENDS_PROSE, common._PROSE_WORDS),
     (common._DEPENDS_LABEL, common._LABEL_WORDS),
+    # a task body without any of these words skips all three patterns at once
+    (common._LAST, plan_text.needed(*common._ANY_DEPENDENCY_WORDS)),
+    (common._DEPENDS_PROSE, plan_text.needed(*common._ANY_DEPENDENCY_WORDS)),
+    (common._DEPENDS_LABEL, plan_text.needed(*common._ANY_DEPENDENCY_WORDS)),
     (plan_touches._DEP_LIST, plan_touches._DEP_LIST_WORDS),
     (plan_touches._INTENT_DEP, plan_touches._INTENT_WORDS),
     (plan_touches._MIGRATION_INTENT, plan_touches._MIGRATION_WORDS),
     (plan_touches._ALL_FILES, plan_touches._ALL_WORDS),
     (plan_touches._DEP_WORDS, plan_touches._DEP_WORDS_NEED),
-    *plan_facts._NEEDS.items(),
+    *((pattern, re.compile("|".join(word.pattern for word in words)))
+      for pattern, words in plan_facts._NEEDS.items()),
 ]
 
 WORDS = ["run", "runs", "last", "after", "all", "every", "other", "tasks", "once", "are",
@@ -240,3 +245,37 @@ def test_a_migration_in_the_projects_own_alembic_folder_passes_the_hint():
 
     assert chains("Create db/revs/a1b2_users.py") == {"alembic:db/revs"}
     assert chains("Create db/other/a1b2_users.py") == set()
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines)
+def test_a_task_skipped_for_all_of_would_not_have_matched(line: str):
+    from analyzer.sources import plan_across_tasks
+
+    if not plan_across_tasks._may_say_all_of(line):
+        assert plan_across_tasks._ALL_OF.search(line) is None, line
+
+
+def test_all_of_in_any_case_is_never_skipped():
+    """"ALL Templates" must pass the lowercase prefilter; the near misses, "pip install
+    httpx" (all inside a word, in most plans) and "all" alone, do not."""
+    from analyzer.sources import plan_across_tasks
+
+    for line in ("Update ALL Templates", "all of the routes", "ALL THE models"):
+        assert plan_across_tasks._ALL_OF.search(line) and plan_across_tasks._may_say_all_of(
+            line), line
+    for line in ("pip install httpx", "all", "call all_ routes"):
+        assert not plan_across_tasks._may_say_all_of(line), line
+
+
+def test_a_suppression_is_found_in_any_case_and_folding():
+    """A file whose lowercased text lacks "conflictscan" is skipped whole: a comment in
+    capitals still counts, and so do the letters IGNORECASE folds onto ASCII (ſ is an s,
+    ı an i), which only the pattern sees; the near miss, "conflict-scan", is none."""
+    from analyzer.suppressions import suppressions_in
+
+    for comment in ("ConflictScan: IGNORE[cs201]", "conflict\u017fcan: ignore[CS201]",
+                    "confl\u0131ctscan: ignore CS201"):
+        found = suppressions_in("plan.md", f"# Plan\n<!-- {comment} -->\n")
+        assert [(s.line, s.codes) for s in found] == [(2, ("CS201",))], comment
+    assert suppressions_in("plan.md", "# Plan\n<!-- conflict-scan: ignore[CS201] -->\n") == []

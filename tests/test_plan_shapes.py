@@ -317,3 +317,14 @@ def test_structured_tasks_declare_conflicts_and_running_alone(cli, plan):
     assert [(f["severity"], f["workstreams"]) for f in result.json["findings"]] == [
         ("note", ["a", "b", "c"])]
     assert result.json["schedule"]["left_out"] == ["d"]
+
+
+def test_a_body_is_the_numbered_lines_between_start_and_end():
+    from analyzer.sources.plan.document import Document
+
+    doc = Document("plan.md", "# Plan\n## Task 1\nEdit a.py\n")
+    assert doc.body(1, 3) == [(2, "## Task 1"), (3, "Edit a.py")]
+    assert doc.body(-2, 9) == [(1, "# Plan"), (2, "## Task 1"), (3, "Edit a.py")]
+    # the near miss: an end before the start (or a negative one) is no line, not a slice
+    # counted from the end
+    assert doc.body(2, 1) == [] and doc.body(0, -1) == []

@@ -507,3 +507,12 @@ def test_many_directories_with_unclosed_parentheses_stay_linear():
     started = time.perf_counter()
     path_mentions(line)
     assert time.perf_counter() - started < 5
+
+
+def test_a_line_written_twice_is_code_in_a_fence_and_prose_outside_it():
+    """The reading of a line the plan repeats is kept, per line and per fence: the same
+    words are a command in a fenced block and prose outside one."""
+    fenced = "```bash\nmkdocs serve -a localhost:8123\n```"
+    prose = "mkdocs serve -a localhost:8123"
+    tasks = read(fenced, prose, fenced, prose)
+    assert [keys(t, Kind.PORT) for t in tasks] == [{"8123"}, set(), {"8123"}, set()]

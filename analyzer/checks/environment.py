@@ -169,8 +169,11 @@ def venv_committed(ctx: CheckContext) -> Iterator[Finding]:
     for ws in ctx.index.workstreams.values():
         roots: dict[str, Touch] = {}
         for touch in ws.touches:
-            root = _venv_root(touch.resource.key) if touch.resource.kind is Kind.FILE else None
-            if root and touch.mode.writes and touch.detail != "deleted":
+            if touch.resource.kind is not Kind.FILE or not touch.mode.writes \
+                    or touch.detail == "deleted":
+                continue
+            root = _venv_root(touch.resource.key)
+            if root:
                 roots.setdefault(root, touch)
         for root, touch in roots.items():
             yield ctx.finding(

@@ -49,14 +49,16 @@ def feature_sliced(ctx: CheckContext) -> Iterator[Finding]:
     so, and this finding would only repeat them."""
     areas_of: dict[str, dict[str, Touch]] = defaultdict(dict)
     writers_of: dict[str, int] = defaultdict(int)  # area -> its writers, as a bitset
-    in_overlaps = {t.resource for pair in ctx.index.area_overlaps() for t in pair}
-    for ws in ctx.index.workstreams.values():
+    index = ctx.index
+    in_overlaps = {t.resource for pair in index.area_overlaps() for t in pair}
+    for ws in index.workstreams.values():
         if ws.origin != "task":
             continue  # a plan's shape; a branch's diff is what it is
-        bit = ctx.index.bits([ws.id])
-        for touch in ws.writes():
+        bit = index.bits([ws.id])
+        for touch in ws.touches:
             # (the cheap questions first: a file another task writes has its own finding)
-            if touch.resource in in_overlaps or _reported(ctx, touch):
+            if not touch.mode.writes or (in_overlaps and touch.resource in in_overlaps) \
+                    or _reported(ctx, touch):
                 continue
             area = area_of(touch)
             if area:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from analyzer import __version__
-from analyzer.model import Finding, Severity, Touch, Workstream
+from analyzer.model import Finding, Kind, Mode, Severity, Touch, Workstream
 from analyzer.report import Report
 from analyzer.reporters import valid_unicode
 from analyzer.reporters.json_text import to_json
@@ -85,11 +85,16 @@ def _workstream(ws: Workstream, stage_index: dict[str, int]) -> dict[str, Any]:
     }
 
 
+# an enum's .value is a Python-level property: looked up here instead, once per touch
+_KIND_VALUES = {kind: kind.value for kind in Kind}
+_MODE_VALUES = {mode: mode.value for mode in Mode}
+
+
 def _touch(touch: Touch) -> dict[str, Any]:
     return {
-        "kind": touch.resource.kind.value,
+        "kind": _KIND_VALUES[touch.resource.kind],
         "key": touch.resource.key,
-        "mode": touch.mode.value,
+        "mode": _MODE_VALUES[touch.mode],
         "line": touch.evidence.line,
         "text": touch.evidence.text,
         "detail": touch.detail or None,

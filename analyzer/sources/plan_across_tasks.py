@@ -12,13 +12,12 @@ import posixpath
 import re
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 from analyzer.model import Kind, Mode, Resource
 from analyzer.sources.plan_facts import PlanFacts
 from analyzer.sources.plan_paths import norm
 from analyzer.sources.plan_predicted import PredictedTouch, TaskText, dedupe
-from analyzer.sources.plan_text import VerbIndex
+from analyzer.sources.plan_text import VerbIndex, folded
 
 
 def resolve_names(touches: list[PredictedTouch], facts: PlanFacts) -> list[PredictedTouch]:
@@ -29,11 +28,11 @@ def resolve_names(touches: list[PredictedTouch], facts: PlanFacts) -> list[Predi
         if touch.resource.kind is Kind.FILE:
             path, candidates = facts.resolve(touch.resource.key)
             if path != touch.resource.key:
-                touch = replace(touch, resource=Resource(Kind.FILE, path))
+                touch = touch._replace(resource=Resource(Kind.FILE, path))
                 renamed = True
             elif candidates:
                 shown = ", ".join(candidates[:3]) + (" …" if len(candidates) > 3 else "")
-                touch = replace(touch, detail=(touch.detail + "; " if touch.detail else "")
+                touch = touch._replace(detail=(touch.detail + "; " if touch.detail else "")
                                 + f"ambiguous: {shown}")
         resolved.append(touch)
     # `touches` come deduplicated (a task's finish()): only a new name can make a duplicate
@@ -66,13 +65,13 @@ def routes_into_the_app(tasks: Sequence[TaskText], results: list[list[PredictedT
     names, else, in a FastAPI plan, `main.py` (the one the repository or plan has when it
     names one by that name)."""
     text = " ".join(line for lines, _ in tasks for _, line in lines[:50])[:200_000]
-    named = {t.resource.key for touches in results for t in touches
-             if t.resource.kind in (Kind.FILE, Kind.AREA)}
-    written = {t.resource.key for touches in results for t in touches
-               if t.resource.kind is Kind.FILE and t.mode.writes}
-    entries = {p for p in written if posixpath.basename(p) in _ENTRY_NAMES}
-    if not _WEB_APP.search(text) or any(_WIRED_MODULES.search(p) for p in named):
+    if not _WEB_APP.search(text) or any(
+            _WIRED_MODULES.search(t.resource.key) for touches in results for t in touches
+            if t.resource.kind in (Kind.FILE, Kind.AREA)):
         return
+    entries = {t.resource.key for touches in results for t in touches
+               if t.resource.kind is Kind.FILE and t.mode.writes
+               and posixpath.basename(t.resource.key) in _ENTRY_NAMES}
     if not entries and _ASGI_APP.search(text) and not facts.uses_django:  # Django: urls.py
         entries = {facts.resolve(_CONVENTIONAL_ENTRY)[0]}
     if len(entries) != 1:
@@ -97,9 +96,14 @@ _ALL_OF = re.compile(r"\ball (?:the |of the )?([a-z][a-z_-]{2,30})\b", re.IGNORE
 
 def all_of_a_directory(tasks: Sequence[TaskText], results: list[list[PredictedTouch]]) -> None:
     """"Update all templates" where the plan has a top-level `templates/`: that directory."""
+    # the tasks that may say "all <word>" (no match crosses a line end): most say none
+    saying = [(lines, touches) for (lines, _), touches in zip(tasks, results, strict=True)
+              if _may_say_all_of("\n".join([line for _, line in lines]))]
+    if not saying:
+        return
     top = {t.resource.key.split("/", 1)[0] for touches in results for t in touches
            if t.resource.kind in (Kind.FILE, Kind.AREA) and "/" in t.resource.key}
-    for (lines, _), touches in zip(tasks, results, strict=True):
+    for lines, touches in saying:
         for number, line in lines:
             for match in _ALL_OF.finditer(line[:2000]):
                 word = match.group(1).lower()
@@ -109,6 +113,17 @@ def all_of_a_directory(tasks: Sequence[TaskText], results: list[list[PredictedTo
                         touches.append(PredictedTouch(Resource(Kind.AREA, word + "/"), Mode.WRITE,
                                                       number, line.strip(), f"all {word}"))
                     break
+
+
+# _ALL_OF in a lowercased ASCII text, its leading \b asked after the literal "all" (a literal
+# first is found at str.find speed; a pattern that starts with \b is tried at every character)
+_ALL_OF_LOWER = re.compile(r"all(?<![a-z0-9_]all) (?:the |of the )?[a-z][a-z_-]{2,30}\b")
+
+
+def _may_say_all_of(text: str) -> bool:
+    """False only where _ALL_OF finds nothing."""
+    lower = folded(text)
+    return lower is None or _ALL_OF_LOWER.search(lower) is not None
 
 
 _NOT_DIRECTORIES = frozenset(("src", "app", "lib", "backend", "frontend", "tests", "test",
@@ -130,7 +145,7 @@ def inherit_named_places(tasks: Sequence[TaskText], results: list[list[Predicted
     Only from the few tasks just before it, and only by a two-word name ("list endpoint")."""
     places: deque[tuple[int, str, str]] = deque()  # task index, "list endpoint", path
     for index, ((lines, _), touches) in enumerate(zip(tasks, results, strict=True)):
-        text = " ".join(line for _, line in lines)[:4000]
+        text = " ".join([line for _, line in lines])[:4000]
         if not any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes for t in touches):
             while places and index - places[0][0] > _LOOK_BACK:
                 places.popleft()  # only the few tasks just before count: the cost stays linear
@@ -144,11 +159,13 @@ def inherit_named_places(tasks: Sequence[TaskText], results: list[list[Predicted
                         f"the {name} of {path}"))
                     break
             continue
-        written = {t.resource.key for t in touches if t.mode.writes}
+        written: set[str] | None = None  # made for the first place named: few tasks name one
         for match in _PLACE.finditer(text):
             name, path = match.group(1), norm(match.group(2))
             if set(name.split()) & _NOT_PLACES:
                 continue
+            if written is None:
+                written = {t.resource.key for t in touches if t.mode.writes}
             full = next((w for w in written if w == path or w.endswith("/" + path)), None)
             if full:
                 places.append((index, name, full))

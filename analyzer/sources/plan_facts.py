@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from analyzer.sources.plan_text import folded, may_mention_folded, needed
+from analyzer.sources.plan_text import folded
 from analyzer.sources.repo_layout import LOCKFILES, MANIFESTS, RepoLayout, is_requirements
 
 _MANAGER_WORDS = {
@@ -43,16 +43,27 @@ _NODE = re.compile(r"\bpackage\.json\b|\bnpm (?:install|i|add)\b|\byarn add\b|\b
                    r"\bnext\.js\b|\bcreate-next-app\b", re.IGNORECASE)
 
 
-# a word each pattern needs (in any case): a failing search scans the whole plan, these do
-# not. No pattern here reads across a line end, so only the lines with such a word are searched.
+def _each(*words: str) -> tuple[re.Pattern[str], ...]:
+    """The words a pattern needs, each a literal pattern of its own: a plan is searched for
+    them one at a time, as fast as str.find (an alternation of words, or a pattern that
+    starts with \\b, is tried at every character of the plan: ~12 ms a megabyte each)."""
+    return tuple(re.compile(re.escape(word)) for word in words)
+
+
+# words each pattern needs (in any case), one of which a line must hold to match: a failing
+# search scans the whole plan, these do not. No pattern here reads across a line end, so only
+# the lines with such a word are searched.
 _NEEDS = {
-    _MANAGER_WORDS["uv"]: needed("uv"), _MANAGER_WORDS["poetry"]: needed("poetry"),
-    _MANAGER_WORDS["pdm"]: needed("pdm"), _MANAGER_WORDS["pipenv"]: needed("pipenv", "pipfile"),
-    _ALEMBIC: needed("alembic", "flask"),
-    _DJANGO: needed("django", "manage.py", "makemigrations"),
-    _SERVER_DB: needed("postgres", "neon", "mysql", "mariadb", "paradedb", "timescaledb"),
-    _OWN_DATABASE: needed("database", "db", "schema"),
-    _NODE: needed("package.json", "npm", "yarn", "next.js", "create-next-app"),
+    # every uv phrase has "uv" before a non-word character: "uvicorn", in many plans' every
+    # task, has not
+    _MANAGER_WORDS["uv"]: (re.compile(r"uv\b"),),
+    _MANAGER_WORDS["poetry"]: _each("poetry"),
+    _MANAGER_WORDS["pdm"]: _each("pdm"), _MANAGER_WORDS["pipenv"]: _each("pipenv", "pipfile"),
+    _ALEMBIC: _each("alembic", "flask"),
+    _DJANGO: _each("django", "manage.py", "makemigrations"),
+    _SERVER_DB: _each("postgres", "neon", "mysql", "mariadb", "paradedb", "timescaledb"),
+    _OWN_DATABASE: _each("database", "db", "schema"),
+    _NODE: _each("package.json", "npm", "yarn", "next.js", "create-next-app"),
 }
 
 
@@ -61,18 +72,24 @@ def _finds(pattern: re.Pattern[str], text: str, lower: str | None) -> bool:
     words = _NEEDS.get(pattern)
     if words is None or lower is None:
         return bool(pattern.search(text))
-    # a word the pattern needs ("uv") may be in many lines that do not match ("uvicorn"):
-    # search each of those lines once, not the whole plan from the first of them
-    end = 0
-    for word in words.finditer(lower):
-        if word.start() < end:
-            continue  # in a line searched already
-        start = lower.rfind("\n", 0, word.start()) + 1
-        end = lower.find("\n", word.end())
-        end = len(lower) if end < 0 else end
-        if pattern.search(text, start, end):
-            return True
+    for word in words:
+        # a word the pattern needs ("db") may be in many lines that do not match ("dbt"):
+        # search each of those lines once, not the whole plan from the first of them
+        end = 0
+        for found in word.finditer(lower):
+            if found.start() < end:
+                continue  # in a line searched already
+            start = lower.rfind("\n", 0, found.start()) + 1
+            end = lower.find("\n", found.end())
+            end = len(lower) if end < 0 else end
+            if pattern.search(text, start, end):
+                return True
     return False
+
+
+def _may_hold(lower: str | None, words: tuple[re.Pattern[str], ...]) -> bool:
+    """Whether the text (`lower = folded(text)`) may hold one of the words: not ASCII, any."""
+    return lower is None or any(word.search(lower) for word in words)
 
 
 _FEW = 20  # more candidates than this for one bare name: ambiguous without a closer look
@@ -127,7 +144,7 @@ def plan_facts(texts: Iterable[str], paths: Iterable[str], layout: RepoLayout,
     text = "\n".join(texts)
     lower = folded(text)
     facts = PlanFacts(layout, tracked=frozenset(tracked))
-    all_paths = sorted(set(paths))
+    all_paths = set(paths)  # (unsorted: every use below is a set, a min() or an any())
     for path in [*all_paths, *facts.tracked]:
         _index_suffixes(facts.suffixes, path)
     if layout.root:
@@ -145,19 +162,24 @@ def plan_facts(texts: Iterable[str], paths: Iterable[str], layout: RepoLayout,
         facts.alembic_chain = _named_chain(all_paths)
         facts.uses_django = _finds(_DJANGO, text, lower)
     facts.uses_node = _finds(_NODE, text, lower) or any(
-        p.endswith(_NODE_SUFFIXES) or posixpath.basename(p) == "package.json" for p in all_paths)
+        p.endswith(_NODE_SUFFIXES) or _is_package_json(p) for p in all_paths)
     facts.uses_python = _finds(_PYTHON, text, lower) or any(p.endswith(".py") for p in all_paths)
-    node = [p for p in all_paths if posixpath.basename(p) == "package.json"]
+    node = [p for p in all_paths if _is_package_json(p)]
     if node:
         facts.node_manifest = min(node, key=lambda p: (p.count("/"), p))
     server = {("mysql" if m.group(1).lower() in ("mysql", "mariadb") else "postgresql")
               for m in (_SERVER_DB.finditer(text[:2_000_000])
-                        if may_mention_folded(lower, _NEEDS[_SERVER_DB]) else ())}
+                        if _may_hold(lower, _NEEDS[_SERVER_DB]) else ())}
     facts.server_database = server.pop() if len(server) == 1 else None
     facts.database_per_worktree = _finds(_OWN_DATABASE, text, lower)
     settings = sorted({p for p in all_paths if p.endswith("settings.py")})
     facts.settings_file = settings[0] if len(settings) == 1 else None
     return facts
+
+
+def _is_package_json(path: str) -> bool:
+    """posixpath.basename(path) == "package.json", asked of every path the plan names."""
+    return path == "package.json" or path.endswith("/package.json")
 
 
 def _index_suffixes(suffixes: dict[str, set[str]], path: str) -> None:
@@ -168,7 +190,7 @@ def _index_suffixes(suffixes: dict[str, set[str]], path: str) -> None:
         suffixes["/".join(parts[i:])].add(path)
 
 
-def _named_manifest(manager: str, paths: list[str]) -> tuple[str, str | None]:
+def _named_manifest(manager: str, paths: set[str]) -> tuple[str, str | None]:
     """The manifest the plan itself names for its manager: `backend/requirements.txt`,
     `backend/pyproject.toml`; else the manager's conventional file at the root."""
     lock = {v: k for k, v in LOCKFILES.items()}.get(manager)
@@ -185,7 +207,7 @@ def _named_manifest(manager: str, paths: list[str]) -> tuple[str, str | None]:
     return wanted, lock
 
 
-def _named_chain(paths: list[str]) -> str:
+def _named_chain(paths: set[str]) -> str:
     """The alembic versions directory the plan names: `backend/alembic/versions/001_x.py` or
     `backend/alembic/`; the convention when it names none or several."""
     chains = set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import repeat
 
 from analyzer.catalog import catalog_dir
 from analyzer.compat import tomllib
@@ -65,9 +66,11 @@ def named_packages(prose: str, names: PackageNames, node: bool) -> list[tuple[st
         prose = prose[:20_000]
     found: list[tuple[str, int]] = []
     seen: set[str] = set()
-    words = {w.strip("-") for w in
-             _FOLDED_WORD.findall(prose.lower().replace("_", "-").replace(".", "-"))}
-    if not words & names.candidates and not (node and "@" in prose):
+    words = _FOLDED_WORD.findall(prose.lower().replace("_", "-").replace(".", "-"))
+    # (each word starts with a letter or digit: stripping "-" strips its end; map, not a
+    # generator, runs it without a Python frame per word)
+    if names.candidates.isdisjoint(map(str.rstrip, words, repeat("-"))) and not (
+            node and "@" in prose):
         return found  # no known name at all: the common case, decided in one pass
     for match in _NAME.finditer(prose):
         word = match.group(0).rstrip(".-_")

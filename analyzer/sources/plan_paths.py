@@ -92,6 +92,8 @@ class PathMention(NamedTuple):
 def norm(path: str) -> str:
     """`./src//auth/` -> `src/auth/`: one spelling per path, keeping a directory's slash."""
     path = path.strip().strip("`'\"")
+    if path and path[0] not in "./" and "//" not in path and "/." not in path:
+        return path  # the usual relative path: normpath would return it as it is
     trailing = "/" if path.endswith("/") and path != "/" else ""
     normal = posixpath.normpath(path) if path else path
     return normal + trailing if normal not in ("", ".") else path
@@ -158,7 +160,9 @@ def looks_like_path(token: str, quoted: bool = False) -> bool:
     parts = stripped.split("/")
     name = parts[-1]
     # (every product name has a dot)
-    if not _GENERATED_DIRS.isdisjoint(parts) or ("." in name and is_product_name(token)):
+    # (is_product_name(token), for the name found already)
+    if not _GENERATED_DIRS.isdisjoint(parts) or ("." in name and (
+            name.lower() in _PRODUCTS or ("/" not in token and _CAPITALISED_JS.fullmatch(name)))):
         return False
     if name in FILE_NAMES or (name.startswith(".env") and (
             ENV_FILE.search(stripped) or _is_env_template(name))):
@@ -194,6 +198,7 @@ def path_mentions(text: str) -> list[PathMention]:
     spans = code_span_bounds(text) if "`" in text else []
     span_starts = [s for s, _ in spans]
     mentions: list[PathMention] = []
+    directory = False  # a directory among them
     for match in _maybe_path_words(text):
         word = match.group()
         # a file name without a dot is a ...file ("Dockerfile")
@@ -203,7 +208,11 @@ def path_mentions(text: str) -> list[PathMention]:
         at = match.start()
         quoted = _inside(spans, span_starts, at) if spans else False
         for piece, offset in _split_commas(word) if "," in word else ((word, 0),):
-            core, lead = _trim(piece)
+            if piece and piece[-1] not in "*.,:;!?)]}" and piece[0] not in "*([{~>" \
+                    and piece[:2] != "__":
+                core, lead = piece, 0  # _trim's common case, without the call
+            else:
+                core, lead = _trim(piece)
             start = at + offset + lead
             if core.startswith("/"):
                 rooted = core.lstrip("/")
@@ -217,9 +226,10 @@ def path_mentions(text: str) -> list[PathMention]:
             if start > 0 and text[start - 1] in "@:=" and not quoted:
                 continue  # user@host:path, key=value
             if looks_like_path(core, quoted):
-                mentions.append(PathMention(norm(core), start, "/" not in core.rstrip("/"),
-                                            quoted))
-    if not any(m.path.endswith("/") for m in mentions):
+                path = norm(core)
+                directory = directory or path.endswith("/")
+                mentions.append(PathMention(path, start, "/" not in core.rstrip("/"), quoted))
+    if not directory:
         return mentions  # only a directory qualifies its neighbours
     # every word, for the neighbours of a directory
     return _qualify(mentions, [(m.group(), m.start()) for m in _WORD.finditer(text)])
@@ -343,7 +353,9 @@ class TreeWalker:
 
 
 def is_tree_line(line: str) -> bool:
-    return any(glyph in line for glyph in ("├", "└", "│", "|--", "+--", "`--"))
+    # (asked of every line of every fenced block: no generator)
+    return ("├" in line or "└" in line or "│" in line or "|--" in line or "+--" in line
+            or "`--" in line)
 
 
 def single_path(text: str) -> bool:

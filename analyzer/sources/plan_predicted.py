@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from analyzer.model import Mode, Resource, Touch
 
@@ -12,8 +11,10 @@ from analyzer.model import Mode, Resource, Touch
 TaskText = tuple[list[tuple[int, str]], Sequence[tuple[str, Mode, int]]]
 
 
-@dataclass(frozen=True)
-class PredictedTouch:
+class PredictedTouch(NamedTuple):
+    """A named tuple: a plan makes one per touch it predicts, tens of thousands in a large
+    plan, and a tuple is the cheapest immutable value to make."""
+
     resource: Resource
     mode: Mode
     line: int

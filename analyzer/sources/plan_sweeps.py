@@ -40,15 +40,18 @@ _ENTRY_NAMES = ("main.py", "app.py")
 def sweeps(tasks: Sequence[TaskText], results: list[list[PredictedTouch]]) -> None:
     """A task that names no file it writes, but sweeps a part of the code the plan names,
     writes that whole directory."""
+    # its own files are a task's scope (a package it adds is no scope): most tasks name some
+    unscoped = [(lines, touches) for (lines, _), touches in zip(tasks, results, strict=True)
+                if not any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
+                           and not is_manifest(t.resource.key)
+                           and not is_lockfile(t.resource.key) for t in touches)]
+    if not unscoped:
+        return
     named = sorted({t.resource.key for touches in results for t in touches
                     if t.resource.kind in (Kind.FILE, Kind.AREA) and "/" in t.resource.key})
     if not named:
         return
-    for (lines, _), touches in zip(tasks, results, strict=True):
-        if any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
-               and not is_manifest(t.resource.key) and not is_lockfile(t.resource.key)
-               for t in touches):
-            continue  # its own files are its scope (a package it adds is no scope)
+    for lines, touches in unscoped:
         for number, line in lines:
             area = _swept(line[:2000], named)
             if area:

@@ -169,8 +169,9 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     """
     # each line's paths are read once: here for the plan's facts, again per task from the memo
     memo: dict[str, list[PathMention]] = {}
+    repeated: set[str] = set()  # the lines written more than once ("pip install -r …")
     mentioned = [m.path for lines, _ in tasks for _, line in lines
-                 for m in _memo_mentions(memo, line.strip()) if not m.bare]
+                 for m in _first_mentions(memo, repeated, line.strip()) if not m.bare]
     mentioned += [norm(path) for _, declared in tasks for path, _, _ in declared]
     task_text = (line for lines, _ in tasks for _, line in lines)
     facts = plan_facts(itertools.chain([context], task_text), mentioned, layout,
@@ -179,18 +180,20 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     known = known_packages | names.python
     readers = []
     named_before: set[str] = set()
-    readings = _Readings(memo)
+    readings = _Readings(memo, repeated)
     for lines, declared in tasks:
         reader = _TaskReader(facts, known, names, named_before, readings)
         for path, mode, number in declared:
             reader.declared_file(path, mode, number)
         walker: TreeWalker | None = None
-        for number, line, fence in _classify(lines):
+        for number, line, text, fence in _classify(lines):
+            if not text:
+                continue  # a blank line says nothing
             if fence is None:
                 walker = None
             elif walker is None or walker.fence != fence:
                 walker = TreeWalker(fence)
-            reader.read_line(number, line, walker)
+            reader.read_line(number, line, text, walker)
         readers.append(reader)
     explicit_migrations = any(r.plans_migrations for r in readers)
     results = [resolve_names(r.finish(explicit_migrations), facts) for r in readers]
@@ -204,6 +207,17 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
             for touches, before in zip(results, read, strict=True)]
 
 
+def _first_mentions(memo: dict[str, list[PathMention]], repeated: set[str], line: str,
+                    ) -> list[PathMention]:
+    """_memo_mentions for the first reading of the plan, which notes the repeated lines."""
+    found = memo.get(line)
+    if found is None:
+        found = memo[line] = path_mentions(line)
+    else:
+        repeated.add(line)
+    return found
+
+
 def _memo_mentions(memo: dict[str, list[PathMention]], line: str) -> list[PathMention]:
     found = memo.get(line)
     if found is None:
@@ -211,8 +225,9 @@ def _memo_mentions(memo: dict[str, list[PathMention]], line: str) -> list[PathMe
     return found
 
 
-def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, int | None]]:
-    """Yield each line with the number of the fence it is in (None outside one)."""
+def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, str, int | None]]:
+    """Yield each line, stripped too, with the number of the fence it is in (None outside
+    one)."""
     fence: str | None = None
     opened = 0
     prose = False  # a ```markdown block holds prose, not code
@@ -227,7 +242,7 @@ def _classify(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str, int | No
             elif stripped.startswith(fence):
                 fence = None
             continue
-        yield number, line, opened if fence is not None and not prose else None
+        yield number, line, stripped, opened if fence is not None and not prose else None
 
 
 class _TaskReader:
@@ -235,6 +250,7 @@ class _TaskReader:
                  named_before: set[str], readings: _Readings):
         self.facts = facts
         self.layout = facts.layout
+        self.migration_hint = _migration_hint(self.layout.alembic_versions)
         self.known = known  # the catalog's and the caller's package names, joined once
         self.names = names
         self.named_before = named_before  # packages earlier tasks named: installed by then
@@ -251,10 +267,9 @@ class _TaskReader:
 
     # -- per line -------------------------------------------------------------------------
 
-    def read_line(self, number: int, line: str, tree: TreeWalker | None = None) -> None:
-        text = line.strip()
-        if not text:
-            return
+    def read_line(self, number: int, line: str, text: str, tree: TreeWalker | None = None,
+                  ) -> None:
+        """`text`: the line stripped, not empty."""
         if tree is not None and (is_tree_line(line) or tree.started or single_path(text)):
             path = tree.feed(line)
             if path:
@@ -452,7 +467,7 @@ class _TaskReader:
             self._migration_from_path(number, text, path)
 
     def _migration_from_path(self, number: int, text: str, path: str) -> None:
-        if not _migration_hint(self.layout.alembic_versions).search(path):
+        if not self.migration_hint.search(path):
             return  # most paths: no word of any migration chain or model file in them
         parent, name = posixpath.split(path.rstrip("/"))
         sql = _SQL_MIGRATION.search(path)
@@ -480,8 +495,7 @@ class _TaskReader:
     def _intent(self, number: int, prose: str) -> None:
         plain = _CODE_SPAN.sub(_keep_one_word, prose) if "`" in prose else prose
         lower = folded(plain)
-        has_dep_words = may_mention_folded(lower, _DEP_WORDS_NEED) and bool(
-            _DEP_WORDS.search(plain))
+        has_dep_words: bool | None = None  # asked only of a quoted name: most lines have none
         listed = _DEP_LIST.match(plain) if may_mention_folded(lower, _DEP_LIST_WORDS) else None
         candidates: list[tuple[str, str]] = []
         if listed:
@@ -493,10 +507,26 @@ class _TaskReader:
             if looks_like_path(name):
                 continue
             canonical = canonicalize_name(name.split("[")[0])
+            if quote and has_dep_words is None:
+                has_dep_words = may_mention_folded(lower, _DEP_WORDS_NEED) and bool(
+                    _DEP_WORDS.search(plain))
             if canonical in self.known or spec or (quote and has_dep_words) or re.match(
                     r"\s*(package|library|dependency)\b", plain[match.end():], re.IGNORECASE):
                 candidates.append((name, spec.replace(" ", "")))
-        seen = {t.resource.key for t in self.touches if t.resource.kind is Kind.DEPENDENCY}
+        seen = None  # the task's dependencies so far, made once a name is found: most lines
+        if candidates:  # name none
+            seen = self._dependencies_so_far()
+            self._add_candidates(number, prose, candidates, bool(listed), seen)
+        self._named_packages(number, prose, plain, seen)
+        if self.facts.uses_django:
+            self._django_settings(number, prose, plain)
+        if may_mention_folded(lower, _MIGRATION_WORDS) and _MIGRATION_INTENT.search(plain) \
+                and not _MIGRATION_APPLY.search(plain):
+            self.plans_migrations = True
+            self._migration_intent(number, prose)
+
+    def _add_candidates(self, number: int, prose: str, candidates: list[tuple[str, str]],
+                        listed: bool, seen: set[str]) -> None:
         for name, spec in candidates:
             requirement = requirement_name(name)
             if not requirement or requirement in seen:
@@ -507,17 +537,16 @@ class _TaskReader:
             seen.add(requirement)
             self._dependency(number, prose, name + spec, self.facts.manager)
             self.installs.append((number, prose, name + spec))
-        self._named_packages(number, prose, plain, seen)
-        self._django_settings(number, prose, plain)
-        if may_mention_folded(lower, _MIGRATION_WORDS) and _MIGRATION_INTENT.search(plain) \
-                and not _MIGRATION_APPLY.search(plain):
-            self.plans_migrations = True
-            self._migration_intent(number, prose)
 
-    def _named_packages(self, number: int, prose: str, plain: str, seen: set[str]) -> None:
+    def _dependencies_so_far(self) -> set[str]:
+        return {t.resource.key for t in self.touches if t.resource.kind is Kind.DEPENDENCY}
+
+    def _named_packages(self, number: int, prose: str, plain: str,
+                        seen: set[str] | None) -> None:
         """Well-known packages named without a verb: the first task to name one adds it, to
         the manifest of the side of the project the task works on (a mixed repository has
-        `backend/pyproject.toml` and `frontend/package.json`)."""
+        `backend/pyproject.toml` and `frontend/package.json`). `seen`: the task's dependencies
+        so far (None: not asked yet)."""
         if _METADATA_LINE.match(plain):
             return
         node_side, python_side = self.sides(plain)
@@ -529,6 +558,8 @@ class _TaskReader:
             if not side:
                 continue
             for name, _ in named_packages(plain, self.names, node):
+                if seen is None:
+                    seen = self._dependencies_so_far()
                 key = f"npm:{name}" if node else name
                 if key in seen or key in self.named_before:
                     continue
@@ -578,8 +609,9 @@ class _TaskReader:
         self.add(Kind.FILE, lock, Mode.WRITE, number, prose, f"relocks: {detail}")
 
     def _django_settings(self, number: int, prose: str, plain: str) -> None:
-        """`INSTALLED_APPS`, `DATABASES`, `MIDDLEWARE` … are lines of the settings module."""
-        if not self.facts.uses_django or not _names_setting(plain):
+        """`INSTALLED_APPS`, `DATABASES`, `MIDDLEWARE` … are lines of the settings module (asked
+        in a Django project only)."""
+        if not _names_setting(plain):
             return
         settings = self.facts.settings_file or "settings.py"
         mode = VerbIndex(plain).mode_at(len(plain))
@@ -615,6 +647,20 @@ class _TaskReader:
                           for t in self.touches)
         if named_chain:  # "create a migration in backend/alembic/versions/001_x.py": one chain
             self.touches = [t for t in self.touches if t.detail != INTENT_DETAIL]
+        if self.django_migrations:
+            self._django_migrations()
+        if any(t.resource.kind is Kind.FILE and t.mode.writes and not t.detail.startswith(
+                _GUESSED) and is_manifest(t.resource.key) for t in self.touches):
+            # "add x (update backend/requirements.txt)": the plan says which manifest
+            self.touches = [t for t in self.touches if not (
+                t.resource.kind is Kind.FILE and t.detail.startswith(_GUESSED))]
+        venv = self.own_venv or next(iter(self.layout.venvs), _VENV_DEFAULT)
+        for number, text, what in self.installs:
+            self.add(Kind.VENV, venv, Mode.WRITE, number, text, f"installs {what}")
+        return dedupe(self.touches)
+
+    def _django_migrations(self) -> None:
+        """`makemigrations` with no app names the apps the task writes in."""
         written_apps = {
             t.resource.key.split("/", 1)[0] for t in self.touches
             if t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes
@@ -626,15 +672,6 @@ class _TaskReader:
             for app in inferred:
                 self.add(Kind.MIGRATION, f"django:{app}", Mode.CREATE, number, text,
                          "makemigrations")
-        named = [t for t in self.touches if t.resource.kind is Kind.FILE and t.mode.writes
-                 and not t.detail.startswith(_GUESSED) and is_manifest(t.resource.key)]
-        if named:  # "add x (update backend/requirements.txt)": the plan says which manifest
-            self.touches = [t for t in self.touches if not (
-                t.resource.kind is Kind.FILE and t.detail.startswith(_GUESSED))]
-        venv = self.own_venv or next(iter(self.layout.venvs), _VENV_DEFAULT)
-        for number, text, what in self.installs:
-            self.add(Kind.VENV, venv, Mode.WRITE, number, text, f"installs {what}")
-        return dedupe(self.touches)
 
 
 # --- what one line's text says, whoever reads it -----------------------------------------------
@@ -723,25 +760,39 @@ class _Readings:
     """What a line says, read apart from any task: a line means the same in every task.
 
     Each distinct command is parsed once for the whole plan (plans repeat their commands:
-    the same install in every task). Whole lines are not kept: only 14% of the real plans'
-    lines and 18% of the bench plan's repeat, and keeping each line's reading cost more
-    memory (5 MB at 5,000 tasks) than it saved time (2% of the reading)."""
+    the same install in every task). A line's reading is kept only for the lines the plan
+    writes more than once (counted as its paths are read): keeping every line's cost 5 MB at
+    5,000 tasks, as only 14% of the real plans' lines and 18% of the bench plan's repeat."""
 
-    def __init__(self, mentions: dict[str, list[PathMention]]):
+    def __init__(self, mentions: dict[str, list[PathMention]], repeated: set[str]):
         self.mentions = mentions  # the paths of each line, shared with the plan's facts
+        self.repeated = repeated
         self.commands: dict[str, _Command] = {}
+        self.lines: dict[tuple[str, bool], _Reading] = {}
 
     def of(self, text: str, code: bool) -> _Reading:
         """`code`: the line is inside a fenced block, so all of it is a command."""
+        if text not in self.repeated:
+            return self._read(text, code)
+        known = self.lines.get((text, code))
+        if known is None:
+            known = self.lines[(text, code)] = self._read(text, code)
+        return known
+
+    def _read(self, text: str, code: bool) -> _Reading:
         commands = [text] if code else code_segments(text)
         parsed = []
         for command in commands:
-            for part in _SHELL_SEPARATORS.split(command):
+            # (most commands hold no separator: no split)
+            parts = _SHELL_SEPARATORS.split(command) if (
+                "&" in command or "|" in command or ";" in command) else (command,)
+            for part in parts:
                 part = part.strip()
                 found = self.commands.get(part)
                 if found is None:
                     found = self.commands[part] = _parse_command(part)
-                parsed.append(found)
+                if found is not _NOT_A_COMMAND:  # most code spans: a path, nothing to run
+                    parsed.append(found)
         databases = tuple(key for key in map(database_key, _DB_URL.findall(text)) if key) \
             if "://" in text else ()  # every URL the pattern reads has one
         return _Reading(tuple(parsed), self._paths(text, commands), databases)
@@ -754,16 +805,20 @@ class _Readings:
             return ()
         # paths given to a reading command (pytest, cat, pip install -r …) are reads
         read_args = {w for c in commands if _READ_COMMANDS.match(c.lstrip("$ ").strip())
-                     for w in c.split()}
-        verbs = VerbIndex(text)
+                     for w in c.split()} if commands else set()
+        verbs: VerbIndex | None = None  # found at the first path a command does not read
         all_of = may_mention(text, _ALL_WORDS)
         paths = []
         for mention in mentions:
-            if is_venv_path(mention.path):
-                continue
-            read = mention.path in read_args or any(w.endswith(mention.path) for w in read_args
-                                                    if mention.path in w)
-            mode = Mode.READ if read else verbs.mode_at(mention.start)
+            if mention.path.endswith("/") and is_venv_path(mention.path):
+                continue  # (only a directory is a venv: most paths skip the call)
+            if read_args and (mention.path in read_args or any(
+                    w.endswith(mention.path) for w in read_args if mention.path in w)):
+                mode = Mode.READ
+            else:
+                if verbs is None:
+                    verbs = VerbIndex(text)
+                mode = verbs.mode_at(mention.start)
             whole = all_of and bool(_ALL_FILES.search(text, max(0, mention.start - 40),
                                                       mention.start))
             paths.append((mention.path, mode, WHOLE_AREA if whole else ""))
@@ -782,7 +837,8 @@ def _migration_hint(alembic_versions: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _keep_one_word(span: re.Match[str]) -> str:
-    """A code span of one word stays in the prose (`httpx`); a command in one goes."""
+    """A code span of one word stays in the prose (`httpx`); a command in one goes. (A
+    function: in Python 3.11 a template such as r"\\1" is expanded in Python, 3x slower.)"""
     return span.group(0) if " " not in span.group(0) else ""
 
 

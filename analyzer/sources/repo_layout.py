@@ -155,7 +155,9 @@ def _main_requirements_first(path: str) -> tuple[int, int, str]:
 
 
 def is_requirements(path: str) -> bool:
-    return bool(_REQUIREMENTS.search(path))
+    # (the pattern has no literal start, so it is tried at every character: most paths are
+    # no requirements file, and say so without it)
+    return "requirements" in path and bool(_REQUIREMENTS.search(path))
 
 
 def conventions() -> RepoLayout:

@@ -45,7 +45,9 @@ _IN_ORDER = re.compile(r"\b(?:sequential(?:ly)?|in order|one (?:at a time|after 
 def plain(text: str) -> str:
     """A title without markdown emphasis (at word edges only: `0001_init.py` stays whole),
     code ticks, or a trailing colon."""
-    return _EMPHASIS.sub("", text).strip().rstrip(":").strip()
+    if "*" in text or "_" in text or "`" in text:  # (what every emphasis holds)
+        text = _EMPHASIS.sub("", text)
+    return text.strip().rstrip(":").strip()
 
 
 def short_title(text: str, limit: int = 80) -> str:
@@ -69,6 +71,9 @@ def dependency_refs(body: list[tuple[int, str]]) -> list[str]:
     """References on the dependency lines of a task's body: a `Dependencies:` label with its
     value or the list under it, and prose such as "Needs Agent 2" or "after Task 1 is merged"."""
     refs: list[str] = []
+    lower = folded("\n".join([line for _, line in body[1:]]))
+    if lower is not None and not any(map(lower.__contains__, _ANY_DEPENDENCY_WORDS)):
+        return refs  # no line holds a word any of the patterns needs: most bodies
     under_label = False
     for _, line in body[1:]:
         lower = folded(line)  # once for the three patterns' words
@@ -110,6 +115,10 @@ def labelled_dependencies(body: list[tuple[int, str]]) -> list[str]:
 _LAST_WORDS = needed("last", "after", "once")
 _PROSE_WORDS = needed("need", "depends on", "requires", "blocked by", "wait", "after", "once")
 _LABEL_WORDS = needed("depend", "requires", "blocked by", "after", "prerequisite")
+# every word of the three above, each looked for on its own (str.find speed: an alternation
+# of words is tried at every character)
+_ANY_DEPENDENCY_WORDS = ("last", "after", "once", "need", "depend", "requires", "blocked by",
+                        "wait", "prerequisite")
 
 
 def _may_label(line: str) -> bool:

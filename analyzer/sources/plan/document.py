@@ -88,7 +88,9 @@ class Document:
 
     def body(self, start: int, end: int) -> list[tuple[int, str]]:
         """Lines [start, end) as (1-based number, text)."""
-        return [(i + 1, self.lines[i]) for i in range(max(start, 0), min(end, len(self.lines)))]
+        first = max(start, 0)
+        last = max(first, min(end, len(self.lines)))  # (a slice would read a negative end)
+        return list(zip(range(first + 1, last + 1), self.lines[first:last], strict=True))
 
     def section_of(self, heading: Block) -> tuple[int, int]:
         return heading.start, self.section_ends.get(heading.start, len(self.lines))

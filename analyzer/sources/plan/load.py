@@ -141,8 +141,9 @@ def load_plans(paths: list[str], layout: RepoLayout, shape: str | None = None) -
     _leave_out_done(plan, workstreams)
     if layout.root is None:
         _unify_alembic_chains(workstreams)
-    add_planned_venvs(layout, [t.resource.key for ws in workstreams for t in ws.touches
-                               if t.resource.kind is Kind.VENV and t.mode is Mode.CREATE])
+    if layout.root is not None:  # (without a repository there is no git to ask)
+        add_planned_venvs(layout, [t.resource.key for ws in workstreams for t in ws.touches
+                                   if t.resource.kind is Kind.VENV and t.mode is Mode.CREATE])
     stages = [Stage(s.key, f"{s.key} ({s.story})" if s.story and s.story not in s.key else s.key,
                     s.inside, tuple(s.after)) for s in plan.stages]
     return LoadedPlan(plan, workstreams, stages)
@@ -228,16 +229,20 @@ def _resolve_references(plan: Plan, workstreams: list[Workstream]) -> None:
             ws.timing = replace(ws.timing, not_with=tuple(dict.fromkeys(not_with)))
 
 
+_TITLE_NUMBER = re.compile(r"^\s*(?:[a-z]+\s*)?#?(\d+)\b", re.IGNORECASE)
+_TITLE_NAME = re.compile(r"\s*[-–—:]\s*")
+
+
 def _reference_keys(task: PlanTask, task_id: str) -> set[str]:
     keys = {task_id.lower(), task.title.lower()}
     if task.id:
         keys.add(task.id.lower())
         if task.id.isdigit():
             keys |= {str(int(task.id)), f"task {int(task.id)}"}
-    number = re.match(r"^\s*(?:[a-z]+\s*)?#?(\d+)\b", task.title, re.IGNORECASE)
+    number = _TITLE_NUMBER.match(task.title)
     if number and not task.id:
         keys |= {number.group(1), f"task {number.group(1)}", f"t{number.group(1)}"}
-    name = re.split(r"\s*[-–—:]\s*", task.title, maxsplit=1)
+    name = _TITLE_NAME.split(task.title, maxsplit=1)
     if len(name) == 2:
         keys.add(name[1].lower())
     return keys
@@ -255,15 +260,21 @@ def _normalise_ref(ref: str) -> list[str]:
 def _unify_alembic_chains(workstreams: list[Workstream]) -> None:
     """Without --repo, "add a migration" lands on the conventional alembic/versions; when the
     plan itself names exactly one versions directory, that is the chain it meant."""
-    named = {t.resource.key for ws in workstreams for t in ws.touches
-             if t.resource.kind is Kind.MIGRATION and t.resource.key.startswith("alembic:")
-             and t.detail != INTENT_DETAIL}
+    named = set()
+    asking = []  # the workstreams with a migration to retarget; the others are left alone
+    for ws in workstreams:
+        intent = False
+        for t in ws.touches:
+            if t.detail == INTENT_DETAIL:
+                intent = True
+            elif t.resource.kind is Kind.MIGRATION and t.resource.key.startswith("alembic:"):
+                named.add(t.resource.key)
+        if intent:
+            asking.append(ws)
     if len(named) != 1:
         return
     chain = Resource(Kind.MIGRATION, named.pop())
-    for ws in workstreams:
-        if not any(t.detail == INTENT_DETAIL for t in ws.touches):
-            continue  # nothing to retarget, and its touches are deduplicated already
-        retargeted = [replace(t, resource=chain) if t.detail == INTENT_DETAIL else t
+    for ws in asking:
+        retargeted = [t._replace(resource=chain) if t.detail == INTENT_DETAIL else t
                       for t in ws.touches]
         ws.touches = dedupe(retargeted)
