@@ -118,3 +118,24 @@ def test_an_inline_suppression_in_the_new_text_is_honoured(two_worktrees):
     assert "ignore[CS301]" in text
     done = hook(call("Write", mine, file_path=str(target), content=text))
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("object_format", ["sha1", "sha256"])
+@pytest.mark.parametrize("content, blocked", [("v2\n", False), ("v3\n", True)])
+def test_the_same_change_as_another_worktree_is_one_change(tmp_path, object_format, content,
+                                                           blocked):
+    """The edit's new text is named as git names it in this repository's object format, so
+    writing what another worktree already wrote is the same change, not a collision (in a
+    sha256 repository it was named by sha1 and never matched, and a file git does not merge
+    was a certain conflict); the near miss writes something else."""
+    root = tmp_path / "repo"
+    git(tmp_path, "init", "-q", "-b", "main", f"--object-format={object_format}", str(root))
+    write_files(root, {"data.cfg": "v1\n", ".gitattributes": "data.cfg -merge\n"})
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "i")
+    for name in ("other", "mine"):
+        git(root, "worktree", "add", "-q", "-b", name, str(tmp_path / name))
+    write_files(tmp_path / "other", {"data.cfg": "v2\n"})
+    mine = tmp_path / "mine"
+    done = hook(call("Write", mine, file_path=str(mine / "data.cfg"), content=content))
+    assert (done.returncode == 2) is blocked, done.stderr

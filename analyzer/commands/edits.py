@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import hashlib
 import os
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ from analyzer.sources.branches import (
     read_worktree_file,
     touches_from_diff,
 )
+from analyzer.sources.git.objects import object_id
 from analyzer.sources.scope import pathspecs
 
 
@@ -133,22 +133,24 @@ def _apply_edit(scan: BranchScan, me: GitWorkstream, path: str, edit: PlannedEdi
         ws.touches.append(Touch(ws.id, Resource(Kind.FILE, path), Mode.WRITE,
                                 Evidence(path, None, "about to be edited"), "modified"))
         return
-    ws.touches += touches_from_diff(ws.id, _git_diff(path, before, text), [], None)
+    diff = _git_diff(path, before, text, scan.git.object_format)
+    ws.touches += touches_from_diff(ws.id, diff, [], None)
     me.overlay[path] = text
 
 
-def _git_diff(path: str, before: str | None, after: str) -> str:
-    """A zero-context diff in git's own format, with the new blob's id as git would name it."""
+def _git_diff(path: str, before: str | None, after: str, object_format: str) -> str:
+    """A zero-context diff in git's own format, with the new blob's id as git would name it
+    in this repository (sha1 or sha256)."""
     def lines(text: str) -> list[str]:
         return [line if line.endswith("\n") else line + "\n" for line in text.splitlines(True)]
 
     data = after.encode("utf-8", "surrogateescape")
-    blob = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+    blob = object_id("blob", data, object_format)
     head = [f"diff --git a/{path} b/{path}\n"]
     if before is None:
-        head += ["new file mode 100644\n", f"index {'0' * 40}..{blob}\n", "--- /dev/null\n"]
+        head += ["new file mode 100644\n", f"index {'0' * len(blob)}..{blob}\n", "--- /dev/null\n"]
     else:
-        head += [f"index {'1' * 40}..{blob} 100644\n", f"--- a/{path}\n"]
+        head += [f"index {'1' * len(blob)}..{blob} 100644\n", f"--- a/{path}\n"]
     head.append(f"+++ b/{path}\n")
     hunks = list(difflib.unified_diff(lines(before or ""), lines(after), n=0))[2:]
     return "".join(head + hunks)
