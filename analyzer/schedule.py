@@ -102,12 +102,16 @@ def _waves(index: ResourceIndex, blocking: list[Finding], graph: dict[str, list[
     used: dict[int, int] = defaultdict(int)
     exclusive: set[int] = set()
     for node in order:
-        earliest = max((ready[p] for p in graph[node] if p in ready), default=0)
+        prerequisites = graph[node]
+        earliest = max((ready[p] for p in prerequisites if p in ready),
+                       default=0) if prerequisites else 0
         ws = index.workstreams.get(node)
         if ws is None:  # a stage boundary
             ready[node] = earliest
             continue
-        taken = set().union(*(clique_waves[c] for c in cliques_of[node]))
+        # (most tasks are in no clique: no set to build)
+        taken = set().union(*(clique_waves[c] for c in cliques_of[node])) \
+            if node in cliques_of else set()
         wave = earliest
         while wave in taken or wave in exclusive or (ws.timing.alone and used[wave]):
             wave += 1

@@ -214,6 +214,17 @@ def test_a_task_naming_no_file_writes_the_file_a_recent_task_placed_the_same_thi
     assert keys(second) == {"app/endpoints/ideas.py"}
 
 
+def test_a_place_is_inherited_up_to_eight_tasks_later_and_not_after():
+    """Tasks that only name their own files are skipped when no task naming none follows
+    within the look-back: the place of task 1 must still reach task 9, not task 10."""
+    placer = "Add search parameter to list endpoint in app/endpoints/ideas.py"
+    asker = "Add stage filter parameter to list endpoint"
+    near = read(placer, *[f"Edit src/part{i}.py" for i in range(7)], asker)
+    assert keys(near[-1]) == {"app/endpoints/ideas.py"}
+    far = read(placer, *[f"Edit src/part{i}.py" for i in range(8)], asker)
+    assert keys(far[-1]) == set()
+
+
 def test_no_inherited_file_for_an_unrelated_task():
     _, second = read("Add search parameter to list endpoint in app/endpoints/ideas.py",
                      "Add pagination metadata to list response")

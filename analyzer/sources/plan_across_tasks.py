@@ -143,10 +143,19 @@ def inherit_named_places(tasks: Sequence[TaskText], results: list[list[Predicted
     """"Add stage filter to list endpoint" after "Add search to list endpoint in ideas.py":
     a task that names no file but the same thing a recent task placed in one writes that file.
     Only from the few tasks just before it, and only by a two-word name ("list endpoint")."""
+    scoped = [any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes for t in touches)
+              for touches in results]
+    # the next task that names no file, after each task: a place is read only by one of those,
+    # within _LOOK_BACK tasks (most plans have few such tasks, many have none)
+    after = [len(results) + _LOOK_BACK + 1] * (len(results) + 1)
+    for index in range(len(results) - 1, -1, -1):
+        after[index] = after[index + 1] if scoped[index] else index
     places: deque[tuple[int, str, str]] = deque()  # task index, "list endpoint", path
     for index, ((lines, _), touches) in enumerate(zip(tasks, results, strict=True)):
+        if scoped[index] and after[index + 1] - index > _LOOK_BACK:
+            continue  # no task that could inherit its places comes soon enough
         text = " ".join([line for _, line in lines])[:4000]
-        if not any(t.resource.kind in (Kind.FILE, Kind.AREA) and t.mode.writes for t in touches):
+        if not scoped[index]:
             while places and index - places[0][0] > _LOOK_BACK:
                 places.popleft()  # only the few tasks just before count: the cost stays linear
             recent = list(places)[-_MAX_PLACES:]
