@@ -324,3 +324,47 @@ def test_a_migration_commit_beside_a_worktree_on_the_base(repo, cli, tmp_path,
     assert cli("check", "--format", "json", "--fail-on", "never").json == report
     assert not [c for c in calls if "ls-tree" in c], calls
     assert len([c for c in calls if "cat-file" in c]) == 1, calls
+
+
+def _gitlink(root: Path) -> None:
+    head = git(root, "rev-parse", "HEAD").strip()
+    git(root, "update-index", "--add", "--cacheinfo", f"160000,{head},shop/vendored")
+
+
+@pytest.mark.parametrize("stage", [
+    _gitlink,  # a submodule's commit, as `git submodule add` stages it
+    lambda root: write_files(root, {"shop-x.txt": "a\n", "shop.txt": "b\n", "shop0": "c\n",
+                                    "shop/a b.txt": "d\n", "shop/\u00e9t\u00e9.txt": "e\n",
+                                    "shop/migrations.py": "f\n", "shop/migrations-x/a": "g\n"}),
+    lambda root: (write_files(root, {"shop/views.py": "x = 1\n"}),
+                  git(root, "update-index", "--index-version", "4")),
+    lambda root: (write_files(root, {"shop/views.py": "x = 1\n"}),
+                  git(root, "add", "-A"),
+                  git(root, "update-index", "--skip-worktree", "requirements.txt"),
+                  git(root, "update-index", "--assume-unchanged", "alembic.ini")),
+], ids=["gitlink", "names sorting beside a folder", "index v4", "skip-worktree"])
+def test_the_staged_tree_is_gits_in_rarer_indexes(repo, monkeypatch, stage) -> None:
+    """More states of the index the staged tree is built from: each is git's own tree."""
+    root = tree_repo(repo)
+    stage(root)
+    git(root, "add", "-A")
+    if stage is _gitlink:
+        _gitlink(root)  # after `add -A`, which would stage the missing folder's deletion
+    calls = recorded(monkeypatch)
+    ours = _staged_tree(root)
+    assert not [c for c in calls if "write-tree" in c], calls
+    assert ours == git(root, "write-tree").strip()
+
+
+def test_the_staged_tree_is_gits_in_sha256(tmp_path, monkeypatch) -> None:
+    root = tmp_path / "r"
+    git(tmp_path, "init", "-q", "--object-format=sha256", "-b", "main", str(root))
+    write_files(root, {"a/b.txt": "x\n", "c.txt": "y\n"})
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "one")
+    write_files(root, {"a/b/c.txt": "z\n", "a-b": "w\n"})
+    git(root, "add", "-A")
+    calls = recorded(monkeypatch)
+    ours = _staged_tree(root)
+    assert not [c for c in calls if "write-tree" in c], calls
+    assert ours == git(root, "write-tree").strip()

@@ -684,3 +684,45 @@ def test_wildcards_match_as_fnmatch_does(name: bytes, pattern: bytes) -> None:
 
     assert _wildcards(name, pattern) == fnmatch.fnmatchcase(name.decode("latin-1"),
                                                            pattern.decode("latin-1"))
+
+
+@pytest.mark.parametrize("kept_first", [False, True], ids=["fresh", "kept before"])
+def test_a_replace_ref_does_not_make_a_staged_change_unchanged(repo, layout_cache: Path,
+                                                               kept_first: bool) -> None:
+    """git's snapshot of a worktree is its index's tree by id; a replace ref (`git replace
+    <HEAD's tree> <the index's tree>`) changes what HEAD's tree reads as, not its id: the
+    proof must not read HEAD's tree through it and call the staged change "unchanged"."""
+    root = base(repo)
+    tree = worktree(root)
+    if kept_first:
+        assert decide(root, tree) == ("unchanged", True)
+    write_files(tree, {"requirements.txt": "django==5.0\n"})
+    git(tree, "add", "requirements.txt")
+    staged = git(tree, "write-tree").strip()
+    git(root, "replace", git(root, "rev-parse", "HEAD^{tree}").strip(), staged)
+    assert decide(root, tree)[1] is False  # git: a change (and the proof agrees)
+
+
+@pytest.mark.parametrize("replaced", [False, True])
+def test_the_proofs_trees_list_a_folder_only_without_replace_refs(repo, replaced: bool
+                                                                  ) -> None:
+    """The proof reads HEAD's trees as they are stored; `list_tree` (as `ls-tree`) reads
+    through replace refs: where the repository has one, the proof's folder is not its
+    answer (a process lists it). Near miss: no replace ref, answered from the proof's."""
+    root = base(repo)
+    tree = worktree(root)
+    head = git(root, "rev-parse", "HEAD").strip()
+    if replaced:
+        blob = git(root, "rev-parse", "HEAD:requirements.txt").strip()
+        other = git(root, "rev-parse", "HEAD:uv.lock").strip()
+        git(root, "replace", blob, other)
+        git(root, "pack-refs", "--all")  # a packed replace ref is found too
+        assert not list((root / ".git" / "refs" / "replace").rglob("*.*"))
+    repo_ = GitRepo(str(root))
+    try:
+        assert repo_.settle_worktrees([(str(tree), head)], SCOPE) == 1
+        known = repo_.known_files(head, ["shop/migrations"])
+    finally:
+        repo_.close()
+    assert known == (None if replaced else ["shop/migrations/0001_initial.py",
+                                            "shop/migrations/__init__.py"])

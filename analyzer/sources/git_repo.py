@@ -778,24 +778,47 @@ class GitRepo:
         """The worktrees' HEAD trees the proof asks for, from earlier runs where they kept
         them (`kept_trees`), else from git (and kept). A folder's (`<commit>:<dir>`) is kept
         for the run too: on the base's commit, where fresh worktrees start, it is the folder
-        `list_tree` lists for the migrations a commit adds."""
+        `list_tree` lists for the migrations a commit adds.
+
+        Read as the objects are, not through replace refs (`git replace`): git's snapshot of
+        a worktree is its index's tree by id, which a replacement of HEAD's tree does not
+        change, so a replaced tree that reads like the index made a staged change
+        "unchanged"; the trees kept are then the same in every repository and at any time.
+        `list_tree` reads through them (as `ls-tree` does): where the repository may have
+        replace refs, the proof's trees are not its answers."""
         from analyzer.sources.git import kept_trees
 
         if self._kept_trees is None:
             self._kept_trees = kept_trees.load()
         known = self._kept_trees
         asked = [name for name in names if name not in known]
-        fetched = self._objects(asked)
+        fetched = self._objects(asked, env={"GIT_NO_REPLACE_OBJECTS": "1"})
         new = kept_trees.keepable(fetched)
         if new:  # this run's answers first: those it read from the kept ones too
             kept_trees.store({**{n: known[n] for n in names if n in known}, **new}, known)
             known.update(new)
         found = {name: known[name] if name in known else fetched[name] for name in names}
-        for name, got in found.items():
-            rev, colon, _ = name.partition(":")
-            if colon and _HEX.fullmatch(rev):
-                self._trees.setdefault(name, got)
+        if not self._may_replace():
+            for name, got in found.items():
+                rev, colon, _ = name.partition(":")
+                if colon and _HEX.fullmatch(rev):
+                    self._trees.setdefault(name, got)
         return found
+
+    def _may_replace(self) -> bool:
+        """Whether the repository may have replace refs (`refs/replace/`): loose ones, packed
+        ones, or a reftable (not read here)."""
+        common = self.common_dir
+        if os.path.exists(os.path.join(common, "reftable")):
+            return True
+        for _, _, files in os.walk(os.path.join(common, "refs", "replace")):
+            if files:
+                return True
+        try:
+            with open(os.path.join(common, "packed-refs"), "rb") as packed:
+                return any(b" refs/replace/" in line for line in packed)
+        except OSError:
+            return False
 
     def known_files(self, commit: str, directories: list[str]) -> list[str] | None:
         """The files below these folders of a commit when they are known without a
@@ -805,13 +828,14 @@ class GitRepo:
             return [path for _, _, _, path in listed if _under(path, directories)]
         return self._folders_read(commit, directories)
 
-    def _objects(self, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
+    def _objects(self, names: list[str], env: dict[str, str] | None = None
+                 ) -> dict[str, tuple[str, bytes] | None]:
         """Objects by name (`<rev>:<path>`, an id) -> (type, raw content), None when git
         has none by that name, through one `cat-file --batch`."""
         if not names:
             return {}
-        return _batch_output(self.run_bytes("cat-file", "--batch", stdin=_batch_input(names)),
-                             names)
+        return _batch_output(self.run_bytes("cat-file", "--batch", env=env,
+                                            stdin=_batch_input(names)), names)
 
     def merge_commits(self, ref: str, since: str | None, last: int | None) -> list[list[str]]:
         """[commit, committer date, first parent, second parent] of the two-parent merges
