@@ -524,10 +524,9 @@ class GitRepo:
         except InputError:
             return
         for spec in texts:
-            got = found[spec]
-            if got is None or got[0] != "blob" or b"\0" in got[1][:8000]:
+            text = _text_of(found[spec])
+            if text is None:
                 continue
-            text = got[1].decode("utf-8", "replace")
             if ("\n" in text or len(text) >= 4096) and self._kept_chars < _KEPT_CHARS:
                 self._texts[spec] = text  # one line could be a link's target: not kept
                 self._kept_chars += len(text)
@@ -656,12 +655,7 @@ class GitRepo:
                 return {specs[0]: None}
             half = len(specs) // 2  # find the unreadable ones, keep the rest
             return {**self._read_blobs(specs[:half], cwd), **self._read_blobs(specs[half:], cwd)}
-        result: dict[str, str | None] = {}
-        for spec, got in found.items():
-            data = got[1] if got is not None and got[0] == "blob" else None
-            result[spec] = None if data is None or b"\0" in data[:8000] else \
-                data.decode("utf-8", "replace")
-        return result
+        return {spec: _text_of(got) for spec, got in found.items()}
 
     # -- merge simulation in a scratch repository ----------------------------------------
 
@@ -1215,6 +1209,14 @@ def _batch_input(names: list[str]) -> bytes:
     if any("\n" in name for name in names):
         raise InputError("a name git cat-file cannot take (a newline)")
     return "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
+
+
+def _text_of(got: tuple[str, bytes] | None) -> str | None:
+    """A blob's text as every reader takes it; None for no blob, or a binary one (a NUL in
+    its first 8,000 bytes, git's own test)."""
+    if got is None or got[0] != "blob" or b"\0" in got[1][:8000]:
+        return None
+    return got[1].decode("utf-8", "replace")
 
 
 def _batch_output(out: bytes, names: list[str]) -> dict[str, tuple[str, bytes] | None]:
