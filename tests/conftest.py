@@ -37,8 +37,9 @@ class Result:
 
 @pytest.fixture(autouse=True)
 def layout_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test keeps the layouts it computes in a cache of its own (the suite runs with
-    the cache on, as users do; none of it reaches the user's ~/.cache)."""
+    """Each test keeps what runs keep between them (layouts, catalog, index walks, trees,
+    config) in a cache of its own: the suite runs with the cache on, as users do, and none
+    of it reaches the user's ~/.cache."""
     folder = tmp_path / "layout-cache"
     monkeypatch.setenv("CONFLICTSCAN_CACHE_DIR", str(folder))
     return folder
