@@ -159,10 +159,8 @@ def looks_like_path(token: str, quoted: bool = False) -> bool:
     stripped = token.rstrip("/")
     parts = stripped.split("/")
     name = parts[-1]
-    # (every product name has a dot)
-    # (is_product_name(token), for the name found already)
-    if not _GENERATED_DIRS.isdisjoint(parts) or ("." in name and (
-            name.lower() in _PRODUCTS or ("/" not in token and _CAPITALISED_JS.fullmatch(name)))):
+    # (every product name has a dot: most names skip the call)
+    if not _GENERATED_DIRS.isdisjoint(parts) or ("." in name and is_product_name(token)):
         return False
     if name in FILE_NAMES or (name.startswith(".env") and (
             ENV_FILE.search(stripped) or _is_env_template(name))):
@@ -208,11 +206,7 @@ def path_mentions(text: str) -> list[PathMention]:
         at = match.start()
         quoted = _inside(spans, span_starts, at) if spans else False
         for piece, offset in _split_commas(word) if "," in word else ((word, 0),):
-            if piece and piece[-1] not in "*.,:;!?)]}" and piece[0] not in "*([{~>" \
-                    and piece[:2] != "__":
-                core, lead = piece, 0  # _trim's common case, without the call
-            else:
-                core, lead = _trim(piece)
+            core, lead = _trim(piece)
             start = at + offset + lead
             if core.startswith("/"):
                 rooted = core.lstrip("/")

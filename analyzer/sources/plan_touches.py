@@ -171,7 +171,7 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
     memo: dict[str, list[PathMention]] = {}
     repeated: set[str] = set()  # the lines written more than once ("pip install -r …")
     mentioned = [m.path for lines, _ in tasks for _, line in lines
-                 for m in _first_mentions(memo, repeated, line.strip()) if not m.bare]
+                 for m in _memo_mentions(memo, line.strip(), repeated) if not m.bare]
     mentioned += [norm(path) for _, declared in tasks for path, _, _ in declared]
     task_text = (line for lines, _ in tasks for _, line in lines)
     facts = plan_facts(itertools.chain([context], task_text), mentioned, layout,
@@ -207,21 +207,15 @@ def predict_plan_touches(tasks: Sequence[TaskText], layout: RepoLayout,
             for touches, before in zip(results, read, strict=True)]
 
 
-def _first_mentions(memo: dict[str, list[PathMention]], repeated: set[str], line: str,
-                    ) -> list[PathMention]:
-    """_memo_mentions for the first reading of the plan, which notes the repeated lines."""
+def _memo_mentions(memo: dict[str, list[PathMention]], line: str,
+                   repeated: set[str] | None = None) -> list[PathMention]:
+    """path_mentions(line), read once per distinct line; `repeated` collects the lines met
+    again (given on the first reading of the plan)."""
     found = memo.get(line)
     if found is None:
         found = memo[line] = path_mentions(line)
-    else:
+    elif repeated is not None:
         repeated.add(line)
-    return found
-
-
-def _memo_mentions(memo: dict[str, list[PathMention]], line: str) -> list[PathMention]:
-    found = memo.get(line)
-    if found is None:
-        found = memo[line] = path_mentions(line)
     return found
 
 

@@ -112,13 +112,16 @@ def labelled_dependencies(body: list[tuple[int, str]]) -> list[str]:
 
 
 # words each of the patterns above needs, to skip the lines that cannot match (most of them)
-_LAST_WORDS = needed("last", "after", "once")
-_PROSE_WORDS = needed("need", "depends on", "requires", "blocked by", "wait", "after", "once")
-_LABEL_WORDS = needed("depend", "requires", "blocked by", "after", "prerequisite")
+_LAST_WORD_LIST = ("last", "after", "once")
+_PROSE_WORD_LIST = ("need", "depends on", "requires", "blocked by", "wait", "after", "once")
+_LABEL_WORD_LIST = ("depend", "requires", "blocked by", "after", "prerequisite")
+_LAST_WORDS = needed(*_LAST_WORD_LIST)
+_PROSE_WORDS = needed(*_PROSE_WORD_LIST)
+_LABEL_WORDS = needed(*_LABEL_WORD_LIST)
 # every word of the three above, each looked for on its own (str.find speed: an alternation
 # of words is tried at every character)
-_ANY_DEPENDENCY_WORDS = ("last", "after", "once", "need", "depend", "requires", "blocked by",
-                        "wait", "prerequisite")
+_ANY_DEPENDENCY_WORDS = tuple(dict.fromkeys(
+    (*_LAST_WORD_LIST, *_PROSE_WORD_LIST, *_LABEL_WORD_LIST)))
 
 
 def _may_label(line: str) -> bool:
