@@ -351,8 +351,7 @@ class _Tree:
         named = [p for n, paths in self.by_name.items() if "settings" in n and n.endswith(".py")
                  for p in paths]
         self.settings = sorted({*in_settings, *named})[:200]
-        self.requirements = sorted(f for f in self.files
-                                   if "requirements" in f and is_requirements(f))
+        self.requirements = sorted(f for f in self.files if is_requirements(f))
 
     def named(self, name: str) -> list[str]:
         return self.by_name.get(name, [])
