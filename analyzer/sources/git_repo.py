@@ -519,8 +519,7 @@ class GitRepo:
         if not names or self._kept_chars >= _KEPT_CHARS:
             return
         try:
-            found = _batch_output(self.run_bytes("cat-file", "--batch",
-                                                 stdin=_batch_input(names)), names)
+            found = self._objects(names)
         except InputError:
             return
         for spec in texts:
