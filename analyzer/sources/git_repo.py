@@ -519,8 +519,7 @@ class GitRepo:
         if not names or self._kept_chars >= _KEPT_CHARS:
             return
         try:
-            found = _batch_output(self.run_bytes("cat-file", "--batch",
-                                                 stdin=_batch_input(names)), names)
+            found = self._objects(names)
         except InputError:
             return
         for spec in texts:
@@ -556,7 +555,7 @@ class GitRepo:
         run said (`know_attribute_files`); None when it is not."""
         listed = self._answers.get(("tree", commit))
         if isinstance(listed, list):
-            return [e for e in listed if e[3].rpartition("/")[2] == ".gitattributes"]
+            return attribute_entries(listed)
         kept = self._answers.get(("attribute files", commit))
         return kept if isinstance(kept, list) else None
 
@@ -1301,6 +1300,12 @@ def _explained(error: GitError) -> InputError:
                           "clone?); conflictscan never downloads anything: fetch the full "
                           "history first (a clone without --filter)", error.path)
     return error
+
+
+def attribute_entries(entries: Iterable[tuple[str, str, str, str]]
+                      ) -> list[tuple[str, str, str, str]]:
+    """The .gitattributes files of a tree listing's (mode, type, id, path) entries."""
+    return [e for e in entries if e[3].rpartition("/")[2] == ".gitattributes"]
 
 
 def _under(path: str, pathspecs: list[str]) -> bool:

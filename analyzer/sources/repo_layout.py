@@ -208,6 +208,8 @@ def read_layout_at(git: GitRepo, commit: str,
 
 def _layout_in_tree(git: GitRepo, commit: str, brought: Mapping[str, str]) -> RepoLayout:
     """The layout of a commit's tree and the files `brought` adds to it, from one listing."""
+    from analyzer.sources.git_repo import attribute_entries  # loaded with `git` already
+
     entries = git.tree_entries(commit)
     blobs = {path: oid for mode, _, oid, path in entries if mode in _REGULAR}
     files = blobs.keys() | brought.keys()
@@ -221,8 +223,7 @@ def _layout_in_tree(git: GitRepo, commit: str, brought: Mapping[str, str]) -> Re
         return {p: texts.get(f"{brought.get(p, commit)}:{p}") for p in paths}
 
     layout = layout_of(files, read)
-    layout.attribute_files = tuple(e for e in entries
-                                   if e[3].rpartition("/")[2] == ".gitattributes")
+    layout.attribute_files = tuple(attribute_entries(entries))
     return layout
 
 
@@ -351,8 +352,7 @@ class _Tree:
         named = [p for n, paths in self.by_name.items() if "settings" in n and n.endswith(".py")
                  for p in paths]
         self.settings = sorted({*in_settings, *named})[:200]
-        self.requirements = sorted(f for f in self.files
-                                   if "requirements" in f and is_requirements(f))
+        self.requirements = sorted(f for f in self.files if is_requirements(f))
 
     def named(self, name: str) -> list[str]:
         return self.by_name.get(name, [])
