@@ -419,10 +419,11 @@ class _Versions:
 
 def _read_ahead(scan: BranchScan, layout: RepoLayout,
                 streams: dict[str, GitWorkstream]) -> None:
-    """What the readers below ask git for one after another — the certain conflicts'
-    common versions, the dependency files of each side, the migrations added and the
-    base's folders of them — read at once: one `cat-file` where there were up to four
-    processes (a snapshot a workstream cannot take is left to its readers, which say so)."""
+    """What the readers below ask git for one after another — the dependency files of each
+    side and of its merge-base (the latter also the common version `certain_conflicts`
+    reads when two sides append to one), the migrations added and the base's folders of
+    them — read at once: one `cat-file` where there were up to four processes (a snapshot
+    a workstream cannot take is left to its readers, which say so)."""
     wanted = [*_dependency_files(streams), *added_migrations(streams, layout)[0]]
     if not wanted:
         return
