@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from analyzer.sources.git.index_file import IndexEntry, Unreadable, read_index
 from analyzer.sources.git_repo import GitRepo
-from tests.conftest import git, write_files
+from tests.conftest import commit_on_main, git, write_files
 
 SCOPE = ("requirements.txt", ":(glob)requirements*.txt", ":(glob)requirements/*.txt",
          ":(glob)*.lock", "shop/migrations/")
@@ -370,9 +370,7 @@ def test_python_caches_in_a_migrations_folder(repo, ignore: str, ignored: bool,
     with `**`, `[` or `\\` could take back anything). Anything else is git's to judge."""
     root = base(repo)
     if ignore:
-        write_files(root, {".gitignore": ignore})
-        git(root, "add", ".gitignore")
-        git(root, "commit", "-qm", "ignore")
+        commit_on_main(root, {".gitignore": ignore})
     tree = worktree(root)
     write_files(tree, {"shop/migrations/__pycache__/0001_initial.cpython-311.pyc": "x",
                        "shop/migrations/old.pyc": "y"})
@@ -437,10 +435,7 @@ def test_a_pathspec_folder_with_a_newline_is_left_to_git(repo, tmp_path: Path) -
     """cat-file --batch cannot take such a name: the proof must not read the silence as
     "HEAD has no such folder" (a staged deletion there would be lost)."""
     root = base(repo)
-    (root / "a\nb").mkdir()
-    (root / "a\nb" / "x.txt").write_text("x\n")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "odd name")
+    commit_on_main(root, {"a\nb/x.txt": "x\n"})
     tree = worktree(root)
     git(tree, "rm", "-q", "a\nb/x.txt")
     assert decide(root, tree, (":(glob)a\nb/*.txt",)) == ("git", False)
@@ -482,9 +477,7 @@ def test_the_main_worktree_read_from_a_linked_one(repo) -> None:
 
 def test_names_beyond_ascii(repo) -> None:
     root = base(repo)
-    write_files(root, {"requirements café.txt": "x\n"})
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "accent")
+    commit_on_main(root, {"requirements café.txt": "x\n"})
     tree = worktree(root)
     assert decide(root, tree) == ("unchanged", True)
     write_files(tree, {"requirements café.txt": "y\n"})
@@ -498,9 +491,7 @@ def test_the_hook_reports_alike_with_and_without_the_proof(repo, cli, monkeypatc
     a cache the .gitignore names gives the same report, byte for byte, as when every
     worktree is read by git."""
     root = base(repo)
-    write_files(root, {".gitignore": "__pycache__/\n"})
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "ignore")
+    commit_on_main(root, {".gitignore": "__pycache__/\n"})
     trees = [worktree(root, f"w{n}") for n in range(5)]
     write_files(trees[1], {"requirements.txt": "django==5.0\n"})
     write_files(trees[2], {"shop/migrations/0002_theirs.py": MIGRATION})

@@ -180,6 +180,7 @@ class _Worktree:
         self._listings: dict[bytes, list[tuple[bytes, bool]]] = {}
         self._attributes: dict[bytes, bytes | None] = {}
         self._ignores: dict[bytes, tuple[list[bytes] | None, bool, bool]] = {}
+        self._ignore_files: dict[bytes, list[bytes] | None] = {}
 
     def read(self) -> None:
         """The index's entries within the items, each checked against the file on disk,
@@ -360,12 +361,17 @@ class _Worktree:
 
     def _ignore_patterns(self, folder: bytes) -> list[bytes] | None:
         if folder not in self._patterns:
-            text = self._gitignore(folder)
-            self._patterns[folder] = _patterns(text) if text is not None else None
+            lines = self._gitignore(folder)
+            self._patterns[folder] = _patterns(lines) if lines is not None else None
         return self._patterns[folder]
 
-    def _gitignore(self, folder: bytes) -> bytes | None:
-        return self._folder_file(folder, b".gitignore")
+    def _gitignore(self, folder: bytes) -> list[bytes] | None:
+        """A folder's .gitignore as lines (see `_lines`), read once for both its readers
+        (`_ignore_patterns`, `_read_ignores`); None as `_folder_file`."""
+        if folder not in self._ignore_files:
+            text = self._folder_file(folder, b".gitignore")
+            self._ignore_files[folder] = _lines(text) if text is not None else None
+        return self._ignore_files[folder]
 
     def _folder_file(self, folder: bytes, base: bytes) -> bytes | None:
         """A folder's .gitignore or .gitattributes, b"" when it has none; None when git would
@@ -452,11 +458,9 @@ class _Worktree:
 
     def _read_ignores(self, folder: bytes) -> tuple[list[bytes] | None, bool, bool]:
         """(its `!` patterns, None when unreadable; names `__pycache__/`; names `*.pyc`)."""
-        text = self._gitignore(folder)
-        if text is None:
+        lines = self._gitignore(folder)
+        if lines is None:
             return None, False, False
-        text = text.removeprefix(b"\xef\xbb\xbf")
-        lines = [line.rstrip(b"\r").rstrip(b" ") for line in text.split(b"\n")]
         negations = [line[1:] for line in lines if line.startswith(b"!")]
         return (negations, any(line in _IGNORED_DIRECTORIES for line in lines),
                 any(line in _IGNORED_FILES for line in lines))
@@ -565,16 +569,20 @@ def _exclude_patterns(paths: list[str] | None) -> list[bytes] | None:
         if not stat.S_ISREG(info.st_mode):
             return None
         try:
-            patterns += _patterns(_read_regular(os.fsencode(path), info))
+            patterns += _patterns(_lines(_read_regular(os.fsencode(path), info)))
         except _Unsure:
             return None
     return patterns
 
 
-def _patterns(text: bytes) -> list[bytes]:
+def _lines(text: bytes) -> list[bytes]:
+    """An ignore file's lines as git reads them: no BOM, no CR or trailing space."""
+    return [line.rstrip(b"\r").rstrip(b" ")
+            for line in text.removeprefix(b"\xef\xbb\xbf").split(b"\n")]
+
+
+def _patterns(lines: list[bytes]) -> list[bytes]:
     """The patterns of an ignore file that ignore (its `!` lines only take back)."""
-    lines = [line.rstrip(b"\r").rstrip(b" ")
-             for line in text.removeprefix(b"\xef\xbb\xbf").split(b"\n")]
     return [line for line in lines if line and not line.startswith((b"#", b"!"))]
 
 
