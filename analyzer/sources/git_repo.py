@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple, TypeVar, cast
 
 from analyzer.errors import InputError
-from analyzer.sources.git.objects import parse_tree
+from analyzer.sources.git.objects import id_bytes, parse_tree
 from analyzer.sources.git.runner import GitError, run_git
 from analyzer.sources.git.scratch import ScratchRepo
 
@@ -497,7 +497,7 @@ class GitRepo:
             if got[0] != "tree":
                 return None  # a file by that name: git's to list
             try:
-                entries = parse_tree(got[1], 32 if self.object_format == "sha256" else 20)
+                entries = parse_tree(got[1], id_bytes(self.object_format))
             except ValueError:
                 return None
             if any(mode == 0o40000 for mode, _ in entries.values()):

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from analyzer.safe_files import read_seen
+from analyzer.sources.git.objects import id_bytes
 
 _MAX_BYTES = 1 << 30
 _ASSUME_VALID, _EXTENDED, _STAGE = 0x8000, 0x4000, 0x3000
@@ -272,4 +273,4 @@ def read_index(path: str, object_format: str, keep: bool = False) -> IndexFile:
         else None
     if data is None:
         raise Unreadable("not a regular file of a sensible size")
-    return IndexFile(data, info.st_mtime_ns, 32 if object_format == "sha256" else 20, keep)
+    return IndexFile(data, info.st_mtime_ns, id_bytes(object_format), keep)

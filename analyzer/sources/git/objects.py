@@ -24,6 +24,11 @@ def object_id(kind: str, data: bytes, object_format: str) -> str:
     return str(_hash(object_format)(stored(kind, data)).hexdigest())
 
 
+def id_bytes(object_format: str) -> int:
+    """How many bytes an object id takes in trees and index files: 20 (sha1) or 32."""
+    return 32 if object_format == "sha256" else 20
+
+
 def stored(kind: str, data: bytes) -> bytes:
     """What git hashes, and stores compressed: a header of the type and size, the content."""
     return b"%s %d\0" % (kind.encode(), len(data)) + data

@@ -548,7 +548,7 @@ class _HeadSide:
         if got is None or got[0] != "tree":
             return None
         try:
-            return self.cache.listing(key, got[1], 32 if len(self.head) == 64 else 20)
+            return self.cache.listing(key, got[1], len(self.head) // 2)  # hex: 2 a byte
         except ValueError:
             raise _Unsure from None  # not a tree as git writes them
 
