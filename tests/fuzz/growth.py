@@ -80,10 +80,14 @@ def check(name: str, attempts: int = 3) -> str:
     # e1ab570 as now; x3.4 from 2 to 4 MB of spaces on a CI runner with a smaller cache); a
     # super-linear algorithm slows every doubling: judge the next one too, whatever the size
     # (n was at most MAX_CHARS long, so 4n stays near 4 * MAX_CHARS).
-    larger = _best(case.call, case.make(size * 4), case.runs)
+    # (4n keeps its best over the attempts too: one slow measure is noise, not growth)
+    larger = float("inf")
+    for _ in range(attempts):
+        larger = min(larger, _best(case.call, case.make(size * 4), case.runs))
+        if larger <= RATIO * large:
+            verdicts.append(f"4n: {larger * 1000:.1f} ms (x{larger / max(large, 1e-9):.2f})")
+            return f"{name}: " + "; ".join(verdicts)
     verdicts.append(f"4n: {larger * 1000:.1f} ms (x{larger / max(large, 1e-9):.2f})")
-    if larger <= RATIO * large:
-        return f"{name}: " + "; ".join(verdicts)
     raise AssertionError(f"super-linear: {name}: " + "; ".join(verdicts))
 
 

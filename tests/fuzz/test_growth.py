@@ -51,7 +51,8 @@ def test_the_judge_fails_a_quadratic_parser(monkeypatch) -> None:
         words = text.split()
         return sum(1 for a in words for b in words if a == b)
 
-    monkeypatch.setitem(CASES, "quadratic", Case(pairs, lambda n: "w " * n, start=64))
+    # five calls a size: a quadratic passed once when three calls of n all ran slow
+    monkeypatch.setitem(CASES, "quadratic", Case(pairs, lambda n: "w " * n, start=64, runs=5))
     with pytest.raises(AssertionError, match="super-linear"):
         check("quadratic")
 
